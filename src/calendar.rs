@@ -1,0 +1,908 @@
+//! Working days and the bank holidays of England and Wales (design rule 1).
+//!
+//! Owns: the observed bank holidays for every year from [`FIRST_YEAR`] to [`LAST_YEAR`] (standing rules,
+//! Gregorian Easter, substitute days, and the days moved or added by proclamation), and the working-day
+//! arithmetic every deadline is computed with: "within N working days of D" is the Nth working day after D,
+//! D itself never counting.
+//!
+//! Must not touch: I/O, the clock, clap or the database. Closure days come in as plain dates from whoever
+//! read them; "today" is never asked for here.
+//!
+//! Reports call this once per row, so nothing here walks day by day: a [`Calendar`] holds two tables built
+//! once (the count of working days before each day of the range, and the date of the k-th working day), and
+//! every question is one or two lookups. Building them takes well under a millisecond; the bank-holiday-only
+//! tables are built once per process and shared.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use chrono::{Datelike, Days, NaiveDate, Weekday};
+
+/// The first year the calendar knows: the year the Early May bank holiday began.
+pub const FIRST_YEAR: i32 = 1978;
+/// The last year the calendar knows.
+pub const LAST_YEAR: i32 = 2199;
+/// The first day the calendar knows.
+pub const FIRST_DAY: NaiveDate = ymd(FIRST_YEAR, 1, 1);
+/// The last day the calendar knows.
+pub const LAST_DAY: NaiveDate = ymd(LAST_YEAR, 12, 31);
+
+/// A question the calendar cannot answer because it reaches outside its range of years.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    /// A date given to the calendar lies outside its range.
+    #[error("{date} is outside the calendar's range ({FIRST_DAY} to {LAST_DAY})")]
+    DateOutOfRange { date: NaiveDate },
+    /// A year given to the calendar lies outside its range.
+    #[error("year {year} is outside the calendar's range ({FIRST_YEAR} to {LAST_YEAR})")]
+    YearOutOfRange { year: i32 },
+    /// Counting forward from a date runs past the calendar's last day.
+    #[error(
+        "{working_days} working days after {from} falls beyond the calendar's last day ({LAST_DAY})"
+    )]
+    BeyondRange { from: NaiveDate, working_days: u32 },
+}
+
+/// One observed bank holiday: the weekday actually taken off, and its name as gov.uk gives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BankHoliday {
+    pub date: NaiveDate,
+    pub name: String,
+}
+
+/// The observed bank holidays of England and Wales in `year`, sorted by date.
+pub fn bank_holidays(year: i32) -> Result<Vec<BankHoliday>, CalendarError> {
+    if !(FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        return Err(CalendarError::YearOutOfRange { year });
+    }
+    Ok(observed_days(year)
+        .into_iter()
+        .map(|(date, name)| BankHoliday {
+            date,
+            name: name.to_owned(),
+        })
+        .collect())
+}
+
+/// Working days: Monday to Friday, less the bank holidays of England and Wales and any closure days.
+///
+/// Cheap to clone (the tables are shared); every question is answered in constant time.
+#[derive(Clone)]
+pub struct Calendar {
+    tables: Arc<Tables>,
+}
+
+impl Calendar {
+    /// The calendar of bank holidays only, built once per process and shared.
+    pub fn england_and_wales() -> Calendar {
+        static BANK_HOLIDAYS_ONLY: OnceLock<Arc<Tables>> = OnceLock::new();
+        let tables = BANK_HOLIDAYS_ONLY.get_or_init(|| Arc::new(Tables::build(&[])));
+        Calendar {
+            tables: Arc::clone(tables),
+        }
+    }
+
+    /// The bank holidays plus the service's closure days.
+    ///
+    /// Closure days outside the range, or already off (weekends, bank holidays, repeats), change nothing:
+    /// a closure list kept for years should not start failing when it holds an odd date.
+    pub fn with_closures<I: IntoIterator<Item = NaiveDate>>(closures: I) -> Calendar {
+        let base = Calendar::england_and_wales();
+        let mut extra: Vec<usize> = closures
+            .into_iter()
+            .filter_map(day_index)
+            .filter(|&index| base.tables.is_working(index))
+            .collect();
+        if extra.is_empty() {
+            return base;
+        }
+        extra.sort_unstable();
+        extra.dedup();
+        Calendar {
+            tables: Arc::new(Tables::build(&extra)),
+        }
+    }
+
+    /// Whether `day` is a working day.
+    pub fn is_working_day(&self, day: NaiveDate) -> Result<bool, CalendarError> {
+        Ok(self.tables.is_working(index_in_range(day)?))
+    }
+
+    /// The `n`th working day after `from` (`from` itself never counts; `n = 0` gives `from`).
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        let index = index_in_range(from)?;
+        if n == 0 {
+            return Ok(from);
+        }
+        // The working days up to and including `from`, plus n, is the rank of the answer; the table of
+        // working days is indexed from 0, hence the - 1 (n >= 1 here, so it cannot underflow).
+        let rank = self.tables.working_before[index + 1] as usize + n as usize - 1;
+        self.tables
+            .working_days
+            .get(rank)
+            .copied()
+            .ok_or(CalendarError::BeyondRange {
+                from,
+                working_days: n,
+            })
+    }
+
+    /// The number of working days `w` with `start < w <= end`; negative (the same count) when `end < start`.
+    pub fn working_days_between(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<i64, CalendarError> {
+        let start = index_in_range(start)?;
+        let end = index_in_range(end)?;
+        let before = &self.tables.working_before;
+        Ok(i64::from(before[end + 1]) - i64::from(before[start + 1]))
+    }
+}
+
+impl Default for Calendar {
+    fn default() -> Calendar {
+        Calendar::england_and_wales()
+    }
+}
+
+impl fmt::Debug for Calendar {
+    // The tables run to tens of thousands of entries; what identifies a calendar is its range and its
+    // closure days.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Calendar")
+            .field("first_day", &FIRST_DAY)
+            .field("last_day", &LAST_DAY)
+            .field("working_days", &self.tables.working_days.len())
+            .field("closure_days", &self.tables.closure_days)
+            .finish()
+    }
+}
+
+/// The number of days from [`FIRST_DAY`] to [`LAST_DAY`] inclusive.
+const DAYS_IN_RANGE: usize = (LAST_DAY.signed_duration_since(FIRST_DAY).num_days() + 1) as usize;
+
+/// The lookup tables behind a [`Calendar`].
+struct Tables {
+    /// `working_before[i]` is the number of working days strictly before day `i` of the range; one entry
+    /// longer than the range so that "up to and including day i" is `working_before[i + 1]`.
+    working_before: Box<[u32]>,
+    /// `working_days[k]` is the (k+1)-th working day of the range.
+    working_days: Box<[NaiveDate]>,
+    /// How many closure days took a working day away (for `Debug`).
+    closure_days: usize,
+}
+
+impl Tables {
+    /// Builds the tables for the bank holidays plus `closures` (day indexes of working days, no repeats).
+    fn build(closures: &[usize]) -> Tables {
+        let mut off = vec![false; DAYS_IN_RANGE];
+        // Day 0 is FIRST_DAY; weekdays repeat every 7 days from it.
+        let first_weekday = FIRST_DAY.weekday().num_days_from_monday() as usize;
+        for (index, day_off) in off.iter_mut().enumerate() {
+            *day_off = (first_weekday + index) % 7 >= 5;
+        }
+        for year in FIRST_YEAR..=LAST_YEAR {
+            for (date, _) in observed_days(year) {
+                if let Some(index) = day_index(date) {
+                    off[index] = true;
+                }
+            }
+        }
+        for &index in closures {
+            off[index] = true;
+        }
+
+        let mut working_before = Vec::with_capacity(DAYS_IN_RANGE + 1);
+        let mut working_days = Vec::with_capacity(DAYS_IN_RANGE * 5 / 7);
+        let mut count: u32 = 0;
+        working_before.push(count);
+        let mut date = FIRST_DAY;
+        for (index, &day_off) in off.iter().enumerate() {
+            if !day_off {
+                count += 1;
+                working_days.push(date);
+            }
+            working_before.push(count);
+            if index + 1 < DAYS_IN_RANGE {
+                date = date
+                    .succ_opt()
+                    .expect("every day before LAST_DAY has a successor");
+            }
+        }
+        Tables {
+            working_before: working_before.into_boxed_slice(),
+            working_days: working_days.into_boxed_slice(),
+            closure_days: closures.len(),
+        }
+    }
+
+    fn is_working(&self, index: usize) -> bool {
+        self.working_before[index + 1] > self.working_before[index]
+    }
+}
+
+/// The position of `date` in the range, if it is in the range.
+fn day_index(date: NaiveDate) -> Option<usize> {
+    let offset = date.num_days_from_ce() - FIRST_DAY.num_days_from_ce();
+    usize::try_from(offset)
+        .ok()
+        .filter(|&index| index < DAYS_IN_RANGE)
+}
+
+fn index_in_range(date: NaiveDate) -> Result<usize, CalendarError> {
+    day_index(date).ok_or(CalendarError::DateOutOfRange { date })
+}
+
+/// A date known when the program is compiled; an impossible one stops the build, never the program.
+const fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => panic!("not a day of the calendar"),
+    }
+}
+
+/// A standing bank holiday that a proclamation has moved in some year.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    EarlyMay,
+    Spring,
+}
+
+/// Standing bank holidays moved by proclamation: in the year of `to`, the holiday is taken on `to`
+/// instead of its usual day.
+const MOVED: [(Standing, NaiveDate, &str); 5] = [
+    // 50th anniversary of VE Day.
+    (
+        Standing::EarlyMay,
+        ymd(1995, 5, 8),
+        "Early May bank holiday (VE day)",
+    ),
+    // Moved to sit beside the Golden Jubilee bank holiday (3 June).
+    (Standing::Spring, ymd(2002, 6, 4), "Spring bank holiday"),
+    // Moved to sit beside the Diamond Jubilee bank holiday (5 June).
+    (Standing::Spring, ymd(2012, 6, 4), "Spring bank holiday"),
+    // 75th anniversary of VE Day (a Friday).
+    (
+        Standing::EarlyMay,
+        ymd(2020, 5, 8),
+        "Early May bank holiday (VE day)",
+    ),
+    // Moved to the Thursday before the Platinum Jubilee bank holiday (3 June).
+    (Standing::Spring, ymd(2022, 6, 2), "Spring bank holiday"),
+];
+
+/// Bank holidays proclaimed for one year only, in addition to the standing ones.
+const ONE_OFF: [(NaiveDate, &str); 8] = [
+    (ymd(1981, 7, 29), "Royal wedding bank holiday"),
+    (ymd(1999, 12, 31), "Millennium bank holiday"),
+    (ymd(2002, 6, 3), "Golden Jubilee bank holiday"),
+    (ymd(2011, 4, 29), "Royal wedding bank holiday"),
+    (ymd(2012, 6, 5), "Queen's Diamond Jubilee"),
+    (ymd(2022, 6, 3), "Platinum Jubilee bank holiday"),
+    (
+        ymd(2022, 9, 19),
+        "Bank Holiday for the State Funeral of Queen Elizabeth II",
+    ),
+    (
+        ymd(2023, 5, 8),
+        "Bank holiday for the coronation of King Charles III",
+    ),
+];
+
+const NEW_YEAR: &str = "New Year's Day";
+const NEW_YEAR_SUBSTITUTE: &str = "New Year's Day (substitute day)";
+const CHRISTMAS: &str = "Christmas Day";
+const CHRISTMAS_SUBSTITUTE: &str = "Christmas Day (substitute day)";
+const BOXING_DAY: &str = "Boxing Day";
+const BOXING_DAY_SUBSTITUTE: &str = "Boxing Day (substitute day)";
+
+/// The observed bank holidays of a year in range, sorted. Every one falls within its own year: the latest
+/// substitute day is 3 January or 28 December.
+fn observed_days(year: i32) -> Vec<(NaiveDate, &'static str)> {
+    let mut days = Vec::with_capacity(12);
+
+    let new_year = date(year, 1, 1);
+    days.push(match new_year.weekday() {
+        Weekday::Sat => (date(year, 1, 3), NEW_YEAR_SUBSTITUTE),
+        Weekday::Sun => (date(year, 1, 2), NEW_YEAR_SUBSTITUTE),
+        _ => (new_year, NEW_YEAR),
+    });
+
+    let easter = easter_sunday(year);
+    days.push((easter - Days::new(2), "Good Friday"));
+    days.push((easter + Days::new(1), "Easter Monday"));
+
+    days.push(
+        moved_or(Standing::EarlyMay, year)
+            .unwrap_or((first_monday(year, 5), "Early May bank holiday")),
+    );
+    days.push(
+        moved_or(Standing::Spring, year).unwrap_or((last_monday(year, 5), "Spring bank holiday")),
+    );
+    days.push((last_monday(year, 8), "Summer bank holiday"));
+
+    // Christmas Day and Boxing Day each get a weekday: a weekend one moves to the next weekday not
+    // already taken, so a Saturday Christmas gives Monday 27 (Christmas) and Tuesday 28 (Boxing Day),
+    // and a Sunday Christmas gives Monday 26 (Boxing Day) and Tuesday 27 (Christmas).
+    match date(year, 12, 25).weekday() {
+        Weekday::Sat => days.extend([
+            (date(year, 12, 27), CHRISTMAS_SUBSTITUTE),
+            (date(year, 12, 28), BOXING_DAY_SUBSTITUTE),
+        ]),
+        Weekday::Sun => days.extend([
+            (date(year, 12, 26), BOXING_DAY),
+            (date(year, 12, 27), CHRISTMAS_SUBSTITUTE),
+        ]),
+        Weekday::Fri => days.extend([
+            (date(year, 12, 25), CHRISTMAS),
+            (date(year, 12, 28), BOXING_DAY_SUBSTITUTE),
+        ]),
+        _ => days.extend([
+            (date(year, 12, 25), CHRISTMAS),
+            (date(year, 12, 26), BOXING_DAY),
+        ]),
+    }
+
+    days.extend(
+        ONE_OFF
+            .iter()
+            .filter(|(day, _)| day.year() == year)
+            .copied(),
+    );
+    days.sort_unstable_by_key(|&(day, _)| day);
+    days
+}
+
+/// The day a proclamation moved `holiday` to in `year`, if it did.
+fn moved_or(holiday: Standing, year: i32) -> Option<(NaiveDate, &'static str)> {
+    MOVED
+        .iter()
+        .find(|(which, to, _)| *which == holiday && to.year() == year)
+        .map(|&(_, to, name)| (to, name))
+}
+
+/// A fixed month and day of a year in range.
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day)
+        .expect("a fixed day of the year exists in every year of the range")
+}
+
+fn first_monday(year: i32, month: u32) -> NaiveDate {
+    let first = date(year, month, 1);
+    let days_to_monday = (7 - first.weekday().num_days_from_monday()) % 7;
+    first + Days::new(u64::from(days_to_monday))
+}
+
+/// The last Monday of a 31-day month (May and August, the only ones asked for).
+fn last_monday(year: i32, month: u32) -> NaiveDate {
+    let last = date(year, month, 31);
+    last - Days::new(u64::from(last.weekday().num_days_from_monday()))
+}
+
+/// Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm, "Meeus/Jones/Butcher").
+fn easter_sunday(year: i32) -> NaiveDate {
+    let a = year % 19;
+    let (b, c) = (year / 100, year % 100);
+    let (d, e) = (b / 4, b % 4);
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let (i, k) = (c / 4, c % 4);
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    // month is 3 or 4 and day 1..=31 by construction, and the values are positive for positive years.
+    date(year, month as u32, day as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    fn d(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn dates(year: i32) -> Vec<String> {
+        bank_holidays(year)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.date.to_string())
+            .collect()
+    }
+
+    fn name_on(day: &str) -> String {
+        let day = d(day);
+        bank_holidays(day.year())
+            .unwrap()
+            .into_iter()
+            .find(|h| h.date == day)
+            .map(|h| h.name)
+            .unwrap_or_else(|| panic!("{day} is not a bank holiday"))
+    }
+
+    fn cal() -> Calendar {
+        Calendar::england_and_wales()
+    }
+
+    // ---- the official lists, written out (gov.uk england-and-wales and the historical proclamations) ----
+
+    #[test]
+    fn observed_lists_match_the_official_ones() {
+        // Month and day of each observed day, in date order.
+        let expected = [
+            (1978, "01-02 03-24 03-27 05-01 05-29 08-28 12-25 12-26"),
+            (
+                1981,
+                "01-01 04-17 04-20 05-04 05-25 07-29 08-31 12-25 12-28",
+            ),
+            (1995, "01-02 04-14 04-17 05-08 05-29 08-28 12-25 12-26"),
+            (
+                1999,
+                "01-01 04-02 04-05 05-03 05-31 08-30 12-27 12-28 12-31",
+            ),
+            (2000, "01-03 04-21 04-24 05-01 05-29 08-28 12-25 12-26"),
+            (
+                2002,
+                "01-01 03-29 04-01 05-06 06-03 06-04 08-26 12-25 12-26",
+            ),
+            (2004, "01-01 04-09 04-12 05-03 05-31 08-30 12-27 12-28"),
+            (2010, "01-01 04-02 04-05 05-03 05-31 08-30 12-27 12-28"),
+            (
+                2011,
+                "01-03 04-22 04-25 04-29 05-02 05-30 08-29 12-26 12-27",
+            ),
+            (
+                2012,
+                "01-02 04-06 04-09 05-07 06-04 06-05 08-27 12-25 12-26",
+            ),
+            (2015, "01-01 04-03 04-06 05-04 05-25 08-31 12-25 12-28"),
+            (2016, "01-01 03-25 03-28 05-02 05-30 08-29 12-26 12-27"),
+            (2017, "01-02 04-14 04-17 05-01 05-29 08-28 12-25 12-26"),
+            (2020, "01-01 04-10 04-13 05-08 05-25 08-31 12-25 12-28"),
+            (2021, "01-01 04-02 04-05 05-03 05-31 08-30 12-27 12-28"),
+            (
+                2022,
+                "01-03 04-15 04-18 05-02 06-02 06-03 08-29 09-19 12-26 12-27",
+            ),
+            (
+                2023,
+                "01-02 04-07 04-10 05-01 05-08 05-29 08-28 12-25 12-26",
+            ),
+            (2024, "01-01 03-29 04-01 05-06 05-27 08-26 12-25 12-26"),
+            (2025, "01-01 04-18 04-21 05-05 05-26 08-25 12-25 12-26"),
+            (2026, "01-01 04-03 04-06 05-04 05-25 08-31 12-25 12-28"),
+            (2027, "01-01 03-26 03-29 05-03 05-31 08-30 12-27 12-28"),
+        ];
+        for (year, list) in expected {
+            let expected: Vec<String> = list
+                .split(' ')
+                .map(|month_day| format!("{year}-{month_day}"))
+                .collect();
+            assert_eq!(dates(year), expected, "bank holidays of {year}");
+        }
+    }
+
+    #[test]
+    fn one_off_and_moved_days_are_named() {
+        for (day, name) in [
+            ("1981-07-29", "Royal wedding bank holiday"),
+            ("1995-05-08", "Early May bank holiday (VE day)"),
+            ("1999-12-31", "Millennium bank holiday"),
+            ("2002-06-03", "Golden Jubilee bank holiday"),
+            ("2002-06-04", "Spring bank holiday"),
+            ("2011-04-29", "Royal wedding bank holiday"),
+            ("2012-06-04", "Spring bank holiday"),
+            ("2012-06-05", "Queen's Diamond Jubilee"),
+            ("2020-05-08", "Early May bank holiday (VE day)"),
+            ("2022-06-02", "Spring bank holiday"),
+            ("2022-06-03", "Platinum Jubilee bank holiday"),
+            (
+                "2022-09-19",
+                "Bank Holiday for the State Funeral of Queen Elizabeth II",
+            ),
+            ("2023-05-01", "Early May bank holiday"),
+            (
+                "2023-05-08",
+                "Bank holiday for the coronation of King Charles III",
+            ),
+        ] {
+            assert_eq!(name_on(day), name, "{day}");
+        }
+    }
+
+    #[test]
+    fn the_usual_days_of_moved_holidays_are_working_days() {
+        for day in [
+            "1995-05-01",
+            "2002-05-27",
+            "2012-05-28",
+            "2020-05-04",
+            "2022-05-30",
+        ] {
+            assert_eq!(cal().is_working_day(d(day)), Ok(true), "{day}");
+        }
+    }
+
+    #[test]
+    fn substitute_days_are_named() {
+        for (day, name) in [
+            // New Year's Day on a Saturday, then on a Sunday.
+            ("2022-01-03", "New Year's Day (substitute day)"),
+            ("2023-01-02", "New Year's Day (substitute day)"),
+            ("2017-01-02", "New Year's Day (substitute day)"),
+            // Christmas on a Friday: Boxing Day (Saturday) moves to Monday 28.
+            ("2015-12-28", "Boxing Day (substitute day)"),
+            ("2020-12-28", "Boxing Day (substitute day)"),
+            ("2026-12-28", "Boxing Day (substitute day)"),
+            // Christmas on a Saturday: Monday 27 and Tuesday 28.
+            ("2021-12-27", "Christmas Day (substitute day)"),
+            ("2021-12-28", "Boxing Day (substitute day)"),
+            ("2027-12-27", "Christmas Day (substitute day)"),
+            ("2027-12-28", "Boxing Day (substitute day)"),
+            // Christmas on a Sunday: Boxing Day on Monday 26, Christmas on Tuesday 27.
+            ("2016-12-26", "Boxing Day"),
+            ("2016-12-27", "Christmas Day (substitute day)"),
+            ("2022-12-26", "Boxing Day"),
+            ("2022-12-27", "Christmas Day (substitute day)"),
+        ] {
+            assert_eq!(name_on(day), name, "{day}");
+        }
+        // The weekend dates themselves are not listed: the list is of days actually taken.
+        for day in [
+            "2022-01-01",
+            "2021-12-25",
+            "2021-12-26",
+            "2022-12-25",
+            "2026-12-26",
+            "2027-12-25",
+        ] {
+            let day = d(day);
+            assert!(
+                bank_holidays(day.year())
+                    .unwrap()
+                    .iter()
+                    .all(|h| h.date != day),
+                "{day}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_observed_day_is_a_weekday_and_within_its_year() {
+        for year in FIRST_YEAR..=LAST_YEAR {
+            let days = bank_holidays(year).unwrap();
+            assert!((8..=10).contains(&days.len()), "{year}: {days:?}");
+            for pair in days.windows(2) {
+                assert!(pair[0].date < pair[1].date, "{year}: sorted and distinct");
+            }
+            for h in &days {
+                assert_eq!(h.date.year(), year);
+                assert!(h.date.weekday().num_days_from_monday() < 5, "{h:?}");
+                assert_eq!(cal().is_working_day(h.date), Ok(false), "{h:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn easter_sunday_for_known_years() {
+        for (year, easter) in [
+            (1978, "1978-03-26"),
+            (1981, "1981-04-19"),
+            (2000, "2000-04-23"),
+            (2008, "2008-03-23"),
+            (2011, "2011-04-24"),
+            (2019, "2019-04-21"),
+            (2024, "2024-03-31"),
+            (2025, "2025-04-20"),
+            (2026, "2026-04-05"),
+            (2027, "2027-03-28"),
+            (2038, "2038-04-25"),
+            // The earliest and latest possible days.
+            (1818, "1818-03-22"),
+            (2285, "2285-03-22"),
+            (1943, "1943-04-25"),
+        ] {
+            assert_eq!(easter_sunday(year), d(easter), "{year}");
+        }
+    }
+
+    // ---- range ----
+
+    #[test]
+    fn years_outside_the_range_are_refused() {
+        assert_eq!(
+            bank_holidays(1977),
+            Err(CalendarError::YearOutOfRange { year: 1977 })
+        );
+        assert_eq!(
+            bank_holidays(2200),
+            Err(CalendarError::YearOutOfRange { year: 2200 })
+        );
+        assert!(bank_holidays(1978).is_ok());
+        assert!(bank_holidays(2199).is_ok());
+        assert_eq!(
+            bank_holidays(2200).unwrap_err().to_string(),
+            "year 2200 is outside the calendar's range (1978 to 2199)"
+        );
+    }
+
+    #[test]
+    fn dates_outside_the_range_are_refused() {
+        let before = d("1977-12-31");
+        let after = d("2200-01-03");
+        assert_eq!(
+            cal().is_working_day(before),
+            Err(CalendarError::DateOutOfRange { date: before })
+        );
+        assert_eq!(
+            cal().is_working_day(after),
+            Err(CalendarError::DateOutOfRange { date: after })
+        );
+        assert_eq!(
+            cal().add_working_days(after, 0),
+            Err(CalendarError::DateOutOfRange { date: after })
+        );
+        assert_eq!(
+            cal().working_days_between(d("2020-01-01"), after),
+            Err(CalendarError::DateOutOfRange { date: after })
+        );
+        assert_eq!(
+            cal().working_days_between(before, d("2020-01-01")),
+            Err(CalendarError::DateOutOfRange { date: before })
+        );
+        assert_eq!(
+            CalendarError::DateOutOfRange { date: after }.to_string(),
+            "2200-01-03 is outside the calendar's range (1978-01-01 to 2199-12-31)"
+        );
+        assert_eq!(cal().is_working_day(d("1978-01-03")), Ok(true));
+        assert_eq!(cal().is_working_day(d("2199-12-31")), Ok(true));
+    }
+
+    #[test]
+    fn counting_past_the_last_day_is_refused() {
+        let from = d("2199-12-20");
+        let last = cal().working_days_between(from, LAST_DAY).unwrap() as u32;
+        assert_eq!(cal().add_working_days(from, last), Ok(LAST_DAY));
+        assert_eq!(
+            cal().add_working_days(from, last + 1),
+            Err(CalendarError::BeyondRange {
+                from,
+                working_days: last + 1
+            })
+        );
+        assert_eq!(
+            cal().add_working_days(LAST_DAY, 1),
+            Err(CalendarError::BeyondRange {
+                from: LAST_DAY,
+                working_days: 1
+            })
+        );
+        assert_eq!(
+            cal().add_working_days(LAST_DAY, u32::MAX),
+            Err(CalendarError::BeyondRange {
+                from: LAST_DAY,
+                working_days: u32::MAX
+            })
+        );
+        assert!(CalendarError::BeyondRange {
+            from,
+            working_days: 9
+        }
+        .to_string()
+        .contains("2199-12-31"));
+    }
+
+    // ---- working-day arithmetic ----
+
+    #[test]
+    fn adding_across_christmas_and_new_year() {
+        assert_eq!(
+            cal().add_working_days(d("2026-12-24"), 5),
+            Ok(d("2027-01-05"))
+        );
+        assert_eq!(
+            cal().add_working_days(d("2026-12-24"), 1),
+            Ok(d("2026-12-29"))
+        );
+        assert_eq!(
+            cal().add_working_days(d("2026-12-24"), 0),
+            Ok(d("2026-12-24"))
+        );
+        // A Saturday start: the next working day is Monday.
+        assert_eq!(
+            cal().add_working_days(d("2026-11-28"), 1),
+            Ok(d("2026-11-30"))
+        );
+        // 20 working days from a start on a bank holiday.
+        assert_eq!(
+            cal().add_working_days(d("2026-05-25"), 20),
+            Ok(d("2026-06-22"))
+        );
+        assert_eq!(
+            cal().working_days_between(d("2026-12-24"), d("2027-01-05")),
+            Ok(5)
+        );
+        assert_eq!(
+            cal().working_days_between(d("2027-01-05"), d("2026-12-24")),
+            Ok(-5)
+        );
+        assert_eq!(
+            cal().working_days_between(d("2026-12-24"), d("2026-12-24")),
+            Ok(0)
+        );
+        // The Christmas break: no working day from the 25th to the 28th.
+        assert_eq!(
+            cal().working_days_between(d("2026-12-24"), d("2026-12-28")),
+            Ok(0)
+        );
+    }
+
+    #[test]
+    fn closure_days_are_skipped() {
+        let closures = Calendar::with_closures([d("2026-12-29"), d("2026-12-30"), d("2026-12-31")]);
+        assert_eq!(closures.is_working_day(d("2026-12-30")), Ok(false));
+        assert_eq!(
+            closures.add_working_days(d("2026-12-24"), 1),
+            Ok(d("2027-01-04"))
+        );
+        assert_eq!(
+            closures.add_working_days(d("2026-12-24"), 5),
+            Ok(d("2027-01-08"))
+        );
+        assert_eq!(
+            closures.working_days_between(d("2026-12-24"), d("2027-01-05")),
+            Ok(2)
+        );
+        // The bank-holiday-only calendar is unaffected.
+        assert_eq!(cal().is_working_day(d("2026-12-30")), Ok(true));
+        assert!(format!("{closures:?}").contains("closure_days: 3"));
+    }
+
+    #[test]
+    fn odd_closure_days_change_nothing() {
+        let odd = Calendar::with_closures([
+            d("1900-01-01"),
+            d("2300-06-01"),
+            d("2026-11-28"), // a Saturday
+            d("2026-12-25"), // a bank holiday
+        ]);
+        assert!(
+            Arc::ptr_eq(&odd.tables, &cal().tables),
+            "nothing to add: the shared calendar"
+        );
+        let repeated = Calendar::with_closures([d("2026-12-29"), d("2026-12-29")]);
+        assert_eq!(
+            repeated.add_working_days(d("2026-12-24"), 1),
+            Ok(d("2026-12-30"))
+        );
+        assert!(format!("{repeated:?}").contains("closure_days: 1"));
+        assert_eq!(format!("{:?}", Calendar::default()), format!("{:?}", cal()));
+    }
+
+    #[test]
+    fn the_range_holds_the_expected_number_of_days() {
+        // 222 years of 365 days, and 54 leap days (1980 to 2196, less 2100).
+        assert_eq!(DAYS_IN_RANGE, 81_084);
+        assert_eq!(FIRST_DAY.weekday(), Weekday::Sun);
+        let tables = &cal().tables;
+        assert_eq!(tables.working_before.len(), DAYS_IN_RANGE + 1);
+        assert_eq!(*tables.working_days.first().unwrap(), d("1978-01-03"));
+        assert_eq!(*tables.working_days.last().unwrap(), LAST_DAY);
+    }
+
+    // ---- properties, and a cross-check against a day-by-day walk ----
+
+    /// The definition, walked one day at a time.
+    struct Naive {
+        off: HashSet<NaiveDate>,
+    }
+
+    impl Naive {
+        fn new(from: NaiveDate, closures: &[NaiveDate]) -> Naive {
+            let last_year = (from.year() + 3).min(LAST_YEAR);
+            let mut off: HashSet<NaiveDate> = (from.year()..=last_year)
+                .flat_map(|year| bank_holidays(year).unwrap())
+                .map(|h| h.date)
+                .collect();
+            off.extend(closures);
+            Naive { off }
+        }
+
+        fn is_working(&self, day: NaiveDate) -> bool {
+            !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) && !self.off.contains(&day)
+        }
+
+        fn add(&self, from: NaiveDate, n: u32) -> NaiveDate {
+            let mut day = from;
+            let mut left = n;
+            while left > 0 {
+                day = day.succ_opt().unwrap();
+                if self.is_working(day) {
+                    left -= 1;
+                }
+            }
+            day
+        }
+
+        fn between(&self, start: NaiveDate, end: NaiveDate) -> i64 {
+            start
+                .iter_days()
+                .skip(1)
+                .take_while(|&day| day <= end)
+                .filter(|&day| self.is_working(day))
+                .count() as i64
+        }
+    }
+
+    fn any_date(first: NaiveDate, last: NaiveDate) -> impl Strategy<Value = NaiveDate> {
+        (first.num_days_from_ce()..=last.num_days_from_ce())
+            .prop_map(|days| NaiveDate::from_num_days_from_ce_opt(days).unwrap())
+    }
+
+    /// Dates from which 400 working days (about 560 days) stay within the range.
+    fn start_date() -> impl Strategy<Value = NaiveDate> {
+        any_date(FIRST_DAY, d("2198-01-01"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn between_undoes_add(from in start_date(), n in 0u32..400) {
+            let to = cal().add_working_days(from, n).unwrap();
+            prop_assert_eq!(cal().working_days_between(from, to), Ok(i64::from(n)));
+            prop_assert_eq!(cal().working_days_between(to, from), Ok(-i64::from(n)));
+        }
+
+        #[test]
+        fn add_lands_on_a_working_day(from in start_date(), n in 1u32..400) {
+            let to = cal().add_working_days(from, n).unwrap();
+            prop_assert!(to > from);
+            prop_assert_eq!(cal().is_working_day(to), Ok(true));
+        }
+
+        #[test]
+        fn add_is_monotonic(from in start_date(), n in 0u32..400) {
+            let here = cal().add_working_days(from, n).unwrap();
+            let next = cal().add_working_days(from, n + 1).unwrap();
+            prop_assert!(here < next);
+        }
+
+        #[test]
+        fn tables_agree_with_a_day_by_day_walk(from in start_date(), n in 0u32..400, span in 0i64..600) {
+            let naive = Naive::new(from, &[]);
+            let end = from + chrono::TimeDelta::days(span);
+            prop_assert_eq!(cal().add_working_days(from, n), Ok(naive.add(from, n)));
+            prop_assert_eq!(cal().is_working_day(from), Ok(naive.is_working(from)));
+            prop_assert_eq!(cal().working_days_between(from, end), Ok(naive.between(from, end)));
+        }
+    }
+
+    proptest! {
+        // Each case builds a calendar of its own.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn tables_with_closures_agree_with_a_day_by_day_walk(
+            from in start_date(),
+            n in 0u32..400,
+            span in 0i64..600,
+            offsets in proptest::collection::vec(0u64..600, 0..25),
+        ) {
+            let closures: Vec<NaiveDate> = offsets.iter().map(|&days| from + Days::new(days)).collect();
+            let calendar = Calendar::with_closures(closures.iter().copied());
+            let naive = Naive::new(from, &closures);
+            let end = from + chrono::TimeDelta::days(span);
+            prop_assert_eq!(calendar.add_working_days(from, n), Ok(naive.add(from, n)));
+            prop_assert_eq!(calendar.working_days_between(from, end), Ok(naive.between(from, end)));
+            for day in from.iter_days().take(600) {
+                prop_assert_eq!(calendar.is_working_day(day), Ok(naive.is_working(day)));
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The command tree, the global flags, and the one place the clock is read.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::commands::{self, Context};
+use crate::dates::parse_date;
+use crate::error::{self, Problem};
+
+/// Escalation monitoring for Independent Reviewing Officer services: QAP actions, EPCP/DRP stages and
+/// CAFCASS referrals, with every deadline counted in working days of England and Wales.
+#[derive(Debug, Parser)]
+#[command(name = "iro", version, about, max_term_width = 100)]
+#[command(after_help = "Example:\n  iro --db service.db report overdue --format csv\n\n\
+Exit status: 0 done, 1 other failure, 2 usage, 3 refused by a rule, 4 not found, 5 database problem,\n\
+6 overdue (report overdue --fail-if-any), 7 record does not check out.")]
+pub struct Cli {
+    /// The database file [env: IRO_DB; default: iro.db in the user's data directory]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// The member of staff taking the step [env: IRO_USER; default: the login name]
+    #[arg(long = "as", global = true, value_name = "STAFF")]
+    pub acting_as: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(commands::init::InitArgs),
+    Staff(commands::staff::StaffArgs),
+    Child(commands::child::ChildArgs),
+    Closure(commands::closure::ClosureArgs),
+    RaiseQap(commands::raise_qap::RaiseQapArgs),
+    Challenge(commands::challenge::ChallengeArgs),
+    Extend(commands::extend::ExtendArgs),
+    CompleteAction(commands::complete_action::CompleteActionArgs),
+    Escalate(commands::escalate::EscalateArgs),
+    Resolve(commands::resolve::ResolveArgs),
+    ReferCafcass(commands::refer_cafcass::ReferCafcassArgs),
+    CafcassDecision(commands::cafcass_decision::CafcassDecisionArgs),
+    LegalAdvice(commands::legal_advice::LegalAdviceArgs),
+    BriefSenior(commands::brief_senior::BriefSeniorArgs),
+    Note(commands::note::NoteArgs),
+    Show(commands::show::ShowArgs),
+    List(commands::list::ListArgs),
+    Calendar(commands::calendar::CalendarArgs),
+}
+
+/// Runs `iro` with these arguments and streams, returning the exit status.
+pub fn main(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let parsed = command()
+        .try_get_matches_from(args)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let mut cli = match parsed {
+        Ok((mut cli, matches)) => {
+            // clap's derive cannot pair repeated flags; the raw matches know the order they were typed in.
+            if let (Command::RaiseQap(args), Some(("raise-qap", sub))) = (&mut cli.command, matches.subcommand()) {
+                args.timescales = commands::raise_qap::timescales_in_order(sub);
+            }
+            cli
+        }
+        Err(e) => return usage_error(e, out, err),
+    };
+    let result = clock().and_then(|(today, now)| {
+        let mut ctx = Context {
+            db: cli.db.take().or_else(|| std::env::var_os("IRO_DB").map(PathBuf::from)),
+            acting_as: cli.acting_as.take().or_else(|| std::env::var("IRO_USER").ok()),
+            today,
+            now,
+            out,
+            err: &mut *err,
+        };
+        commands::run(&mut ctx, &cli.command)
+    });
+    match result {
+        Ok(status) => status.code(),
+        Err(e) if error::is_broken_pipe(&e) => error::DONE,
+        Err(e) => {
+            let _ = writeln!(err, "error: {}", error::one_line(&e));
+            error::exit_code(&e)
+        }
+    }
+}
+
+/// Prints a clap error as one line (help and version as they are) and gives its exit status.
+fn usage_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = write!(out, "{}", e.render());
+            error::DONE
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = write!(err, "{}", e.render());
+            error::USAGE
+        }
+        _ => {
+            // clap explains over several lines with a usage block; keep what it says, drop the rest.
+            let rendered = e.render().to_string();
+            let said = rendered
+                .split("\n\n")
+                .next()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let said = said.strip_prefix("error: ").unwrap_or(&said);
+            let _ = writeln!(err, "error: {said} (see --help)");
+            error::USAGE
+        }
+    }
+}
+
+/// Today and now: `IRO_TODAY` fixes today for tests, replays and back-dated runs.
+#[allow(clippy::disallowed_methods)] // the one place the clock is read
+fn clock() -> anyhow::Result<(NaiveDate, DateTime<Utc>)> {
+    let now = Utc::now();
+    let today = match std::env::var("IRO_TODAY") {
+        Ok(text) => parse_date(&text).map_err(|e| Problem::Usage(format!("IRO_TODAY: {e}")))?,
+        Err(_) => chrono::Local::now().date_naive(),
+    };
+    Ok((today, now))
+}
+
+/// The command tree, for tests that check clap's own consistency rules.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_tree_is_consistent() {
+        super::command().debug_assert();
+    }
+}

@@ -1,0 +1,53 @@
+//! `iro closure add|list`: days the service does not work besides weekends and bank holidays.
+
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::{parse_text, Context};
+use crate::dates::parse_date;
+use crate::error::{Problem, Status};
+
+/// Add and list the service's closure days
+#[derive(Debug, Args)]
+pub struct ClosureArgs {
+    #[command(subcommand)]
+    pub command: ClosureCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClosureCommand {
+    /// Add a closure day; deadlines set from now on skip it, deadlines already set stay as they are
+    #[command(after_help = "Example:\n  iro closure add 2026-12-29 --reason \"Christmas shutdown\"")]
+    Add {
+        #[arg(value_parser = parse_date)]
+        day: NaiveDate,
+        #[arg(long, value_parser = parse_text)]
+        reason: String,
+    },
+    /// List closure days, one ISO date and its reason per line
+    List,
+}
+
+pub fn run(ctx: &mut Context, args: &ClosureArgs) -> anyhow::Result<Status> {
+    let mut store = ctx.open()?;
+    match &args.command {
+        ClosureCommand::Add { day, reason } => {
+            let calendar = crate::calendar::Calendar::england_and_wales();
+            calendar.is_working_day(*day)?;
+            let tx = store.write()?;
+            if !tx.add_closure_day(*day, reason)? {
+                return Err(Problem::Usage(format!("{day} is a closure day already")).into());
+            }
+            tx.commit()?;
+            writeln!(ctx.err, "{day} is now a closure day")?;
+        }
+        ClosureCommand::List => {
+            let tx = store.read()?;
+            for (day, reason) in tx.closure_days()? {
+                writeln!(ctx.out, "{day}\t{reason}")?;
+            }
+        }
+    }
+    Ok(Status::Done)
+}

@@ -1,0 +1,257 @@
+//! One file per subcommand: its clap arguments (whose `///` comments are the help) and its `run`.
+//!
+//! A command parses, resolves names to records, asks the engine, hands the events to the store and
+//! renders. This module holds what they share: the context, the value parsers and the one path every
+//! workflow step takes through engine and store.
+
+pub mod brief_senior;
+pub mod cafcass_decision;
+pub mod calendar;
+pub mod challenge;
+pub mod child;
+pub mod closure;
+pub mod complete_action;
+pub mod escalate;
+pub mod extend;
+pub mod init;
+pub mod legal_advice;
+pub mod list;
+pub mod note;
+pub mod raise_qap;
+pub mod refer_cafcass;
+pub mod resolve;
+pub mod show;
+pub mod staff;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::calendar::Calendar;
+use crate::cli::Command;
+use crate::engine::{self, Judge, Policy, Request, Step};
+use crate::error::{Problem, Status};
+use crate::model::{Child, Matter, Staff};
+use crate::store::{Store, Tx};
+
+/// What every command runs with: where the database is, who is acting, today, and the output streams.
+pub struct Context<'a> {
+    pub db: Option<PathBuf>,
+    pub acting_as: Option<String>,
+    pub today: NaiveDate,
+    /// When the step is recorded (the `recorded_at` of its events).
+    pub now: DateTime<Utc>,
+    /// Data: what scripts read.
+    pub out: &'a mut dyn Write,
+    /// Messages for people.
+    pub err: &'a mut dyn Write,
+}
+
+impl Context<'_> {
+    /// The database path: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
+    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(path) = &self.db {
+            return Ok(path.clone());
+        }
+        dirs::data_dir()
+            .map(|dir| dir.join("iro").join("iro.db"))
+            .ok_or_else(|| Problem::Usage("no data directory is known for this user: give --db or IRO_DB".into()).into())
+    }
+
+    pub fn open(&self) -> anyhow::Result<Store> {
+        Ok(Store::open(&self.db_path()?)?)
+    }
+
+    /// The login name of whoever is acting: `--as`, else `IRO_USER`, else the login name.
+    fn actor_id(&self) -> anyhow::Result<String> {
+        self.acting_as
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| Problem::Usage("who is acting? give --as STAFF or set IRO_USER".into()).into())
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
+    match command {
+        Command::Init(args) => init::run(ctx, args),
+        Command::Staff(args) => staff::run(ctx, args),
+        Command::Child(args) => child::run(ctx, args),
+        Command::Closure(args) => closure::run(ctx, args),
+        Command::RaiseQap(args) => raise_qap::run(ctx, args),
+        Command::Challenge(args) => challenge::run(ctx, args),
+        Command::Extend(args) => extend::run(ctx, args),
+        Command::CompleteAction(args) => complete_action::run(ctx, args),
+        Command::Escalate(args) => escalate::run(ctx, args),
+        Command::Resolve(args) => resolve::run(ctx, args),
+        Command::ReferCafcass(args) => refer_cafcass::run(ctx, args),
+        Command::CafcassDecision(args) => cafcass_decision::run(ctx, args),
+        Command::LegalAdvice(args) => legal_advice::run(ctx, args),
+        Command::BriefSenior(args) => brief_senior::run(ctx, args),
+        Command::Note(args) => note::run(ctx, args),
+        Command::Show(args) => show::run(ctx, args),
+        Command::List(args) => list::run(ctx, args),
+        Command::Calendar(args) => calendar_command(ctx, args),
+    }
+}
+
+/// The calendar needs no database, but honours the service's closure days when there is one.
+fn calendar_command(ctx: &mut Context, args: &calendar::CalendarArgs) -> anyhow::Result<Status> {
+    let path = ctx.db_path().ok();
+    let calendar = match path.filter(|p| p.is_file()) {
+        Some(path) => {
+            let mut store = Store::open(&path)?;
+            let tx = store.read()?;
+            service_calendar(&tx)?
+        }
+        None => Calendar::england_and_wales(),
+    };
+    calendar::run(args, &calendar, ctx.out)?;
+    Ok(Status::Done)
+}
+
+/// The working-day calendar of this service: bank holidays and its closure days.
+pub fn service_calendar(tx: &Tx) -> anyhow::Result<Calendar> {
+    let closures = tx.closure_days()?;
+    Ok(Calendar::with_closures(closures.into_iter().map(|(day, _)| day)))
+}
+
+/// What a workflow step acts on.
+pub enum Target<'a> {
+    /// An existing matter, by id.
+    Matter(&'a str),
+    /// A new matter about a child; its id takes this prefix (`Q` for a QAP, `E` for an escalation).
+    NewMatter { child: &'a str, prefix: &'static str },
+}
+
+/// The one path of every workflow step: resolve, judge, fold, record, all in one transaction.
+///
+/// `request` resolves the staff it names inside the same transaction. Returns the matter as it now stands.
+pub fn take_step(
+    ctx: &Context,
+    target: Target,
+    on: Option<NaiveDate>,
+    request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
+) -> anyhow::Result<Matter> {
+    let mut store = ctx.open()?;
+    let tx = store.write()?;
+    let actor = find_staff(&tx, &ctx.actor_id()?).context("who is acting (--as / IRO_USER)")?;
+    let (matter, child, new_id) = match target {
+        Target::Matter(id) => {
+            let matter = find_matter(&tx, id)?;
+            let child = find_child(&tx, &matter.child)?;
+            (Some(matter), child, None)
+        }
+        Target::NewMatter { child, prefix } => (None, find_child(&tx, child)?, Some(prefix)),
+    };
+    let request = request(&tx)?;
+    let calendar = service_calendar(&tx)?;
+    let policy = Policy::default();
+    let on = on.unwrap_or(ctx.today);
+    let judge = Judge {
+        actor: &actor,
+        child: &child,
+        on,
+        today: ctx.today,
+        policy: &policy,
+        calendar: &calendar,
+    };
+    let events = engine::decide(matter.as_ref(), &request, &judge)?;
+    let id = match (&matter, new_id) {
+        (Some(matter), _) => matter.id.clone(),
+        (None, Some(prefix)) => tx.next_matter_id(prefix, on.year())?,
+        (None, None) => unreachable!("a target is a matter or a new matter"),
+    };
+    let steps: Vec<Step> = events
+        .into_iter()
+        .map(|event| Step {
+            actor: actor.id.clone(),
+            on,
+            event,
+        })
+        .collect();
+    let mut state = matter;
+    for step in &steps {
+        state = Some(engine::evolve(state, &id, step)?);
+    }
+    let after = state.expect("the engine returns at least one event for an accepted step");
+    tx.record(&after, &steps, ctx.now)?;
+    tx.commit()?;
+    Ok(after)
+}
+
+pub fn find_staff(tx: &Tx, id: &str) -> anyhow::Result<Staff> {
+    tx.staff(id)?
+        .ok_or_else(|| Problem::NotFound(format!("no member of staff '{id}' (see `iro staff list`)")).into())
+}
+
+pub fn find_child(tx: &Tx, reference: &str) -> anyhow::Result<Child> {
+    tx.child(reference)?
+        .ok_or_else(|| Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into())
+}
+
+pub fn find_matter(tx: &Tx, id: &str) -> anyhow::Result<Matter> {
+    tx.matter(&id.to_ascii_uppercase())?
+        .ok_or_else(|| Problem::NotFound(format!("no matter '{id}' (see `iro list`)")).into())
+}
+
+/// The most characters a free text (summary, reason, outcome, note) may hold.
+pub const MAX_TEXT: usize = 10_000;
+
+/// Free text for the record: not blank, not absurdly long, no control characters but line breaks and tabs.
+pub fn parse_text(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty".into());
+    }
+    let chars = trimmed.chars().count();
+    if chars > MAX_TEXT {
+        return Err(format!("is {chars} characters long; at most {MAX_TEXT} are kept"));
+    }
+    if let Some(c) = trimmed.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
+        return Err(format!("contains the control character U+{:04X}", c as u32));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// An identifier (staff id, child reference, team, category): printable, no spaces, at most 64 characters.
+pub fn parse_name(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.chars().count() > 64 {
+        return Err("must be 1 to 64 characters".into());
+    }
+    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("must not contain spaces or control characters (found U+{:04X})", c as u32));
+    }
+    Ok(text.to_string())
+}
+
+/// Writes a message for people (stderr); a closed stderr must not fail a recorded step.
+pub fn tell(ctx: &mut Context, message: std::fmt::Arguments) {
+    let _ = writeln!(ctx.err, "{message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_checked_for_blankness_length_and_control_characters() {
+        assert_eq!(parse_text("  plan drift \n"), Ok("plan drift".to_string()));
+        assert!(parse_text("   ").is_err());
+        assert!(parse_text(&"x".repeat(MAX_TEXT + 1)).unwrap_err().contains("10001"));
+        assert!(parse_text("a\u{0}b").unwrap_err().contains("U+0000"));
+        assert!(parse_text("line one\nline two\tend").is_ok());
+    }
+
+    #[test]
+    fn names_have_no_spaces() {
+        assert!(parse_name("LCS-104233").is_ok());
+        assert!(parse_name("two words").is_err());
+        assert!(parse_name("").is_err());
+        assert!(parse_name(&"a".repeat(65)).is_err());
+    }
+}

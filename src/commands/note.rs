@@ -1,0 +1,32 @@
+//! `iro note`: a note on the record of a matter.
+
+
+use chrono::NaiveDate;
+use clap::Args;
+
+use super::{parse_text, take_step, Context, Target};
+use crate::dates::parse_date;
+use crate::engine::Request;
+use crate::error::Status;
+
+/// Add a note to a matter's record (also on resolved and closed matters: a note changes nothing)
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  iro --as asmith note Q-2026-0042 --text \"Spoke to the social worker; assessment booked\"")]
+pub struct NoteArgs {
+    pub matter: String,
+    #[arg(long, value_parser = parse_text)]
+    pub text: String,
+    /// The day, if not today
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub on: Option<NaiveDate>,
+}
+
+pub fn run(ctx: &mut Context, args: &NoteArgs) -> anyhow::Result<Status> {
+    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |_| {
+        Ok(Request::Note {
+            text: args.text.clone(),
+        })
+    })?;
+    writeln!(ctx.err, "{}: note recorded", matter.id)?;
+    Ok(Status::Done)
+}

@@ -1,0 +1,24 @@
+//! `iro show`: one matter in full.
+
+use clap::Args;
+
+use super::{find_matter, Context};
+use crate::error::Status;
+use crate::render::{self, Format};
+
+/// Show a matter: state, stage, deadlines, actions, stages and referrals
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  iro show Q-2026-0042 --format json")]
+pub struct ShowArgs {
+    pub matter: String,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
+    let mut store = ctx.open()?;
+    let tx = store.read()?;
+    let matter = find_matter(&tx, &args.matter)?;
+    render::matter(&matter, args.format, ctx.out)?;
+    Ok(Status::Done)
+}

@@ -1,0 +1,79 @@
+//! `iro staff add|list`: the staff directory.
+
+
+use clap::{Args, Subcommand};
+
+use super::{parse_name, parse_text, Context};
+use crate::error::{Problem, Status};
+use crate::model::{Role, Staff};
+use crate::render::{self, Format};
+
+/// Add and list members of staff
+#[derive(Debug, Args)]
+pub struct StaffArgs {
+    #[command(subcommand)]
+    pub command: StaffCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Add a member of staff with their one role
+    #[command(after_help = "Example:\n  iro staff add asmith --name \"Alex Smith\" --role iro --email alex.smith@example.gov.uk --team IRO-North")]
+    Add {
+        /// Short id, usually the login name
+        #[arg(value_parser = parse_name)]
+        id: String,
+        /// Full name
+        #[arg(long, value_parser = parse_text)]
+        name: String,
+        /// One of: iro, iro-team-manager, senior-iro-manager, social-worker, practice-supervisor,
+        /// team-manager, service-manager, assistant-director, admin
+        #[arg(long)]
+        role: Role,
+        /// Work e-mail address
+        #[arg(long, value_parser = parse_email)]
+        email: String,
+        /// Team
+        #[arg(long, value_parser = parse_name)]
+        team: Option<String>,
+    },
+    /// List the staff directory
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
+    let mut store = ctx.open()?;
+    match &args.command {
+        StaffCommand::Add { id, name, role, email, team } => {
+            let tx = store.write()?;
+            let staff = Staff {
+                id: id.clone(),
+                name: name.clone(),
+                role: *role,
+                email: email.clone(),
+                team: team.clone(),
+            };
+            if !tx.add_staff(&staff)? {
+                return Err(Problem::Usage(format!("there is already a member of staff '{id}'")).into());
+            }
+            tx.commit()?;
+            writeln!(ctx.err, "added {id} ({role})")?;
+        }
+        StaffCommand::List { format } => {
+            let tx = store.read()?;
+            render::staff(&tx.all_staff()?, *format, ctx.out)?;
+        }
+    }
+    Ok(Status::Done)
+}
+
+fn parse_email(text: &str) -> Result<String, String> {
+    let text = parse_name(text)?;
+    match text.split_once('@') {
+        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Ok(text),
+        _ => Err(format!("'{text}' is not an e-mail address")),
+    }
+}

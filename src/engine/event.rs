@@ -1,0 +1,310 @@
+//! Events: the steps on a child's record, and how each one moves a matter's state.
+//!
+//! `evolve` is the only place that turns an event into state, so the state tables the store writes
+//! and a replay of the event log can never disagree about what a step meant.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    Action, ActionStatus, CafcassDecision, Matter, MatterState, Referral, ReferralKind, Stage,
+    StageEntry,
+};
+
+/// What a new matter is about, carried by the event that opens it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opening {
+    pub child: String,
+    pub iro: String,
+    pub team: String,
+    pub category: String,
+    pub summary: String,
+}
+
+/// One step of the protocol as recorded: what happened, in the words the chronology prints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    /// A QAP raised with its actions; opens the matter.
+    QapRaised {
+        opening: Opening,
+        challenge_deadline: NaiveDate,
+        actions: Vec<Action>,
+    },
+    /// The social work team manager challenged the QAP actions within the window.
+    Challenged { reason: String },
+    /// A new timescale for an action, agreed with an IRO team manager.
+    ActionExtended {
+        seq: u32,
+        from: NaiveDate,
+        to: NaiveDate,
+        agreed_by: String,
+        reason: String,
+    },
+    /// An action was done.
+    ActionCompleted { seq: u32, note: Option<String> },
+    /// The matter entered EPCP/DRP; the alert form is created and the resolution deadline fixed.
+    DrpEntered {
+        opening: Option<Opening>,
+        stage: Stage,
+        deadline: NaiveDate,
+        reason: Option<String>,
+    },
+    /// The matter went up a stage of EPCP/DRP.
+    StageRaised {
+        from: Stage,
+        to: Stage,
+        reason: Option<String>,
+    },
+    /// The concern was settled.
+    Resolved {
+        outcome: String,
+        resolved_by: String,
+    },
+    /// A referral to CAFCASS.
+    ReferredToCafcass { referral: ReferralKind, reason: String },
+    /// CAFCASS's decision on the latest referral.
+    CafcassDecided {
+        decision: CafcassDecision,
+        note: Option<String>,
+    },
+    /// Independent legal advice was sought.
+    LegalAdviceSought { note: String },
+    /// The IRO team manager briefed the senior IRO manager.
+    SeniorManagerBriefed { note: String },
+    /// A note on the record.
+    Noted { text: String },
+}
+
+impl Event {
+    /// The kebab-case word stored in the `kind` column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::QapRaised { .. } => "qap-raised",
+            Event::Challenged { .. } => "challenged",
+            Event::ActionExtended { .. } => "action-extended",
+            Event::ActionCompleted { .. } => "action-completed",
+            Event::DrpEntered { .. } => "drp-entered",
+            Event::StageRaised { .. } => "stage-raised",
+            Event::Resolved { .. } => "resolved",
+            Event::ReferredToCafcass { .. } => "referred-to-cafcass",
+            Event::CafcassDecided { .. } => "cafcass-decided",
+            Event::LegalAdviceSought { .. } => "legal-advice-sought",
+            Event::SeniorManagerBriefed { .. } => "senior-manager-briefed",
+            Event::Noted { .. } => "noted",
+        }
+    }
+
+    /// One line for people: what the step was, as the chronology and the alert form print it.
+    pub fn describe(&self) -> String {
+        match self {
+            Event::QapRaised { opening, actions, challenge_deadline } => format!(
+                "QAP raised ({}): {}; {} action(s); challenge window closes {challenge_deadline}",
+                opening.category,
+                opening.summary,
+                actions.len()
+            ),
+            Event::Challenged { reason } => format!("QAP actions challenged: {reason}"),
+            Event::ActionExtended { seq, from, to, agreed_by, reason } => format!(
+                "action {seq} due date moved from {from} to {to}, agreed by {agreed_by}: {reason}"
+            ),
+            Event::ActionCompleted { seq, note } => match note {
+                Some(note) => format!("action {seq} completed: {note}"),
+                None => format!("action {seq} completed"),
+            },
+            Event::DrpEntered { opening, stage, deadline, reason } => {
+                let mut line = format!("entered EPCP/DRP at stage {stage}; resolution deadline {deadline}");
+                if let Some(opening) = opening {
+                    line.push_str(&format!(" ({}: {})", opening.category, opening.summary));
+                }
+                if let Some(reason) = reason {
+                    line.push_str(&format!("; reason: {reason}"));
+                }
+                line
+            }
+            Event::StageRaised { from, to, reason } => match reason {
+                Some(reason) => format!("stage {from} to stage {to}: {reason}"),
+                None => format!("stage {from} to stage {to}"),
+            },
+            Event::Resolved { outcome, resolved_by } => {
+                format!("resolved by {resolved_by}: {outcome}")
+            }
+            Event::ReferredToCafcass { referral, reason } => {
+                format!("{referral} referral to CAFCASS: {reason}")
+            }
+            Event::CafcassDecided { decision, note } => {
+                let said = match decision {
+                    CafcassDecision::CriteriaMet => "criteria met, allocated for judicial review",
+                    CafcassDecision::CriteriaNotMet => "criteria not met",
+                };
+                match note {
+                    Some(note) => format!("CAFCASS decision: {said}: {note}"),
+                    None => format!("CAFCASS decision: {said}"),
+                }
+            }
+            Event::LegalAdviceSought { note } => format!("legal advice sought: {note}"),
+            Event::SeniorManagerBriefed { note } => format!("senior IRO manager briefed: {note}"),
+            Event::Noted { text } => format!("note: {text}"),
+        }
+    }
+}
+
+/// A recorded event with who took the step and the day it took effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub actor: String,
+    pub on: NaiveDate,
+    pub event: Event,
+}
+
+/// Why `evolve` could not apply an event: the log and the state disagree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event {kind} cannot apply to matter {matter}: {why}")]
+pub struct Inconsistent {
+    pub matter: String,
+    pub kind: &'static str,
+    pub why: &'static str,
+}
+
+/// Applies one step to a matter's state (`None` before the matter exists), giving the state after it.
+pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, Inconsistent> {
+    let bad = |why| Inconsistent {
+        matter: id.to_string(),
+        kind: step.event.kind(),
+        why,
+    };
+    let on = step.on;
+    let mut matter = match (matter, &step.event) {
+        (None, Event::QapRaised { opening, challenge_deadline, actions }) => {
+            return Ok(Matter {
+                challenge_deadline: Some(*challenge_deadline),
+                actions: actions.clone(),
+                ..opened(id, opening, MatterState::Qap, &step.actor, on)
+            });
+        }
+        (None, Event::DrpEntered { opening: Some(opening), stage, deadline, reason }) => {
+            return Ok(Matter {
+                stage: Some(*stage),
+                drp_entered_on: Some(on),
+                drp_deadline: Some(*deadline),
+                stages: vec![StageEntry {
+                    stage: *stage,
+                    entered_on: on,
+                    reason: reason.clone(),
+                }],
+                ..opened(id, opening, MatterState::Drp, &step.actor, on)
+            });
+        }
+        (None, _) => return Err(bad("the matter does not exist yet")),
+        (Some(_), Event::QapRaised { .. }) => return Err(bad("the matter exists already")),
+        (Some(matter), _) => matter,
+    };
+    matter.last_step_on = on;
+    match &step.event {
+        Event::QapRaised { .. } => unreachable!("handled above"),
+        Event::Challenged { .. } => matter.challenged_on = Some(on),
+        Event::ActionExtended { seq, to, .. } => {
+            let action = matter
+                .actions
+                .iter_mut()
+                .find(|a| a.seq == *seq)
+                .ok_or_else(|| bad("no such action"))?;
+            action.due = *to;
+        }
+        Event::ActionCompleted { seq, .. } => {
+            let action = matter
+                .actions
+                .iter_mut()
+                .find(|a| a.seq == *seq)
+                .ok_or_else(|| bad("no such action"))?;
+            action.status = ActionStatus::Done;
+            action.completed_on = Some(on);
+        }
+        Event::DrpEntered { stage, deadline, reason, .. } => {
+            matter.state = MatterState::Drp;
+            matter.stage = Some(*stage);
+            matter.drp_entered_on = Some(on);
+            matter.drp_deadline = Some(*deadline);
+            matter.stages.push(StageEntry {
+                stage: *stage,
+                entered_on: on,
+                reason: reason.clone(),
+            });
+        }
+        Event::StageRaised { to, reason, .. } => {
+            matter.stage = Some(*to);
+            matter.stages.push(StageEntry {
+                stage: *to,
+                entered_on: on,
+                reason: reason.clone(),
+            });
+        }
+        Event::Resolved { outcome, resolved_by } => {
+            matter.state = MatterState::Resolved;
+            matter.resolved_on = Some(on);
+            matter.resolved_by = Some(resolved_by.clone());
+            matter.outcome = Some(outcome.clone());
+        }
+        Event::ReferredToCafcass { referral, reason } => {
+            matter.referrals.push(Referral {
+                kind: *referral,
+                referred_on: on,
+                reason: reason.clone(),
+                decision: None,
+                decided_on: None,
+            });
+            if *referral == ReferralKind::Formal {
+                matter.state = MatterState::Cafcass;
+            }
+        }
+        Event::CafcassDecided { decision, .. } => {
+            let referral = matter
+                .referrals
+                .iter_mut()
+                .rev()
+                .find(|r| r.decision.is_none())
+                .ok_or_else(|| bad("no referral waits on a decision"))?;
+            referral.decision = Some(*decision);
+            referral.decided_on = Some(on);
+            // A formal referral hands the matter to CAFCASS: its decision ends the matter here.
+            if referral.kind == ReferralKind::Formal {
+                matter.state = MatterState::Closed;
+                matter.resolved_on = Some(on);
+                matter.outcome = Some(match decision {
+                    CafcassDecision::CriteriaMet => {
+                        "CAFCASS: criteria met, allocated for judicial review".to_string()
+                    }
+                    CafcassDecision::CriteriaNotMet => "CAFCASS: criteria not met".to_string(),
+                });
+            }
+        }
+        Event::LegalAdviceSought { .. } | Event::SeniorManagerBriefed { .. } | Event::Noted { .. } => {}
+    }
+    Ok(matter)
+}
+
+fn opened(id: &str, opening: &Opening, state: MatterState, actor: &str, on: NaiveDate) -> Matter {
+    Matter {
+        id: id.to_string(),
+        child: opening.child.clone(),
+        iro: opening.iro.clone(),
+        team: opening.team.clone(),
+        category: opening.category.clone(),
+        summary: opening.summary.clone(),
+        state,
+        stage: None,
+        raised_on: on,
+        raised_by: actor.to_string(),
+        challenge_deadline: None,
+        challenged_on: None,
+        drp_entered_on: None,
+        drp_deadline: None,
+        resolved_on: None,
+        resolved_by: None,
+        outcome: None,
+        last_step_on: on,
+        actions: Vec::new(),
+        stages: Vec::new(),
+        referrals: Vec::new(),
+    }
+}

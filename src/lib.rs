@@ -1,0 +1,26 @@
+//! `iro`: escalation monitoring for an Independent Reviewing Officer service.
+//!
+//! The protocol (Quality Assurance Process, EPCP/DRP stages 1–3, CAFCASS referral) is enforced by a
+//! functional core with an imperative shell around it:
+//!
+//! - [`calendar`]: working days of England and Wales: bank holidays, closure days. Pure.
+//! - [`engine`]: judges a requested step against the protocol; returns events or a refusal. Pure.
+//! - [`model`]: the domain values the engine, the store and the commands share.
+//! - [`store`]: every SQL string; one transaction per command; typed reads.
+//! - [`render`]: tables, CSV and JSON written to any `io::Write`.
+//! - [`commands`]: one file per subcommand: parse, resolve names to records, ask the engine, hand its
+//!   events to the store, render.
+//! - [`cli`]: the clap command tree, global flags, and the one place the clock is read.
+//! - [`error`]: the exit statuses scripts rely on.
+//!
+//! The engine and the calendar never touch clap, SQLite, the terminal or the clock: today is an input.
+
+pub mod calendar;
+pub mod cli;
+pub mod commands;
+pub mod dates;
+pub mod engine;
+pub mod error;
+pub mod model;
+pub mod render;
+pub mod store;

@@ -1,0 +1,232 @@
+//! The store: the only code that speaks SQL. It opens and migrates the database, runs each command in
+//! one immediate transaction, and reads and writes typed records through bound parameters.
+//!
+//! It never decides a rule: the engine has judged every step before the store sees it.
+
+mod directory;
+mod matters;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use matters::MatterFilter;
+
+/// The schema version this build writes; a database with a higher one is refused untouched.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// How long a command waits for another writer before giving up: long enough for any single command.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything that can go wrong with the database file itself (exit status 5).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no database at {0}: run `iro init` to create one, or point --db / IRO_DB at yours")]
+    Missing(PathBuf),
+    #[error("{0} is a directory, not a database file")]
+    IsDirectory(PathBuf),
+    #[error("{path} was written by a newer iro (schema version {found}; this iro knows up to {SCHEMA_VERSION}): it has not been touched, upgrade iro to use it")]
+    Newer { path: PathBuf, found: i64 },
+    #[error("{0} is not an iro database (no iro schema in it): run `iro init` on a new path")]
+    NotIro(PathBuf),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
+/// An open iro database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// What `Store::create` found or did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    AlreadyThere,
+}
+
+impl Store {
+    /// Opens an existing iro database for reading and writing, migrating an older schema.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory(path.to_path_buf()));
+        }
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        match store.user_version()? {
+            0 => Err(StoreError::NotIro(path.to_path_buf())),
+            v if v > SCHEMA_VERSION => Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: v,
+            }),
+            v if v < SCHEMA_VERSION => {
+                store.migrate(v)?;
+                Ok(store)
+            }
+            _ => Ok(store),
+        }
+    }
+
+    /// Creates a new database readable by its owner only, or opens the one already there.
+    pub fn create(path: &Path) -> Result<(Store, Created), StoreError> {
+        if path.is_dir() {
+            return Err(StoreError::IsDirectory(path.to_path_buf()));
+        }
+        if path.exists() {
+            return Ok((Store::open(path)?, Created::AlreadyThere));
+        }
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        // Create the file ourselves so it is never, even for a moment, readable by others.
+        create_private_file(path).map_err(io)?;
+        let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        if store.user_version()? != 0 {
+            return Err(StoreError::NotIro(path.to_path_buf()));
+        }
+        store.migrate(0)?;
+        Ok((store, Created::New))
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(sqlite)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
+        // Reading the schema version first proves the file is a database before anything writes to it.
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite)?;
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(sqlite)?;
+        if !journal.eq_ignore_ascii_case("wal") {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+                .map_err(sqlite)?;
+        }
+        // FULL: a step reported as recorded survives a power cut.
+        conn.pragma_update(None, "synchronous", "FULL").map_err(sqlite)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn user_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Brings the schema from `from` up to `SCHEMA_VERSION`, each version in one transaction.
+    fn migrate(&self, from: i64) -> Result<(), StoreError> {
+        if from < 1 {
+            let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+            tx.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
+            tx.pragma_update(None, "user_version", 1).map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts the one transaction a command runs in. Immediate, so two writers never deadlock on
+    /// upgrading a read lock: the second waits (busy timeout) until the first commits.
+    pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+        Ok(Tx { tx, path })
+    }
+
+    /// Starts a read transaction: one consistent snapshot for a whole report.
+    pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+        Ok(Tx { tx, path })
+    }
+}
+
+/// One command's transaction. Dropped without `commit`, it rolls back: nothing half-written remains.
+pub struct Tx<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: PathBuf,
+}
+
+impl Tx<'_> {
+    pub fn commit(self) -> Result<(), StoreError> {
+        let path = self.path;
+        self.tx
+            .commit()
+            .map_err(|source| StoreError::Sqlite { path, source })
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+}
+
+#[cfg(not(unix))]
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map(drop)
+}
+
+#[cfg(test)]
+mod tests;
