@@ -15,9 +15,11 @@ use crate::error::{self, Problem};
 /// CAFCASS referrals, with every deadline counted in working days of England and Wales.
 #[derive(Debug, Parser)]
 #[command(name = "iro", version, about, max_term_width = 100)]
-#[command(after_help = "Example:\n  iro --db service.db report overdue --format csv\n\n\
+#[command(
+    after_help = "Example:\n  iro --db service.db report overdue --format csv\n\n\
 Exit status: 0 done, 1 other failure, 2 usage, 3 refused by a rule, 4 not found, 5 database problem,\n\
-6 overdue (report overdue --fail-if-any), 7 record does not check out.")]
+6 overdue (report overdue --fail-if-any), 7 record does not check out."
+)]
 pub struct Cli {
     /// The database file [env: IRO_DB; default: iro.db in the user's data directory]
     #[arg(long, global = true, value_name = "PATH")]
@@ -54,14 +56,20 @@ pub enum Command {
 }
 
 /// Runs `iro` with these arguments and streams, returning the exit status.
-pub fn main(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub fn main(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let parsed = command()
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let mut cli = match parsed {
         Ok((mut cli, matches)) => {
             // clap's derive cannot pair repeated flags; the raw matches know the order they were typed in.
-            if let (Command::RaiseQap(args), Some(("raise-qap", sub))) = (&mut cli.command, matches.subcommand()) {
+            if let (Command::RaiseQap(args), Some(("raise-qap", sub))) =
+                (&mut cli.command, matches.subcommand())
+            {
                 args.timescales = commands::raise_qap::timescales_in_order(sub);
             }
             cli
@@ -70,8 +78,14 @@ pub fn main(args: impl IntoIterator<Item = OsString>, out: &mut dyn Write, err: 
     };
     let result = clock().and_then(|(today, now)| {
         let mut ctx = Context {
-            db: cli.db.take().or_else(|| std::env::var_os("IRO_DB").map(PathBuf::from)),
-            acting_as: cli.acting_as.take().or_else(|| std::env::var("IRO_USER").ok()),
+            db: cli
+                .db
+                .take()
+                .or_else(|| std::env::var_os("IRO_DB").map(PathBuf::from)),
+            acting_as: cli
+                .acting_as
+                .take()
+                .or_else(|| std::env::var("IRO_USER").ok()),
             today,
             now,
             out,

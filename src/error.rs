@@ -97,8 +97,14 @@ mod tests {
         })
         .context("challenge Q-2026-0001");
         assert_eq!(exit_code(&refusal), REFUSED);
-        assert_eq!(exit_code(&anyhow::Error::new(Problem::Usage("x".into()))), USAGE);
-        assert_eq!(exit_code(&anyhow::Error::new(Problem::NotFound("x".into()))), NOT_FOUND);
+        assert_eq!(
+            exit_code(&anyhow::Error::new(Problem::Usage("x".into()))),
+            USAGE
+        );
+        assert_eq!(
+            exit_code(&anyhow::Error::new(Problem::NotFound("x".into()))),
+            NOT_FOUND
+        );
         let missing = StoreError::Missing("/nowhere/iro.db".into());
         assert_eq!(exit_code(&anyhow::Error::new(missing)), DATABASE);
         assert_eq!(exit_code(&anyhow::anyhow!("something else")), OTHER);

@@ -292,7 +292,11 @@ impl Matter {
             .iter()
             .filter(|a| a.status == ActionStatus::Open)
             .map(|a| a.due);
-        let drp = if self.state == MatterState::Drp { self.drp_deadline } else { None };
+        let drp = if self.state == MatterState::Drp {
+            self.drp_deadline
+        } else {
+            None
+        };
         actions.chain(drp).min()
     }
 }

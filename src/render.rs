@@ -49,7 +49,11 @@ fn json(value: &impl Serialize, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Writes rows of text cells as CSV with a header, each cell made spreadsheet-safe.
-fn csv_rows<'a>(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>, out: &'a mut dyn Write) -> anyhow::Result<()> {
+fn csv_rows<'a>(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    out: &'a mut dyn Write,
+) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(header).map_err(std::io::Error::from)?;
     for row in rows {
@@ -121,7 +125,12 @@ pub fn children(children: &[Child], format: Format, out: &mut dyn Write) -> anyh
     }
 }
 
-pub fn child(child: &Child, matters: &[Matter], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn child(
+    child: &Child,
+    matters: &[Matter],
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     #[derive(Serialize)]
     struct ChildView<'a> {
         #[serde(flatten)]
@@ -132,8 +141,16 @@ pub fn child(child: &Child, matters: &[Matter], format: Format, out: &mut dyn Wr
         Format::Json => json(&ChildView { child, matters }, out),
         Format::Csv => self::matters(matters, format, out),
         Format::Table => {
-            writeln!(out, "{} {} (team {})", child.reference, child.name, child.team)?;
-            writeln!(out, "  IRO {}, IRO team manager {}", child.iro, child.iro_team_manager)?;
+            writeln!(
+                out,
+                "{} {} (team {})",
+                child.reference, child.name, child.team
+            )?;
+            writeln!(
+                out,
+                "  IRO {}, IRO team manager {}",
+                child.iro, child.iro_team_manager
+            )?;
             writeln!(
                 out,
                 "  social worker {}, practice supervisor {}, team manager {}, service manager {}",
@@ -187,7 +204,17 @@ pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyho
         Format::Json => json(&matters, out),
         Format::Csv => csv_rows(&MATTER_HEADER, matters.iter().map(matter_row), out),
         Format::Table => {
-            let mut t = table(&["id", "child", "iro", "team", "category", "state", "stage", "raised", "next deadline"]);
+            let mut t = table(&[
+                "id",
+                "child",
+                "iro",
+                "team",
+                "category",
+                "state",
+                "stage",
+                "raised",
+                "next deadline",
+            ]);
             for m in matters {
                 t.add_row(vec![
                     m.id.clone(),
@@ -215,18 +242,32 @@ pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result
         Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m)], out),
         Format::Table => {
             let stage = m.stage.map(|s| format!(" stage {s}")).unwrap_or_default();
-            writeln!(out, "{}  {}{stage}  child {}  IRO {}  team {}", m.id, m.state, m.child, m.iro, m.team)?;
+            writeln!(
+                out,
+                "{}  {}{stage}  child {}  IRO {}  team {}",
+                m.id, m.state, m.child, m.iro, m.team
+            )?;
             writeln!(out, "  {}: {}", m.category, m.summary)?;
             writeln!(out, "  raised {} by {}", m.raised_on, m.raised_by)?;
             if let Some(deadline) = m.challenge_deadline {
-                let challenged = m.challenged_on.map(|d| format!("; challenged {d}")).unwrap_or_default();
+                let challenged = m
+                    .challenged_on
+                    .map(|d| format!("; challenged {d}"))
+                    .unwrap_or_default();
                 writeln!(out, "  challenge window closes {deadline}{challenged}")?;
             }
             if let (Some(entered), Some(deadline)) = (m.drp_entered_on, m.drp_deadline) {
-                writeln!(out, "  entered EPCP/DRP {entered}; resolution deadline {deadline}")?;
+                writeln!(
+                    out,
+                    "  entered EPCP/DRP {entered}; resolution deadline {deadline}"
+                )?;
             }
             for s in &m.stages {
-                let reason = s.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
+                let reason = s
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
                 writeln!(out, "  stage {} from {}{reason}", s.stage, s.entered_on)?;
             }
             for r in &m.referrals {
@@ -234,11 +275,24 @@ pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result
                     (Some(d), Some(on)) => format!("; {d} on {on}"),
                     _ => "; awaiting decision".to_string(),
                 };
-                writeln!(out, "  {} CAFCASS referral {}{decision}", r.kind, r.referred_on)?;
+                writeln!(
+                    out,
+                    "  {} CAFCASS referral {}{decision}",
+                    r.kind, r.referred_on
+                )?;
             }
             if let Some(resolved) = m.resolved_on {
-                let by = m.resolved_by.as_deref().map(|b| format!(" by {b}")).unwrap_or_default();
-                writeln!(out, "  {} {resolved}{by}: {}", m.state, m.outcome.as_deref().unwrap_or(""))?;
+                let by = m
+                    .resolved_by
+                    .as_deref()
+                    .map(|b| format!(" by {b}"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {} {resolved}{by}: {}",
+                    m.state,
+                    m.outcome.as_deref().unwrap_or("")
+                )?;
             }
             if !m.actions.is_empty() {
                 let mut t = table(&["#", "action", "owner", "due", "status"]);

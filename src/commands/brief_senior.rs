@@ -1,6 +1,5 @@
 //! `iro brief-senior`: the IRO team manager briefed the senior IRO manager (design rule 9).
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,7 +10,9 @@ use crate::error::Status;
 
 /// Record that the senior IRO manager was briefed (an IRO team manager)
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  iro --as jwhite brief-senior Q-2026-0042 --note \"Briefed on the delay to the permanence plan\"")]
+#[command(
+    after_help = "Example:\n  iro --as jwhite brief-senior Q-2026-0042 --note \"Briefed on the delay to the permanence plan\""
+)]
 pub struct BriefSeniorArgs {
     pub matter: String,
     /// What the senior IRO manager was told
@@ -28,6 +29,10 @@ pub fn run(ctx: &mut Context, args: &BriefSeniorArgs) -> anyhow::Result<Status> 
             note: args.note.clone(),
         })
     })?;
-    writeln!(ctx.err, "{}: senior IRO manager briefing recorded", matter.id)?;
+    writeln!(
+        ctx.err,
+        "{}: senior IRO manager briefing recorded",
+        matter.id
+    )?;
     Ok(Status::Done)
 }

@@ -1,6 +1,5 @@
 //! `iro cafcass-decision`: CAFCASS's decision on the latest referral.
 
-
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
@@ -13,7 +12,9 @@ use crate::model::CafcassDecision;
 /// Record CAFCASS's decision: criteria met (allocated for judicial review) or not met
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("decision").required(true).args(["met", "not_met"])))]
-#[command(after_help = "Example:\n  iro --as asmith cafcass-decision Q-2026-0042 --met --note \"Allocated for judicial review\"")]
+#[command(
+    after_help = "Example:\n  iro --as asmith cafcass-decision Q-2026-0042 --met --note \"Allocated for judicial review\""
+)]
 pub struct CafcassDecisionArgs {
     pub matter: String,
     /// The criteria for a breach of the child's rights are met: allocated for judicial review
@@ -41,6 +42,10 @@ pub fn run(ctx: &mut Context, args: &CafcassDecisionArgs) -> anyhow::Result<Stat
             note: args.note.clone(),
         })
     })?;
-    writeln!(ctx.err, "{}: CAFCASS decision recorded ({decision}); matter {}", matter.id, matter.state)?;
+    writeln!(
+        ctx.err,
+        "{}: CAFCASS decision recorded ({decision}); matter {}",
+        matter.id, matter.state
+    )?;
     Ok(Status::Done)
 }

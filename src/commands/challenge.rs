@@ -1,6 +1,5 @@
 //! `iro challenge`: the child's social work team manager challenges QAP actions within the window.
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,7 +10,9 @@ use crate::error::Status;
 
 /// Challenge a QAP's actions (the child's social work team manager, within 5 working days)
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  iro --as tgreen challenge Q-2026-0042 --reason \"Assessment already booked for 3 December\"")]
+#[command(
+    after_help = "Example:\n  iro --as tgreen challenge Q-2026-0042 --reason \"Assessment already booked for 3 December\""
+)]
 pub struct ChallengeArgs {
     pub matter: String,
     /// Why the actions are challenged

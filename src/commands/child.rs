@@ -1,6 +1,5 @@
 //! `iro child add|list|show`: the looked-after children and who is allocated to them.
 
-
 use clap::{Args, Subcommand};
 
 use super::{find_child, find_staff, parse_name, parse_text, Context};
@@ -19,7 +18,9 @@ pub struct ChildArgs {
 #[derive(Debug, Subcommand)]
 pub enum ChildCommand {
     /// Add a child with their allocated staff
-    #[command(after_help = "Example:\n  iro child add LCS-104233 --name \"Sam Jones\" --team North --social-worker bking \\\n    --practice-supervisor cdoe --team-manager tgreen --service-manager mblack --iro asmith --iro-team-manager jwhite")]
+    #[command(
+        after_help = "Example:\n  iro child add LCS-104233 --name \"Sam Jones\" --team North --social-worker bking \\\n    --practice-supervisor cdoe --team-manager tgreen --service-manager mblack --iro asmith --iro-team-manager jwhite"
+    )]
     Add {
         /// The reference of the child's electronic file, e.g. LCS-104233
         #[arg(value_parser = parse_name)]
@@ -78,19 +79,36 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
             let tx = store.write()?;
             let allocated = [
                 ("--social-worker", Some(social_worker), Role::SocialWorker),
-                ("--practice-supervisor", practice_supervisor.as_ref(), Role::PracticeSupervisor),
+                (
+                    "--practice-supervisor",
+                    practice_supervisor.as_ref(),
+                    Role::PracticeSupervisor,
+                ),
                 ("--team-manager", Some(team_manager), Role::TeamManager),
-                ("--service-manager", Some(service_manager), Role::ServiceManager),
+                (
+                    "--service-manager",
+                    Some(service_manager),
+                    Role::ServiceManager,
+                ),
                 ("--iro", Some(iro), Role::Iro),
-                ("--iro-team-manager", Some(iro_team_manager), Role::IroTeamManager),
+                (
+                    "--iro-team-manager",
+                    Some(iro_team_manager),
+                    Role::IroTeamManager,
+                ),
             ];
             for (flag, id, role) in allocated {
                 let Some(id) = id else { continue };
                 let staff = find_staff(&tx, id)?;
                 // An IRO team manager may hold a caseload, so may be allocated as a child's IRO.
-                let fits = staff.role == role || (role == Role::Iro && staff.role == Role::IroTeamManager);
+                let fits =
+                    staff.role == role || (role == Role::Iro && staff.role == Role::IroTeamManager);
                 if !fits {
-                    return Err(Problem::Usage(format!("{flag} {id}: {id} is {}, not {role}", staff.role)).into());
+                    return Err(Problem::Usage(format!(
+                        "{flag} {id}: {id} is {}, not {role}",
+                        staff.role
+                    ))
+                    .into());
                 }
             }
             let child = Child {
@@ -105,14 +123,20 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
                 iro_team_manager: iro_team_manager.clone(),
             };
             if !tx.add_child(&child)? {
-                return Err(Problem::Usage(format!("there is already a child '{reference}'")).into());
+                return Err(
+                    Problem::Usage(format!("there is already a child '{reference}'")).into(),
+                );
             }
             tx.commit()?;
             writeln!(ctx.err, "added child {reference} (IRO {iro}, team {team})")?;
         }
         ChildCommand::List { iro, team, format } => {
             let tx = store.read()?;
-            render::children(&tx.children(iro.as_deref(), team.as_deref())?, *format, ctx.out)?;
+            render::children(
+                &tx.children(iro.as_deref(), team.as_deref())?,
+                *format,
+                ctx.out,
+            )?;
         }
         ChildCommand::Show { reference, format } => {
             let tx = store.read()?;

@@ -1,6 +1,5 @@
 //! `iro closure add|list`: days the service does not work besides weekends and bank holidays.
 
-
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
@@ -18,7 +17,9 @@ pub struct ClosureArgs {
 #[derive(Debug, Subcommand)]
 pub enum ClosureCommand {
     /// Add a closure day; deadlines set from now on skip it, deadlines already set stay as they are
-    #[command(after_help = "Example:\n  iro closure add 2026-12-29 --reason \"Christmas shutdown\"")]
+    #[command(
+        after_help = "Example:\n  iro closure add 2026-12-29 --reason \"Christmas shutdown\""
+    )]
     Add {
         #[arg(value_parser = parse_date)]
         day: NaiveDate,

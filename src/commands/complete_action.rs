@@ -1,6 +1,5 @@
 //! `iro complete-action`: an action was done.
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,7 +10,9 @@ use crate::error::Status;
 
 /// Record that an action was done
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  iro --as asmith complete-action Q-2026-0042 --action 1 --note \"Assessment received\"")]
+#[command(
+    after_help = "Example:\n  iro --as asmith complete-action Q-2026-0042 --action 1 --note \"Assessment received\""
+)]
 pub struct CompleteActionArgs {
     pub matter: String,
     /// The action's number (see `iro show`)

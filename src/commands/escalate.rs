@@ -1,6 +1,5 @@
 //! `iro escalate`: enter EPCP/DRP (from a QAP or as a new matter) or take a matter up a stage.
 
-
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
@@ -13,8 +12,10 @@ use crate::model::Stage;
 /// Enter EPCP/DRP or go up a stage; a new matter's id is printed
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["matter", "child"])))]
-#[command(after_help = "Examples:\n  iro --as asmith escalate Q-2026-0042 --stage 1\n  \
-iro --as asmith escalate --child LCS-104233 --category contact --summary \"Contact stopped\" --stage 2 --reason \"Urgent\"")]
+#[command(
+    after_help = "Examples:\n  iro --as asmith escalate Q-2026-0042 --stage 1\n  \
+iro --as asmith escalate --child LCS-104233 --category contact --summary \"Contact stopped\" --stage 2 --reason \"Urgent\""
+)]
 pub struct EscalateArgs {
     /// The matter to escalate
     pub matter: Option<String>,
@@ -39,19 +40,19 @@ pub struct EscalateArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
-    let (target, opening) = match (&args.matter, &args.child, &args.category, &args.summary) {
-        (Some(matter), None, None, None) => (Target::Matter(matter), None),
-        (None, Some(child), Some(category), Some(summary)) => (
-            Target::NewMatter { child, prefix: "E" },
-            Some((category.clone(), summary.clone())),
-        ),
-        _ => {
-            return Err(Problem::Usage(
-                "give either a MATTER, or --child with --category and --summary for a new matter".into(),
+    let (target, opening) =
+        match (&args.matter, &args.child, &args.category, &args.summary) {
+            (Some(matter), None, None, None) => (Target::Matter(matter), None),
+            (None, Some(child), Some(category), Some(summary)) => (
+                Target::NewMatter { child, prefix: "E" },
+                Some((category.clone(), summary.clone())),
+            ),
+            _ => return Err(Problem::Usage(
+                "give either a MATTER, or --child with --category and --summary for a new matter"
+                    .into(),
             )
-            .into())
-        }
-    };
+            .into()),
+        };
     let new = opening.is_some();
     let matter = take_step(ctx, target, args.on, |_| {
         Ok(Request::Escalate {
@@ -63,7 +64,10 @@ pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
     if new {
         writeln!(ctx.out, "{}", matter.id)?;
     }
-    let deadline = matter.drp_deadline.map(|d| d.to_string()).unwrap_or_default();
+    let deadline = matter
+        .drp_deadline
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     writeln!(
         ctx.err,
         "{}: EPCP/DRP stage {}; resolution deadline {deadline}",

@@ -1,6 +1,5 @@
 //! `iro extend`: a new timescale for an action, agreed with an IRO team manager; the old one is kept.
 
-
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
@@ -12,7 +11,9 @@ use crate::error::Status;
 /// Set a new timescale for an action, agreed with an IRO team manager
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("timescale").required(true).args(["due", "within"])))]
-#[command(after_help = "Example:\n  iro --as asmith extend Q-2026-0042 --action 1 --within 10 --agreed-by jwhite --reason \"Assessor off sick\"")]
+#[command(
+    after_help = "Example:\n  iro --as asmith extend Q-2026-0042 --action 1 --within 10 --agreed-by jwhite --reason \"Assessor off sick\""
+)]
 pub struct ExtendArgs {
     pub matter: String,
     /// The action's number (see `iro show`)
@@ -48,7 +49,14 @@ pub fn run(ctx: &mut Context, args: &ExtendArgs) -> anyhow::Result<Status> {
             reason: args.reason.clone(),
         })
     })?;
-    let now_due = matter.action(args.seq).map(|a| a.due.to_string()).unwrap_or_default();
-    writeln!(ctx.err, "{}: action {} now due {now_due}", matter.id, args.seq)?;
+    let now_due = matter
+        .action(args.seq)
+        .map(|a| a.due.to_string())
+        .unwrap_or_default();
+    writeln!(
+        ctx.err,
+        "{}: action {} now due {now_due}",
+        matter.id, args.seq
+    )?;
     Ok(Status::Done)
 }

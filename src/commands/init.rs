@@ -1,6 +1,5 @@
 //! `iro init`: create the database, or confirm the one already there.
 
-
 use clap::Args;
 
 use super::Context;
@@ -23,4 +22,3 @@ pub fn run(ctx: &mut Context, _args: &InitArgs) -> anyhow::Result<crate::error::
     writeln!(ctx.out, "{}", path.display())?;
     Ok(Status::Done)
 }
-

@@ -1,6 +1,5 @@
 //! `iro legal-advice`: independent legal advice was sought (design rule 9).
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,7 +10,9 @@ use crate::error::Status;
 
 /// Record that independent legal advice was sought
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  iro --as asmith legal-advice Q-2026-0042 --note \"Advice sought from chambers\"")]
+#[command(
+    after_help = "Example:\n  iro --as asmith legal-advice Q-2026-0042 --note \"Advice sought from chambers\""
+)]
 pub struct LegalAdviceArgs {
     pub matter: String,
     /// What was sought, from whom

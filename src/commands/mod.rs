@@ -57,7 +57,12 @@ impl Context<'_> {
         }
         dirs::data_dir()
             .map(|dir| dir.join("iro").join("iro.db"))
-            .ok_or_else(|| Problem::Usage("no data directory is known for this user: give --db or IRO_DB".into()).into())
+            .ok_or_else(|| {
+                Problem::Usage(
+                    "no data directory is known for this user: give --db or IRO_DB".into(),
+                )
+                .into()
+            })
     }
 
     pub fn open(&self) -> anyhow::Result<Store> {
@@ -71,7 +76,9 @@ impl Context<'_> {
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("USERNAME").ok())
             .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| Problem::Usage("who is acting? give --as STAFF or set IRO_USER".into()).into())
+            .ok_or_else(|| {
+                Problem::Usage("who is acting? give --as STAFF or set IRO_USER".into()).into()
+            })
     }
 }
 
@@ -117,7 +124,9 @@ fn calendar_command(ctx: &mut Context, args: &calendar::CalendarArgs) -> anyhow:
 /// The working-day calendar of this service: bank holidays and its closure days.
 pub fn service_calendar(tx: &Tx) -> anyhow::Result<Calendar> {
     let closures = tx.closure_days()?;
-    Ok(Calendar::with_closures(closures.into_iter().map(|(day, _)| day)))
+    Ok(Calendar::with_closures(
+        closures.into_iter().map(|(day, _)| day),
+    ))
 }
 
 /// What a workflow step acts on.
@@ -125,7 +134,10 @@ pub enum Target<'a> {
     /// An existing matter, by id.
     Matter(&'a str),
     /// A new matter about a child; its id takes this prefix (`Q` for a QAP, `E` for an escalation).
-    NewMatter { child: &'a str, prefix: &'static str },
+    NewMatter {
+        child: &'a str,
+        prefix: &'static str,
+    },
 }
 
 /// The one path of every workflow step: resolve, judge, fold, record, all in one transaction.
@@ -185,13 +197,15 @@ pub fn take_step(
 }
 
 pub fn find_staff(tx: &Tx, id: &str) -> anyhow::Result<Staff> {
-    tx.staff(id)?
-        .ok_or_else(|| Problem::NotFound(format!("no member of staff '{id}' (see `iro staff list`)")).into())
+    tx.staff(id)?.ok_or_else(|| {
+        Problem::NotFound(format!("no member of staff '{id}' (see `iro staff list`)")).into()
+    })
 }
 
 pub fn find_child(tx: &Tx, reference: &str) -> anyhow::Result<Child> {
-    tx.child(reference)?
-        .ok_or_else(|| Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into())
+    tx.child(reference)?.ok_or_else(|| {
+        Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into()
+    })
 }
 
 pub fn find_matter(tx: &Tx, id: &str) -> anyhow::Result<Matter> {
@@ -210,9 +224,14 @@ pub fn parse_text(text: &str) -> Result<String, String> {
     }
     let chars = trimmed.chars().count();
     if chars > MAX_TEXT {
-        return Err(format!("is {chars} characters long; at most {MAX_TEXT} are kept"));
+        return Err(format!(
+            "is {chars} characters long; at most {MAX_TEXT} are kept"
+        ));
     }
-    if let Some(c) = trimmed.chars().find(|c| c.is_control() && *c != '\n' && *c != '\t') {
+    if let Some(c) = trimmed
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
+    {
         return Err(format!("contains the control character U+{:04X}", c as u32));
     }
     Ok(trimmed.to_string())
@@ -224,7 +243,10 @@ pub fn parse_name(text: &str) -> Result<String, String> {
         return Err("must be 1 to 64 characters".into());
     }
     if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("must not contain spaces or control characters (found U+{:04X})", c as u32));
+        return Err(format!(
+            "must not contain spaces or control characters (found U+{:04X})",
+            c as u32
+        ));
     }
     Ok(text.to_string())
 }
@@ -242,7 +264,9 @@ mod tests {
     fn texts_are_checked_for_blankness_length_and_control_characters() {
         assert_eq!(parse_text("  plan drift \n"), Ok("plan drift".to_string()));
         assert!(parse_text("   ").is_err());
-        assert!(parse_text(&"x".repeat(MAX_TEXT + 1)).unwrap_err().contains("10001"));
+        assert!(parse_text(&"x".repeat(MAX_TEXT + 1))
+            .unwrap_err()
+            .contains("10001"));
         assert!(parse_text("a\u{0}b").unwrap_err().contains("U+0000"));
         assert!(parse_text("line one\nline two\tend").is_ok());
     }

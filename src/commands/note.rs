@@ -1,6 +1,5 @@
 //! `iro note`: a note on the record of a matter.
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,7 +10,9 @@ use crate::error::Status;
 
 /// Add a note to a matter's record (also on resolved and closed matters: a note changes nothing)
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  iro --as asmith note Q-2026-0042 --text \"Spoke to the social worker; assessment booked\"")]
+#[command(
+    after_help = "Example:\n  iro --as asmith note Q-2026-0042 --text \"Spoke to the social worker; assessment booked\""
+)]
 pub struct NoteArgs {
     pub matter: String,
     #[arg(long, value_parser = parse_text)]

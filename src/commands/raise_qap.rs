@@ -1,6 +1,5 @@
 //! `iro raise-qap`: raise QAP actions on a child's plan, opening a matter.
 
-
 use chrono::NaiveDate;
 use clap::{ArgMatches, Args};
 
@@ -11,10 +10,12 @@ use crate::error::{Problem, Status};
 
 /// Raise QAP actions with timescales; prints the new matter's id
 #[derive(Debug, Args)]
-#[command(after_help = "Each --action takes the --owner and the --due or --within that follow it, in order.\n\n\
+#[command(
+    after_help = "Each --action takes the --owner and the --due or --within that follow it, in order.\n\n\
 Example:\n  iro --as asmith raise-qap LCS-104233 --category permanence --summary \"Permanence plan not progressed\" \\\n    \
 --action \"Complete viability assessment\" --owner bking --within 10 \\\n    \
---action \"Book permanence panel\" --owner tgreen --due 2026-12-18")]
+--action \"Book permanence panel\" --owner tgreen --due 2026-12-18"
+)]
 pub struct RaiseQapArgs {
     /// The child's reference
     pub child: String,
@@ -47,10 +48,16 @@ pub struct RaiseQapArgs {
 /// `--due` and `--within` in the order they were typed, so each pairs with its `--action`.
 pub fn timescales_in_order(matches: &ArgMatches) -> Vec<Timescale> {
     let mut placed: Vec<(usize, Timescale)> = Vec::new();
-    if let (Some(idx), Some(vals)) = (matches.indices_of("dues"), matches.get_many::<NaiveDate>("dues")) {
+    if let (Some(idx), Some(vals)) = (
+        matches.indices_of("dues"),
+        matches.get_many::<NaiveDate>("dues"),
+    ) {
         placed.extend(idx.zip(vals.map(|d| Timescale::By(*d))));
     }
-    if let (Some(idx), Some(vals)) = (matches.indices_of("withins"), matches.get_many::<u32>("withins")) {
+    if let (Some(idx), Some(vals)) = (
+        matches.indices_of("withins"),
+        matches.get_many::<u32>("withins"),
+    ) {
         placed.extend(idx.zip(vals.map(|n| Timescale::Within(*n))));
     }
     placed.sort_by_key(|(index, _)| *index);
@@ -58,7 +65,8 @@ pub fn timescales_in_order(matches: &ArgMatches) -> Vec<Timescale> {
 }
 
 pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
-    let (actions, owners, timescales) = (args.actions.len(), args.owners.len(), args.timescales.len());
+    let (actions, owners, timescales) =
+        (args.actions.len(), args.owners.len(), args.timescales.len());
     if actions != owners || actions != timescales {
         return Err(Problem::Usage(format!(
             "each --action needs its own --owner and one --due or --within: got {actions} action(s), \
@@ -86,7 +94,10 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
         })
     })?;
     writeln!(ctx.out, "{}", matter.id)?;
-    let challenge = matter.challenge_deadline.map(|d| d.to_string()).unwrap_or_default();
+    let challenge = matter
+        .challenge_deadline
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     writeln!(
         ctx.err,
         "QAP {} raised for {} with {} action(s); the team manager may challenge until {challenge}",

@@ -1,6 +1,5 @@
 //! `iro refer-cafcass`: the IRO refers a matter in EPCP/DRP to CAFCASS.
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -12,9 +11,11 @@ use crate::model::MatterState;
 
 /// Refer to CAFCASS: concurrent while EPCP/DRP runs, formal once it has failed
 #[derive(Debug, Args)]
-#[command(after_help = "A referral while the matter is open at stages 1-3 within its resolution period is concurrent.\n\
+#[command(
+    after_help = "A referral while the matter is open at stages 1-3 within its resolution period is concurrent.\n\
 Past the resolution deadline, or with --formal at stage 3, it is formal and the matter waits on CAFCASS.\n\n\
-Example:\n  iro --as asmith refer-cafcass Q-2026-0042 --reason \"Risk of breach of article 8 rights\"")]
+Example:\n  iro --as asmith refer-cafcass Q-2026-0042 --reason \"Risk of breach of article 8 rights\""
+)]
 pub struct ReferCafcassArgs {
     pub matter: String,
     #[arg(long, value_parser = parse_text)]

@@ -1,6 +1,5 @@
 //! `iro resolve`: the concern is settled.
 
-
 use chrono::NaiveDate;
 use clap::Args;
 
@@ -11,8 +10,10 @@ use crate::error::Status;
 
 /// Resolve a matter: a QAP by its IRO; EPCP/DRP by an IRO team manager naming the manager who resolved it
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  iro --as asmith resolve Q-2026-0042 --outcome \"Assessment completed\"\n  \
-iro --as jwhite resolve Q-2026-0042 --outcome \"Panel date set\" --resolved-by mblack")]
+#[command(
+    after_help = "Examples:\n  iro --as asmith resolve Q-2026-0042 --outcome \"Assessment completed\"\n  \
+iro --as jwhite resolve Q-2026-0042 --outcome \"Panel date set\" --resolved-by mblack"
+)]
 pub struct ResolveArgs {
     pub matter: String,
     /// What was settled, and how
@@ -30,7 +31,11 @@ pub fn run(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<Status> {
     let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |tx| {
         Ok(Request::Resolve {
             outcome: args.outcome.clone(),
-            resolved_by: args.resolved_by.as_deref().map(|id| find_staff(tx, id)).transpose()?,
+            resolved_by: args
+                .resolved_by
+                .as_deref()
+                .map(|id| find_staff(tx, id))
+                .transpose()?,
         })
     })?;
     writeln!(ctx.err, "{}: resolved", matter.id)?;

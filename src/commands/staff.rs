@@ -1,6 +1,5 @@
 //! `iro staff add|list`: the staff directory.
 
-
 use clap::{Args, Subcommand};
 
 use super::{parse_name, parse_text, Context};
@@ -18,7 +17,9 @@ pub struct StaffArgs {
 #[derive(Debug, Subcommand)]
 pub enum StaffCommand {
     /// Add a member of staff with their one role
-    #[command(after_help = "Example:\n  iro staff add asmith --name \"Alex Smith\" --role iro --email alex.smith@example.gov.uk --team IRO-North")]
+    #[command(
+        after_help = "Example:\n  iro staff add asmith --name \"Alex Smith\" --role iro --email alex.smith@example.gov.uk --team IRO-North"
+    )]
     Add {
         /// Short id, usually the login name
         #[arg(value_parser = parse_name)]
@@ -47,7 +48,13 @@ pub enum StaffCommand {
 pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     match &args.command {
-        StaffCommand::Add { id, name, role, email, team } => {
+        StaffCommand::Add {
+            id,
+            name,
+            role,
+            email,
+            team,
+        } => {
             let tx = store.write()?;
             let staff = Staff {
                 id: id.clone(),
@@ -57,7 +64,9 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
                 team: team.clone(),
             };
             if !tx.add_staff(&staff)? {
-                return Err(Problem::Usage(format!("there is already a member of staff '{id}'")).into());
+                return Err(
+                    Problem::Usage(format!("there is already a member of staff '{id}'")).into(),
+                );
             }
             tx.commit()?;
             writeln!(ctx.err, "added {id} ({role})")?;

@@ -62,7 +62,10 @@ pub enum Event {
         resolved_by: String,
     },
     /// A referral to CAFCASS.
-    ReferredToCafcass { referral: ReferralKind, reason: String },
+    ReferredToCafcass {
+        referral: ReferralKind,
+        reason: String,
+    },
     /// CAFCASS's decision on the latest referral.
     CafcassDecided {
         decision: CafcassDecision,
@@ -98,22 +101,38 @@ impl Event {
     /// One line for people: what the step was, as the chronology and the alert form print it.
     pub fn describe(&self) -> String {
         match self {
-            Event::QapRaised { opening, actions, challenge_deadline } => format!(
+            Event::QapRaised {
+                opening,
+                actions,
+                challenge_deadline,
+            } => format!(
                 "QAP raised ({}): {}; {} action(s); challenge window closes {challenge_deadline}",
                 opening.category,
                 opening.summary,
                 actions.len()
             ),
             Event::Challenged { reason } => format!("QAP actions challenged: {reason}"),
-            Event::ActionExtended { seq, from, to, agreed_by, reason } => format!(
+            Event::ActionExtended {
+                seq,
+                from,
+                to,
+                agreed_by,
+                reason,
+            } => format!(
                 "action {seq} due date moved from {from} to {to}, agreed by {agreed_by}: {reason}"
             ),
             Event::ActionCompleted { seq, note } => match note {
                 Some(note) => format!("action {seq} completed: {note}"),
                 None => format!("action {seq} completed"),
             },
-            Event::DrpEntered { opening, stage, deadline, reason } => {
-                let mut line = format!("entered EPCP/DRP at stage {stage}; resolution deadline {deadline}");
+            Event::DrpEntered {
+                opening,
+                stage,
+                deadline,
+                reason,
+            } => {
+                let mut line =
+                    format!("entered EPCP/DRP at stage {stage}; resolution deadline {deadline}");
                 if let Some(opening) = opening {
                     line.push_str(&format!(" ({}: {})", opening.category, opening.summary));
                 }
@@ -126,7 +145,10 @@ impl Event {
                 Some(reason) => format!("stage {from} to stage {to}: {reason}"),
                 None => format!("stage {from} to stage {to}"),
             },
-            Event::Resolved { outcome, resolved_by } => {
+            Event::Resolved {
+                outcome,
+                resolved_by,
+            } => {
                 format!("resolved by {resolved_by}: {outcome}")
             }
             Event::ReferredToCafcass { referral, reason } => {
@@ -175,14 +197,29 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
     };
     let on = step.on;
     let mut matter = match (matter, &step.event) {
-        (None, Event::QapRaised { opening, challenge_deadline, actions }) => {
+        (
+            None,
+            Event::QapRaised {
+                opening,
+                challenge_deadline,
+                actions,
+            },
+        ) => {
             return Ok(Matter {
                 challenge_deadline: Some(*challenge_deadline),
                 actions: actions.clone(),
                 ..opened(id, opening, MatterState::Qap, &step.actor, on)
             });
         }
-        (None, Event::DrpEntered { opening: Some(opening), stage, deadline, reason }) => {
+        (
+            None,
+            Event::DrpEntered {
+                opening: Some(opening),
+                stage,
+                deadline,
+                reason,
+            },
+        ) => {
             return Ok(Matter {
                 stage: Some(*stage),
                 drp_entered_on: Some(on),
@@ -220,7 +257,12 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
             action.status = ActionStatus::Done;
             action.completed_on = Some(on);
         }
-        Event::DrpEntered { stage, deadline, reason, .. } => {
+        Event::DrpEntered {
+            stage,
+            deadline,
+            reason,
+            ..
+        } => {
             matter.state = MatterState::Drp;
             matter.stage = Some(*stage);
             matter.drp_entered_on = Some(on);
@@ -239,7 +281,10 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 reason: reason.clone(),
             });
         }
-        Event::Resolved { outcome, resolved_by } => {
+        Event::Resolved {
+            outcome,
+            resolved_by,
+        } => {
             matter.state = MatterState::Resolved;
             matter.resolved_on = Some(on);
             matter.resolved_by = Some(resolved_by.clone());
@@ -278,7 +323,9 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 });
             }
         }
-        Event::LegalAdviceSought { .. } | Event::SeniorManagerBriefed { .. } | Event::Noted { .. } => {}
+        Event::LegalAdviceSought { .. }
+        | Event::SeniorManagerBriefed { .. }
+        | Event::Noted { .. } => {}
     }
     Ok(matter)
 }

@@ -15,8 +15,8 @@ use chrono::NaiveDate;
 
 use crate::calendar::{Calendar, CalendarError};
 use crate::model::{
-    Action, ActionStatus, CafcassDecision, Child, Matter, MatterState, ReferralKind, Role, Stage,
-    Staff,
+    Action, ActionStatus, CafcassDecision, Child, Matter, MatterState, ReferralKind, Role, Staff,
+    Stage,
 };
 
 pub use event::{evolve, Event, Inconsistent, Opening, Step};
@@ -110,7 +110,11 @@ impl Request {
     pub fn opens_matter(&self) -> bool {
         matches!(
             self,
-            Request::RaiseQap { .. } | Request::Escalate { opening: Some(_), .. }
+            Request::RaiseQap { .. }
+                | Request::Escalate {
+                    opening: Some(_),
+                    ..
+                }
         )
     }
 }
@@ -189,12 +193,19 @@ pub struct Judge<'a> {
 }
 
 /// Judges a request: the events to record, or the rule that refuses it.
-pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Result<Vec<Event>, Refusal> {
+pub fn decide(
+    matter: Option<&Matter>,
+    request: &Request,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
     let on = judge.on;
     if on > judge.today {
         return refuse(
             Rule::EffectiveDate,
-            format!("the step is dated {on}, which is in the future (today is {})", judge.today),
+            format!(
+                "the step is dated {on}, which is in the future (today is {})",
+                judge.today
+            ),
         );
     }
     let matter = match (matter, request.opens_matter()) {
@@ -203,7 +214,10 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
         (Some(m), true) => {
             return refuse(
                 Rule::WhoMayAct,
-                format!("matter {} exists already; this request opens a new one", m.id),
+                format!(
+                    "matter {} exists already; this request opens a new one",
+                    m.id
+                ),
             )
         }
         (None, false) => return refuse(Rule::WhoMayAct, "this step needs an existing matter"),
@@ -224,7 +238,10 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
                 "matter {} is {} (since {}): nothing changes it",
                 matter.id,
                 matter.state,
-                matter.resolved_on.map(|d| d.to_string()).unwrap_or_default()
+                matter
+                    .resolved_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             ),
         );
     }
@@ -243,16 +260,24 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
                     ),
                 );
             }
-            let (Some(window_closes), MatterState::Qap) = (matter.challenge_deadline, matter.state) else {
+            let (Some(window_closes), MatterState::Qap) = (matter.challenge_deadline, matter.state)
+            else {
                 return refuse(
                     Rule::ChallengeWindow,
-                    format!("matter {} is {}: only QAP actions can be challenged", matter.id, state_words(matter)),
+                    format!(
+                        "matter {} is {}: only QAP actions can be challenged",
+                        matter.id,
+                        state_words(matter)
+                    ),
                 );
             };
             if let Some(challenged) = matter.challenged_on {
                 return refuse(
                     Rule::ChallengeWindow,
-                    format!("the QAP actions of matter {} were challenged already on {challenged}", matter.id),
+                    format!(
+                        "the QAP actions of matter {} were challenged already on {challenged}",
+                        matter.id
+                    ),
                 );
             }
             if on > window_closes {
@@ -264,10 +289,21 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
                     ),
                 );
             }
-            Ok(vec![Event::Challenged { reason: reason.clone() }])
+            Ok(vec![Event::Challenged {
+                reason: reason.clone(),
+            }])
         }
-        Request::Extend { seq, due, agreed_by, reason } => {
-            may(actor, &[Role::Iro, Role::IroTeamManager], "record a new timescale")?;
+        Request::Extend {
+            seq,
+            due,
+            agreed_by,
+            reason,
+        } => {
+            may(
+                actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "record a new timescale",
+            )?;
             if agreed_by.role != Role::IroTeamManager {
                 return refuse(
                     Rule::Extension,
@@ -278,7 +314,11 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
                     ),
                 );
             }
-            open_state(matter, &[MatterState::Qap, MatterState::Drp], "have a timescale extended")?;
+            open_state(
+                matter,
+                &[MatterState::Qap, MatterState::Drp],
+                "have a timescale extended",
+            )?;
             let action = open_action(matter, *seq)?;
             let to = due_date(*due, on, judge.calendar)?;
             if to <= action.due {
@@ -299,13 +339,28 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
             }])
         }
         Request::CompleteAction { seq, note } => {
-            may(actor, &[Role::Iro, Role::IroTeamManager], "record an action as done")?;
-            open_state(matter, &[MatterState::Qap, MatterState::Drp, MatterState::Cafcass], "have actions completed")?;
+            may(
+                actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "record an action as done",
+            )?;
+            open_state(
+                matter,
+                &[MatterState::Qap, MatterState::Drp, MatterState::Cafcass],
+                "have actions completed",
+            )?;
             open_action(matter, *seq)?;
-            Ok(vec![Event::ActionCompleted { seq: *seq, note: note.clone() }])
+            Ok(vec![Event::ActionCompleted {
+                seq: *seq,
+                note: note.clone(),
+            }])
         }
         Request::Escalate { stage, reason, .. } => {
-            may(actor, &[Role::Iro, Role::IroTeamManager], "enter or escalate EPCP/DRP")?;
+            may(
+                actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "enter or escalate EPCP/DRP",
+            )?;
             match (matter.state, matter.stage) {
                 (MatterState::Qap, _) => enter_drp(*stage, reason, None, judge),
                 (MatterState::Drp, Some(current)) => {
@@ -340,9 +395,14 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
                 ),
             }
         }
-        Request::Resolve { outcome, resolved_by } => match (matter.state, matter.stage) {
+        Request::Resolve {
+            outcome,
+            resolved_by,
+        } => match (matter.state, matter.stage) {
             (MatterState::Qap, _) => {
-                if !(actor.role == Role::IroTeamManager || (actor.role == Role::Iro && actor.id == matter.iro)) {
+                if !(actor.role == Role::IroTeamManager
+                    || (actor.role == Role::Iro && actor.id == matter.iro))
+                {
                     return refuse(
                         Rule::WhoMayAct,
                         format!(
@@ -376,7 +436,9 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
                         Rule::Resolution,
                         format!(
                             "name the {} who resolved it at stage {stage} with --resolved-by",
-                            describe_role(needed).trim_start_matches("a ").trim_start_matches("an ")
+                            describe_role(needed)
+                                .trim_start_matches("a ")
+                                .trim_start_matches("an ")
                         ),
                     );
                 };
@@ -407,7 +469,9 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
         },
         Request::ReferCafcass { reason, formal } => {
             may(actor, &[Role::Iro], "refer a matter to CAFCASS")?;
-            let (MatterState::Drp, Some(stage), Some(deadline)) = (matter.state, matter.stage, matter.drp_deadline) else {
+            let (MatterState::Drp, Some(stage), Some(deadline)) =
+                (matter.state, matter.stage, matter.drp_deadline)
+            else {
                 return refuse(
                     Rule::Cafcass,
                     format!(
@@ -449,11 +513,18 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
             }])
         }
         Request::CafcassDecision { decision, note } => {
-            may(actor, &[Role::Iro, Role::IroTeamManager], "record CAFCASS's decision")?;
+            may(
+                actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "record CAFCASS's decision",
+            )?;
             let Some(pending) = matter.referrals.iter().rev().find(|r| r.decision.is_none()) else {
                 return refuse(
                     Rule::Cafcass,
-                    format!("matter {} has no referral to CAFCASS waiting on a decision", matter.id),
+                    format!(
+                        "matter {} has no referral to CAFCASS waiting on a decision",
+                        matter.id
+                    ),
                 );
             };
             let _ = pending;
@@ -463,11 +534,19 @@ pub fn decide(matter: Option<&Matter>, request: &Request, judge: &Judge) -> Resu
             }])
         }
         Request::LegalAdvice { note } => {
-            may(actor, &[Role::Iro, Role::IroTeamManager], "record legal advice")?;
+            may(
+                actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "record legal advice",
+            )?;
             Ok(vec![Event::LegalAdviceSought { note: note.clone() }])
         }
         Request::BriefSenior { note } => {
-            may(actor, &[Role::IroTeamManager], "record that the senior IRO manager was briefed")?;
+            may(
+                actor,
+                &[Role::IroTeamManager],
+                "record that the senior IRO manager was briefed",
+            )?;
             Ok(vec![Event::SeniorManagerBriefed { note: note.clone() }])
         }
         Request::Note { text } => Ok(vec![Event::Noted { text: text.clone() }]),
@@ -485,10 +564,21 @@ fn open(request: &Request, judge: &Judge) -> Result<Vec<Event>, Refusal> {
         summary: summary.to_string(),
     };
     match request {
-        Request::RaiseQap { category, summary, actions } => {
-            may(judge.actor, &[Role::Iro, Role::IroTeamManager], "raise a QAP")?;
+        Request::RaiseQap {
+            category,
+            summary,
+            actions,
+        } => {
+            may(
+                judge.actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "raise a QAP",
+            )?;
             if actions.is_empty() {
-                return refuse(Rule::RaisingQap, "a QAP needs at least one action with an owner and a due date");
+                return refuse(
+                    Rule::RaisingQap,
+                    "a QAP needs at least one action with an owner and a due date",
+                );
             }
             let mut recorded = Vec::with_capacity(actions.len());
             for (seq, action) in (1..).zip(actions) {
@@ -516,7 +606,11 @@ fn open(request: &Request, judge: &Judge) -> Result<Vec<Event>, Refusal> {
             reason,
             opening: Some((category, summary)),
         } => {
-            may(judge.actor, &[Role::Iro, Role::IroTeamManager], "enter EPCP/DRP")?;
+            may(
+                judge.actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "enter EPCP/DRP",
+            )?;
             enter_drp(*stage, reason, Some(opening(category, summary)), judge)
         }
         _ => unreachable!("only opening requests reach open()"),
@@ -569,7 +663,11 @@ fn open_state(matter: &Matter, states: &[MatterState], what: &str) -> Result<(),
     }
     refuse(
         Rule::Actions,
-        format!("matter {} is {}: it cannot {what}", matter.id, state_words(matter)),
+        format!(
+            "matter {} is {}: it cannot {what}",
+            matter.id,
+            state_words(matter)
+        ),
     )
 }
 
@@ -591,7 +689,10 @@ fn open_action(matter: &Matter, seq: u32) -> Result<&Action, Refusal> {
             format!(
                 "action {seq} of matter {} was completed on {}",
                 matter.id,
-                action.completed_on.map(|d| d.to_string()).unwrap_or_default()
+                action
+                    .completed_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
             ),
         ),
         Some(action) => Ok(action),
@@ -630,7 +731,11 @@ fn state_words(matter: &Matter) -> String {
 }
 
 fn describe_role(role: Role) -> String {
-    let article = if role == Role::Iro || role == Role::IroTeamManager || role == Role::Admin || role == Role::AssistantDirector {
+    let article = if role == Role::Iro
+        || role == Role::IroTeamManager
+        || role == Role::Admin
+        || role == Role::AssistantDirector
+    {
         "an"
     } else {
         "a"

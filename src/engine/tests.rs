@@ -1,1 +1,1073 @@
+//! Unit tests of the rule engine: every state against every request, then each rule at its edges.
 
+use chrono::NaiveDate;
+
+use super::*;
+use crate::model::{Child, Matter, MatterState, Role, Staff};
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().expect("test dates are valid")
+}
+
+fn staff(id: &str, role: Role) -> Staff {
+    Staff {
+        id: id.into(),
+        name: id.into(),
+        role,
+        email: format!("{id}@example.gov.uk"),
+        team: None,
+    }
+}
+
+fn iro() -> Staff {
+    staff("asmith", Role::Iro)
+}
+fn iro_tm() -> Staff {
+    staff("jwhite", Role::IroTeamManager)
+}
+fn team_manager() -> Staff {
+    staff("tgreen", Role::TeamManager)
+}
+fn service_manager() -> Staff {
+    staff("mblack", Role::ServiceManager)
+}
+fn director() -> Staff {
+    staff("adir", Role::AssistantDirector)
+}
+fn social_worker() -> Staff {
+    staff("bking", Role::SocialWorker)
+}
+
+fn child() -> Child {
+    Child {
+        reference: "LCS-104233".into(),
+        name: "Sam".into(),
+        team: "North".into(),
+        social_worker: "bking".into(),
+        practice_supervisor: Some("cdoe".into()),
+        team_manager: "tgreen".into(),
+        service_manager: "mblack".into(),
+        iro: "asmith".into(),
+        iro_team_manager: "jwhite".into(),
+    }
+}
+
+/// Judges a request and, if allowed, folds its events into the matter as the store would.
+fn step(
+    matter: Option<&Matter>,
+    request: Request,
+    actor: &Staff,
+    on: NaiveDate,
+    today: NaiveDate,
+) -> Result<Matter, Refusal> {
+    step_with(matter, request, actor, on, today, &Policy::default())
+}
+
+fn step_with(
+    matter: Option<&Matter>,
+    request: Request,
+    actor: &Staff,
+    on: NaiveDate,
+    today: NaiveDate,
+    policy: &Policy,
+) -> Result<Matter, Refusal> {
+    let child = child();
+    let calendar = Calendar::england_and_wales();
+    let judge = Judge {
+        actor,
+        child: &child,
+        on,
+        today,
+        policy,
+        calendar: &calendar,
+    };
+    let events = decide(matter, &request, &judge)?;
+    assert!(
+        !events.is_empty(),
+        "an accepted step records at least one event"
+    );
+    let mut state = matter.cloned();
+    for event in events {
+        let step = Step {
+            actor: actor.id.clone(),
+            on,
+            event,
+        };
+        state = Some(evolve(state, "Q-2026-0001", &step).expect("engine events always apply"));
+    }
+    Ok(state.expect("folded"))
+}
+
+const RAISED: &str = "2026-11-02"; // a Monday
+const TODAY: &str = "2026-11-26";
+
+fn raise_request() -> Request {
+    Request::RaiseQap {
+        category: "permanence".into(),
+        summary: "Permanence plan has drifted".into(),
+        actions: vec![
+            NewAction {
+                text: "Complete viability assessment".into(),
+                owner: social_worker(),
+                due: Timescale::Within(5),
+            },
+            NewAction {
+                text: "Book panel".into(),
+                owner: team_manager(),
+                due: Timescale::By(day("2026-12-18")),
+            },
+        ],
+    }
+}
+
+fn qap() -> Matter {
+    step(None, raise_request(), &iro(), day(RAISED), day(TODAY)).expect("raise")
+}
+
+fn escalate(stage: Stage, reason: Option<&str>) -> Request {
+    Request::Escalate {
+        stage,
+        reason: reason.map(String::from),
+        opening: None,
+    }
+}
+
+fn drp(stage: Stage) -> Matter {
+    let mut m = step(
+        Some(&qap()),
+        escalate(Stage::One, None),
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY),
+    )
+    .expect("enter");
+    for (target, on) in [(Stage::Two, "2026-11-04"), (Stage::Three, "2026-11-05")] {
+        if stage >= target {
+            m = step(
+                Some(&m),
+                escalate(target, None),
+                &iro(),
+                day(on),
+                day(TODAY),
+            )
+            .expect("raise stage");
+        }
+    }
+    m
+}
+
+fn cafcass() -> Matter {
+    let refer = Request::ReferCafcass {
+        reason: "rights at risk".into(),
+        formal: true,
+    };
+    step(
+        Some(&drp(Stage::Three)),
+        refer,
+        &iro(),
+        day("2026-11-06"),
+        day(TODAY),
+    )
+    .expect("formal referral")
+}
+
+fn resolved() -> Matter {
+    let resolve = Request::Resolve {
+        outcome: "assessment done".into(),
+        resolved_by: None,
+    };
+    step(Some(&qap()), resolve, &iro(), day("2026-11-06"), day(TODAY)).expect("resolve")
+}
+
+fn closed() -> Matter {
+    let decision = Request::CafcassDecision {
+        decision: CafcassDecision::CriteriaMet,
+        note: None,
+    };
+    step(
+        Some(&cafcass()),
+        decision,
+        &iro(),
+        day("2026-11-09"),
+        day(TODAY),
+    )
+    .expect("decision")
+}
+
+/// The request of each kind with the actor who would be entitled to make it in the right state.
+fn requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
+    let resolver = match matter.stage {
+        Some(Stage::One) => team_manager(),
+        Some(Stage::Two) => service_manager(),
+        _ => director(),
+    };
+    vec![
+        ("raise-qap", raise_request(), iro()),
+        (
+            "challenge",
+            Request::Challenge {
+                reason: "already done".into(),
+            },
+            team_manager(),
+        ),
+        (
+            "extend",
+            Request::Extend {
+                seq: 2,
+                due: Timescale::By(day("2027-01-29")),
+                agreed_by: iro_tm(),
+                reason: "panel postponed".into(),
+            },
+            iro(),
+        ),
+        (
+            "complete-action",
+            Request::CompleteAction { seq: 1, note: None },
+            iro(),
+        ),
+        (
+            "escalate",
+            escalate(Stage::Three, Some("no progress")),
+            iro(),
+        ),
+        (
+            "resolve",
+            Request::Resolve {
+                outcome: "settled".into(),
+                resolved_by: Some(resolver),
+            },
+            iro_tm(),
+        ),
+        (
+            "refer-cafcass",
+            Request::ReferCafcass {
+                reason: "rights at risk".into(),
+                formal: false,
+            },
+            iro(),
+        ),
+        (
+            "cafcass-decision",
+            Request::CafcassDecision {
+                decision: CafcassDecision::CriteriaNotMet,
+                note: None,
+            },
+            iro(),
+        ),
+        (
+            "legal-advice",
+            Request::LegalAdvice {
+                note: "chambers".into(),
+            },
+            iro(),
+        ),
+        (
+            "brief-senior",
+            Request::BriefSenior {
+                note: "briefed".into(),
+            },
+            iro_tm(),
+        ),
+        (
+            "note",
+            Request::Note {
+                text: "spoke to SW".into(),
+            },
+            social_worker(),
+        ),
+    ]
+}
+
+#[test]
+fn every_state_against_every_request() {
+    use Rule::*;
+    // What each request meets in each state: None = accepted, Some(rule) = refused by that rule.
+    let table: [(&str, Matter, [Option<Rule>; 11]); 7] = [
+        //                 raise      challenge               extend        complete  escalate          resolve           refer        decision     legal     brief     note
+        (
+            "qap",
+            qap(),
+            [
+                Some(WhoMayAct),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Cafcass),
+                Some(Cafcass),
+                None,
+                None,
+                None,
+            ],
+        ),
+        (
+            "drp 1",
+            drp(Stage::One),
+            [
+                Some(WhoMayAct),
+                Some(ChallengeWindow),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Cafcass),
+                None,
+                None,
+                None,
+            ],
+        ),
+        (
+            "drp 2",
+            drp(Stage::Two),
+            [
+                Some(WhoMayAct),
+                Some(ChallengeWindow),
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(Cafcass),
+                None,
+                None,
+                None,
+            ],
+        ),
+        (
+            "drp 3",
+            drp(Stage::Three),
+            [
+                Some(WhoMayAct),
+                Some(ChallengeWindow),
+                None,
+                None,
+                Some(StageOrder),
+                None,
+                None,
+                Some(Cafcass),
+                None,
+                None,
+                None,
+            ],
+        ),
+        (
+            "cafcass",
+            cafcass(),
+            [
+                Some(WhoMayAct),
+                Some(ChallengeWindow),
+                Some(Actions),
+                None,
+                Some(StageOrder),
+                Some(Resolution),
+                Some(Cafcass),
+                None,
+                None,
+                None,
+                None,
+            ],
+        ),
+        (
+            "resolved",
+            resolved(),
+            [
+                Some(WhoMayAct),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                None,
+            ],
+        ),
+        (
+            "closed",
+            closed(),
+            [
+                Some(WhoMayAct),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                Some(Finished),
+                None,
+            ],
+        ),
+    ];
+    for (state, matter, expected) in table {
+        for ((name, request, actor), want) in requests(&matter).into_iter().zip(expected) {
+            let on = matter.last_step_on;
+            let got = step(Some(&matter), request, &actor, on, day(TODAY))
+                .map(|_| ())
+                .map_err(|r| r.rule);
+            assert_eq!(got, want.map_or(Ok(()), Err), "{name} on a matter {state}");
+        }
+    }
+}
+
+#[test]
+fn raising_a_qap_sets_due_dates_and_the_challenge_window_in_working_days() {
+    let m = qap();
+    assert_eq!(m.state, MatterState::Qap);
+    assert_eq!(m.stage, None);
+    assert_eq!(m.iro, "asmith");
+    assert_eq!(m.team, "North");
+    assert_eq!(m.challenge_deadline, Some(day("2026-11-09")));
+    assert_eq!(m.actions[0].due, day("2026-11-09"));
+    assert_eq!(m.actions[1].due, day("2026-12-18"));
+    assert_eq!((m.actions[0].seq, m.actions[1].seq), (1, 2));
+    // Over Christmas the bank holidays do not count.
+    let christmas = Request::RaiseQap {
+        category: "contact".into(),
+        summary: "Contact plan not followed".into(),
+        actions: vec![NewAction {
+            text: "Reinstate contact".into(),
+            owner: social_worker(),
+            due: Timescale::Within(5),
+        }],
+    };
+    let m = step(
+        None,
+        christmas,
+        &iro(),
+        day("2026-12-24"),
+        day("2026-12-24"),
+    )
+    .expect("raise");
+    assert_eq!(m.challenge_deadline, Some(day("2027-01-05")));
+    assert_eq!(m.actions[0].due, day("2027-01-05"));
+}
+
+#[test]
+fn only_iros_and_iro_team_managers_raise_qaps_and_each_needs_an_action() {
+    let refused = step(
+        None,
+        raise_request(),
+        &social_worker(),
+        day(RAISED),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(refused.rule, Rule::WhoMayAct);
+    assert!(
+        refused.message.contains("bking is a social-worker"),
+        "{}",
+        refused.message
+    );
+    assert!(step(None, raise_request(), &iro_tm(), day(RAISED), day(TODAY)).is_ok());
+    let empty = Request::RaiseQap {
+        category: "contact".into(),
+        summary: "x".into(),
+        actions: vec![],
+    };
+    assert_eq!(
+        step(None, empty, &iro(), day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::RaisingQap
+    );
+}
+
+#[test]
+fn due_dates_fall_after_the_step_and_timescales_are_at_least_a_day() {
+    for due in [
+        Timescale::By(day(RAISED)),
+        Timescale::By(day("2026-11-01")),
+        Timescale::Within(0),
+    ] {
+        let request = Request::RaiseQap {
+            category: "contact".into(),
+            summary: "x".into(),
+            actions: vec![NewAction {
+                text: "x".into(),
+                owner: social_worker(),
+                due,
+            }],
+        };
+        assert_eq!(
+            step(None, request, &iro(), day(RAISED), day(TODAY))
+                .unwrap_err()
+                .rule,
+            Rule::WorkingDays
+        );
+    }
+}
+
+#[test]
+fn the_challenge_window_closes_after_five_working_days() {
+    let challenge = || Request::Challenge {
+        reason: "booked".into(),
+    };
+    assert!(step(
+        Some(&qap()),
+        challenge(),
+        &team_manager(),
+        day("2026-11-09"),
+        day(TODAY)
+    )
+    .is_ok());
+    let late = step(
+        Some(&qap()),
+        challenge(),
+        &team_manager(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(late.rule, Rule::ChallengeWindow);
+    assert_eq!(
+        late.message,
+        "challenge window closed on 2026-11-09 (5 working days after the QAP was raised on 2026-11-02)"
+    );
+    // Only the child's own social work team manager may challenge.
+    let other = staff("otm", Role::TeamManager);
+    assert_eq!(
+        step(Some(&qap()), challenge(), &other, day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::WhoMayAct
+    );
+    assert_eq!(
+        step(Some(&qap()), challenge(), &iro(), day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::WhoMayAct
+    );
+    // Once only.
+    let challenged = step(
+        Some(&qap()),
+        challenge(),
+        &team_manager(),
+        day("2026-11-03"),
+        day(TODAY),
+    )
+    .expect("challenge");
+    assert_eq!(challenged.challenged_on, Some(day("2026-11-03")));
+    let again = step(
+        Some(&challenged),
+        challenge(),
+        &team_manager(),
+        day("2026-11-04"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(again.rule, Rule::ChallengeWindow);
+}
+
+#[test]
+fn the_policy_sets_the_challenge_window() {
+    let policy = Policy {
+        challenge_days: 10,
+        resolution_days: 20,
+    };
+    let m = step_with(
+        None,
+        raise_request(),
+        &iro(),
+        day(RAISED),
+        day(TODAY),
+        &policy,
+    )
+    .expect("raise");
+    assert_eq!(m.challenge_deadline, Some(day("2026-11-16")));
+}
+
+#[test]
+fn extensions_need_an_iro_team_managers_agreement_and_a_later_date() {
+    let extend = |agreed_by: Staff, due: Timescale| Request::Extend {
+        seq: 1,
+        due,
+        agreed_by,
+        reason: "assessor ill".into(),
+    };
+    let m = step(
+        Some(&qap()),
+        extend(iro_tm(), Timescale::Within(10)),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .expect("extend");
+    assert_eq!(m.actions[0].due, day("2026-11-24"));
+    let refused = step(
+        Some(&qap()),
+        extend(iro(), Timescale::Within(10)),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(refused.rule, Rule::Extension);
+    assert!(refused.message.contains("IRO team manager"));
+    let earlier = step(
+        Some(&qap()),
+        extend(iro_tm(), Timescale::By(day("2026-11-05"))),
+        &iro(),
+        day(RAISED),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(earlier.rule, Rule::Extension);
+    assert!(
+        earlier.message.contains("2026-11-09"),
+        "{}",
+        earlier.message
+    );
+    let by_social_worker = step(
+        Some(&qap()),
+        extend(iro_tm(), Timescale::Within(10)),
+        &social_worker(),
+        day(RAISED),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(by_social_worker.rule, Rule::WhoMayAct);
+    let missing = Request::Extend {
+        seq: 9,
+        due: Timescale::Within(3),
+        agreed_by: iro_tm(),
+        reason: "x".into(),
+    };
+    assert_eq!(
+        step(Some(&qap()), missing, &iro(), day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::Actions
+    );
+}
+
+#[test]
+fn completed_actions_cannot_be_completed_or_extended_again() {
+    let done = step(
+        Some(&qap()),
+        Request::CompleteAction { seq: 1, note: None },
+        &iro(),
+        day("2026-11-04"),
+        day(TODAY),
+    )
+    .expect("complete");
+    assert_eq!(done.actions[0].status, ActionStatus::Done);
+    assert_eq!(done.actions[0].completed_on, Some(day("2026-11-04")));
+    assert_eq!(done.next_deadline(), Some(day("2026-12-18")));
+    let again = step(
+        Some(&done),
+        Request::CompleteAction { seq: 1, note: None },
+        &iro(),
+        day("2026-11-04"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(again.rule, Rule::Actions);
+}
+
+#[test]
+fn entering_epcp_fixes_the_resolution_deadline_and_needs_a_reason_above_stage_one() {
+    let entered = drp(Stage::One);
+    assert_eq!(entered.state, MatterState::Drp);
+    assert_eq!(entered.drp_entered_on, Some(day("2026-11-03")));
+    assert_eq!(entered.drp_deadline, Some(day("2026-12-01")));
+    let no_reason = step(
+        Some(&qap()),
+        escalate(Stage::Two, None),
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(no_reason.rule, Rule::EnteringDrp);
+    let blank = step(
+        Some(&qap()),
+        escalate(Stage::Three, Some("  ")),
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(blank.rule, Rule::EnteringDrp);
+    let at_three = step(
+        Some(&qap()),
+        escalate(Stage::Three, Some("urgent")),
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY),
+    )
+    .expect("enter at 3");
+    assert_eq!(at_three.stage, Some(Stage::Three));
+    // Raising the stage later leaves the deadline fixed at entry.
+    assert_eq!(drp(Stage::Three).drp_deadline, Some(day("2026-12-01")));
+    assert_eq!(drp(Stage::Three).stages.len(), 3);
+}
+
+#[test]
+fn a_new_matter_can_enter_epcp_directly() {
+    let request = Request::Escalate {
+        stage: Stage::Two,
+        reason: Some("placement breaking down".into()),
+        opening: Some(("placement".into(), "Placement unsuitable".into())),
+    };
+    let m = step(None, request, &iro(), day("2026-11-24"), day(TODAY)).expect("open at 2");
+    assert_eq!((m.state, m.stage), (MatterState::Drp, Some(Stage::Two)));
+    assert_eq!(m.challenge_deadline, None);
+    assert_eq!(m.drp_deadline, Some(day("2026-12-22")));
+    assert!(m.actions.is_empty());
+}
+
+#[test]
+fn stages_only_go_up_and_skipping_one_needs_a_reason() {
+    let two = drp(Stage::Two);
+    for (stage, reason) in [(Stage::One, Some("x")), (Stage::Two, Some("x"))] {
+        let refused = step(
+            Some(&two),
+            escalate(stage, reason),
+            &iro(),
+            day("2026-11-10"),
+            day(TODAY),
+        )
+        .unwrap_err();
+        assert_eq!(refused.rule, Rule::StageOrder, "to stage {stage}");
+    }
+    let one = drp(Stage::One);
+    let skip = step(
+        Some(&one),
+        escalate(Stage::Three, None),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(skip.rule, Rule::StageOrder);
+    assert!(skip.message.contains("skips a stage"));
+    assert!(step(
+        Some(&one),
+        escalate(Stage::Three, Some("no response")),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY)
+    )
+    .is_ok());
+}
+
+#[test]
+fn the_resolving_managers_role_fits_the_stage() {
+    let cases = [
+        (Stage::One, team_manager(), service_manager()),
+        (Stage::Two, service_manager(), director()),
+        (Stage::Three, director(), team_manager()),
+    ];
+    for (stage, right, wrong) in cases {
+        let resolve = |by: Staff| Request::Resolve {
+            outcome: "settled".into(),
+            resolved_by: Some(by),
+        };
+        let m = drp(stage);
+        let done = step(
+            Some(&m),
+            resolve(right.clone()),
+            &iro_tm(),
+            day("2026-11-20"),
+            day(TODAY),
+        )
+        .expect("resolve");
+        assert_eq!(done.state, MatterState::Resolved);
+        assert_eq!(done.resolved_by.as_deref(), Some(right.id.as_str()));
+        assert_eq!(
+            step(
+                Some(&m),
+                resolve(wrong),
+                &iro_tm(),
+                day("2026-11-20"),
+                day(TODAY)
+            )
+            .unwrap_err()
+            .rule,
+            Rule::Resolution,
+            "stage {stage}"
+        );
+        // The IRO does not decide an EPCP/DRP matter is resolved; an IRO team manager does.
+        assert_eq!(
+            step(
+                Some(&m),
+                resolve(right),
+                &iro(),
+                day("2026-11-20"),
+                day(TODAY)
+            )
+            .unwrap_err()
+            .rule,
+            Rule::Resolution
+        );
+        let unnamed = Request::Resolve {
+            outcome: "x".into(),
+            resolved_by: None,
+        };
+        assert_eq!(
+            step(Some(&m), unnamed, &iro_tm(), day("2026-11-20"), day(TODAY))
+                .unwrap_err()
+                .rule,
+            Rule::Resolution
+        );
+    }
+}
+
+#[test]
+fn a_qap_is_resolved_by_its_own_iro_or_an_iro_team_manager() {
+    let resolve = || Request::Resolve {
+        outcome: "done".into(),
+        resolved_by: None,
+    };
+    let other_iro = staff("pother", Role::Iro);
+    assert_eq!(
+        step(Some(&qap()), resolve(), &other_iro, day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::WhoMayAct
+    );
+    let by_tm =
+        step(Some(&qap()), resolve(), &iro_tm(), day(RAISED), day(TODAY)).expect("tm resolves");
+    assert_eq!(by_tm.resolved_by.as_deref(), Some("jwhite"));
+    assert_eq!(by_tm.outcome.as_deref(), Some("done"));
+}
+
+#[test]
+fn cafcass_referrals_are_concurrent_while_epcp_runs_and_formal_once_it_has_failed() {
+    let refer = |formal| Request::ReferCafcass {
+        reason: "rights at risk".into(),
+        formal,
+    };
+    // Before EPCP/DRP: refused.
+    assert_eq!(
+        step(Some(&qap()), refer(false), &iro(), day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::Cafcass
+    );
+    // Within the period at stage 1: concurrent; the matter stays in EPCP/DRP.
+    let one = drp(Stage::One);
+    let concurrent = step(
+        Some(&one),
+        refer(false),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .expect("concurrent");
+    assert_eq!(concurrent.state, MatterState::Drp);
+    assert_eq!(concurrent.referrals[0].kind, ReferralKind::Concurrent);
+    // A second concurrent referral while the first waits: refused.
+    assert_eq!(
+        step(
+            Some(&concurrent),
+            refer(false),
+            &iro(),
+            day("2026-11-11"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::Cafcass
+    );
+    // --formal before stage 3 and within the period: refused.
+    assert_eq!(
+        step(
+            Some(&one),
+            refer(true),
+            &iro(),
+            day("2026-11-10"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::Cafcass
+    );
+    // After the deadline (2026-12-01) any referral is formal and the matter waits on CAFCASS.
+    let formal = step(
+        Some(&concurrent),
+        refer(false),
+        &iro(),
+        day("2026-12-02"),
+        day("2026-12-02"),
+    )
+    .expect("formal");
+    assert_eq!(formal.state, MatterState::Cafcass);
+    assert_eq!(formal.referrals[1].kind, ReferralKind::Formal);
+    // Only the IRO refers.
+    assert_eq!(
+        step(
+            Some(&one),
+            refer(false),
+            &iro_tm(),
+            day("2026-11-10"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::WhoMayAct
+    );
+}
+
+#[test]
+fn cafcass_decisions_close_a_formal_referral_and_leave_a_concurrent_one_running() {
+    let decide_met = Request::CafcassDecision {
+        decision: CafcassDecision::CriteriaMet,
+        note: None,
+    };
+    let closed = closed();
+    assert_eq!(closed.state, MatterState::Closed);
+    assert_eq!(
+        closed.referrals[0].decision,
+        Some(CafcassDecision::CriteriaMet)
+    );
+    assert!(closed
+        .outcome
+        .as_deref()
+        .is_some_and(|o| o.contains("judicial review")));
+    let one = drp(Stage::One);
+    let concurrent = step(
+        Some(&one),
+        Request::ReferCafcass {
+            reason: "x".into(),
+            formal: false,
+        },
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .expect("refer");
+    let decided = step(
+        Some(&concurrent),
+        decide_met.clone(),
+        &iro(),
+        day("2026-11-12"),
+        day(TODAY),
+    )
+    .expect("decide");
+    assert_eq!(decided.state, MatterState::Drp);
+    assert_eq!(decided.referrals[0].decided_on, Some(day("2026-11-12")));
+    // No referral waiting: refused.
+    assert_eq!(
+        step(
+            Some(&decided),
+            decide_met,
+            &iro(),
+            day("2026-11-12"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::Cafcass
+    );
+}
+
+#[test]
+fn steps_are_not_dated_in_the_future_nor_before_the_last_step() {
+    let future = step(None, raise_request(), &iro(), day("2026-11-27"), day(TODAY)).unwrap_err();
+    assert_eq!(future.rule, Rule::EffectiveDate);
+    assert!(future.message.contains("today is 2026-11-26"));
+    let m = drp(Stage::One); // last step 2026-11-03
+    let before = step(
+        Some(&m),
+        Request::Note { text: "x".into() },
+        &iro(),
+        day(RAISED),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(before.rule, Rule::EffectiveDate);
+    assert!(before.message.contains("2026-11-03"));
+    assert!(step(
+        Some(&m),
+        Request::Note { text: "x".into() },
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY)
+    )
+    .is_ok());
+}
+
+#[test]
+fn evolve_refuses_events_that_do_not_fit_the_state() {
+    let note = Step {
+        actor: "asmith".into(),
+        on: day(RAISED),
+        event: Event::Noted { text: "x".into() },
+    };
+    assert!(evolve(None, "Q-2026-0001", &note).is_err());
+    let decision = Step {
+        actor: "asmith".into(),
+        on: day(RAISED),
+        event: Event::CafcassDecided {
+            decision: CafcassDecision::CriteriaMet,
+            note: None,
+        },
+    };
+    assert!(evolve(Some(qap()), "Q-2026-0001", &decision).is_err());
+}
+
+#[test]
+fn events_round_trip_through_json_with_their_kind() {
+    let m = drp(Stage::Two);
+    let event = Event::StageRaised {
+        from: Stage::One,
+        to: Stage::Two,
+        reason: None,
+    };
+    let json = serde_json::to_value(&event).expect("serialise");
+    assert_eq!(json["kind"], event.kind());
+    assert_eq!(json["to"], 2);
+    assert_eq!(serde_json::from_value::<Event>(json).expect("parse"), event);
+    assert_eq!(
+        m.stages
+            .iter()
+            .map(|s| s.stage.number())
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_request() -> impl Strategy<Value = (usize, u8)> {
+        (0usize..11, 0u8..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever is asked, in whatever order: stages never go down, finished matters stay as they
+        /// are, and the resolution deadline never moves once set.
+        #[test]
+        fn no_sequence_of_requests_breaks_the_protocols_order(script in proptest::collection::vec(any_request(), 1..20)) {
+            let mut matter = qap();
+            let mut on = day(RAISED);
+            for (kind, days) in script {
+                on = on + chrono::Days::new(u64::from(days));
+                let (_, request, actor) = requests(&matter).swap_remove(kind);
+                let before = matter.clone();
+                if let Ok(after) = step(Some(&matter), request, &actor, on, day("2027-06-30")) {
+                    prop_assert!(after.stage >= before.stage);
+                    if before.state.is_finished() {
+                        prop_assert_eq!(&after.state, &before.state);
+                        prop_assert_eq!(&after.actions, &before.actions);
+                        prop_assert_eq!(&after.stages, &before.stages);
+                    }
+                    if before.drp_deadline.is_some() {
+                        prop_assert_eq!(after.drp_deadline, before.drp_deadline);
+                    }
+                    matter = after;
+                }
+            }
+        }
+    }
+}

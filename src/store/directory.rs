@@ -17,7 +17,13 @@ impl Tx<'_> {
             .execute(
                 "INSERT INTO staff (id, name, role, email, team) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (id) DO NOTHING",
-                params![staff.id, staff.name, staff.role.as_str(), staff.email, staff.team],
+                params![
+                    staff.id,
+                    staff.name,
+                    staff.role.as_str(),
+                    staff.email,
+                    staff.team
+                ],
             )
             .map_err(|e| self.err(e))?;
         Ok(added == 1)
@@ -64,19 +70,28 @@ impl Tx<'_> {
 
     pub fn child(&self, reference: &str) -> Result<Option<Child>, StoreError> {
         self.tx
-            .prepare_cached(&format!("SELECT {CHILD_COLUMNS} FROM children WHERE ref = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {CHILD_COLUMNS} FROM children WHERE ref = ?1"
+            ))
             .and_then(|mut stmt| stmt.query_row([reference], child_from_row).optional())
             .map_err(|e| self.err(e))
     }
 
     /// Children, optionally only those of one IRO or one team.
-    pub fn children(&self, iro: Option<&str>, team: Option<&str>) -> Result<Vec<Child>, StoreError> {
+    pub fn children(
+        &self,
+        iro: Option<&str>,
+        team: Option<&str>,
+    ) -> Result<Vec<Child>, StoreError> {
         self.tx
             .prepare_cached(&format!(
                 "SELECT {CHILD_COLUMNS} FROM children
                  WHERE (?1 IS NULL OR iro = ?1) AND (?2 IS NULL OR team = ?2) ORDER BY ref"
             ))
-            .and_then(|mut stmt| stmt.query_map(params![iro, team], child_from_row)?.collect())
+            .and_then(|mut stmt| {
+                stmt.query_map(params![iro, team], child_from_row)?
+                    .collect()
+            })
             .map_err(|e| self.err(e))
     }
 
@@ -95,7 +110,10 @@ impl Tx<'_> {
     pub fn closure_days(&self) -> Result<Vec<(NaiveDate, String)>, StoreError> {
         self.tx
             .prepare_cached("SELECT day, reason FROM closure_days ORDER BY day")
-            .and_then(|mut stmt| stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .and_then(|mut stmt| {
+                stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect()
+            })
             .map_err(|e| self.err(e))
     }
 }
@@ -125,7 +143,10 @@ fn child_from_row(row: &Row) -> rusqlite::Result<Child> {
 }
 
 /// Reads a text column into one of the model's word enums.
-pub(super) fn parse_column<T: std::str::FromStr<Err = String>>(row: &Row, index: usize) -> rusqlite::Result<T> {
+pub(super) fn parse_column<T: std::str::FromStr<Err = String>>(
+    row: &Row,
+    index: usize,
+) -> rusqlite::Result<T> {
     let text: String = row.get(index)?;
     text.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())

@@ -52,10 +52,14 @@ impl Tx<'_> {
     pub fn matter(&self, id: &str) -> Result<Option<Matter>, StoreError> {
         let found = self
             .tx
-            .prepare_cached(&format!("SELECT {MATTER_COLUMNS} FROM matters WHERE id = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {MATTER_COLUMNS} FROM matters WHERE id = ?1"
+            ))
             .and_then(|mut stmt| stmt.query_row([id], matter_from_row).optional())
             .map_err(|e| self.err(e))?;
-        let Some(mut matter) = found else { return Ok(None) };
+        let Some(mut matter) = found else {
+            return Ok(None);
+        };
         self.fill(&mut matter)?;
         Ok(Some(matter))
     }
@@ -83,7 +87,9 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))?;
         matter.stages = self
             .tx
-            .prepare_cached("SELECT stage, entered_on, reason FROM stages WHERE matter = ?1 ORDER BY event")
+            .prepare_cached(
+                "SELECT stage, entered_on, reason FROM stages WHERE matter = ?1 ORDER BY event",
+            )
             .and_then(|mut stmt| {
                 stmt.query_map([id], |r| {
                     Ok(StageEntry {
@@ -123,7 +129,12 @@ impl Tx<'_> {
     /// Records the steps of one command and the state they lead to, in this transaction.
     ///
     /// `after` is the engine's own fold of `steps` over the matter as it stood, so state and log agree.
-    pub fn record(&self, after: &Matter, steps: &[Step], recorded_at: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn record(
+        &self,
+        after: &Matter,
+        steps: &[Step],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         self.write_matter(after)?;
         for action in &after.actions {
             self.tx
@@ -170,17 +181,37 @@ impl Tx<'_> {
         }
         let recorded_at = recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         for step in steps {
-            let event_id = self.append_event(Some(&after.id), Some(&after.child), step, &recorded_at)?;
+            let event_id =
+                self.append_event(Some(&after.id), Some(&after.child), step, &recorded_at)?;
             match &step.event {
                 Event::QapRaised { actions, .. } => {
                     for action in actions {
-                        self.due_history(&after.id, action.seq, action.due, step.on, None, None, event_id)?;
+                        self.due_history(
+                            &after.id, action.seq, action.due, step.on, None, None, event_id,
+                        )?;
                     }
                 }
-                Event::ActionExtended { seq, to, agreed_by, reason, .. } => {
-                    self.due_history(&after.id, *seq, *to, step.on, Some(agreed_by), Some(reason), event_id)?;
+                Event::ActionExtended {
+                    seq,
+                    to,
+                    agreed_by,
+                    reason,
+                    ..
+                } => {
+                    self.due_history(
+                        &after.id,
+                        *seq,
+                        *to,
+                        step.on,
+                        Some(agreed_by),
+                        Some(reason),
+                        event_id,
+                    )?;
                 }
-                Event::DrpEntered { stage, reason, .. } | Event::StageRaised { to: stage, reason, .. } => {
+                Event::DrpEntered { stage, reason, .. }
+                | Event::StageRaised {
+                    to: stage, reason, ..
+                } => {
                     self.tx
                         .prepare_cached(
                             "INSERT INTO stages (matter, stage, entered_on, reason, event) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -265,7 +296,8 @@ impl Tx<'_> {
         step: &Step,
         recorded_at: &str,
     ) -> Result<i64, StoreError> {
-        let details = serde_json::to_string(&step.event).map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+        let details = serde_json::to_string(&step.event)
+            .map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
         self.tx
             .prepare_cached(
                 "INSERT INTO events (matter, child, kind, actor, effective_on, recorded_at, details)
@@ -317,8 +349,9 @@ impl Tx<'_> {
 
 fn event_from_row(r: &Row) -> rusqlite::Result<RecordedEvent> {
     let details: String = r.get(6)?;
-    let event = serde_json::from_str(&details)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into()))?;
+    let event = serde_json::from_str(&details).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+    })?;
     Ok(RecordedEvent {
         id: r.get(0)?,
         matter: r.get(1)?,
@@ -361,15 +394,22 @@ fn matter_from_row(r: &Row) -> rusqlite::Result<Matter> {
 
 fn stage_column(r: &Row, index: usize) -> rusqlite::Result<Stage> {
     let n: u8 = r.get(index)?;
-    Stage::try_from(n)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Integer, e.into()))
+    Stage::try_from(n).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Integer, e.into())
+    })
 }
 
 /// `Q-2026-0042` into its parts; ids are only ever made by `next_matter_id`.
 fn split_id(id: &str) -> (&str, i64, i64) {
     let mut parts = id.splitn(3, '-');
     let prefix = parts.next().unwrap_or_default();
-    let year = parts.next().and_then(|y| y.parse().ok()).unwrap_or_default();
-    let number = parts.next().and_then(|n| n.parse().ok()).unwrap_or_default();
+    let year = parts
+        .next()
+        .and_then(|y| y.parse().ok())
+        .unwrap_or_default();
+    let number = parts
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
     (prefix, year, number)
 }

@@ -70,18 +70,20 @@ impl Store {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        match store.user_version()? {
-            0 => Err(StoreError::NotIro(path.to_path_buf())),
-            v if v > SCHEMA_VERSION => Err(StoreError::Newer {
-                path: path.to_path_buf(),
-                found: v,
-            }),
-            v if v < SCHEMA_VERSION => {
-                store.migrate(v)?;
-                Ok(store)
-            }
-            _ => Ok(store),
+        // The version is judged before anything (even the journal mode) is written.
+        let version = store.user_version()?;
+        if version == 0 {
+            return Err(StoreError::NotIro(path.to_path_buf()));
         }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: path.to_path_buf(),
+                found: version,
+            });
+        }
+        store.configure()?;
+        store.migrate(version)?;
+        Ok(store)
     }
 
     /// Creates a new database readable by its owner only, or opens the one already there.
@@ -102,9 +104,7 @@ impl Store {
         // Create the file ourselves so it is never, even for a moment, readable by others.
         create_private_file(path).map_err(io)?;
         let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        if store.user_version()? != 0 {
-            return Err(StoreError::NotIro(path.to_path_buf()));
-        }
+        store.configure()?;
         store.migrate(0)?;
         Ok((store, Created::New))
     }
@@ -117,23 +117,28 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(sqlite)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-        // Reading the schema version first proves the file is a database before anything writes to it.
-        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
-            .map_err(sqlite)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite)?;
-        let journal: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(sqlite)?;
-        if !journal.eq_ignore_ascii_case("wal") {
-            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-                .map_err(sqlite)?;
-        }
-        // FULL: a step reported as recorded survives a power cut.
-        conn.pragma_update(None, "synchronous", "FULL").map_err(sqlite)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Settings for every connection of an accepted database.
+    fn configure(&self) -> Result<(), StoreError> {
+        let conn = &self.conn;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| self.err(e))?;
+        let journal: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if !journal.eq_ignore_ascii_case("wal") {
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+                .map_err(|e| self.err(e))?;
+        }
+        // FULL: a step reported as recorded survives a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     fn user_version(&self) -> Result<i64, StoreError> {
@@ -147,7 +152,8 @@ impl Store {
         if from < 1 {
             let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
             tx.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
-            tx.pragma_update(None, "user_version", 1).map_err(|e| self.err(e))?;
+            tx.pragma_update(None, "user_version", 1)
+                .map_err(|e| self.err(e))?;
             tx.commit().map_err(|e| self.err(e))?;
         }
         Ok(())
@@ -171,7 +177,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+            .map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
         Ok(Tx { tx, path })
     }
 
@@ -181,7 +190,10 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|source| StoreError::Sqlite { path: path.clone(), source })?;
+            .map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
         Ok(Tx { tx, path })
     }
 }

@@ -1,1 +1,5 @@
+//! The one black-box test binary: `iro` run as a process over a temporary database and a fixed today.
+
 mod calendar;
+mod common;
+mod workflow;
