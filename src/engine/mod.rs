@@ -231,7 +231,13 @@ pub fn decide(
             ),
         );
     }
-    if matter.state.is_finished() && !matches!(request, Request::Note { .. }) {
+    // A note changes nothing, and CAFCASS may decide on a concurrent referral after the matter was
+    // resolved here: recording either keeps the record whole without reopening the matter.
+    let records_only = matches!(
+        request,
+        Request::Note { .. } | Request::CafcassDecision { .. }
+    );
+    if matter.state.is_finished() && !records_only {
         return refuse(
             Rule::Finished,
             format!(

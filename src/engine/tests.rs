@@ -282,127 +282,18 @@ fn requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
 fn every_state_against_every_request() {
     use Rule::*;
     // What each request meets in each state: None = accepted, Some(rule) = refused by that rule.
+    // Columns: raise-qap, challenge, extend, complete-action, escalate, resolve, refer-cafcass,
+    // cafcass-decision, legal-advice, brief-senior, note.
+    let f = Some(Finished);
+    #[rustfmt::skip]
     let table: [(&str, Matter, [Option<Rule>; 11]); 7] = [
-        //                 raise      challenge               extend        complete  escalate          resolve           refer        decision     legal     brief     note
-        (
-            "qap",
-            qap(),
-            [
-                Some(WhoMayAct),
-                None,
-                None,
-                None,
-                None,
-                None,
-                Some(Cafcass),
-                Some(Cafcass),
-                None,
-                None,
-                None,
-            ],
-        ),
-        (
-            "drp 1",
-            drp(Stage::One),
-            [
-                Some(WhoMayAct),
-                Some(ChallengeWindow),
-                None,
-                None,
-                None,
-                None,
-                None,
-                Some(Cafcass),
-                None,
-                None,
-                None,
-            ],
-        ),
-        (
-            "drp 2",
-            drp(Stage::Two),
-            [
-                Some(WhoMayAct),
-                Some(ChallengeWindow),
-                None,
-                None,
-                None,
-                None,
-                None,
-                Some(Cafcass),
-                None,
-                None,
-                None,
-            ],
-        ),
-        (
-            "drp 3",
-            drp(Stage::Three),
-            [
-                Some(WhoMayAct),
-                Some(ChallengeWindow),
-                None,
-                None,
-                Some(StageOrder),
-                None,
-                None,
-                Some(Cafcass),
-                None,
-                None,
-                None,
-            ],
-        ),
-        (
-            "cafcass",
-            cafcass(),
-            [
-                Some(WhoMayAct),
-                Some(ChallengeWindow),
-                Some(Actions),
-                None,
-                Some(StageOrder),
-                Some(Resolution),
-                Some(Cafcass),
-                None,
-                None,
-                None,
-                None,
-            ],
-        ),
-        (
-            "resolved",
-            resolved(),
-            [
-                Some(WhoMayAct),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                None,
-            ],
-        ),
-        (
-            "closed",
-            closed(),
-            [
-                Some(WhoMayAct),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                Some(Finished),
-                None,
-            ],
-        ),
+        ("qap", qap(), [Some(WhoMayAct), None, None, None, None, None, Some(Cafcass), Some(Cafcass), None, None, None]),
+        ("drp 1", drp(Stage::One), [Some(WhoMayAct), Some(ChallengeWindow), None, None, None, None, None, Some(Cafcass), None, None, None]),
+        ("drp 2", drp(Stage::Two), [Some(WhoMayAct), Some(ChallengeWindow), None, None, None, None, None, Some(Cafcass), None, None, None]),
+        ("drp 3", drp(Stage::Three), [Some(WhoMayAct), Some(ChallengeWindow), None, None, Some(StageOrder), None, None, Some(Cafcass), None, None, None]),
+        ("cafcass", cafcass(), [Some(WhoMayAct), Some(ChallengeWindow), Some(Actions), None, Some(StageOrder), Some(Resolution), Some(Cafcass), None, None, None, None]),
+        ("resolved", resolved(), [Some(WhoMayAct), f, f, f, f, f, f, Some(Cafcass), f, f, None]),
+        ("closed", closed(), [Some(WhoMayAct), f, f, f, f, f, f, Some(Cafcass), f, f, None]),
     ];
     for (state, matter, expected) in table {
         for ((name, request, actor), want) in requests(&matter).into_iter().zip(expected) {
@@ -953,6 +844,31 @@ fn cafcass_decisions_close_a_formal_referral_and_leave_a_concurrent_one_running(
     .expect("decide");
     assert_eq!(decided.state, MatterState::Drp);
     assert_eq!(decided.referrals[0].decided_on, Some(day("2026-11-12")));
+    // CAFCASS may decide on a concurrent referral after the matter was resolved here.
+    let resolved_first = step(
+        Some(&concurrent),
+        Request::Resolve {
+            outcome: "settled".into(),
+            resolved_by: Some(team_manager()),
+        },
+        &iro_tm(),
+        day("2026-11-11"),
+        day(TODAY),
+    )
+    .expect("resolve");
+    let late = step(
+        Some(&resolved_first),
+        decide_met.clone(),
+        &iro(),
+        day("2026-11-12"),
+        day(TODAY),
+    )
+    .expect("late decision");
+    assert_eq!(late.state, MatterState::Resolved);
+    assert_eq!(
+        late.referrals[0].decision,
+        Some(CafcassDecision::CriteriaMet)
+    );
     // No referral waiting: refused.
     assert_eq!(
         step(

@@ -186,7 +186,7 @@ impl Tx<'_> {
             match &step.event {
                 Event::QapRaised { actions, .. } => {
                     for action in actions {
-                        self.due_history(
+                        self.record_due(
                             &after.id, action.seq, action.due, step.on, None, None, event_id,
                         )?;
                     }
@@ -198,7 +198,7 @@ impl Tx<'_> {
                     reason,
                     ..
                 } => {
-                    self.due_history(
+                    self.record_due(
                         &after.id,
                         *seq,
                         *to,
@@ -269,7 +269,7 @@ impl Tx<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn due_history(
+    fn record_due(
         &self,
         matter: &str,
         seq: u32,

@@ -888,3 +888,25 @@ fn list_filters_by_state_stage_child_iro_and_team() {
     );
     assert_eq!(csv.lines().count(), 3);
 }
+
+#[test]
+fn the_walkthrough_example_runs_as_a_user_would_type_it() {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/walkthrough.sh");
+    let output = std::process::Command::new("bash")
+        .arg(script)
+        .env("IRO", env!("CARGO_BIN_EXE_iro"))
+        .env_remove("IRO_DB")
+        .output()
+        .expect("run walkthrough");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("matter: Q-2026-0001"), "{stdout}");
+    assert!(stdout.contains("resolved 2026-11-05 by adir"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("challenge window closed on 2026-10-08")
+    );
+}
