@@ -113,7 +113,9 @@ CREATE TABLE closure_days (
     reason TEXT NOT NULL
 ) STRICT;
 
--- Every step on every child's record. Append-only: the triggers below refuse any change.
+-- Every step on every child's record. Append-only: the triggers below refuse any change. Each event
+-- carries a SHA-256 over the previous event's hash and its own fields (see store::audit), so an edit
+-- made behind the tool's back breaks the chain where it was made.
 CREATE TABLE events (
     id           INTEGER PRIMARY KEY,
     matter       TEXT REFERENCES matters (id),
@@ -122,7 +124,9 @@ CREATE TABLE events (
     actor        TEXT NOT NULL,
     effective_on TEXT NOT NULL,
     recorded_at  TEXT NOT NULL,
-    details      TEXT NOT NULL CHECK (json_valid(details))
+    details      TEXT NOT NULL CHECK (json_valid(details)),
+    prev_hash    TEXT NOT NULL,
+    hash         TEXT NOT NULL UNIQUE
 ) STRICT;
 CREATE INDEX events_matter ON events (matter, id);
 CREATE INDEX events_child ON events (child, effective_on, id);

@@ -87,14 +87,15 @@ impl Calendar {
     /// Closure days outside the range, or already off (weekends, bank holidays, repeats), change nothing:
     /// a closure list kept for years should not start failing when it holds an odd date.
     pub fn with_closures<I: IntoIterator<Item = NaiveDate>>(closures: I) -> Calendar {
-        let base = Calendar::england_and_wales();
+        // Judged by the rules rather than by the shared tables, so that a process with closure days
+        // builds one set of tables, not two.
         let mut extra: Vec<usize> = closures
             .into_iter()
+            .filter(|&day| !is_weekend(day) && !is_bank_holiday(day))
             .filter_map(day_index)
-            .filter(|&index| base.tables.is_working(index))
             .collect();
         if extra.is_empty() {
-            return base;
+            return Calendar::england_and_wales();
         }
         extra.sort_unstable();
         extra.dedup();
@@ -115,11 +116,12 @@ impl Calendar {
             return Ok(from);
         }
         // The working days up to and including `from`, plus n, is the rank of the answer; the table of
-        // working days is indexed from 0, hence the - 1 (n >= 1 here, so it cannot underflow).
-        let rank = self.tables.working_before[index + 1] as usize + n as usize - 1;
-        self.tables
-            .working_days
-            .get(rank)
+        // working days is indexed from 0, hence the - 1 (n >= 1 here). Counted in u64 so that no n can
+        // overflow, whatever the width of usize.
+        let rank = u64::from(self.tables.working_before[index + 1]) + u64::from(n) - 1;
+        usize::try_from(rank)
+            .ok()
+            .and_then(|rank| self.tables.working_days.get(rank))
             .copied()
             .ok_or(CalendarError::BeyondRange {
                 from,
@@ -180,7 +182,7 @@ impl Tables {
         // Day 0 is FIRST_DAY; weekdays repeat every 7 days from it.
         let first_weekday = FIRST_DAY.weekday().num_days_from_monday() as usize;
         for (index, day_off) in off.iter_mut().enumerate() {
-            *day_off = (first_weekday + index) % 7 >= 5;
+            *day_off = (first_weekday + index) % 7 >= 5; // Saturday is 5, Sunday 6
         }
         for year in FIRST_YEAR..=LAST_YEAR {
             for (date, _) in observed_days(year) {
@@ -220,6 +222,18 @@ impl Tables {
     fn is_working(&self, index: usize) -> bool {
         self.working_before[index + 1] > self.working_before[index]
     }
+}
+
+fn is_weekend(day: NaiveDate) -> bool {
+    matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Whether `day` is a bank holiday (false outside the range).
+fn is_bank_holiday(day: NaiveDate) -> bool {
+    (FIRST_YEAR..=LAST_YEAR).contains(&day.year())
+        && observed_days(day.year())
+            .iter()
+            .any(|&(holiday, _)| holiday == day)
 }
 
 /// The position of `date` in the range, if it is in the range.

@@ -53,6 +53,11 @@ pub enum Command {
     Show(commands::show::ShowArgs),
     List(commands::list::ListArgs),
     Calendar(commands::calendar::CalendarArgs),
+    Report(commands::report::ReportArgs),
+    Export(commands::export::ExportArgs),
+    Demo(commands::demo::DemoArgs),
+    Audit(commands::audit::AuditArgs),
+    Backup(commands::backup::BackupArgs),
 }
 
 /// Runs `iro` with these arguments and streams, returning the exit status.

@@ -18,8 +18,9 @@ use crate::dates::parse_date;
 /// Working days and bank holidays (England and Wales, plus the service's closure days).
 #[derive(Debug, Args)]
 #[command(after_help = "\
-A working day is Monday to Friday, except bank holidays in England and Wales and the service's closure days.
-\"Within N working days of DATE\" ends on the Nth working day after DATE; DATE itself never counts.
+A working day is Monday to Friday, except bank holidays in England and Wales
+and the service's closure days. \"Within N working days of DATE\" ends on the
+Nth working day after DATE; DATE itself never counts.
 
 Examples:
   iro calendar add 2026-12-24 5              # 2027-01-05
@@ -44,7 +45,7 @@ pub enum CalendarCommand {
         #[arg(value_name = "N", value_parser = parse_working_days, allow_negative_numbers = true)]
         working_days: u32,
     },
-    /// Print the number of working days after START up to and including END (negative if END is earlier)
+    /// Count the working days after START, up to and including END (negative if END is earlier)
     #[command(after_help = "Example:\n  iro calendar between 2026-12-24 2027-01-05    # 5")]
     Between {
         /// The day to count from, not itself counted (YYYY-MM-DD)
@@ -62,7 +63,7 @@ pub enum CalendarCommand {
         /// The year (1978 to 2199)
         #[arg(value_name = "YEAR", value_parser = parse_year, allow_negative_numbers = true)]
         year: i32,
-        /// Output format: one date per line, or a JSON array of {"date", "name"}
+        /// How to print the list
         #[arg(long, value_enum, default_value_t = HolidayFormat::Text)]
         format: HolidayFormat,
     },

@@ -4,6 +4,8 @@
 //! renders. This module holds what they share: the context, the value parsers and the one path every
 //! workflow step takes through engine and store.
 
+pub mod audit;
+pub mod backup;
 pub mod brief_senior;
 pub mod cafcass_decision;
 pub mod calendar;
@@ -11,7 +13,9 @@ pub mod challenge;
 pub mod child;
 pub mod closure;
 pub mod complete_action;
+pub mod demo;
 pub mod escalate;
+pub mod export;
 pub mod extend;
 pub mod init;
 pub mod legal_advice;
@@ -19,6 +23,7 @@ pub mod list;
 pub mod note;
 pub mod raise_qap;
 pub mod refer_cafcass;
+pub mod report;
 pub mod resolve;
 pub mod show;
 pub mod staff;
@@ -103,6 +108,11 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Show(args) => show::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Calendar(args) => calendar_command(ctx, args),
+        Command::Report(args) => report::run(ctx, args),
+        Command::Export(args) => export::run(ctx, args),
+        Command::Demo(args) => demo::run(ctx, args),
+        Command::Audit(args) => audit::run(ctx, args),
+        Command::Backup(args) => backup::run(ctx, args),
     }
 }
 

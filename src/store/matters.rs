@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
+use super::audit::{chain_hash, EventColumns, GENESIS};
 use super::directory::parse_column;
 use super::{StoreError, Tx};
 use crate::engine::{Event, Step};
@@ -298,16 +299,46 @@ impl Tx<'_> {
     ) -> Result<i64, StoreError> {
         let details = serde_json::to_string(&step.event)
             .map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
+        // Writers are serialised by the immediate transaction, so the tip cannot move under us.
+        let (id, prev_hash) = match self.chain_tip()? {
+            Some((last, hash)) => (last + 1, hash),
+            None => (1, GENESIS.to_string()),
+        };
+        let effective_on = step.on.to_string();
+        let hash = chain_hash(
+            &prev_hash,
+            &EventColumns {
+                id,
+                matter,
+                child,
+                kind: step.event.kind(),
+                actor: &step.actor,
+                effective_on: &effective_on,
+                recorded_at,
+                details: &details,
+            },
+        );
         self.tx
             .prepare_cached(
-                "INSERT INTO events (matter, child, kind, actor, effective_on, recorded_at, details)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .and_then(|mut stmt| {
-                stmt.execute(params![matter, child, step.event.kind(), step.actor, step.on, recorded_at, details])
+                stmt.execute(params![
+                    id,
+                    matter,
+                    child,
+                    step.event.kind(),
+                    step.actor,
+                    effective_on,
+                    recorded_at,
+                    details,
+                    prev_hash,
+                    hash
+                ])
             })
             .map_err(|e| self.err(e))?;
-        Ok(self.tx.last_insert_rowid())
+        Ok(id)
     }
 
     /// Matters matching the filter, newest first, without their actions.
@@ -347,7 +378,7 @@ impl Tx<'_> {
     }
 }
 
-fn event_from_row(r: &Row) -> rusqlite::Result<RecordedEvent> {
+pub(super) fn event_from_row(r: &Row) -> rusqlite::Result<RecordedEvent> {
     let details: String = r.get(6)?;
     let event = serde_json::from_str(&details).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())

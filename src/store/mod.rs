@@ -3,15 +3,17 @@
 //!
 //! It never decides a rule: the engine has judged every step before the store sees it.
 
+pub mod audit;
 mod directory;
 mod matters;
+pub mod reports;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use matters::MatterFilter;
+pub use matters::{MatterFilter, RecordedEvent};
 
 /// The schema version this build writes; a database with a higher one is refused untouched.
 pub const SCHEMA_VERSION: i64 = 1;
@@ -32,18 +34,11 @@ pub enum StoreError {
     Newer { path: PathBuf, found: i64 },
     #[error("{0} is not an iro database (no iro schema in it): run `iro init` on a new path")]
     NotIro(PathBuf),
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("database {path}: {source}")]
-    Sqlite {
-        path: PathBuf,
-        #[source]
-        source: rusqlite::Error,
-    },
+    // The cause is part of the one-line message, not a separate `source`, so it is said once.
+    #[error("{path}: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
+    #[error("database {path}: {cause}")]
+    Sqlite { path: PathBuf, cause: rusqlite::Error },
 }
 
 /// An open iro database.
@@ -94,9 +89,9 @@ impl Store {
         if path.exists() {
             return Ok((Store::open(path)?, Created::AlreadyThere));
         }
-        let io = |source| StoreError::Io {
+        let io = |cause| StoreError::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
@@ -110,9 +105,9 @@ impl Store {
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
-        let sqlite = |source| StoreError::Sqlite {
+        let sqlite = |cause| StoreError::Sqlite {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(sqlite)?;
@@ -159,11 +154,39 @@ impl Store {
         Ok(())
     }
 
-    fn err(&self, source: rusqlite::Error) -> StoreError {
+    fn err(&self, cause: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
-            source,
+            cause,
         }
+    }
+
+    /// Copies the whole database to a new file with the online backup API, in one step under one read
+    /// lock, so the copy is a consistent snapshot even while other processes write.
+    pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        if target.exists() {
+            return Err(StoreError::Io {
+                path: target.to_path_buf(),
+                cause: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists; a backup never overwrites"),
+            });
+        }
+        create_private_file(target).map_err(|cause| StoreError::Io {
+            path: target.to_path_buf(),
+            cause,
+        })?;
+        let sqlite = |cause| StoreError::Sqlite {
+            path: target.to_path_buf(),
+            cause,
+        };
+        let mut copy = Connection::open(target).map_err(sqlite)?;
+        let result = rusqlite::backup::Backup::new(&self.conn, &mut copy)
+            .and_then(|backup| backup.run_to_completion(std::os::raw::c_int::MAX, Duration::ZERO, None));
+        if let Err(e) = result {
+            drop(copy);
+            let _ = std::fs::remove_file(target);
+            return Err(sqlite(e));
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -177,9 +200,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite {
+            .map_err(|cause| StoreError::Sqlite {
                 path: path.clone(),
-                source,
+                cause,
             })?;
         Ok(Tx { tx, path })
     }
@@ -190,9 +213,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|source| StoreError::Sqlite {
+            .map_err(|cause| StoreError::Sqlite {
                 path: path.clone(),
-                source,
+                cause,
             })?;
         Ok(Tx { tx, path })
     }
@@ -209,13 +232,13 @@ impl Tx<'_> {
         let path = self.path;
         self.tx
             .commit()
-            .map_err(|source| StoreError::Sqlite { path, source })
+            .map_err(|cause| StoreError::Sqlite { path, cause })
     }
 
-    fn err(&self, source: rusqlite::Error) -> StoreError {
+    fn err(&self, cause: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
-            source,
+            cause,
         }
     }
 }

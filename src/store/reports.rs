@@ -1,0 +1,613 @@
+//! Typed reads for reports and exports: the overdue items, the open caseload, the facts the year's
+//! figures are counted from, chronologies, due-date histories and full exports.
+//!
+//! Deadlines are stored when they are set, so every query here selects by column (and, for the nightly
+//! overdue report, by the partial indexes `actions_open_due` and `matters_drp_deadline`) instead of
+//! recomputing deadlines. Long listings are streamed row by row to a callback, so a report over years
+//! of records never holds them all in memory.
+
+use chrono::NaiveDate;
+use rusqlite::{params, Row};
+use serde::Serialize;
+
+use super::directory::parse_column;
+use super::{StoreError, Tx};
+use crate::engine::Event;
+use crate::model::{ActionStatus, MatterState, ReferralKind, Role, Staff, Stage};
+
+/// What is overdue, or due soon: an open action, or a matter's EPCP/DRP resolution deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueItem {
+    QapAction,
+    DrpResolution,
+}
+
+impl DueItem {
+    /// The word reports print and scripts match on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueItem::QapAction => "qap-action",
+            DueItem::DrpResolution => "drp-resolution",
+        }
+    }
+}
+
+/// One deadline still running, due on or before the report's horizon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueRow {
+    pub matter: String,
+    pub child: String,
+    pub iro: String,
+    pub team: String,
+    pub state: MatterState,
+    pub stage: Option<Stage>,
+    pub item: DueItem,
+    /// The action's number, for a `qap-action`.
+    pub action: Option<u32>,
+    pub action_text: Option<String>,
+    pub owner: Option<String>,
+    pub due: NaiveDate,
+}
+
+/// Which deadlines the overdue report asks for.
+#[derive(Debug, Clone, Default)]
+pub struct DueFilter {
+    pub iro: Option<String>,
+    pub team: Option<String>,
+}
+
+/// An open matter (QAP, EPCP/DRP or waiting on CAFCASS) as the caseload report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenMatter {
+    pub id: String,
+    pub child: String,
+    pub state: MatterState,
+    pub stage: Option<Stage>,
+    pub iro: String,
+    pub team: String,
+    pub category: String,
+    pub raised_on: NaiveDate,
+    pub drp_deadline: Option<NaiveDate>,
+    /// The earliest due date of the matter's open actions.
+    pub next_action_due: Option<NaiveDate>,
+}
+
+/// A step of the protocol the year's figures count: a QAP raised, an entry to EPCP/DRP, a resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFact {
+    pub kind: StepKind,
+    pub on: NaiveDate,
+    pub matter: String,
+    pub category: String,
+    pub team: String,
+    /// For an entry to EPCP/DRP: the stage it entered at.
+    pub entry_stage: Option<Stage>,
+    /// For an entry to EPCP/DRP: whether it came from a QAP rather than opening a new matter.
+    pub from_qap: bool,
+    /// The matter's entry to EPCP/DRP, if it ever entered it (never undone, so it tells a resolved
+    /// QAP from a resolved EPCP/DRP matter).
+    pub drp_entered_on: Option<NaiveDate>,
+    pub drp_deadline: Option<NaiveDate>,
+    /// The matter's stage now; a resolved matter's stage is the stage it was resolved at.
+    pub stage: Option<Stage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    QapRaised,
+    DrpEntered,
+    Resolved,
+}
+
+/// A referral to CAFCASS with the matter's category and team, for the year's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralFact {
+    pub matter: String,
+    pub category: String,
+    pub team: String,
+    pub kind: ReferralKind,
+    pub referred_on: NaiveDate,
+    pub decision: Option<crate::model::CafcassDecision>,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// Whose record a chronology covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    Child(&'a str),
+    Matter(&'a str),
+}
+
+/// One event on the record, with who took the step as the directory knows them.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub id: i64,
+    pub matter: Option<String>,
+    pub child: Option<String>,
+    pub kind: String,
+    pub actor: String,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<Role>,
+    pub effective_on: NaiveDate,
+    pub recorded_at: String,
+    /// The event as stored: JSON tagged by `kind`.
+    pub details: String,
+}
+
+impl EventRow {
+    /// The recorded event, for `Event::describe`.
+    pub fn event(&self) -> Result<Event, serde_json::Error> {
+        serde_json::from_str(&self.details)
+    }
+}
+
+/// One due date an action has had: the first, and each new timescale agreed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueChange {
+    pub seq: u32,
+    pub due: NaiveDate,
+    pub set_on: NaiveDate,
+    pub agreed_by: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A matter's facts in full, one row of `export matters`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatterRow {
+    pub id: String,
+    pub child: String,
+    pub iro: String,
+    pub team: String,
+    pub category: String,
+    pub summary: String,
+    pub state: MatterState,
+    pub stage: Option<Stage>,
+    pub raised_on: NaiveDate,
+    pub raised_by: String,
+    pub challenge_deadline: Option<NaiveDate>,
+    pub challenged_on: Option<NaiveDate>,
+    pub drp_entered_on: Option<NaiveDate>,
+    pub drp_deadline: Option<NaiveDate>,
+    pub resolved_on: Option<NaiveDate>,
+    pub resolved_by: Option<String>,
+    pub outcome: Option<String>,
+    pub last_step_on: NaiveDate,
+}
+
+/// An action with its matter's child and team, one row of `export actions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActionRow {
+    pub matter: String,
+    pub child: String,
+    pub team: String,
+    pub raised_on: NaiveDate,
+    pub seq: u32,
+    pub text: String,
+    pub owner: String,
+    pub first_due: Option<NaiveDate>,
+    pub due: NaiveDate,
+    /// How many new timescales were agreed.
+    pub extensions: u32,
+    pub status: ActionStatus,
+    pub completed_on: Option<NaiveDate>,
+}
+
+/// Inclusive bounds on a date column; `None` leaves that side open.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Period {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// Open actions on matters in QAP or EPCP/DRP, and the resolution deadlines of matters in EPCP/DRP, due
+/// on or before ?1; earliest first, then by matter, the resolution deadline before the actions.
+const DUE_SQL: &str = "\
+    SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
+      FROM actions a JOIN matters m ON m.id = a.matter
+     WHERE a.status = 'open' AND a.due <= ?1 AND m.state IN ('qap', 'drp')
+       AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+    UNION ALL
+    SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
+      FROM matters m
+     WHERE m.state = 'drp' AND m.drp_deadline <= ?1
+       AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+    ORDER BY 11, 1, 7, 8";
+
+impl Tx<'_> {
+    /// Every running deadline due on or before `through`, earliest (most overdue) first, one at a time.
+    ///
+    /// Each half is one range scan of its partial index.
+    pub fn due_through<E: From<StoreError>>(
+        &self,
+        through: NaiveDate,
+        filter: &DueFilter,
+        mut each: impl FnMut(DueRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self.tx.prepare_cached(DUE_SQL).map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![through, filter.iro, filter.team])
+            .map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let item = due_row(row).map_err(|e| self.err(e))?;
+            each(item)?;
+        }
+        Ok(())
+    }
+
+    /// The open matters, optionally of one IRO or team, by state, stage and age.
+    pub fn open_matters(&self, filter: &DueFilter) -> Result<Vec<OpenMatter>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT m.id, m.child, m.state, m.stage, m.iro, m.team, m.category, m.raised_on, m.drp_deadline,
+                        (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open')
+                   FROM matters m
+                  WHERE m.state IN ('qap', 'drp', 'cafcass')
+                    AND (?1 IS NULL OR m.iro = ?1) AND (?2 IS NULL OR m.team = ?2)
+                  ORDER BY CASE m.state WHEN 'qap' THEN 0 WHEN 'drp' THEN 1 ELSE 2 END, m.stage,
+                           m.raised_on, m.id",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![filter.iro, filter.team], |r| {
+                    Ok(OpenMatter {
+                        id: r.get(0)?,
+                        child: r.get(1)?,
+                        state: parse_column(r, 2)?,
+                        stage: stage_at(r, 3)?,
+                        iro: r.get(4)?,
+                        team: r.get(5)?,
+                        category: r.get(6)?,
+                        raised_on: r.get(7)?,
+                        drp_deadline: r.get(8)?,
+                        next_action_due: r.get(9)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// The QAPs raised, entries to EPCP/DRP and resolutions that took effect from `from` to `to`.
+    pub fn step_facts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StepFact>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
+                        json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
+                        m.drp_entered_on, m.drp_deadline, m.stage
+                   FROM events e JOIN matters m ON m.id = e.matter
+                  WHERE e.effective_on BETWEEN ?1 AND ?2
+                    AND e.kind IN ('qap-raised', 'drp-entered', 'resolved')
+                  ORDER BY e.effective_on, e.id",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![from, to], |r| {
+                    let kind = match r.get_ref(0)?.as_str()? {
+                        "qap-raised" => StepKind::QapRaised,
+                        "drp-entered" => StepKind::DrpEntered,
+                        _ => StepKind::Resolved,
+                    };
+                    Ok(StepFact {
+                        kind,
+                        on: r.get(1)?,
+                        matter: r.get(2)?,
+                        category: r.get(3)?,
+                        team: r.get(4)?,
+                        entry_stage: match kind {
+                            StepKind::DrpEntered => stage_at(r, 5)?,
+                            _ => None,
+                        },
+                        from_qap: kind == StepKind::DrpEntered && r.get::<_, bool>(6)?,
+                        drp_entered_on: r.get(7)?,
+                        drp_deadline: r.get(8)?,
+                        stage: stage_at(r, 9)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Referrals to CAFCASS made, or decided, from `from` to `to`.
+    pub fn referral_facts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<ReferralFact>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on
+                   FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
+                  WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
+                  ORDER BY r.referred_on, r.matter, r.seq",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![from, to], |r| {
+                    Ok(ReferralFact {
+                        matter: r.get(0)?,
+                        category: r.get(1)?,
+                        team: r.get(2)?,
+                        kind: parse_column(r, 3)?,
+                        referred_on: r.get(4)?,
+                        decision: match r.get_ref(5)?.as_str_or_null()? {
+                            None => None,
+                            Some(_) => Some(parse_column(r, 5)?),
+                        },
+                        decided_on: r.get(6)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// The events of a child's record or of one matter, by effective date then as recorded.
+    pub fn chronology<E: From<StoreError>>(
+        &self,
+        scope: Scope,
+        mut each: impl FnMut(EventRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (sql, key) = match scope {
+            Scope::Child(child) => (
+                "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
+                        e.details
+                   FROM events e LEFT JOIN staff s ON s.id = e.actor
+                  WHERE e.child = ?1 ORDER BY e.effective_on, e.id",
+                child,
+            ),
+            Scope::Matter(matter) => (
+                "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
+                        e.details
+                   FROM events e LEFT JOIN staff s ON s.id = e.actor
+                  WHERE e.matter = ?1 ORDER BY e.effective_on, e.id",
+                matter,
+            ),
+        };
+        self.each_event(sql, params![key], &mut each)
+    }
+
+    /// Every event whose effective date lies in the period, in the order recorded.
+    pub fn export_events<E: From<StoreError>>(
+        &self,
+        period: Period,
+        mut each: impl FnMut(EventRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.each_event(
+            "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
+                    e.details
+               FROM events e LEFT JOIN staff s ON s.id = e.actor
+              WHERE (?1 IS NULL OR e.effective_on >= ?1) AND (?2 IS NULL OR e.effective_on <= ?2)
+              ORDER BY e.id",
+            params![period.from, period.to],
+            &mut each,
+        )
+    }
+
+    fn each_event<E: From<StoreError>>(
+        &self,
+        sql: &str,
+        params: &[&dyn rusqlite::ToSql],
+        each: &mut dyn FnMut(EventRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let row = event_row(r).map_err(|e| self.err(e))?;
+            each(row)?;
+        }
+        Ok(())
+    }
+
+    /// Every due date each action of a matter has had, in the order they were set.
+    pub fn due_history(&self, matter: &str) -> Result<Vec<DueChange>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT seq, due, set_on, agreed_by, reason FROM action_due_history
+                  WHERE matter = ?1 ORDER BY seq, event, rowid",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([matter], |r| {
+                    Ok(DueChange {
+                        seq: r.get(0)?,
+                        due: r.get(1)?,
+                        set_on: r.get(2)?,
+                        agreed_by: r.get(3)?,
+                        reason: r.get(4)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Everyone holding a role, by id: the senior IRO managers and assistant directors an alert form copies.
+    pub fn staff_in_role(&self, role: Role) -> Result<Vec<Staff>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT id, name, role, email, team FROM staff WHERE role = ?1 ORDER BY id",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_map([role.as_str()], |r| {
+                    Ok(Staff {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        role: parse_column(r, 2)?,
+                        email: r.get(3)?,
+                        team: r.get(4)?,
+                    })
+                })?
+                .collect()
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Matters raised in the period, in id order.
+    pub fn export_matters<E: From<StoreError>>(
+        &self,
+        period: Period,
+        mut each: impl FnMut(MatterRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT id, child, iro, team, category, summary, state, stage, raised_on, raised_by,
+                        challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by,
+                        outcome, last_step_on
+                   FROM matters
+                  WHERE (?1 IS NULL OR raised_on >= ?1) AND (?2 IS NULL OR raised_on <= ?2)
+                  ORDER BY prefix, year, number",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![period.from, period.to])
+            .map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let row = matter_row(r).map_err(|e| self.err(e))?;
+            each(row)?;
+        }
+        Ok(())
+    }
+
+    /// Actions of the matters raised in the period, by matter and number.
+    pub fn export_actions<E: From<StoreError>>(
+        &self,
+        period: Period,
+        mut each: impl FnMut(ActionRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT a.matter, m.child, m.team, m.raised_on, a.seq, a.text, a.owner,
+                        (SELECT h.due FROM action_due_history h WHERE h.matter = a.matter AND h.seq = a.seq
+                          ORDER BY h.event, h.rowid LIMIT 1),
+                        a.due,
+                        (SELECT COUNT(*) FROM action_due_history h
+                          WHERE h.matter = a.matter AND h.seq = a.seq AND h.agreed_by IS NOT NULL),
+                        a.status, a.completed_on
+                   FROM actions a JOIN matters m ON m.id = a.matter
+                  WHERE (?1 IS NULL OR m.raised_on >= ?1) AND (?2 IS NULL OR m.raised_on <= ?2)
+                  ORDER BY m.prefix, m.year, m.number, a.seq",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![period.from, period.to])
+            .map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let row = ActionRow {
+                matter: r.get(0).map_err(|e| self.err(e))?,
+                child: r.get(1).map_err(|e| self.err(e))?,
+                team: r.get(2).map_err(|e| self.err(e))?,
+                raised_on: r.get(3).map_err(|e| self.err(e))?,
+                seq: r.get(4).map_err(|e| self.err(e))?,
+                text: r.get(5).map_err(|e| self.err(e))?,
+                owner: r.get(6).map_err(|e| self.err(e))?,
+                first_due: r.get(7).map_err(|e| self.err(e))?,
+                due: r.get(8).map_err(|e| self.err(e))?,
+                extensions: r.get(9).map_err(|e| self.err(e))?,
+                status: parse_column(r, 10).map_err(|e| self.err(e))?,
+                completed_on: r.get(11).map_err(|e| self.err(e))?,
+            };
+            each(row)?;
+        }
+        Ok(())
+    }
+}
+
+fn due_row(r: &Row) -> rusqlite::Result<DueRow> {
+    Ok(DueRow {
+        matter: r.get(0)?,
+        child: r.get(1)?,
+        iro: r.get(2)?,
+        team: r.get(3)?,
+        state: parse_column(r, 4)?,
+        stage: stage_at(r, 5)?,
+        item: match r.get_ref(6)?.as_str()? {
+            "qap-action" => DueItem::QapAction,
+            _ => DueItem::DrpResolution,
+        },
+        action: r.get(7)?,
+        action_text: r.get(8)?,
+        owner: r.get(9)?,
+        due: r.get(10)?,
+    })
+}
+
+fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
+    Ok(EventRow {
+        id: r.get(0)?,
+        matter: r.get(1)?,
+        child: r.get(2)?,
+        kind: r.get(3)?,
+        actor: r.get(4)?,
+        actor_name: r.get(5)?,
+        actor_role: match r.get_ref(6)?.as_str_or_null()? {
+            None => None,
+            Some(_) => Some(parse_column(r, 6)?),
+        },
+        effective_on: r.get(7)?,
+        recorded_at: r.get(8)?,
+        details: r.get(9)?,
+    })
+}
+
+fn matter_row(r: &Row) -> rusqlite::Result<MatterRow> {
+    Ok(MatterRow {
+        id: r.get(0)?,
+        child: r.get(1)?,
+        iro: r.get(2)?,
+        team: r.get(3)?,
+        category: r.get(4)?,
+        summary: r.get(5)?,
+        state: parse_column(r, 6)?,
+        stage: stage_at(r, 7)?,
+        raised_on: r.get(8)?,
+        raised_by: r.get(9)?,
+        challenge_deadline: r.get(10)?,
+        challenged_on: r.get(11)?,
+        drp_entered_on: r.get(12)?,
+        drp_deadline: r.get(13)?,
+        resolved_on: r.get(14)?,
+        resolved_by: r.get(15)?,
+        outcome: r.get(16)?,
+        last_step_on: r.get(17)?,
+    })
+}
+
+/// A nullable stage column.
+fn stage_at(r: &Row, index: usize) -> rusqlite::Result<Option<Stage>> {
+    match r.get::<_, Option<u8>>(index)? {
+        None => Ok(None),
+        Some(n) => Stage::try_from(n).map(Some).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(
+                index,
+                rusqlite::types::Type::Integer,
+                e.into(),
+            )
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+
+    /// The nightly report must stay one range scan per half, whatever the size of the record.
+    #[test]
+    fn the_overdue_query_reads_the_partial_indexes() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (mut store, _) = Store::create(&dir.path().join("iro.db")).expect("create");
+        let tx = store.read().expect("tx");
+        let plan: Vec<String> = tx
+            .tx
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE_SQL))
+            .and_then(|mut stmt| {
+                stmt.query_map(
+                    rusqlite::params!["2026-11-26", None::<String>, None::<String>],
+                    |r| r.get::<_, String>(3),
+                )?
+                .collect()
+            })
+            .expect("a plan");
+        let plan = plan.join("\n");
+        assert!(plan.contains("actions_open_due"), "{plan}");
+        assert!(plan.contains("matters_drp_deadline"), "{plan}");
+    }
+}
