@@ -49,10 +49,10 @@ fn json(value: &impl Serialize, out: &mut dyn Write) -> anyhow::Result<()> {
 }
 
 /// Writes rows of text cells as CSV with a header, each cell made spreadsheet-safe.
-fn csv_rows<'a>(
+fn csv_rows(
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
-    out: &'a mut dyn Write,
+    out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(header).map_err(std::io::Error::from)?;
@@ -760,7 +760,7 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     if !markdown {
         return json(form, out);
     }
-    use crate::model::MatterState;
+    use crate::model::{CafcassDecision, MatterState};
     let stage = form.stage.map(|s| format!("stage {s}")).unwrap_or_default();
     let state = match form.state {
         MatterState::Qap => "in QAP".to_string(),
@@ -845,8 +845,11 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         writeln!(out, "## CAFCASS\n")?;
         for r in &form.cafcass_referrals {
             let decision = match (r.decision, r.decided_on) {
-                (Some(d), Some(on)) => format!("{d} ({on})"),
-                _ => "awaiting decision".to_string(),
+                (Some(CafcassDecision::CriteriaMet), Some(on)) => {
+                    format!("criteria met, allocated for judicial review ({on})")
+                }
+                (Some(CafcassDecision::CriteriaNotMet), Some(on)) => format!("criteria not met ({on})"),
+                _ => "awaiting CAFCASS's decision".to_string(),
             };
             writeln!(out, "- {} referral {}: {}; {decision}", r.kind, r.referred_on, r.reason.replace('\n', " "))?;
         }

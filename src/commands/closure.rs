@@ -35,7 +35,13 @@ pub fn run(ctx: &mut Context, args: &ClosureArgs) -> anyhow::Result<Status> {
     match &args.command {
         ClosureCommand::Add { day, reason } => {
             let calendar = crate::calendar::Calendar::england_and_wales();
-            calendar.is_working_day(*day)?;
+            // A closure on a day already off would be stored and silently do nothing: say so instead.
+            if !calendar.is_working_day(*day)? {
+                return Err(Problem::Usage(format!(
+                    "{day} is already a weekend day or bank holiday: only a working day can be a closure day"
+                ))
+                .into());
+            }
             let tx = store.write()?;
             if !tx.add_closure_day(*day, reason)? {
                 return Err(Problem::Usage(format!("{day} is a closure day already")).into());

@@ -876,8 +876,8 @@ fn list_filters_by_state_stage_child_iro_and_team() {
             .map(|m| m["id"].as_str().unwrap_or("").to_string())
             .collect()
     };
-    assert_eq!(ids(&["--state", "qap"]), [a.clone()]);
-    assert_eq!(ids(&["--stage", "1"]), [b.clone()]);
+    assert_eq!(ids(&["--state", "qap"]), vec![a.clone()]);
+    assert_eq!(ids(&["--stage", "1"]), vec![b.clone()]);
     assert_eq!(ids(&["--iro", "asmith"]), [b.clone(), a.clone()]);
     assert_eq!(ids(&["--team", "South"]), Vec::<String>::new());
     assert_eq!(ids(&["--child", "LCS-200001"]), Vec::<String>::new());
