@@ -58,6 +58,7 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     Audit(commands::audit::AuditArgs),
     Backup(commands::backup::BackupArgs),
+    Outbox(commands::outbox::OutboxArgs),
 }
 
 /// Runs `iro` with these arguments and streams, returning the exit status.

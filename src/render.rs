@@ -385,7 +385,10 @@ pub trait Tabular: Serialize {
         Self::header()
     }
     fn table_cells(&self) -> Vec<String> {
-        self.fields().iter().map(|f| f.as_str().to_string()).collect()
+        self.fields()
+            .iter()
+            .map(|f| f.as_str().to_string())
+            .collect()
     }
 }
 
@@ -405,12 +408,18 @@ pub struct RowWriter<'a, R> {
 
 impl<'a, R: Tabular> RowWriter<'a, R> {
     /// `raw` keeps CSV text cells exactly as typed (for systems, not spreadsheets).
-    pub fn new(format: Format, raw: bool, out: &'a mut dyn Write) -> anyhow::Result<RowWriter<'a, R>> {
+    pub fn new(
+        format: Format,
+        raw: bool,
+        out: &'a mut dyn Write,
+    ) -> anyhow::Result<RowWriter<'a, R>> {
         let sink = match format {
             Format::Table => Sink::Table(table(R::table_header()), out),
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
-                writer.write_record(R::header()).map_err(std::io::Error::from)?;
+                writer
+                    .write_record(R::header())
+                    .map_err(std::io::Error::from)?;
                 Sink::Csv(writer, raw)
             }
             Format::Json => Sink::Json(out),
@@ -553,28 +562,105 @@ impl Figures {
     /// Every figure with its CSV column name and its label for people, in report order.
     pub fn measures(&self) -> Vec<(&'static str, &'static str, Field)> {
         let (q, d, c) = (&self.qap, &self.drp, &self.cafcass);
-        let percent = d.resolved_within_timescale_percent.map(|p| format!("{p:.1}"));
-        let median = d.working_days_to_resolution.median.map(|m| format!("{m:.1}"));
+        let percent = d
+            .resolved_within_timescale_percent
+            .map(|p| format!("{p:.1}"));
+        let median = d
+            .working_days_to_resolution
+            .median
+            .map(|m| format!("{m:.1}"));
         vec![
             ("qap_raised", "QAPs raised", Field::value(q.raised)),
-            ("qap_resolved", "QAPs resolved (never in EPCP/DRP)", Field::value(q.resolved)),
-            ("qap_escalated", "QAPs escalated to EPCP/DRP", Field::value(q.escalated)),
-            ("drp_entered", "EPCP/DRP entered", Field::value(d.entered.total)),
-            ("drp_entered_stage_1", "  at stage 1", Field::value(d.entered.stage_1)),
-            ("drp_entered_stage_2", "  at stage 2", Field::value(d.entered.stage_2)),
-            ("drp_entered_stage_3", "  at stage 3", Field::value(d.entered.stage_3)),
-            ("drp_resolved", "EPCP/DRP resolved", Field::value(d.resolved.total)),
-            ("drp_resolved_stage_1", "  at stage 1", Field::value(d.resolved.stage_1)),
-            ("drp_resolved_stage_2", "  at stage 2", Field::value(d.resolved.stage_2)),
-            ("drp_resolved_stage_3", "  at stage 3", Field::value(d.resolved.stage_3)),
-            ("drp_resolved_within_timescale", "  within timescale", Field::value(d.resolved_within_timescale)),
-            ("drp_resolved_within_timescale_percent", "  within timescale (%)", Field::opt(percent)),
-            ("drp_working_days_to_resolution_median", "  working days to resolution, median", Field::opt(median)),
-            ("drp_working_days_to_resolution_p90", "  working days to resolution, 90th percentile", Field::opt(d.working_days_to_resolution.p90)),
-            ("cafcass_referrals_concurrent", "CAFCASS referrals, concurrent", Field::value(c.referrals.concurrent)),
-            ("cafcass_referrals_formal", "CAFCASS referrals, formal", Field::value(c.referrals.formal)),
-            ("cafcass_decisions_criteria_met", "CAFCASS decisions, criteria met", Field::value(c.decisions.criteria_met)),
-            ("cafcass_decisions_criteria_not_met", "CAFCASS decisions, criteria not met", Field::value(c.decisions.criteria_not_met)),
+            (
+                "qap_resolved",
+                "QAPs resolved (never in EPCP/DRP)",
+                Field::value(q.resolved),
+            ),
+            (
+                "qap_escalated",
+                "QAPs escalated to EPCP/DRP",
+                Field::value(q.escalated),
+            ),
+            (
+                "drp_entered",
+                "EPCP/DRP entered",
+                Field::value(d.entered.total),
+            ),
+            (
+                "drp_entered_stage_1",
+                "  at stage 1",
+                Field::value(d.entered.stage_1),
+            ),
+            (
+                "drp_entered_stage_2",
+                "  at stage 2",
+                Field::value(d.entered.stage_2),
+            ),
+            (
+                "drp_entered_stage_3",
+                "  at stage 3",
+                Field::value(d.entered.stage_3),
+            ),
+            (
+                "drp_resolved",
+                "EPCP/DRP resolved",
+                Field::value(d.resolved.total),
+            ),
+            (
+                "drp_resolved_stage_1",
+                "  at stage 1",
+                Field::value(d.resolved.stage_1),
+            ),
+            (
+                "drp_resolved_stage_2",
+                "  at stage 2",
+                Field::value(d.resolved.stage_2),
+            ),
+            (
+                "drp_resolved_stage_3",
+                "  at stage 3",
+                Field::value(d.resolved.stage_3),
+            ),
+            (
+                "drp_resolved_within_timescale",
+                "  within timescale",
+                Field::value(d.resolved_within_timescale),
+            ),
+            (
+                "drp_resolved_within_timescale_percent",
+                "  within timescale (%)",
+                Field::opt(percent),
+            ),
+            (
+                "drp_working_days_to_resolution_median",
+                "  working days to resolution, median",
+                Field::opt(median),
+            ),
+            (
+                "drp_working_days_to_resolution_p90",
+                "  working days to resolution, 90th percentile",
+                Field::opt(d.working_days_to_resolution.p90),
+            ),
+            (
+                "cafcass_referrals_concurrent",
+                "CAFCASS referrals, concurrent",
+                Field::value(c.referrals.concurrent),
+            ),
+            (
+                "cafcass_referrals_formal",
+                "CAFCASS referrals, formal",
+                Field::value(c.referrals.formal),
+            ),
+            (
+                "cafcass_decisions_criteria_met",
+                "CAFCASS decisions, criteria met",
+                Field::value(c.decisions.criteria_met),
+            ),
+            (
+                "cafcass_decisions_criteria_not_met",
+                "CAFCASS decisions, criteria not met",
+                Field::value(c.decisions.criteria_not_met),
+            ),
         ]
     }
 }
@@ -602,19 +688,33 @@ pub fn stats(stats: &Stats, format: Format, out: &mut dyn Write) -> anyhow::Resu
                 .chain(measures.iter().map(|(name, _, _)| *name));
             writer.write_record(header).map_err(std::io::Error::from)?;
             let groups = std::iter::once(("all", "", &stats.totals))
-                .chain(stats.by_category.iter().map(|(k, f)| ("category", k.as_str(), f)))
+                .chain(
+                    stats
+                        .by_category
+                        .iter()
+                        .map(|(k, f)| ("category", k.as_str(), f)),
+                )
                 .chain(stats.by_team.iter().map(|(k, f)| ("team", k.as_str(), f)));
             for (breakdown, group, figures) in groups {
                 let cells = [breakdown.to_string(), spreadsheet_safe(group).into_owned()]
                     .into_iter()
-                    .chain(figures.measures().into_iter().map(|(_, _, f)| f.as_str().to_string()));
+                    .chain(
+                        figures
+                            .measures()
+                            .into_iter()
+                            .map(|(_, _, f)| f.as_str().to_string()),
+                    );
                 writer.write_record(cells).map_err(std::io::Error::from)?;
             }
             writer.flush()?;
             Ok(())
         }
         Format::Table => {
-            writeln!(out, "Figures for {} to {} (by the date each step took effect)", stats.from, stats.to)?;
+            writeln!(
+                out,
+                "Figures for {} to {} (by the date each step took effect)",
+                stats.from, stats.to
+            )?;
             for (title, groups) in [("category", &stats.by_category), ("team", &stats.by_team)] {
                 let header: Vec<&str> = ["", "total"]
                     .into_iter()
@@ -752,7 +852,9 @@ pub struct AlertForm {
 
 /// Text for a Markdown table cell: pipes escaped, lines joined.
 fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
+    text.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
 }
 
 /// The alert form as JSON, or as Markdown for people to read, print and send.
@@ -765,13 +867,20 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     let state = match form.state {
         MatterState::Qap => "in QAP".to_string(),
         MatterState::Drp => format!("in EPCP/DRP at {stage}"),
-        MatterState::Cafcass => format!("formally referred to CAFCASS from {stage}, waiting on its decision"),
+        MatterState::Cafcass => {
+            format!("formally referred to CAFCASS from {stage}, waiting on its decision")
+        }
         MatterState::Resolved => format!("resolved at {stage}"),
         MatterState::Closed => format!("closed by CAFCASS's decision (was at {stage})"),
     };
     writeln!(out, "# EPCP/DRP alert form: {}\n", form.matter)?;
     writeln!(out, "| | |\n| --- | --- |")?;
-    writeln!(out, "| Child | {} {} |", md_cell(&form.child.reference), md_cell(&form.child.name))?;
+    writeln!(
+        out,
+        "| Child | {} {} |",
+        md_cell(&form.child.reference),
+        md_cell(&form.child.name)
+    )?;
     writeln!(out, "| Social work team | {} |", md_cell(&form.team))?;
     writeln!(out, "| IRO | {} |", md_cell(&form.iro.to_string()))?;
     writeln!(out, "| State | {state} |")?;
@@ -784,10 +893,20 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         writeln!(out, "> {line}")?;
     }
     writeln!(out, "\n## Stage\n")?;
-    writeln!(out, "Entered EPCP/DRP on {}; {state}.\n", form.drp_entered_on)?;
+    writeln!(
+        out,
+        "Entered EPCP/DRP on {}; {state}.\n",
+        form.drp_entered_on
+    )?;
     writeln!(out, "| Stage | Entered | Reason |\n| --- | --- | --- |")?;
     for s in &form.stages {
-        writeln!(out, "| {} | {} | {} |", s.stage, s.entered_on, md_cell(s.reason.as_deref().unwrap_or("")))?;
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            s.stage,
+            s.entered_on,
+            md_cell(s.reason.as_deref().unwrap_or(""))
+        )?;
     }
     let d = &form.resolution_deadline;
     writeln!(out, "\n## Resolution deadline\n")?;
@@ -803,7 +922,10 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     if form.actions.is_empty() {
         writeln!(out, "No actions recorded.")?;
     } else {
-        writeln!(out, "| # | Action | Owner | Due | Status | Due-date history |")?;
+        writeln!(
+            out,
+            "| # | Action | Owner | Due | Status | Due-date history |"
+        )?;
         writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for a in &form.actions {
             let status = match a.completed_on {
@@ -814,8 +936,13 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
                 .due_history
                 .iter()
                 .map(|h| match (&h.agreed_by, &h.reason) {
-                    (Some(by), Some(reason)) => format!("{} set {}, agreed by {}: {reason}", h.due, h.set_on, by.name),
-                    (Some(by), None) => format!("{} set {}, agreed by {}", h.due, h.set_on, by.name),
+                    (Some(by), Some(reason)) => format!(
+                        "{} set {}, agreed by {}: {reason}",
+                        h.due, h.set_on, by.name
+                    ),
+                    (Some(by), None) => {
+                        format!("{} set {}, agreed by {}", h.due, h.set_on, by.name)
+                    }
                     _ => format!("{} set {}", h.due, h.set_on),
                 })
                 .collect();
@@ -848,20 +975,44 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
                 (Some(CafcassDecision::CriteriaMet), Some(on)) => {
                     format!("criteria met, allocated for judicial review ({on})")
                 }
-                (Some(CafcassDecision::CriteriaNotMet), Some(on)) => format!("criteria not met ({on})"),
+                (Some(CafcassDecision::CriteriaNotMet), Some(on)) => {
+                    format!("criteria not met ({on})")
+                }
                 _ => "awaiting CAFCASS's decision".to_string(),
             };
-            writeln!(out, "- {} referral {}: {}; {decision}", r.kind, r.referred_on, r.reason.replace('\n', " "))?;
+            writeln!(
+                out,
+                "- {} referral {}: {}; {decision}",
+                r.kind,
+                r.referred_on,
+                r.reason.replace('\n', " ")
+            )?;
         }
         writeln!(out)?;
     }
     if let Some(r) = &form.resolution {
         writeln!(out, "## Resolution\n")?;
-        let by = r.by.as_ref().map(|p| format!(" by {p}")).unwrap_or_default();
-        let what = if form.state == MatterState::Closed { "Closed" } else { "Resolved" };
-        writeln!(out, "{what} on {}{by}: {}", r.on, r.outcome.replace('\n', " "))?;
+        let by =
+            r.by.as_ref()
+                .map(|p| format!(" by {p}"))
+                .unwrap_or_default();
+        let what = if form.state == MatterState::Closed {
+            "Closed"
+        } else {
+            "Resolved"
+        };
+        writeln!(
+            out,
+            "{what} on {}{by}: {}",
+            r.on,
+            r.outcome.replace('\n', " ")
+        )?;
         if let Some(last) = form.notified.last() {
-            writeln!(out, "\nEveryone told at stage {} is told of the outcome.", last.stage)?;
+            writeln!(
+                out,
+                "\nEveryone told at stage {} is told of the outcome.",
+                last.stage
+            )?;
         }
     }
     Ok(())
@@ -899,8 +1050,14 @@ mod report_tests {
     #[test]
     fn streamed_json_is_what_serde_json_prints_for_the_whole_array() {
         let rows = vec![
-            Row { name: "a \"quoted\"\nline".into(), days: -2 },
-            Row { name: "b".into(), days: 3 },
+            Row {
+                name: "a \"quoted\"\nline".into(),
+                days: -2,
+            },
+            Row {
+                name: "b".into(),
+                days: 3,
+            },
         ];
         let whole = serde_json::to_string_pretty(&rows).expect("json") + "\n";
         assert_eq!(written(Format::Json, false, &rows), whole);
@@ -909,9 +1066,18 @@ mod report_tests {
 
     #[test]
     fn csv_neutralises_text_but_not_numbers_unless_raw() {
-        let rows = vec![Row { name: "=SUM(A1)".into(), days: -2 }];
-        assert_eq!(written(Format::Csv, false, &rows), "name,days\n'=SUM(A1),-2\n");
-        assert_eq!(written(Format::Csv, true, &rows), "name,days\n=SUM(A1),-2\n");
+        let rows = vec![Row {
+            name: "=SUM(A1)".into(),
+            days: -2,
+        }];
+        assert_eq!(
+            written(Format::Csv, false, &rows),
+            "name,days\n'=SUM(A1),-2\n"
+        );
+        assert_eq!(
+            written(Format::Csv, true, &rows),
+            "name,days\n=SUM(A1),-2\n"
+        );
     }
 
     #[test]

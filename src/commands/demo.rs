@@ -148,67 +148,74 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
         ))
         .into());
     }
-    let (mut store, _) = Store::create(&path)?;
-    let (staff, children) = directory();
-    {
-        let tx = store.write()?;
-        for s in staff.values() {
-            tx.add_staff(s)?;
-        }
-        for c in &children {
-            tx.add_child(c)?;
-        }
-        tx.commit()?;
-    }
-    let calendar = {
-        let tx = store.read()?;
-        service_calendar(&tx)?
-    };
-    drop(store);
-    // The steps below act on the new file as its staff, whoever runs the demo.
+    // The steps act on the new file as its own staff, whoever runs the demo.
     let (db, acting_as) = (ctx.db.replace(path.clone()), ctx.acting_as.take());
-    let built = {
-        let mut demo = Demo {
-            ctx: &mut *ctx,
-            calendar: calendar.clone(),
-            staff,
-            plan: Vec::new(),
-            matters: 0,
-        };
-        let example = demo.service(&children);
-        demo.take_steps()
-            .map(|ids| (ids.len(), ids[example].clone()))
-    };
-    let result = built.and_then(|(matters, example)| {
-        writeln!(
-            ctx.err,
-            "demo database written to {}: {} staff, {} children, {matters} matters, as of {}",
-            path.display(),
-            STAFF.len(),
-            children.len(),
-            ctx.today
-        )?;
-        let mut store = Store::open(&path)?;
-        let tx = store.read()?;
-        let query = report::OverdueQuery {
-            as_of: ctx.today,
-            due_within: None,
-            filter: DueFilter::default(),
-        };
-        writeln!(ctx.out, "Overdue as of {}:", ctx.today)?;
-        let (_, overdue) =
-            report::write_overdue(&tx, &calendar, &query, Format::Table, false, &mut *ctx.out)?;
-        writeln!(ctx.out, "{overdue} overdue")?;
-        writeln!(
-            ctx.err,
-            "try: iro --db {0} report open; iro --db {0} report alert-form {example}",
-            path.display()
-        )?;
-        Ok(Status::Done)
-    });
+    let built = build(ctx);
     ctx.db = db;
     ctx.acting_as = acting_as;
-    result
+    let (calendar, matters, example) = match built {
+        Ok(built) => built,
+        Err(e) => {
+            // Half a demo is no use and would block the next try; the file is ours to remove.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+            return Err(e);
+        }
+    };
+    writeln!(
+        ctx.err,
+        "demo database written to {}: {} staff, {CHILDREN} children, {matters} matters, as of {}",
+        path.display(),
+        STAFF.len(),
+        ctx.today
+    )?;
+    let mut store = Store::open(&path)?;
+    let tx = store.read()?;
+    let query = report::OverdueQuery {
+        as_of: ctx.today,
+        due_within: None,
+        filter: DueFilter::default(),
+    };
+    writeln!(ctx.out, "Overdue as of {}:", ctx.today)?;
+    let (_, overdue) =
+        report::write_overdue(&tx, &calendar, &query, Format::Table, false, &mut *ctx.out)?;
+    writeln!(ctx.out, "{overdue} overdue")?;
+    writeln!(
+        ctx.err,
+        "try: iro --db {0} report open; iro --db {0} report alert-form {example}",
+        path.display()
+    )?;
+    Ok(Status::Done)
+}
+
+/// Creates the database at `ctx.db` and takes every step; gives the calendar, the number of matters
+/// and the id of one whose alert form is worth a look.
+fn build(ctx: &mut Context) -> anyhow::Result<(Calendar, usize, String)> {
+    let (mut store, _) = Store::create(&ctx.db_path()?)?;
+    let (staff, children) = directory();
+    let tx = store.write()?;
+    for (id, ..) in STAFF {
+        tx.add_staff(&staff[id])?;
+    }
+    for child in &children {
+        tx.add_child(child)?;
+    }
+    let calendar = service_calendar(&tx)?;
+    tx.commit()?;
+    drop(store);
+    let mut demo = Demo {
+        ctx,
+        calendar: calendar.clone(),
+        staff,
+        plan: Vec::new(),
+        matters: 0,
+    };
+    let example = demo.service(&children);
+    let ids = demo.take_steps()?;
+    Ok((calendar, ids.len(), ids[example].clone()))
 }
 
 /// The staff directory and the children, with their allocations.

@@ -25,10 +25,13 @@ pub struct ExportArgs {
     /// What to export
     #[arg(value_enum)]
     pub what: ExportKind,
+    /// The first day (included) [default: the beginning of the record]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: Option<NaiveDate>,
+    /// The last day (included) [default: the end of the record]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
+    /// CSV for spreadsheets, JSON for other systems (fields in docs/json.md)
     #[arg(long, value_enum)]
     pub format: DataFormat,
     /// CSV: keep text cells exactly as typed, without neutralising spreadsheet formulas

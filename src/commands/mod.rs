@@ -21,6 +21,7 @@ pub mod init;
 pub mod legal_advice;
 pub mod list;
 pub mod note;
+pub mod outbox;
 pub mod raise_qap;
 pub mod refer_cafcass;
 pub mod report;
@@ -113,6 +114,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Demo(args) => demo::run(ctx, args),
         Command::Audit(args) => audit::run(ctx, args),
         Command::Backup(args) => backup::run(ctx, args),
+        Command::Outbox(args) => outbox::run(ctx, args),
     }
 }
 
@@ -154,7 +156,7 @@ pub enum Target<'a> {
 ///
 /// `request` resolves the staff it names inside the same transaction. Returns the matter as it now stands.
 pub fn take_step(
-    ctx: &Context,
+    ctx: &mut Context,
     target: Target,
     on: Option<NaiveDate>,
     request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
@@ -202,7 +204,11 @@ pub fn take_step(
     }
     let after = state.expect("the engine returns at least one event for an accepted step");
     tx.record(&after, &steps, ctx.now)?;
+    let warnings = outbox::queue(&tx, &steps, &after, &child, &policy, ctx.now)?;
     tx.commit()?;
+    for warning in &warnings {
+        tell(ctx, format_args!("warning: {warning}"));
+    }
     Ok(after)
 }
 

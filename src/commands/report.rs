@@ -89,8 +89,10 @@ pub struct OpenArgs {
 Example:\n  iro report stats --from 2026-04-01 --to 2027-03-31 --format csv"
 )]
 pub struct StatsArgs {
+    /// The first day of the period (included)
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub from: NaiveDate,
+    /// The last day of the period (included)
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: NaiveDate,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -887,4 +889,98 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
     };
     render::alert_form(&form, args.format == FormFormat::Markdown, ctx.out)?;
     Ok(Status::Done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::reports::ReferralFact;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    #[test]
+    fn spread_is_the_median_and_the_nearest_rank_90th_percentile() {
+        let spread_of = |mut days: Vec<i64>| {
+            let s = spread(&mut days);
+            (s.median, s.p90)
+        };
+        assert_eq!(spread_of(vec![]), (None, None));
+        assert_eq!(spread_of(vec![7]), (Some(7.0), Some(7)));
+        assert_eq!(spread_of((1..=10).rev().collect()), (Some(5.5), Some(9)));
+        assert_eq!(spread_of((1..=11).collect()), (Some(6.0), Some(10)));
+    }
+
+    #[test]
+    fn a_drp_resolution_counts_at_its_stage_and_against_its_deadline() {
+        let resolved = |matter: &str, team: &str, stage, entered, deadline, on| StepFact {
+            kind: StepKind::Resolved,
+            on: day(on),
+            matter: matter.into(),
+            category: "contact".into(),
+            team: team.into(),
+            entry_stage: None,
+            from_qap: false,
+            drp_entered_on: Some(day(entered)),
+            drp_deadline: Some(day(deadline)),
+            stage: Some(stage),
+        };
+        let steps = [
+            resolved(
+                "E-1",
+                "North",
+                Stage::One,
+                "2026-11-02",
+                "2026-11-30",
+                "2026-11-20",
+            ),
+            resolved(
+                "E-2",
+                "South",
+                Stage::Two,
+                "2026-10-01",
+                "2026-10-29",
+                "2026-11-05",
+            ),
+        ];
+        let referral = ReferralFact {
+            matter: "E-2".into(),
+            category: "contact".into(),
+            team: "South".into(),
+            kind: ReferralKind::Concurrent,
+            referred_on: day("2026-09-30"),
+            decision: Some(CafcassDecision::CriteriaMet),
+            decided_on: day("2026-11-02").into(),
+        };
+        let calendar = Calendar::england_and_wales();
+        let stats = tally(
+            &steps,
+            &[referral],
+            day("2026-11-01"),
+            day("2026-11-30"),
+            &calendar,
+        )
+        .expect("figures");
+        let drp = &stats.totals.drp;
+        assert_eq!(
+            (
+                drp.resolved.total,
+                drp.resolved.stage_1,
+                drp.resolved.stage_2
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(drp.resolved_within_timescale, 1);
+        assert_eq!(drp.resolved_within_timescale_percent, Some(50.0));
+        assert_eq!(drp.working_days_to_resolution.median, Some(19.5));
+        // Referred before the period, decided within it: only the decision counts.
+        assert_eq!(stats.totals.cafcass.referrals.concurrent, 0);
+        assert_eq!(stats.totals.cafcass.decisions.criteria_met, 1);
+        assert_eq!(stats.by_team["South"].cafcass.decisions.criteria_met, 1);
+        assert_eq!(
+            stats.by_team["North"].drp.resolved_within_timescale_percent,
+            Some(100.0)
+        );
+    }
 }

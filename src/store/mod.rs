@@ -6,6 +6,7 @@
 pub mod audit;
 mod directory;
 mod matters;
+pub mod outbox;
 pub mod reports;
 
 use std::path::{Path, PathBuf};
