@@ -459,7 +459,7 @@ fn the_challenge_window_closes_after_five_working_days() {
 fn the_policy_sets_the_challenge_window() {
     let policy = Policy {
         challenge_days: 10,
-        resolution_days: 20,
+        ..Policy::default()
     };
     let m = step_with(
         None,
@@ -708,6 +708,23 @@ fn the_resolving_managers_role_fits_the_stage() {
             Rule::Resolution
         );
     }
+}
+
+#[test]
+fn the_policy_can_name_other_resolving_roles() {
+    let policy = Policy {
+        resolving_roles: [Role::ServiceManager, Role::ServiceManager, Role::AssistantDirector],
+        ..Policy::default()
+    };
+    let resolve = |by: Staff| Request::Resolve {
+        outcome: "settled".into(),
+        resolved_by: Some(by),
+    };
+    let m = drp(Stage::One);
+    let on = day("2026-11-20");
+    assert!(step_with(Some(&m), resolve(service_manager()), &iro_tm(), on, day(TODAY), &policy).is_ok());
+    let refused = step_with(Some(&m), resolve(team_manager()), &iro_tm(), on, day(TODAY), &policy).unwrap_err();
+    assert_eq!(refused.rule, Rule::Resolution);
 }
 
 #[test]
