@@ -81,7 +81,18 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 /// The error as the one line a person reads: its causes joined, no newlines.
 pub fn one_line(err: &anyhow::Error) -> String {
     let text = format!("{err:#}");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Control characters from user input (an escape sequence in a matter id, say) are shown, not obeyed.
+    let shown: String = text
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() && !c.is_whitespace() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    shown.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -114,5 +125,7 @@ mod tests {
     fn one_line_joins_causes_and_drops_newlines() {
         let err = anyhow::anyhow!("first\nsecond").context("outer");
         assert_eq!(one_line(&err), "outer: first second");
+        let escape = anyhow::anyhow!("no matter 'Q\u{1b}[2J'");
+        assert_eq!(one_line(&escape), "no matter 'Q\\u{1b}[2J'");
     }
 }

@@ -33,6 +33,8 @@ pub enum StoreError {
     IsDirectory(PathBuf),
     #[error("{path} was written by a newer iro (schema version {found}; this iro knows up to {SCHEMA_VERSION}): it has not been touched, upgrade iro to use it")]
     Newer { path: PathBuf, found: i64 },
+    #[error("{0} is read-only (its file permissions): iro needs to write it, even to read safely alongside others")]
+    ReadOnly(PathBuf),
     #[error("{0} is not an iro database (no iro schema in it): run `iro init` on a new path")]
     NotIro(PathBuf),
     // The cause is part of the one-line message, not a separate `source`, so it is said once.
@@ -112,6 +114,11 @@ impl Store {
         };
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(sqlite)?;
+        // SQLite quietly falls back to read-only on a write-protected file, and its first read would
+        // leave -wal/-shm files that keep failing writes after the file is made writable again.
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(sqlite)? {
+            return Err(StoreError::ReadOnly(path.to_path_buf()));
+        }
         conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
         Ok(Store {
             conn,

@@ -2,4 +2,7 @@
 
 mod calendar;
 mod common;
+mod outbox;
+mod record;
+mod reports;
 mod workflow;
