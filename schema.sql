@@ -140,3 +140,28 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'events are append-only: a recorded step is never deleted');
 END;
+
+-- Messages the steps tell people (design rule 10), queued in the step's own transaction. Addresses are
+-- resolved when the step is taken and kept here as JSON arrays of {id, name, email}, so a later change
+-- of allocation does not rewrite who was told. `missing` lists (JSON array of text) the people the rule
+-- table names who could not be told. A message is `pending`, `written` (to an .eml file by
+-- `iro outbox write`) or `sent` (by `iro outbox send`, never twice); `error` is the last failure.
+CREATE TABLE outbox (
+    id         INTEGER PRIMARY KEY,
+    matter     TEXT NOT NULL REFERENCES matters (id),
+    child      TEXT NOT NULL REFERENCES children (ref),
+    event_kind TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    to_addrs   TEXT NOT NULL CHECK (json_valid(to_addrs)),
+    cc_addrs   TEXT NOT NULL CHECK (json_valid(cc_addrs)),
+    missing    TEXT NOT NULL CHECK (json_valid(missing)),
+    subject    TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    status     TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'written', 'sent')),
+    error      TEXT,
+    written_at TEXT,
+    sent_at    TEXT,
+    CHECK ((status = 'sent') = (sent_at IS NOT NULL))
+) STRICT;
+CREATE INDEX outbox_unsent ON outbox (id) WHERE status <> 'sent';
+CREATE INDEX outbox_matter ON outbox (matter, id);

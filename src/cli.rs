@@ -9,6 +9,7 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands::{self, Context};
 use crate::dates::parse_date;
+use crate::engine::Policy;
 use crate::error::{self, Problem};
 
 /// Escalation monitoring for Independent Reviewing Officer services: QAP actions, EPCP/DRP stages and
@@ -83,6 +84,7 @@ pub fn main(
         Err(e) => return usage_error(e, out, err),
     };
     let result = clock().and_then(|(today, now)| {
+        let iro_user = env_text("IRO_USER")?;
         let mut ctx = Context {
             db: cli
                 .db
@@ -91,11 +93,12 @@ pub fn main(
             acting_as: cli
                 .acting_as
                 .take()
-                .or_else(|| std::env::var("IRO_USER").ok()),
+                .or(iro_user),
             today,
             now,
             out,
             err: &mut *err,
+            policy: Policy::default(),
         };
         commands::run(&mut ctx, &cli.command)
     });
@@ -132,6 +135,12 @@ fn usage_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
                 .collect::<Vec<_>>()
                 .join(" ");
             let said = said.strip_prefix("error: ").unwrap_or(&said);
+            // clap repeats a refused value whole; a 100 KB text need not come back in full.
+            let said: String = if said.chars().count() > 300 {
+                said.chars().take(300).chain("…".chars()).collect()
+            } else {
+                said.to_string()
+            };
             let _ = writeln!(err, "error: {said} (see --help)");
             error::USAGE
         }
@@ -142,11 +151,23 @@ fn usage_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 #[allow(clippy::disallowed_methods)] // the one place the clock is read
 fn clock() -> anyhow::Result<(NaiveDate, DateTime<Utc>)> {
     let now = Utc::now();
-    let today = match std::env::var("IRO_TODAY") {
-        Ok(text) => parse_date(&text).map_err(|e| Problem::Usage(format!("IRO_TODAY: {e}")))?,
-        Err(_) => chrono::Local::now().date_naive(),
+    let today = match env_text("IRO_TODAY")? {
+        Some(text) => parse_date(&text).map_err(|e| Problem::Usage(format!("IRO_TODAY: {e}")))?,
+        None => chrono::Local::now().date_naive(),
     };
     Ok((today, now))
+}
+
+/// An environment variable that must be text if set: one that is not is refused, never skipped, so a
+/// step is never recorded under another day or another person.
+fn env_text(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(text) => Ok(Some(text)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(Problem::Usage(format!("{name} is set but is not valid UTF-8 text")).into())
+        }
+    }
 }
 
 /// The command tree, for tests that check clap's own consistency rules.

@@ -7,6 +7,7 @@
 //! - [`engine`]: judges a requested step against the protocol; returns events or a refusal. Pure.
 //! - [`model`]: the domain values the engine, the store and the commands share.
 //! - [`store`]: every SQL string; one transaction per command; typed reads.
+//! - [`notify`]: who is told of a step (design rule 10) and the messages they get. Pure.
 //! - [`render`]: tables, CSV and JSON written to any `io::Write`.
 //! - [`commands`]: one file per subcommand: parse, resolve names to records, ask the engine, hand its
 //!   events to the store, render.
@@ -22,5 +23,6 @@ pub mod dates;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod notify;
 pub mod render;
 pub mod store;

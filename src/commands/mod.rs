@@ -53,6 +53,8 @@ pub struct Context<'a> {
     pub out: &'a mut dyn Write,
     /// Messages for people.
     pub err: &'a mut dyn Write,
+    /// The authority's timescales and lists.
+    pub policy: Policy,
 }
 
 impl Context<'_> {
@@ -163,25 +165,57 @@ pub fn take_step(
 ) -> anyhow::Result<Matter> {
     let mut store = ctx.open()?;
     let tx = store.write()?;
-    let actor = find_staff(&tx, &ctx.actor_id()?).context("who is acting (--as / IRO_USER)")?;
+    let actor = ctx.actor_id()?;
+    let clock = Clock {
+        today: ctx.today,
+        now: ctx.now,
+    };
+    let (after, warnings) = step_in(&tx, &actor, clock, &ctx.policy, target, on, request)?;
+    tx.commit()?;
+    for warning in &warnings {
+        tell(ctx, format_args!("warning: {warning}"));
+    }
+    Ok(after)
+}
+
+/// Today (for the rules) and now (for `recorded_at`), as the shell read them.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+/// One workflow step inside a transaction the caller owns, so a bulk import or generator can put many
+/// steps in one transaction and still go through exactly the rules and writes a typed command does.
+///
+/// Returns the matter as it now stands and the warnings for people (a recipient missing, say).
+pub fn step_in(
+    tx: &Tx,
+    actor: &str,
+    clock: Clock,
+    policy: &Policy,
+    target: Target,
+    on: Option<NaiveDate>,
+    request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
+) -> anyhow::Result<(Matter, Vec<String>)> {
+    let actor = find_staff(tx, actor).context("who is acting (--as / IRO_USER)")?;
     let (matter, child, new_id) = match target {
         Target::Matter(id) => {
-            let matter = find_matter(&tx, id)?;
-            let child = find_child(&tx, &matter.child)?;
+            let matter = find_matter(tx, id)?;
+            let child = find_child(tx, &matter.child)?;
             (Some(matter), child, None)
         }
-        Target::NewMatter { child, prefix } => (None, find_child(&tx, child)?, Some(prefix)),
+        Target::NewMatter { child, prefix } => (None, find_child(tx, child)?, Some(prefix)),
     };
-    let request = request(&tx)?;
-    let calendar = service_calendar(&tx)?;
-    let policy = Policy::default();
-    let on = on.unwrap_or(ctx.today);
+    let request = request(tx)?;
+    let calendar = service_calendar(tx)?;
+    let on = on.unwrap_or(clock.today);
     let judge = Judge {
         actor: &actor,
         child: &child,
         on,
-        today: ctx.today,
-        policy: &policy,
+        today: clock.today,
+        policy,
         calendar: &calendar,
     };
     let events = engine::decide(matter.as_ref(), &request, &judge)?;
@@ -203,13 +237,9 @@ pub fn take_step(
         state = Some(engine::evolve(state, &id, step)?);
     }
     let after = state.expect("the engine returns at least one event for an accepted step");
-    tx.record(&after, &steps, ctx.now)?;
-    let warnings = outbox::queue(&tx, &steps, &after, &child, &policy, ctx.now)?;
-    tx.commit()?;
-    for warning in &warnings {
-        tell(ctx, format_args!("warning: {warning}"));
-    }
-    Ok(after)
+    tx.record(&after, &steps, clock.now)?;
+    let warnings = outbox::queue(tx, &steps, &after, &child, policy, clock.now)?;
+    Ok((after, warnings))
 }
 
 pub fn find_staff(tx: &Tx, id: &str) -> anyhow::Result<Staff> {

@@ -1,0 +1,549 @@
+//! Who is told of a step, and what they are told (design rule 10): pure, no I/O.
+//!
+//! `compose` takes the steps a command recorded, the matter as it now stands, the child's allocation
+//! and the staff records of the people it names (looked up in the step's own transaction), and gives the
+//! messages to queue with their addresses resolved, plus a warning for each person the rule table names
+//! who is missing. A missing person never stops a step: it is recorded, and the gap is said.
+//!
+//! Subjects and bodies carry the matter id and the child's reference, never the child's name.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Event, Policy, Step};
+use crate::model::{Action, ActionStatus, Child, Matter, Role, Staff, Stage};
+
+/// Someone the rule table names for a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    SocialWorker,
+    PracticeSupervisor,
+    /// The child's social work team manager.
+    TeamManager,
+    /// The child's children's service manager.
+    ServiceManager,
+    IroTeamManager,
+    /// Every member of staff with the role `senior-iro-manager`.
+    SeniorIroManagers,
+    /// Every member of staff with the role `assistant-director`.
+    AssistantDirectors,
+}
+
+impl Party {
+    /// How people call this party, in warnings and in the `missing` column.
+    pub fn label(self) -> &'static str {
+        match self {
+            Party::SocialWorker => "social worker",
+            Party::PracticeSupervisor => "practice supervisor",
+            Party::TeamManager => "social work team manager",
+            Party::ServiceManager => "children's service manager",
+            Party::IroTeamManager => "IRO team manager",
+            Party::SeniorIroManagers => "senior IRO manager",
+            Party::AssistantDirectors => "assistant director",
+        }
+    }
+}
+
+/// One row of the rule table: who a message goes to and who is copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Told {
+    pub to: &'static [Party],
+    pub cc: &'static [Party],
+}
+
+use Party::*;
+
+/// QAP raised or extended.
+pub const QAP: Told = Told {
+    to: &[SocialWorker, PracticeSupervisor],
+    cc: &[TeamManager, IroTeamManager],
+};
+/// EPCP/DRP at stage 1.
+pub const STAGE_1: Told = Told {
+    to: &[TeamManager],
+    cc: &[IroTeamManager, SeniorIroManagers],
+};
+/// EPCP/DRP at stage 2.
+pub const STAGE_2: Told = Told {
+    to: &[ServiceManager, TeamManager],
+    cc: &[IroTeamManager, SeniorIroManagers],
+};
+/// EPCP/DRP at stage 3.
+pub const STAGE_3: Told = Told {
+    to: &[AssistantDirectors],
+    cc: &[
+        ServiceManager,
+        SeniorIroManagers,
+        TeamManager,
+        IroTeamManager,
+    ],
+};
+/// A CAFCASS referral or legal advice sought.
+pub const IRO_MANAGEMENT: Told = Told {
+    to: &[IroTeamManager],
+    cc: &[SeniorIroManagers],
+};
+
+/// The rule table row for an EPCP/DRP stage.
+pub fn at_stage(stage: Stage) -> Told {
+    match stage {
+        Stage::One => STAGE_1,
+        Stage::Two => STAGE_2,
+        Stage::Three => STAGE_3,
+    }
+}
+
+/// Who is told of this event (design rule 10), judged on the matter as it stands after the step;
+/// `None` for a step that tells no one.
+///
+/// A resolution tells everyone told at the matter's last notifying step: the list of the stage it was
+/// resolved at, or the QAP list for a matter that never entered EPCP/DRP (a resolution does not clear
+/// the stage, so `after.stage` is the stage before it).
+pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
+    match event {
+        Event::QapRaised { .. } | Event::ActionExtended { .. } => Some(QAP),
+        Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => {
+            Some(at_stage(*stage))
+        }
+        Event::Resolved { .. } => Some(after.stage.map_or(QAP, at_stage)),
+        Event::ReferredToCafcass { .. } | Event::LegalAdviceSought { .. } => Some(IRO_MANAGEMENT),
+        Event::Challenged { .. }
+        | Event::ActionCompleted { .. }
+        | Event::CafcassDecided { .. }
+        | Event::SeniorManagerBriefed { .. }
+        | Event::Noted { .. } => None,
+    }
+}
+
+/// A person a message is addressed to, resolved from the directory when the step was taken.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl From<&Staff> for Recipient {
+    fn from(staff: &Staff) -> Recipient {
+        Recipient {
+            id: staff.id.clone(),
+            name: staff.name.clone(),
+            email: staff.email.clone(),
+        }
+    }
+}
+
+/// One message to queue for one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The event kind of the step (`qap-raised`, `stage-raised`, ...).
+    pub kind: &'static str,
+    pub to: Vec<Recipient>,
+    pub cc: Vec<Recipient>,
+    /// The people the rule table names who could not be told, each with why.
+    pub missing: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What `compose` gives: messages to queue, and a warning for each missing person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Composed {
+    pub messages: Vec<Message>,
+    pub warnings: Vec<String>,
+}
+
+/// Composes the messages for the steps one command recorded.
+///
+/// `staff` holds the records of the people allocated to the child and of every senior IRO manager and
+/// assistant director, as the directory stands at the step; anyone else in it is ignored.
+pub fn compose(
+    steps: &[Step],
+    after: &Matter,
+    child: &Child,
+    staff: &[Staff],
+    policy: &Policy,
+) -> Composed {
+    let mut composed = Composed::default();
+    for step in steps {
+        let Some(told) = who_is_told(&step.event, after) else {
+            continue;
+        };
+        let mut missing = Vec::new();
+        let to = resolve(told.to, child, staff, &mut missing);
+        let mut cc = resolve(told.cc, child, staff, &mut missing);
+        cc.retain(|r| !to.iter().any(|t| t.id == r.id));
+        let title = title(&step.event);
+        for gap in &missing {
+            composed.warnings.push(format!(
+                "{} {}: {title}: not told: {gap}",
+                after.id, after.child
+            ));
+        }
+        composed.messages.push(Message {
+            kind: step.event.kind(),
+            subject: format!("[iro] {} {}: {title}", after.id, after.child),
+            body: body(step, after, told, &missing, policy),
+            to,
+            cc,
+            missing,
+        });
+    }
+    composed
+}
+
+/// The people named by `parties`, each once, in the order the table names them.
+fn resolve(
+    parties: &[Party],
+    child: &Child,
+    staff: &[Staff],
+    missing: &mut Vec<String>,
+) -> Vec<Recipient> {
+    let mut found: Vec<Recipient> = Vec::new();
+    for &party in parties {
+        let people: Vec<&Staff> = match allocated(party, child) {
+            Some(Some(id)) => match staff.iter().find(|s| s.id == id) {
+                Some(person) => vec![person],
+                None => {
+                    missing.push(format!(
+                        "{} {id}: not in the staff directory",
+                        party.label()
+                    ));
+                    continue;
+                }
+            },
+            Some(None) => {
+                missing.push(format!(
+                    "{}: none allocated to {}",
+                    party.label(),
+                    child.reference
+                ));
+                continue;
+            }
+            None => {
+                let role = match party {
+                    SeniorIroManagers => Role::SeniorIroManager,
+                    _ => Role::AssistantDirector,
+                };
+                let holders: Vec<&Staff> = staff.iter().filter(|s| s.role == role).collect();
+                if holders.is_empty() {
+                    missing.push(format!("{}: none in the staff directory", party.label()));
+                    continue;
+                }
+                holders
+            }
+        };
+        for person in people {
+            if !found.iter().any(|r| r.id == person.id) {
+                found.push(person.into());
+            }
+        }
+    }
+    found
+}
+
+/// The id of the person allocated to the child for a party; `None` for a party named by role.
+fn allocated(party: Party, child: &Child) -> Option<Option<&str>> {
+    match party {
+        SocialWorker => Some(Some(&child.social_worker)),
+        PracticeSupervisor => Some(child.practice_supervisor.as_deref()),
+        TeamManager => Some(Some(&child.team_manager)),
+        ServiceManager => Some(Some(&child.service_manager)),
+        IroTeamManager => Some(Some(&child.iro_team_manager)),
+        SeniorIroManagers | AssistantDirectors => None,
+    }
+}
+
+/// The step in a few words, as the subject says it.
+pub fn title(event: &Event) -> String {
+    match event {
+        Event::QapRaised { .. } => "QAP raised".to_string(),
+        Event::ActionExtended { seq, .. } => format!("QAP action {seq} extended"),
+        Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => {
+            format!("EPCP/DRP stage {stage}")
+        }
+        Event::Resolved { .. } => "resolved".to_string(),
+        Event::ReferredToCafcass { referral, .. } => format!("CAFCASS referral ({referral})"),
+        Event::LegalAdviceSought { .. } => "legal advice sought".to_string(),
+        other => other.kind().replace('-', " "),
+    }
+}
+
+fn body(step: &Step, m: &Matter, told: Told, missing: &[String], policy: &Policy) -> String {
+    let mut b = String::new();
+    // Writing to a String cannot fail.
+    let _ = writeln!(b, "Matter: {}", m.id);
+    let _ = writeln!(b, "Child: {} (the child's reference)", m.child);
+    let _ = writeln!(b, "IRO: {}   Team: {}", m.iro, m.team);
+    let _ = writeln!(
+        b,
+        "Step: {}, on {} by {}",
+        title(&step.event),
+        step.on,
+        step.actor
+    );
+    let _ = writeln!(b, "What happened: {}", step.event.describe());
+    let _ = writeln!(b);
+    let _ = writeln!(b, "Concern ({}): {}", m.category, m.summary);
+    let _ = writeln!(b, "State: {}", m.state);
+    let _ = writeln!(b);
+    match m.stage {
+        Some(stage) => alert_form(&mut b, m, stage, policy),
+        None => qap(&mut b, m),
+    }
+    if let (Some(on), Some(by), Some(outcome)) = (m.resolved_on, &m.resolved_by, &m.outcome) {
+        let _ = writeln!(b);
+        let _ = writeln!(b, "Resolved on {on} by {by}: {outcome}");
+    }
+    if !m.referrals.is_empty() {
+        let _ = writeln!(b);
+        let _ = writeln!(b, "CAFCASS referrals:");
+        for r in &m.referrals {
+            let decision = match (r.decision, r.decided_on) {
+                (Some(d), Some(on)) => format!("; decision {d} on {on}"),
+                _ => "; waiting on CAFCASS's decision".to_string(),
+            };
+            let _ = writeln!(
+                b,
+                "  {} referral on {}: {}{decision}",
+                r.kind, r.referred_on, r.reason
+            );
+        }
+    }
+    let _ = writeln!(b);
+    let _ = writeln!(
+        b,
+        "Told (design rule 10): to {}; copy {}.",
+        labels(told.to),
+        labels(told.cc)
+    );
+    if !missing.is_empty() {
+        let _ = writeln!(b, "Could not be told: {}.", missing.join("; "));
+    }
+    let _ = writeln!(b);
+    let _ = writeln!(b, "-- iro, the IRO service's escalation record");
+    b
+}
+
+fn qap(b: &mut String, m: &Matter) {
+    let _ = writeln!(b, "QAP actions and timescales:");
+    actions(b, &m.actions);
+    if let Some(deadline) = m.challenge_deadline {
+        let _ = writeln!(
+            b,
+            "The social work team manager may challenge these actions until {deadline}."
+        );
+    }
+}
+
+fn alert_form(b: &mut String, m: &Matter, stage: Stage, policy: &Policy) {
+    let _ = writeln!(b, "Alert form (EPCP/DRP)");
+    let _ = writeln!(b, "Stage: {stage}");
+    for entry in &m.stages {
+        let _ = match &entry.reason {
+            Some(reason) => writeln!(
+                b,
+                "  stage {} entered on {}: {reason}",
+                entry.stage, entry.entered_on
+            ),
+            None => writeln!(b, "  stage {} entered on {}", entry.stage, entry.entered_on),
+        };
+    }
+    let _ = writeln!(b, "Actions and timescales:");
+    actions(b, &m.actions);
+    if let (Some(deadline), Some(entered)) = (m.drp_deadline, m.drp_entered_on) {
+        let _ = writeln!(
+            b,
+            "Resolution deadline: {deadline} ({} working days from {entered})",
+            policy.resolution_days
+        );
+    }
+}
+
+fn actions(b: &mut String, actions: &[Action]) {
+    if actions.is_empty() {
+        let _ = writeln!(b, "  (none)");
+    }
+    for a in actions {
+        let status = match (a.status, a.completed_on) {
+            (ActionStatus::Done, Some(on)) => format!("done on {on}"),
+            (status, _) => status.to_string(),
+        };
+        let _ = writeln!(
+            b,
+            "  {}. {} (owner {}, due {}, {status})",
+            a.seq, a.text, a.owner, a.due
+        );
+    }
+}
+
+fn labels(parties: &[Party]) -> String {
+    parties
+        .iter()
+        .map(|p| p.label())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::engine::{evolve, Opening};
+    use crate::model::MatterState;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, d).expect("date")
+    }
+
+    fn person(id: &str, role: Role) -> Staff {
+        Staff {
+            id: id.into(),
+            name: format!("Name of {id}"),
+            role,
+            email: format!("{id}@example.gov.uk"),
+            team: None,
+        }
+    }
+
+    fn directory() -> Vec<Staff> {
+        vec![
+            person("bking", Role::SocialWorker),
+            person("cdoe", Role::PracticeSupervisor),
+            person("tgreen", Role::TeamManager),
+            person("mblack", Role::ServiceManager),
+            person("jwhite", Role::IroTeamManager),
+            person("senior", Role::SeniorIroManager),
+            person("senior2", Role::SeniorIroManager),
+            person("adir", Role::AssistantDirector),
+        ]
+    }
+
+    fn child() -> Child {
+        Child {
+            reference: "LCS-104233".into(),
+            name: "Sam Jones".into(),
+            team: "North".into(),
+            social_worker: "bking".into(),
+            practice_supervisor: Some("cdoe".into()),
+            team_manager: "tgreen".into(),
+            service_manager: "mblack".into(),
+            iro: "asmith".into(),
+            iro_team_manager: "jwhite".into(),
+        }
+    }
+
+    fn step(event: Event) -> Step {
+        Step {
+            actor: "asmith".into(),
+            on: day(26),
+            event,
+        }
+    }
+
+    fn entered(stage: Stage) -> (Matter, Step) {
+        let s = step(Event::DrpEntered {
+            opening: Some(Opening {
+                child: "LCS-104233".into(),
+                iro: "asmith".into(),
+                team: "North".into(),
+                category: "contact".into(),
+                summary: "Contact stopped".into(),
+            }),
+            stage,
+            deadline: NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
+            reason: None,
+        });
+        (evolve(None, "E-2026-0001", &s).expect("evolves"), s)
+    }
+
+    fn ids(rs: &[Recipient]) -> Vec<&str> {
+        rs.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn each_stage_tells_its_row_of_the_table() {
+        for (stage, to, cc) in [
+            (
+                Stage::One,
+                vec!["tgreen"],
+                vec!["jwhite", "senior", "senior2"],
+            ),
+            (
+                Stage::Two,
+                vec!["mblack", "tgreen"],
+                vec!["jwhite", "senior", "senior2"],
+            ),
+            (
+                Stage::Three,
+                vec!["adir"],
+                vec!["mblack", "senior", "senior2", "tgreen", "jwhite"],
+            ),
+        ] {
+            let (m, s) = entered(stage);
+            let c = compose(&[s], &m, &child(), &directory(), &Policy::default());
+            assert_eq!(c.messages.len(), 1);
+            assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+            let msg = &c.messages[0];
+            assert_eq!(ids(&msg.to), to, "stage {stage}");
+            assert_eq!(ids(&msg.cc), cc, "stage {stage}");
+            assert_eq!(
+                msg.subject,
+                format!("[iro] E-2026-0001 LCS-104233: EPCP/DRP stage {stage}")
+            );
+            assert!(msg
+                .body
+                .contains("Resolution deadline: 2026-12-24 (20 working days from 2026-11-26)"));
+            assert!(!msg.body.contains("Sam Jones") && !msg.subject.contains("Sam"));
+        }
+    }
+
+    #[test]
+    fn missing_people_are_warned_of_and_the_rest_told() {
+        let (m, s) = entered(Stage::Three);
+        let mut c = child();
+        c.practice_supervisor = None;
+        let staff: Vec<Staff> = directory()
+            .into_iter()
+            .filter(|s| !matches!(s.role, Role::AssistantDirector | Role::SeniorIroManager))
+            .collect();
+        let out = compose(&[s], &m, &c, &staff, &Policy::default());
+        let msg = &out.messages[0];
+        assert!(msg.to.is_empty());
+        assert_eq!(ids(&msg.cc), ["mblack", "tgreen", "jwhite"]);
+        assert_eq!(
+            msg.missing,
+            [
+                "assistant director: none in the staff directory",
+                "senior IRO manager: none in the staff directory"
+            ]
+        );
+        assert_eq!(out.warnings.len(), 2);
+        assert!(out.warnings[0].starts_with("E-2026-0001 LCS-104233: EPCP/DRP stage 3: not told"));
+    }
+
+    #[test]
+    fn resolution_tells_the_list_of_the_stage_it_was_resolved_at_and_quiet_steps_tell_no_one() {
+        let (mut m, _) = entered(Stage::Two);
+        m.state = MatterState::Resolved;
+        let resolved = Event::Resolved {
+            outcome: "Agreed".into(),
+            resolved_by: "mblack".into(),
+        };
+        assert_eq!(who_is_told(&resolved, &m), Some(STAGE_2));
+        m.stage = None;
+        assert_eq!(who_is_told(&resolved, &m), Some(QAP));
+        let note = Event::Noted { text: "x".into() };
+        assert_eq!(who_is_told(&note, &m), None);
+        let c = compose(
+            &[step(note)],
+            &m,
+            &child(),
+            &directory(),
+            &Policy::default(),
+        );
+        assert!(c.messages.is_empty());
+    }
+}
