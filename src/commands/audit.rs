@@ -10,7 +10,7 @@ use super::Context;
 use crate::engine::{evolve, Step};
 use crate::error::Status;
 use crate::model::Matter;
-use crate::store::StoreError;
+use crate::store::{StoreError, Tx};
 
 /// Check the record (hash chain and state against its events), or print the head hash
 #[derive(Debug, Args)]
@@ -43,36 +43,7 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
                 writeln!(ctx.out, "broken: event {}: {}", broken.event, broken.why)?;
                 return Ok(Status::RecordBroken);
             }
-            let mut mismatch: Option<String> = None;
-            tx.for_each_matter_log(|id, log| {
-                if mismatch.is_some() {
-                    return Ok(());
-                }
-                let mut state: Option<Matter> = None;
-                for recorded in log {
-                    let step = Step {
-                        actor: recorded.actor,
-                        on: recorded.effective_on,
-                        event: recorded.event,
-                    };
-                    match evolve(state, id, &step) {
-                        Ok(next) => state = Some(next),
-                        Err(e) => {
-                            mismatch = Some(format!("event {}: {e}", recorded.id));
-                            return Ok(());
-                        }
-                    }
-                }
-                let stored = tx.matter(id)?;
-                mismatch = first_difference(id, stored.as_ref(), state.as_ref());
-                Ok::<(), StoreError>(())
-            })?;
-            if mismatch.is_none() {
-                mismatch = tx
-                    .matters_without_events()?
-                    .first()
-                    .map(|id| format!("matter {id}: no recorded event explains it"));
-            }
+            let mismatch = replay_mismatch(&tx)?;
             match mismatch {
                 Some(what) => {
                     writeln!(ctx.out, "broken: {what}")?;
@@ -87,18 +58,68 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
     }
 }
 
+/// Replays every matter's events through `evolve` and names the first matter (or event) whose stored
+/// state differs from what its events say, or a matter that no event explains.
+pub fn replay_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
+    let mut mismatch: Option<String> = None;
+    tx.for_each_matter_log(|id, log| {
+        if mismatch.is_some() {
+            return Ok(());
+        }
+        let mut state: Option<Matter> = None;
+        for recorded in log {
+            let step = Step {
+                actor: recorded.actor,
+                on: recorded.effective_on,
+                event: recorded.event,
+            };
+            match evolve(state, id, &step) {
+                Ok(next) => state = Some(next),
+                Err(e) => {
+                    mismatch = Some(format!("event {}: {e}", recorded.id));
+                    return Ok(());
+                }
+            }
+        }
+        mismatch = first_difference(id, tx.matter(id)?.as_ref(), state.as_ref());
+        Ok(())
+    })?;
+    if mismatch.is_none() {
+        mismatch = tx
+            .matters_without_events()?
+            .first()
+            .map(|id| format!("matter {id}: no recorded event explains it"));
+    }
+    Ok(mismatch)
+}
+
 /// Names the first field where the stored matter differs from the one its events replay to.
-fn first_difference(id: &str, stored: Option<&Matter>, replayed: Option<&Matter>) -> Option<String> {
+fn first_difference(
+    id: &str,
+    stored: Option<&Matter>,
+    replayed: Option<&Matter>,
+) -> Option<String> {
     let (stored, replayed) = match (stored, replayed) {
         (Some(s), Some(r)) if s == r => return None,
         (Some(s), Some(r)) => (s, r),
-        (None, _) => return Some(format!("matter {id}: events exist but the matter row does not")),
+        (None, _) => {
+            return Some(format!(
+                "matter {id}: events exist but the matter row does not"
+            ))
+        }
         (Some(_), None) => return Some(format!("matter {id}: no recorded event explains it")),
     };
-    let (stored, replayed) = (serde_json::to_value(stored).ok()?, serde_json::to_value(replayed).ok()?);
+    let (stored, replayed) = (
+        serde_json::to_value(stored).ok()?,
+        serde_json::to_value(replayed).ok()?,
+    );
     let field = stored
         .as_object()
-        .and_then(|fields| fields.iter().find(|(k, v)| replayed.get(k.as_str()) != Some(v)))
+        .and_then(|fields| {
+            fields
+                .iter()
+                .find(|(k, v)| replayed.get(k.as_str()) != Some(v))
+        })
         .map(|(k, v)| format!("{k} is {v} but its events say {}", replayed[k.as_str()]))
         .unwrap_or_else(|| "differs from its events".to_string());
     Some(format!("matter {id}: {field}"))

@@ -21,6 +21,8 @@ pub mod init;
 pub mod legal_advice;
 pub mod list;
 pub mod note;
+#[cfg(test)]
+mod properties;
 pub mod outbox;
 pub mod raise_qap;
 pub mod refer_cafcass;

@@ -1,0 +1,218 @@
+//! Property tests of the whole write path (engine, fold, store) over random sequences of commands on
+//! random matters: what the protocol promises must hold whatever is asked, in whatever order.
+
+use chrono::{Days, NaiveDate, TimeZone, Utc};
+use proptest::prelude::*;
+
+use super::audit::replay_mismatch;
+use super::{find_staff, step_in, Clock, Target};
+use crate::engine::{NewAction, Policy, Request, Timescale};
+use crate::model::{CafcassDecision, Child, Matter, Role, Staff, Stage};
+use crate::store::{Store, Tx};
+
+const ACTORS: [&str; 5] = ["asmith", "jwhite", "tgreen", "bking", "senior"];
+const RESOLVERS: [&str; 4] = ["tgreen", "mblack", "adir", "asmith"];
+
+fn directory(tx: &Tx) {
+    for (id, role) in [
+        ("asmith", Role::Iro),
+        ("jwhite", Role::IroTeamManager),
+        ("senior", Role::SeniorIroManager),
+        ("bking", Role::SocialWorker),
+        ("cdoe", Role::PracticeSupervisor),
+        ("tgreen", Role::TeamManager),
+        ("mblack", Role::ServiceManager),
+        ("adir", Role::AssistantDirector),
+    ] {
+        let staff = Staff {
+            id: id.into(),
+            name: id.into(),
+            role,
+            email: format!("{id}@example.gov.uk"),
+            team: None,
+        };
+        tx.add_staff(&staff).expect("staff");
+    }
+    for reference in ["LCS-1", "LCS-2"] {
+        let child = Child {
+            reference: reference.into(),
+            name: "Sam".into(),
+            team: "North".into(),
+            social_worker: "bking".into(),
+            practice_supervisor: Some("cdoe".into()),
+            team_manager: "tgreen".into(),
+            service_manager: "mblack".into(),
+            iro: "asmith".into(),
+            iro_team_manager: "jwhite".into(),
+        };
+        tx.add_child(&child).expect("child");
+    }
+}
+
+fn event_count(tx: &Tx) -> u64 {
+    tx.walk_chain().expect("chain").events
+}
+
+/// One random command: which kind, which matter, which stage or person, and a coin.
+#[derive(Debug, Clone)]
+struct Command {
+    kind: u8,
+    matter: usize,
+    pick: usize,
+    coin: bool,
+    days: u64,
+}
+
+fn command() -> impl Strategy<Value = Command> {
+    (0u8..12, 0usize..4, 0usize..5, any::<bool>(), 0u64..6).prop_map(
+        |(kind, matter, pick, coin, days)| Command {
+            kind,
+            matter,
+            pick,
+            coin,
+            days,
+        },
+    )
+}
+
+/// Mostly the person entitled to the step, sometimes someone who is not.
+fn actor(c: &Command) -> &'static str {
+    if c.pick >= 3 {
+        return ACTORS[(c.pick + usize::from(c.kind)) % ACTORS.len()];
+    }
+    match c.kind {
+        2 => "tgreen",
+        6 if c.coin => "jwhite",
+        10 => "jwhite",
+        11 => "bking",
+        _ => "asmith",
+    }
+}
+
+fn stage(pick: usize) -> Stage {
+    [Stage::One, Stage::Two, Stage::Three][pick % 3]
+}
+
+/// Builds the request a command stands for, resolving the people it names in the transaction.
+fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request> {
+    let reason = c.coin.then(|| "because".to_string());
+    Ok(match c.kind {
+        0 => Request::RaiseQap {
+            category: "permanence".into(),
+            summary: "drift".into(),
+            actions: vec![NewAction {
+                text: "assess".into(),
+                owner: find_staff(tx, "bking")?,
+                due: Timescale::Within(1 + c.days as u32),
+            }],
+        },
+        1 => Request::Escalate {
+            stage: stage(c.pick),
+            reason,
+            opening: Some(("contact".into(), "contact stopped".into())),
+        },
+        2 => Request::Challenge {
+            reason: "booked".into(),
+        },
+        3 => Request::Extend {
+            seq: 1,
+            due: Timescale::Within(3 + c.days as u32),
+            agreed_by: find_staff(tx, if c.coin { "jwhite" } else { "asmith" })?,
+            reason: "ill".into(),
+        },
+        4 => Request::CompleteAction { seq: 1, note: None },
+        5 => Request::Escalate {
+            stage: stage(c.pick),
+            reason,
+            opening: None,
+        },
+        6 => Request::Resolve {
+            outcome: "settled".into(),
+            resolved_by: if c.coin {
+                Some(find_staff(tx, RESOLVERS[c.pick % 4])?)
+            } else {
+                None
+            },
+        },
+        7 => Request::ReferCafcass {
+            reason: "rights".into(),
+            formal: c.coin,
+        },
+        8 => Request::CafcassDecision {
+            decision: if c.coin {
+                CafcassDecision::CriteriaMet
+            } else {
+                CafcassDecision::CriteriaNotMet
+            },
+            note: None,
+        },
+        9 => Request::LegalAdvice {
+            note: "chambers".into(),
+        },
+        10 => Request::BriefSenior {
+            note: "briefed".into(),
+        },
+        _ => Request::Note {
+            text: "spoke".into(),
+        },
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn random_commands_never_break_the_protocol_or_the_record(script in proptest::collection::vec(command(), 1..40)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (mut store, _) = Store::create(&dir.path().join("iro.db")).expect("create");
+        let tx = store.write().expect("tx");
+        directory(&tx);
+        let policy = Policy::default();
+        let clock = Clock {
+            today: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
+            now: Utc.with_ymd_and_hms(2026, 12, 31, 12, 0, 0).single().expect("time"),
+        };
+        let mut on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
+        let mut ids: Vec<String> = Vec::new();
+        for c in &script {
+            on = on + Days::new(c.days);
+            let opens = matches!(c.kind, 0 | 1);
+            let target = if opens {
+                Target::NewMatter { child: if c.coin { "LCS-1" } else { "LCS-2" }, prefix: if c.kind == 0 { "Q" } else { "E" } }
+            } else if ids.is_empty() {
+                continue;
+            } else {
+                Target::Matter(&ids[c.matter % ids.len()])
+            };
+            let before: Option<Matter> = match &target {
+                Target::Matter(id) => tx.matter(id).expect("read"),
+                Target::NewMatter { .. } => None,
+            };
+            let events_before = event_count(&tx);
+            let actor = actor(c);
+            let result = step_in(&tx, actor, clock, &policy, target, Some(on), |tx| request(tx, c));
+            let events_after = event_count(&tx);
+            match result {
+                Ok((after, _)) => {
+                    prop_assert!(events_after > events_before, "an accepted command adds an event");
+                    if let Some(before) = &before {
+                        prop_assert!(after.stage >= before.stage, "a stage never goes down");
+                        prop_assert!(!before.state.is_finished() || (after.state == before.state
+                            && after.actions == before.actions && after.stages == before.stages
+                            && after.outcome == before.outcome), "a finished matter never changes");
+                    } else {
+                        ids.push(after.id.clone());
+                    }
+                }
+                Err(_) => {
+                    prop_assert_eq!(events_after, events_before, "a refused command adds no event");
+                    if let Some(before) = &before {
+                        let now = tx.matter(&before.id).expect("read");
+                        prop_assert_eq!(now.as_ref(), Some(before));
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(replay_mismatch(&tx).expect("replay"), None, "replaying the events gives the stored state");
+    }
+}
