@@ -75,8 +75,18 @@ impl Context<'_> {
             })
     }
 
-    pub fn open(&self) -> anyhow::Result<Store> {
-        Ok(Store::open(&self.db_path()?)?)
+    /// Opens the database, warning when others on the machine can read it: it holds special-category
+    /// data about children.
+    pub fn open(&mut self) -> anyhow::Result<Store> {
+        let store = Store::open(&self.db_path()?)?;
+        if let Some(mode) = store.readable_by_others() {
+            let path = store.path().display().to_string();
+            tell(
+                self,
+                format_args!("warning: {path} can be read by other users (mode {mode:o}): run chmod 600 {path}"),
+            );
+        }
+        Ok(store)
     }
 
     /// The login name of whoever is acting: `--as`, else `IRO_USER`, else the login name.

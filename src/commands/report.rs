@@ -116,6 +116,9 @@ pub struct ChronologyArgs {
     /// CSV: keep text cells exactly as typed, without neutralising spreadsheet formulas
     #[arg(long)]
     pub raw: bool,
+    /// Show the child by reference only, never by name (for sharing outside the service)
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// The alert form of a matter that entered EPCP/DRP
@@ -128,6 +131,9 @@ pub struct AlertFormArgs {
     pub as_of: Option<NaiveDate>,
     #[arg(long, value_enum, default_value_t = FormFormat::Markdown)]
     pub format: FormFormat,
+    /// Show the child by reference only, never by name (for sharing outside the service)
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// How an alert form is printed.
@@ -727,13 +733,21 @@ impl Tabular for ChronologyRow {
     }
 }
 
+/// The child as a report shows them: by reference only when redacted.
+fn shown(mut child: crate::model::Child, redact: bool) -> crate::model::Child {
+    if redact {
+        child.name = child.reference.clone();
+    }
+    child
+}
+
 fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let matter_id: String;
     let (scope, title) = match (&args.child, &args.matter) {
         (Some(reference), _) => {
-            let child = find_child(&tx, reference)?;
+            let child = shown(find_child(&tx, reference)?, args.redact);
             (
                 Scope::Child(reference),
                 format!("Chronology of {} {}", child.reference, child.name),
@@ -741,7 +755,7 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
         }
         (None, Some(id)) => {
             let matter = find_matter(&tx, id)?;
-            let child = find_child(&tx, &matter.child)?;
+            let child = shown(find_child(&tx, &matter.child)?, args.redact);
             let title = format!(
                 "Chronology of matter {} ({}) for {} {}",
                 matter.id, matter.category, child.reference, child.name
@@ -864,7 +878,7 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
         state: m.state,
         child: render::FormChild {
             reference: child.reference.clone(),
-            name: child.name.clone(),
+            name: if args.redact { child.reference.clone() } else { child.name.clone() },
         },
         team: m.team.clone(),
         iro: person(&m.iro)?,

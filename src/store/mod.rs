@@ -197,6 +197,20 @@ impl Store {
         Ok(())
     }
 
+    /// The file's permission bits when group or others may read or write it; `None` when private.
+    pub fn readable_by_others(&self) -> Option<u32> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&self.path).ok()?.permissions().mode() & 0o777;
+            (mode & 0o066 != 0).then_some(mode)
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

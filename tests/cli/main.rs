@@ -3,6 +3,7 @@
 mod calendar;
 mod common;
 mod outbox;
+mod privacy;
 mod record;
 mod reports;
 mod workflow;
