@@ -39,10 +39,11 @@ CREATE TABLE matters (
     team               TEXT NOT NULL,
     category           TEXT NOT NULL,
     summary            TEXT NOT NULL,
-    state              TEXT NOT NULL CHECK (state IN ('qap', 'drp', 'cafcass', 'resolved', 'closed')),
+    state              TEXT NOT NULL CHECK (state IN ('consultation', 'qap', 'drp', 'cafcass', 'resolved', 'closed')),
     stage              INTEGER CHECK (stage BETWEEN 1 AND 3),
     raised_on          TEXT NOT NULL,
     raised_by          TEXT NOT NULL REFERENCES staff (id),
+    qap_raised_on      TEXT,
     challenge_deadline TEXT,
     challenged_on      TEXT,
     drp_entered_on     TEXT,
@@ -93,6 +94,8 @@ CREATE TABLE stages (
     entered_on TEXT NOT NULL,
     reason     TEXT,
     event      INTEGER NOT NULL REFERENCES events (id),
+    -- The stage's own response deadline, where the authority's policy sets one.
+    response_deadline TEXT,
     PRIMARY KEY (matter, stage)
 ) STRICT;
 

@@ -30,6 +30,22 @@ pub struct Cli {
     #[arg(long = "as", global = true, value_name = "STAFF")]
     pub acting_as: Option<String>,
 
+    /// The policy file [env: IRO_CONFIG; default: iro.toml beside the database]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// No messages on stderr, only errors
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More messages on stderr: the database and the policy file in use
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// Go ahead without asking for confirmation (escalate, resolve, refer-cafcass at a terminal)
+    #[arg(long, short, global = true)]
+    pub yes: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +66,8 @@ pub enum Command {
     CafcassDecision(commands::cafcass_decision::CafcassDecisionArgs),
     LegalAdvice(commands::legal_advice::LegalAdviceArgs),
     BriefSenior(commands::brief_senior::BriefSeniorArgs),
+    Consult(commands::consult::ConsultArgs),
+    Meeting(commands::meeting::MeetingArgs),
     Note(commands::note::NoteArgs),
     Show(commands::show::ShowArgs),
     List(commands::list::ListArgs),
@@ -60,6 +78,10 @@ pub enum Command {
     Audit(commands::audit::AuditArgs),
     Backup(commands::backup::BackupArgs),
     Outbox(commands::outbox::OutboxArgs),
+    Policy(commands::policy::PolicyArgs),
+    Import(commands::import::ImportArgs),
+    Completions(commands::completions::CompletionsArgs),
+    Man(commands::man::ManArgs),
 }
 
 /// Runs `iro` with these arguments and streams, returning the exit status.
@@ -74,15 +96,32 @@ pub fn main(
     let mut cli = match parsed {
         Ok((mut cli, matches)) => {
             // clap's derive cannot pair repeated flags; the raw matches know the order they were typed in.
-            if let (Command::RaiseQap(args), Some(("raise-qap", sub))) =
-                (&mut cli.command, matches.subcommand())
-            {
-                args.timescales = commands::raise_qap::timescales_in_order(sub);
+            match (&mut cli.command, matches.subcommand()) {
+                (Command::RaiseQap(args), Some((_, sub))) => {
+                    args.agreed.timescales = commands::actions::timescales_in_order(sub);
+                }
+                (Command::Meeting(args), Some((_, sub))) => {
+                    args.agreed.timescales = commands::actions::timescales_in_order(sub);
+                }
+                _ => {}
             }
             cli
         }
         Err(e) => return usage_error(e, out, err),
     };
+    // --quiet: messages for people go nowhere; errors are still written below.
+    let mut quiet_sink = std::io::sink();
+    let messages: &mut dyn Write = if cli.quiet {
+        &mut quiet_sink
+    } else {
+        &mut *err
+    };
+    crate::render::set_colour(
+        std::io::IsTerminal::is_terminal(&std::io::stdout())
+            && std::env::var_os("NO_COLOR")
+                .filter(|v| !v.is_empty())
+                .is_none(),
+    );
     let result = clock().and_then(|(today, now)| {
         let iro_user = env_text("IRO_USER")?;
         let mut ctx = Context {
@@ -97,14 +136,47 @@ pub fn main(
             today,
             now,
             out,
-            err: &mut *err,
+            err: messages,
             policy: Policy::default(),
+            policy_source: crate::policy::Source::Defaults(None),
+            policy_closures: Vec::new(),
+            interactive: crate::prompt::is_interactive(),
+            yes: cli.yes,
+            verbose: cli.verbose,
         };
+        if !matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
+            let from_env = std::env::var_os("IRO_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from);
+            let db = ctx.db_path().ok();
+            let loaded =
+                crate::policy::load(cli.config.as_deref(), from_env.as_deref(), db.as_deref())?;
+            crate::policy::set_closure_days(&loaded.closure_days);
+            ctx.policy = loaded.policy;
+            ctx.policy_source = loaded.source;
+            ctx.policy_closures = loaded.closure_days;
+            if ctx.verbose {
+                let db = db.map(|p| p.display().to_string()).unwrap_or_default();
+                let source = ctx.policy_source.to_string();
+                commands::tell(&mut ctx, format_args!("database: {db}; policy: {source}"));
+            }
+        }
         commands::run(&mut ctx, &cli.command)
     });
     match result {
         Ok(status) => status.code(),
         Err(e) if error::is_broken_pipe(&e) => error::DONE,
+        Err(e) if e.is::<commands::import::RowErrors>() => {
+            // An import lists every row's errors, one a line, before the summary.
+            let rows = e
+                .downcast_ref::<commands::import::RowErrors>()
+                .expect("checked above");
+            for line in &rows.lines {
+                let _ = writeln!(err, "{line}");
+            }
+            let _ = writeln!(err, "error: {}", error::one_line(&e));
+            rows.code
+        }
         Err(e) => {
             let _ = writeln!(err, "error: {}", error::one_line(&e));
             error::exit_code(&e)

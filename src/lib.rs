@@ -8,6 +8,8 @@
 //! - [`model`]: the domain values the engine, the store and the commands share.
 //! - [`store`]: every SQL string; one transaction per command; typed reads.
 //! - [`notify`]: who is told of a step (design rule 10) and the messages they get. Pure.
+//! - [`policy`]: the policy file `iro.toml`: the authority's timescales, lists and closure days.
+//! - [`prompt`]: asking a person at a terminal for what a command still needs; never without one.
 //! - [`render`]: tables, CSV and JSON written to any `io::Write`.
 //! - [`commands`]: one file per subcommand: parse, resolve names to records, ask the engine, hand its
 //!   events to the store, render.
@@ -24,5 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod notify;
+pub mod policy;
+pub mod prompt;
 pub mod render;
 pub mod store;

@@ -73,6 +73,8 @@ words!(Role, "role", {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MatterState {
+    /// Before a review: the IRO consults the social worker and tries to settle the concern informally.
+    Consultation,
     /// Informal Quality Assurance Process: actions with timescales.
     Qap,
     /// Formal Escalation of Professional Concerns / Dispute Resolution Process, at a stage.
@@ -86,6 +88,7 @@ pub enum MatterState {
 }
 
 words!(MatterState, "matter state", {
+    Consultation => "consultation",
     Qap => "qap",
     Drp => "drp",
     Cafcass => "cafcass",
@@ -238,6 +241,8 @@ pub struct StageEntry {
     pub stage: Stage,
     pub entered_on: NaiveDate,
     pub reason: Option<String>,
+    /// The stage's own response deadline, where the authority's policy sets one.
+    pub response_deadline: Option<NaiveDate>,
 }
 
 /// A referral to CAFCASS and, once made, its decision.
@@ -263,6 +268,8 @@ pub struct Matter {
     pub stage: Option<Stage>,
     pub raised_on: NaiveDate,
     pub raised_by: String,
+    /// When QAP actions were raised: the day the matter opened, or later for a consultation turned QAP.
+    pub qap_raised_on: Option<NaiveDate>,
     pub challenge_deadline: Option<NaiveDate>,
     pub challenged_on: Option<NaiveDate>,
     pub drp_entered_on: Option<NaiveDate>,
@@ -292,11 +299,12 @@ impl Matter {
             .iter()
             .filter(|a| a.status == ActionStatus::Open)
             .map(|a| a.due);
-        let drp = if self.state == MatterState::Drp {
-            self.drp_deadline
+        let (drp, stage) = if self.state == MatterState::Drp {
+            let stage = self.stages.last().and_then(|s| s.response_deadline);
+            (self.drp_deadline, stage)
         } else {
-            None
+            (None, None)
         };
-        actions.chain(drp).min()
+        actions.chain(drp).chain(stage).min()
     }
 }

@@ -106,9 +106,14 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
         Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => {
             Some(at_stage(*stage))
         }
+        // A concern settled at consultation told no one in writing: its resolution does not either.
+        Event::Resolved { .. } if after.challenge_deadline.is_none() && after.stage.is_none() => None,
         Event::Resolved { .. } => Some(after.stage.map_or(QAP, at_stage)),
+        // Those present are added to the parties of the stage (see `compose`).
+        Event::MeetingHeld { .. } => after.stage.map(at_stage),
         Event::ReferredToCafcass { .. } | Event::LegalAdviceSought { .. } => Some(IRO_MANAGEMENT),
-        Event::Challenged { .. }
+        Event::ConsultationOpened { .. }
+        | Event::Challenged { .. }
         | Event::ActionCompleted { .. }
         | Event::CafcassDecided { .. }
         | Event::SeniorManagerBriefed { .. }
@@ -171,7 +176,14 @@ pub fn compose(
             continue;
         };
         let mut missing = Vec::new();
-        let to = resolve(told.to, child, staff, &mut missing);
+        let mut to = resolve(told.to, child, staff, &mut missing);
+        for id in present(&step.event) {
+            match staff.iter().find(|s| s.id == id) {
+                Some(person) if !to.iter().any(|r| r.id == person.id) => to.push(person.into()),
+                Some(_) => {}
+                None => missing.push(format!("meeting attendee {id}: not in the staff directory")),
+            }
+        }
         let mut cc = resolve(told.cc, child, staff, &mut missing);
         cc.retain(|r| !to.iter().any(|t| t.id == r.id));
         let title = title(&step.event);
@@ -191,6 +203,18 @@ pub fn compose(
         });
     }
     composed
+}
+
+/// The people a step names as present (a formal meeting's chair and attendees), who are told too.
+pub fn present(event: &Event) -> Vec<&str> {
+    match event {
+        Event::MeetingHeld {
+            chair, attendees, ..
+        } => std::iter::once(chair.as_str())
+            .chain(attendees.iter().map(String::as_str))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The people named by `parties`, each once, in the order the table names them.
@@ -452,6 +476,7 @@ mod tests {
                 category: "contact".into(),
                 summary: "Contact stopped".into(),
             }),
+            response_deadline: None,
             stage,
             deadline: NaiveDate::from_ymd_opt(2026, 12, 24).expect("date"),
             reason: None,
@@ -534,8 +559,14 @@ mod tests {
         };
         assert_eq!(who_is_told(&resolved, &m), Some(STAGE_2));
         m.stage = None;
+        // A concern settled at consultation told no one, and its resolution tells no one either.
+        assert_eq!(who_is_told(&resolved, &m), None);
+        m.challenge_deadline = Some(m.raised_on);
         assert_eq!(who_is_told(&resolved, &m), Some(QAP));
-        let note = Event::Noted { text: "x".into() };
+        let note = Event::Noted {
+            text: "x".into(),
+            supervision: false,
+        };
         assert_eq!(who_is_told(&note, &m), None);
         let c = compose(
             &[step(note)],

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use chrono::NaiveDate;
-use comfy_table::{presets, Cell, ContentArrangement, Table};
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::model::{Child, Matter, Staff};
@@ -28,13 +28,47 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether tables are coloured: the shell says so when stdout is a terminal and `NO_COLOR` is not set.
+static COLOUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Colours tables (bold headers, overdue rows in red) or not; the shell decides once per run.
+pub fn set_colour(on: bool) {
+    COLOUR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn colour() -> bool {
+    COLOUR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(header.iter().map(|h| Cell::new(*h)));
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if colour() {
+        table
+            .enforce_styling()
+            .set_header(header.iter().map(|h| Cell::new(*h).add_attribute(Attribute::Bold)));
+    } else {
+        table
+            .force_no_tty()
+            .set_header(header.iter().map(|h| Cell::new(*h)));
+    }
     table
+}
+
+/// A table row; an overdue one stands out in red when tables are coloured.
+fn table_row(cells: Vec<String>, overdue: bool) -> Vec<Cell> {
+    cells
+        .into_iter()
+        .map(|c| {
+            if overdue && colour() {
+                Cell::new(c).fg(Color::Red).add_attribute(Attribute::Bold)
+            } else {
+                Cell::new(c)
+            }
+        })
+        .collect()
 }
 
 fn date(d: Option<NaiveDate>) -> String {
@@ -390,6 +424,10 @@ pub trait Tabular: Serialize {
             .map(|f| f.as_str().to_string())
             .collect()
     }
+    /// Whether the row is past a deadline, so a coloured table makes it stand out.
+    fn overdue(&self) -> bool {
+        false
+    }
 }
 
 enum Sink<'a> {
@@ -434,7 +472,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
     pub fn row(&mut self, row: &R) -> anyhow::Result<()> {
         match &mut self.sink {
             Sink::Table(t, _) => {
-                t.add_row(row.table_cells());
+                t.add_row(table_row(row.table_cells(), row.overdue()));
             }
             Sink::Csv(writer, raw) => {
                 let raw = *raw;
@@ -479,9 +517,23 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
 /// The year's figures for one group of matters (all, one category, or one team).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Figures {
+    pub consultation: ConsultationFigures,
     pub qap: QapFigures,
     pub drp: DrpFigures,
     pub cafcass: CafcassFigures,
+}
+
+/// Concerns taken up at pre-review consultation: the lowest level a concern can be settled at.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ConsultationFigures {
+    /// Consultations opened in the period.
+    pub opened: u32,
+    /// Concerns settled at consultation, without a QAP or EPCP/DRP.
+    pub settled: u32,
+    /// Consultations turned into a QAP.
+    pub to_qap: u32,
+    /// Consultations entered straight into EPCP/DRP.
+    pub to_drp: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -561,7 +613,7 @@ pub struct CafcassDecisions {
 impl Figures {
     /// Every figure with its CSV column name and its label for people, in report order.
     pub fn measures(&self) -> Vec<(&'static str, &'static str, Field)> {
-        let (q, d, c) = (&self.qap, &self.drp, &self.cafcass);
+        let (k, q, d, c) = (&self.consultation, &self.qap, &self.drp, &self.cafcass);
         let percent = d
             .resolved_within_timescale_percent
             .map(|p| format!("{p:.1}"));
@@ -570,6 +622,18 @@ impl Figures {
             .median
             .map(|m| format!("{m:.1}"));
         vec![
+            ("consultation_opened", "Consultations opened", Field::value(k.opened)),
+            (
+                "consultation_settled",
+                "  settled at consultation",
+                Field::value(k.settled),
+            ),
+            ("consultation_to_qap", "  turned into a QAP", Field::value(k.to_qap)),
+            (
+                "consultation_to_drp",
+                "  entered into EPCP/DRP",
+                Field::value(k.to_drp),
+            ),
             ("qap_raised", "QAPs raised", Field::value(q.raised)),
             (
                 "qap_resolved",
@@ -834,6 +898,11 @@ pub struct Resolution {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertForm {
     pub matter: String,
+    /// This form's revision number, and how many there are.
+    pub revision: usize,
+    pub revisions: usize,
+    /// What changed since the previous revision (for revision 1: how the form came to be).
+    pub changes: Vec<String>,
     pub as_of: NaiveDate,
     pub state: crate::model::MatterState,
     pub child: FormChild,
@@ -865,6 +934,7 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     use crate::model::{CafcassDecision, MatterState};
     let stage = form.stage.map(|s| format!("stage {s}")).unwrap_or_default();
     let state = match form.state {
+        MatterState::Consultation => "in pre-review consultation".to_string(),
         MatterState::Qap => "in QAP".to_string(),
         MatterState::Drp => format!("in EPCP/DRP at {stage}"),
         MatterState::Cafcass => {
@@ -874,6 +944,25 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         MatterState::Closed => format!("closed by CAFCASS's decision (was at {stage})"),
     };
     writeln!(out, "# EPCP/DRP alert form: {}\n", form.matter)?;
+    if form.revision == 1 {
+        writeln!(
+            out,
+            "Revision 1 of {}: the form as EPCP/DRP was entered, after:\n",
+            form.revisions
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Revision {} of {}. Changed since revision {}:\n",
+            form.revision,
+            form.revisions,
+            form.revision - 1
+        )?;
+    }
+    for change in &form.changes {
+        writeln!(out, "- {}", md_cell(change))?;
+    }
+    writeln!(out)?;
     writeln!(out, "| | |\n| --- | --- |")?;
     writeln!(
         out,

@@ -14,6 +14,7 @@ use crate::store::{StoreError, Tx};
 
 /// Check the record (hash chain and state against its events), or print the head hash
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  iro audit verify\n  iro audit head >> /srv/iro/heads.log")]
 pub struct AuditArgs {
     #[command(subcommand)]
     pub command: AuditCommand,
@@ -26,6 +27,7 @@ pub enum AuditCommand {
     #[command(after_help = "Example:\n  iro audit verify && iro audit head >> /srv/iro/heads.log")]
     Verify,
     /// Print the head hash of the event chain, to keep somewhere else
+    #[command(after_help = "Example:\n  iro audit head >> /srv/iro/heads.log")]
     Head,
 }
 

@@ -10,6 +10,7 @@ use crate::store::MatterFilter;
 
 /// Add, list and show children
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  iro child list --iro asmith\n  iro child show LCS-104233")]
 pub struct ChildArgs {
     #[command(subcommand)]
     pub command: ChildCommand,
@@ -46,6 +47,7 @@ pub enum ChildCommand {
         iro_team_manager: String,
     },
     /// List children
+    #[command(after_help = "Example:\n  iro child list --iro asmith --format csv")]
     List {
         #[arg(long, value_name = "ID")]
         iro: Option<String>,
@@ -55,6 +57,7 @@ pub enum ChildCommand {
         format: Format,
     },
     /// Show a child's allocation and matters
+    #[command(after_help = "Example:\n  iro child show LCS-104233 --format json")]
     Show {
         reference: String,
         #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -9,6 +9,7 @@ use crate::error::{Problem, Status};
 
 /// Add and list the service's closure days
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  iro closure add 2026-12-29 --reason \"Christmas shutdown\"\n  iro closure list")]
 pub struct ClosureArgs {
     #[command(subcommand)]
     pub command: ClosureCommand,
@@ -27,6 +28,7 @@ pub enum ClosureCommand {
         reason: String,
     },
     /// List closure days, one ISO date and its reason per line
+    #[command(after_help = "Example:\n  iro closure list")]
     List,
 }
 

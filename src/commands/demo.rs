@@ -613,6 +613,7 @@ impl Demo<'_, '_> {
             4,
             Request::Note {
                 text: "Team manager reports two placements under consideration".into(),
+                supervision: false,
             },
         );
         self.qap(

@@ -3,15 +3,16 @@
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
-use super::{parse_name, parse_text, take_step, Context, Target};
+use super::{find_matter, parse_name, parse_text, service_calendar, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::{Problem, Status};
-use crate::model::Stage;
+use crate::model::{MatterState, Stage};
+use crate::prompt::{self, Asker};
 
 /// Enter EPCP/DRP or go up a stage; a new matter's id is printed
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("target").required(true).args(["matter", "child"])))]
+#[command(group(ArgGroup::new("target").args(["matter", "child"])))]
 #[command(
     after_help = "Examples:\n  iro --as asmith escalate Q-2026-0042 --stage 1\n  \
 iro --as asmith escalate --child LCS-104233 --category contact --summary \"Contact stopped\" --stage 2 --reason \"Urgent\""
@@ -20,9 +21,9 @@ pub struct EscalateArgs {
     /// The matter to escalate
     pub matter: Option<String>,
     /// Open a new matter straight into EPCP/DRP for this child
-    #[arg(long, requires_all = ["category", "summary"])]
+    #[arg(long)]
     pub child: Option<String>,
-    /// The new matter's category
+    /// The new matter's category, one of the policy's (`iro policy show`)
     #[arg(long, value_parser = parse_name, requires = "child")]
     pub category: Option<String>,
     /// The new matter's concern, in a line
@@ -30,7 +31,7 @@ pub struct EscalateArgs {
     pub summary: Option<String>,
     /// The stage: 1, 2 or 3
     #[arg(long)]
-    pub stage: Stage,
+    pub stage: Option<Stage>,
     /// Why: needed to enter at stage 2 or 3, or to skip a stage
     #[arg(long, value_parser = parse_text)]
     pub reason: Option<String>,
@@ -39,7 +40,135 @@ pub struct EscalateArgs {
     pub on: Option<NaiveDate>,
 }
 
+/// Who is told when a matter enters a stage (design rule 10), for the confirmation.
+fn told(stage: Stage) -> &'static str {
+    match stage {
+        Stage::One => "the social work team manager is told (copied: IRO team manager, senior IRO manager)",
+        Stage::Two => "the children's service manager and the social work team manager are told (copied: IRO team manager, senior IRO manager)",
+        Stage::Three => "the assistant director is told (copied: children's service manager, senior IRO manager, social work and IRO team managers)",
+    }
+}
+
+/// Fills what escalate lacks (asked for at a terminal, else one usage error naming every missing flag)
+/// and, at a terminal, asks to go ahead having said what follows.
+fn collect(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<EscalateArgs> {
+    let mut filled = EscalateArgs {
+        matter: args.matter.clone(),
+        child: args.child.clone(),
+        category: args.category.clone(),
+        summary: args.summary.clone(),
+        stage: args.stage,
+        reason: args.reason.clone(),
+        on: args.on,
+    };
+    let mut asker = Asker::new(ctx.interactive);
+    if !asker.asks() {
+        match (&filled.matter, &filled.child) {
+            (None, None) => asker.missing("MATTER (or --child with --category and --summary)"),
+            (None, Some(_)) => {
+                if filled.category.is_none() {
+                    asker.missing("--category");
+                }
+                if filled.summary.is_none() {
+                    asker.missing("--summary");
+                }
+            }
+            _ => {}
+        }
+        if filled.stage.is_none() {
+            asker.missing("--stage");
+        }
+        asker.finish()?;
+        return Ok(filled);
+    }
+    let mut store = ctx.open()?;
+    let tx = store.read()?;
+    prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+    if filled.matter.is_none() && filled.child.is_none() {
+        let open = [MatterState::Qap, MatterState::Drp];
+        let choices = [
+            "A matter already open (QAP or EPCP/DRP)".to_string(),
+            "A new matter, straight into EPCP/DRP".to_string(),
+        ];
+        if prompt::pick("Escalate", &choices, 0)? == 0 {
+            filled.matter = Some(prompt::pick_matter(&tx, "Matter", &open)?);
+        } else {
+            filled.child = Some(prompt::pick_child(&tx)?);
+        }
+    }
+    if filled.matter.is_none() {
+        asker.fill(&mut filled.category, "--category", || {
+            prompt::pick_category(&ctx.policy.categories)
+        })?;
+        asker.fill(&mut filled.summary, "--summary", || {
+            prompt::text("Summary of the concern", parse_text)
+        })?;
+    }
+    let existing = match &filled.matter {
+        Some(id) => Some(find_matter(&tx, id)?),
+        None => None,
+    };
+    let current = existing.as_ref().and_then(|m| m.stage);
+    let policy = &ctx.policy;
+    asker.fill(&mut filled.stage, "--stage", || {
+        let names: Vec<String> = [Stage::One, Stage::Two, Stage::Three]
+            .iter()
+            .map(|s| format!("{s}: {}", policy.stage_name(*s)))
+            .collect();
+        let next = current.map_or(0, |s| usize::from(s.number()).min(2));
+        let i = prompt::pick("Stage", &names, next)?;
+        Ok([Stage::One, Stage::Two, Stage::Three][i])
+    })?;
+    let stage = filled.stage.unwrap_or(Stage::One);
+    let needs_reason = match current {
+        Some(now) => stage.number() > now.number() + 1,
+        None => stage != Stage::One,
+    };
+    if needs_reason && filled.reason.is_none() {
+        filled.reason = prompt::optional_text(
+            "Why (needed to enter at stage 2 or 3, or to skip a stage)",
+            parse_text,
+        )?;
+    }
+    let on = filled.on.unwrap_or(ctx.today);
+    let consequence = match &existing {
+        Some(m) if m.state == MatterState::Drp => format!(
+            "Take {} ({}) up to {}? {}; the resolution deadline stays {}.",
+            m.id,
+            m.child,
+            policy.stage_name(stage),
+            told(stage),
+            m.drp_deadline.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        _ => {
+            let deadline = service_calendar(&tx)?
+                .add_working_days(on, policy.resolution_days)
+                .map(|d| d.to_string())
+                .unwrap_or_default();
+            let what = match (&existing, &filled.child) {
+                (Some(m), _) => format!("{} ({})", m.id, m.child),
+                (None, Some(child)) => format!("a new matter for {child}"),
+                (None, None) => String::new(),
+            };
+            format!(
+                "Enter EPCP/DRP with {what} at {}? This is the formal process: the alert form is created, \
+                 the resolution deadline is set to {deadline} ({} working days) and does not move, and {}.",
+                policy.stage_name(stage),
+                policy.resolution_days,
+                told(stage)
+            )
+        }
+    };
+    drop(tx);
+    prompt::go_ahead(ctx.interactive, ctx.yes, &consequence)?;
+    Ok(filled)
+}
+
 pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
+    let args = &collect(ctx, args)?;
+    let stage = args
+        .stage
+        .ok_or_else(|| Problem::Usage("missing --stage".into()))?;
     let (target, opening) =
         match (&args.matter, &args.child, &args.category, &args.summary) {
             (Some(matter), None, None, None) => (Target::Matter(matter), None),
@@ -56,7 +185,7 @@ pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
     let new = opening.is_some();
     let matter = take_step(ctx, target, args.on, |_| {
         Ok(Request::Escalate {
-            stage: args.stage,
+            stage,
             reason: args.reason.clone(),
             opening,
         })
@@ -71,7 +200,7 @@ pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
     writeln!(
         ctx.err,
         "{}: EPCP/DRP stage {}; resolution deadline {deadline}",
-        matter.id, args.stage
+        matter.id, stage
     )?;
     Ok(Status::Done)
 }

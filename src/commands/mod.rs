@@ -4,6 +4,7 @@
 //! renders. This module holds what they share: the context, the value parsers and the one path every
 //! workflow step takes through engine and store.
 
+pub mod actions;
 pub mod audit;
 pub mod backup;
 pub mod brief_senior;
@@ -13,22 +14,30 @@ pub mod challenge;
 pub mod child;
 pub mod closure;
 pub mod complete_action;
+pub mod consult;
+pub mod completions;
 pub mod demo;
 pub mod escalate;
 pub mod export;
 pub mod extend;
+pub mod import;
 pub mod init;
 pub mod legal_advice;
 pub mod list;
+pub mod meeting;
+pub mod man;
 pub mod note;
+pub mod pack;
 #[cfg(test)]
 mod properties;
 pub mod outbox;
+pub mod policy;
 pub mod raise_qap;
 pub mod refer_cafcass;
 pub mod report;
 pub mod resolve;
 pub mod show;
+pub mod supervision;
 pub mod staff;
 
 use std::io::Write;
@@ -57,6 +66,16 @@ pub struct Context<'a> {
     pub err: &'a mut dyn Write,
     /// The authority's timescales and lists.
     pub policy: Policy,
+    /// Where the policy came from (`iro.toml`, or the defaults).
+    pub policy_source: crate::policy::Source,
+    /// Closure days the policy file adds to the database's.
+    pub policy_closures: Vec<(NaiveDate, String)>,
+    /// A person is at a terminal (stdin and stdout): missing values are asked for, steps confirmed.
+    pub interactive: bool,
+    /// `--yes`: go ahead without asking for confirmation.
+    pub yes: bool,
+    /// `--verbose`: say more on stderr.
+    pub verbose: bool,
 }
 
 impl Context<'_> {
@@ -119,6 +138,8 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::CafcassDecision(args) => cafcass_decision::run(ctx, args),
         Command::LegalAdvice(args) => legal_advice::run(ctx, args),
         Command::BriefSenior(args) => brief_senior::run(ctx, args),
+        Command::Consult(args) => consult::run(ctx, args),
+        Command::Meeting(args) => meeting::run(ctx, args),
         Command::Note(args) => note::run(ctx, args),
         Command::Show(args) => show::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
@@ -129,6 +150,10 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Audit(args) => audit::run(ctx, args),
         Command::Backup(args) => backup::run(ctx, args),
         Command::Outbox(args) => outbox::run(ctx, args),
+        Command::Policy(args) => policy::run(ctx, args),
+        Command::Import(args) => import::run(ctx, args),
+        Command::Completions(args) => completions::run(ctx, args),
+        Command::Man(args) => man::run(ctx, args),
     }
 }
 
@@ -141,7 +166,10 @@ fn calendar_command(ctx: &mut Context, args: &calendar::CalendarArgs) -> anyhow:
             let tx = store.read()?;
             service_calendar(&tx)?
         }
-        None => Calendar::england_and_wales(),
+        None => match crate::policy::closure_days() {
+            policy_closures if policy_closures.is_empty() => Calendar::england_and_wales(),
+            policy_closures => Calendar::with_closures(policy_closures),
+        },
     };
     calendar::run(args, &calendar, ctx.out)?;
     Ok(Status::Done)
@@ -151,7 +179,10 @@ fn calendar_command(ctx: &mut Context, args: &calendar::CalendarArgs) -> anyhow:
 pub fn service_calendar(tx: &Tx) -> anyhow::Result<Calendar> {
     let closures = tx.closure_days()?;
     Ok(Calendar::with_closures(
-        closures.into_iter().map(|(day, _)| day),
+        closures
+            .into_iter()
+            .map(|(day, _)| day)
+            .chain(crate::policy::closure_days()),
     ))
 }
 
@@ -220,6 +251,18 @@ pub fn step_in(
         Target::NewMatter { child, prefix } => (None, find_child(tx, child)?, Some(prefix)),
     };
     let request = request(tx)?;
+    // A new matter's category must be one of the policy's; a consultation turned QAP keeps its own.
+    if let Request::RaiseQap { category, .. }
+    | Request::Consult { category, .. }
+    | Request::Escalate {
+        opening: Some((category, _)),
+        ..
+    } = &request
+    {
+        if matter.is_none() {
+            crate::policy::check_category(policy, category)?;
+        }
+    }
     let calendar = service_calendar(tx)?;
     let on = on.unwrap_or(clock.today);
     let judge = Judge {

@@ -17,6 +17,9 @@ pub struct NoteArgs {
     pub matter: String,
     #[arg(long, value_parser = parse_text)]
     pub text: String,
+    /// The note records a discussion of the matter in the IRO's supervision
+    #[arg(long)]
+    pub supervision: bool,
     /// The day, if not today
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub on: Option<NaiveDate>,
@@ -26,6 +29,7 @@ pub fn run(ctx: &mut Context, args: &NoteArgs) -> anyhow::Result<Status> {
     let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |_| {
         Ok(Request::Note {
             text: args.text.clone(),
+            supervision: args.supervision,
         })
     })?;
     writeln!(ctx.err, "{}: note recorded", matter.id)?;

@@ -38,6 +38,7 @@ pub struct OutboxArgs {
 #[derive(Debug, Subcommand)]
 pub enum OutboxCommand {
     /// List the messages, oldest first
+    #[command(after_help = "Example:\n  iro outbox list --pending")]
     List {
         /// Only messages not yet sent (pending or written)
         #[arg(long)]
@@ -46,6 +47,7 @@ pub enum OutboxCommand {
         format: OutboxFormat,
     },
     /// Write each pending message as DIR/ID.eml and mark it written
+    #[command(after_help = "Example:\n  iro outbox write /srv/iro/mail --from iro@example.gov.uk")]
     Write {
         /// The directory to write into (created if missing)
         dir: PathBuf,
@@ -53,6 +55,7 @@ pub enum OutboxCommand {
         from: Sender,
     },
     /// Send each message not yet sent; credentials come from IRO_SMTP_USER and IRO_SMTP_PASSWORD
+    #[command(after_help = "Example:\n  iro outbox send --smtp smtps://mail.example.gov.uk --from iro@example.gov.uk")]
     Send {
         /// smtp://HOST[:PORT] (plain), smtp://HOST[:PORT]?tls=required (STARTTLS) or smtps://HOST[:PORT]
         #[arg(long, value_name = "URL")]
@@ -117,6 +120,9 @@ pub fn queue(
         .filter(|s| {
             allocated.contains(&Some(&s.id))
                 || matches!(s.role, Role::SeniorIroManager | Role::AssistantDirector)
+                || steps
+                    .iter()
+                    .any(|step| notify::present(&step.event).contains(&s.id.as_str()))
         })
         .collect();
     let composed = notify::compose(steps, after, child, &staff, policy);

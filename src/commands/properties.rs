@@ -154,6 +154,7 @@ fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request> {
         },
         _ => Request::Note {
             text: "spoke".into(),
+            supervision: c.coin && c.pick == 0,
         },
     })
 }

@@ -1,12 +1,15 @@
-//! `iro raise-qap`: raise QAP actions on a child's plan, opening a matter.
+//! `iro raise-qap`: raise QAP actions on a child's plan, opening a matter or turning a consultation
+//! into a QAP.
 
 use chrono::NaiveDate;
-use clap::{ArgMatches, Args};
+use clap::Args;
 
-use super::{find_staff, parse_name, parse_text, take_step, Context, Target};
+use super::actions::ActionArgs;
+use super::{parse_name, parse_text, take_step, Context, Target};
 use crate::dates::parse_date;
-use crate::engine::{NewAction, Request, Timescale};
+use crate::engine::Request;
 use crate::error::{Problem, Status};
+use crate::prompt::{self, Asker};
 
 /// Raise QAP actions with timescales; prints the new matter's id
 #[derive(Debug, Args)]
@@ -17,80 +20,118 @@ Example:\n  iro --as asmith raise-qap LCS-104233 --category permanence --summary
 --action \"Book permanence panel\" --owner tgreen --due 2026-12-18"
 )]
 pub struct RaiseQapArgs {
-    /// The child's reference
-    pub child: String,
-    /// The concern's category, e.g. permanence, care-plan-drift
+    /// The child's reference, or a matter in consultation to turn into a QAP
+    /// (asked for at a terminal if not given)
+    #[arg(value_name = "CHILD|MATTER")]
+    pub child: Option<String>,
+    /// The concern's category (one of the policy's categories; not for a consultation's matter)
     #[arg(long, value_parser = parse_name)]
-    pub category: String,
-    /// What the concern is, in a line
+    pub category: Option<String>,
+    /// What the concern is, in a line (not for a consultation's matter)
     #[arg(long, value_parser = parse_text)]
-    pub summary: String,
-    /// An action to be taken (repeat for several)
-    #[arg(long = "action", value_name = "TEXT", required = true, value_parser = parse_text)]
-    pub actions: Vec<String>,
-    /// Who owns the action before it (staff id)
-    #[arg(long = "owner", value_name = "ID", required = true)]
-    pub owners: Vec<String>,
-    /// The action's due date
-    #[arg(long = "due", value_name = "DATE", value_parser = parse_date)]
-    pub dues: Vec<NaiveDate>,
-    /// The action's timescale in working days from the day the QAP is raised
-    #[arg(long = "within", value_name = "N")]
-    pub withins: Vec<u32>,
+    pub summary: Option<String>,
+    #[command(flatten)]
+    pub agreed: ActionArgs,
     /// The day the QAP was raised, if not today
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub on: Option<NaiveDate>,
-    /// The timescales in the order given on the command line, filled from the parsed matches.
-    #[arg(skip)]
-    pub timescales: Vec<Timescale>,
 }
 
-/// `--due` and `--within` in the order they were typed, so each pairs with its `--action`.
-pub fn timescales_in_order(matches: &ArgMatches) -> Vec<Timescale> {
-    let mut placed: Vec<(usize, Timescale)> = Vec::new();
-    if let (Some(idx), Some(vals)) = (
-        matches.indices_of("dues"),
-        matches.get_many::<NaiveDate>("dues"),
-    ) {
-        placed.extend(idx.zip(vals.map(|d| Timescale::By(*d))));
+/// Fills what raise-qap lacks: asked for at a terminal, else one usage error naming every missing flag.
+fn collect(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<RaiseQapArgs> {
+    let mut filled = RaiseQapArgs {
+        child: args.child.clone(),
+        category: args.category.clone(),
+        summary: args.summary.clone(),
+        agreed: ActionArgs {
+            actions: args.agreed.actions.clone(),
+            owners: args.agreed.owners.clone(),
+            dues: args.agreed.dues.clone(),
+            withins: args.agreed.withins.clone(),
+            timescales: args.agreed.timescales.clone(),
+        },
+        on: args.on,
+    };
+    let complete = filled.child.is_some()
+        && filled.category.is_some()
+        && filled.summary.is_some()
+        && !filled.agreed.actions.is_empty();
+    if complete && (!ctx.interactive || ctx.acting_as.is_some()) {
+        return Ok(filled);
     }
-    if let (Some(idx), Some(vals)) = (
-        matches.indices_of("withins"),
-        matches.get_many::<u32>("withins"),
-    ) {
-        placed.extend(idx.zip(vals.map(|n| Timescale::Within(*n))));
+    let mut asker = Asker::new(ctx.interactive);
+    let mut store = if asker.asks() { Some(ctx.open()?) } else { None };
+    let tx = store.as_mut().map(|s| s.read()).transpose()?;
+    let tx = tx.as_ref();
+    if let Some(tx) = tx {
+        prompt::ask_actor(tx, &mut ctx.acting_as)?;
     }
-    placed.sort_by_key(|(index, _)| *index);
-    placed.into_iter().map(|(_, t)| t).collect()
+    let read = || tx.expect("a terminal asks with the database open");
+    asker.fill(&mut filled.child, "CHILD", || prompt::pick_child(read()))?;
+    let consultation = match &filled.child {
+        Some(name) => consultation_matter(ctx, name)?.is_some(),
+        None => false,
+    };
+    if !consultation {
+        asker.fill(&mut filled.category, "--category", || {
+            prompt::pick_category(&ctx.policy.categories)
+        })?;
+        asker.fill(&mut filled.summary, "--summary", || {
+            prompt::text("Summary of the concern", parse_text)
+        })?;
+    }
+    if filled.agreed.actions.is_empty() {
+        if asker.asks() {
+            filled.agreed.actions = vec![prompt::text("Action", parse_text)?];
+            filled.agreed.owners = vec![prompt::pick_staff(read(), "Owner of the action", &[])?];
+            filled.agreed.timescales = vec![prompt::timescale(
+                "Due (YYYY-MM-DD, or a number of working days)",
+            )?];
+        } else {
+            asker.missing("--action with its --owner and --due or --within");
+        }
+    }
+    asker.finish()?;
+    Ok(filled)
 }
 
 pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
-    let (actions, owners, timescales) =
-        (args.actions.len(), args.owners.len(), args.timescales.len());
-    if actions != owners || actions != timescales {
-        return Err(Problem::Usage(format!(
-            "each --action needs its own --owner and one --due or --within: got {actions} action(s), \
-             {owners} owner(s) and {timescales} timescale(s)"
-        ))
+    let args = &collect(ctx, args)?;
+    let child = args.child.clone().unwrap_or_default();
+    args.agreed.check()?;
+    if args.agreed.actions.is_empty() {
+        return Err(Problem::Usage(
+            "give at least one --action with its --owner and --due or --within".into(),
+        )
         .into());
     }
-    let target = Target::NewMatter {
-        child: &args.child,
-        prefix: "Q",
+    let consultation = consultation_matter(ctx, &child)?;
+    let (target, category, summary) = match (&consultation, &args.category, &args.summary) {
+        // A consultation's matter keeps its own category and summary.
+        (Some(id), None, None) => (Target::Matter(id), String::new(), String::new()),
+        (Some(id), _, _) => {
+            return Err(Problem::Usage(format!(
+                "{id} already has its category and summary: leave out --category and --summary"
+            ))
+            .into())
+        }
+        (None, Some(category), Some(summary)) => (
+            Target::NewMatter {
+                child: &child,
+                prefix: "Q",
+            },
+            category.clone(),
+            summary.clone(),
+        ),
+        (None, _, _) => {
+            return Err(Problem::Usage("a new QAP needs --category and --summary".into()).into())
+        }
     };
     let matter = take_step(ctx, target, args.on, |tx| {
-        let mut actions = Vec::with_capacity(args.actions.len());
-        for ((text, owner), due) in args.actions.iter().zip(&args.owners).zip(&args.timescales) {
-            actions.push(NewAction {
-                text: text.clone(),
-                owner: find_staff(tx, owner).map_err(|e| e.context(format!("--owner {owner}")))?,
-                due: *due,
-            });
-        }
         Ok(Request::RaiseQap {
-            category: args.category.clone(),
-            summary: args.summary.clone(),
-            actions,
+            category,
+            summary,
+            actions: args.agreed.resolve(tx)?,
         })
     })?;
     writeln!(ctx.out, "{}", matter.id)?;
@@ -106,4 +147,11 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
         matter.actions.len()
     )?;
     Ok(Status::Done)
+}
+
+/// The matter's id when the positional names an existing matter rather than a child.
+fn consultation_matter(ctx: &mut Context, name: &str) -> anyhow::Result<Option<String>> {
+    let mut store = ctx.open()?;
+    let tx = store.read()?;
+    Ok(tx.matter(&name.to_ascii_uppercase())?.map(|m| m.id))
 }

@@ -3,11 +3,12 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{parse_text, take_step, Context, Target};
+use super::{find_matter, parse_text, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
 use crate::model::MatterState;
+use crate::prompt::{self, Asker};
 
 /// Refer to CAFCASS: concurrent while EPCP/DRP runs, formal once it has failed
 #[derive(Debug, Args)]
@@ -17,9 +18,11 @@ Past the resolution deadline, or with --formal at stage 3, it is formal and the 
 Example:\n  iro --as asmith refer-cafcass Q-2026-0042 --reason \"Risk of breach of article 8 rights\""
 )]
 pub struct ReferCafcassArgs {
-    pub matter: String,
+    /// The matter (asked for at a terminal if not given)
+    pub matter: Option<String>,
+    /// Why the matter goes to CAFCASS
     #[arg(long, value_parser = parse_text)]
-    pub reason: String,
+    pub reason: Option<String>,
     /// Stage 3 has not resolved the matter: make the formal referral now
     #[arg(long)]
     pub formal: bool,
@@ -28,10 +31,58 @@ pub struct ReferCafcassArgs {
     pub on: Option<NaiveDate>,
 }
 
+/// Fills what refer-cafcass lacks (asked for at a terminal, else one usage error naming every missing
+/// flag) and, at a terminal, asks to go ahead having said what follows.
+fn collect(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<ReferCafcassArgs> {
+    let mut filled = ReferCafcassArgs {
+        matter: args.matter.clone(),
+        reason: args.reason.clone(),
+        formal: args.formal,
+        on: args.on,
+    };
+    let mut asker = Asker::new(ctx.interactive);
+    if !asker.asks() {
+        if filled.matter.is_none() {
+            asker.missing("MATTER");
+        }
+        if filled.reason.is_none() {
+            asker.missing("--reason");
+        }
+        asker.finish()?;
+        return Ok(filled);
+    }
+    let mut store = ctx.open()?;
+    let tx = store.read()?;
+    prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+    asker.fill(&mut filled.matter, "MATTER", || {
+        prompt::pick_matter(&tx, "Matter to refer", &[MatterState::Drp])
+    })?;
+    let matter = find_matter(&tx, filled.matter.as_deref().unwrap_or_default())?;
+    asker.fill(&mut filled.reason, "--reason", || {
+        prompt::text("Why it goes to CAFCASS", parse_text)
+    })?;
+    drop(tx);
+    let on = filled.on.unwrap_or(ctx.today);
+    let formal = filled.formal || matter.drp_deadline.is_some_and(|d| on > d);
+    let kind = if formal {
+        "a formal referral: the matter then waits on CAFCASS's decision and is no longer resolved here"
+    } else {
+        "a concurrent referral: EPCP/DRP goes on"
+    };
+    let consequence = format!(
+        "Refer {} ({}) to CAFCASS? It is {kind}; the IRO team manager is told (copied: senior IRO manager).",
+        matter.id, matter.child
+    );
+    prompt::go_ahead(ctx.interactive, ctx.yes, &consequence)?;
+    Ok(filled)
+}
+
 pub fn run(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<Status> {
-    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |_| {
+    let args = &collect(ctx, args)?;
+    let id = args.matter.clone().unwrap_or_default();
+    let matter = take_step(ctx, Target::Matter(&id), args.on, |_| {
         Ok(Request::ReferCafcass {
-            reason: args.reason.clone(),
+            reason: args.reason.clone().unwrap_or_default(),
             formal: args.formal,
         })
     })?;

@@ -14,14 +14,16 @@ use serde::Serialize;
 use super::{find_child, find_matter, service_calendar, Context};
 use crate::calendar::Calendar;
 use crate::dates::parse_date;
+use crate::engine::{evolve, Event, Step};
 use crate::error::{Problem, Status};
-use crate::model::{CafcassDecision, MatterState, ReferralKind, Role, Staff, Stage};
+use crate::model::{CafcassDecision, Matter, MatterState, ReferralKind, Role, Staff, Stage};
 use crate::render::{self, Field, Figures, Format, RowWriter, Tabular};
 use crate::store::reports::{DueFilter, DueItem, DueRow, EventRow, Scope, StepFact, StepKind};
 use crate::store::Tx;
 
 /// Reports: overdue items, open matters, the year's figures, chronologies and alert forms
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  iro report overdue --format csv --fail-if-any\n  iro report chronology --child LCS-104233")]
 pub struct ReportArgs {
     #[command(subcommand)]
     pub command: ReportCommand,
@@ -34,6 +36,8 @@ pub enum ReportCommand {
     Stats(StatsArgs),
     Chronology(ChronologyArgs),
     AlertForm(AlertFormArgs),
+    CafcassPack(super::pack::PackArgs),
+    Supervision(super::supervision::SupervisionArgs),
 }
 
 /// Open QAP actions past their due date and EPCP/DRP matters past their resolution deadline
@@ -134,6 +138,9 @@ pub struct AlertFormArgs {
     /// Show the child by reference only, never by name (for sharing outside the service)
     #[arg(long)]
     pub redact: bool,
+    /// Show an earlier revision of the form (1 is the form as EPCP/DRP was entered) [default: the current one]
+    #[arg(long, value_name = "N")]
+    pub revision: Option<usize>,
 }
 
 /// How an alert form is printed.
@@ -150,6 +157,8 @@ pub fn run(ctx: &mut Context, args: &ReportArgs) -> anyhow::Result<Status> {
         ReportCommand::Stats(args) => stats(ctx, args),
         ReportCommand::Chronology(args) => chronology(ctx, args),
         ReportCommand::AlertForm(args) => alert_form(ctx, args),
+        ReportCommand::CafcassPack(args) => super::pack::run(ctx, args),
+        ReportCommand::Supervision(args) => super::supervision::run(ctx, args),
     }
 }
 
@@ -187,6 +196,10 @@ impl Tabular for OverdueRow {
             "working_days_overdue",
             "overdue",
         ]
+    }
+
+    fn overdue(&self) -> bool {
+        self.overdue
     }
 
     fn fields(&self) -> Vec<Field> {
@@ -359,6 +372,10 @@ impl Tabular for OpenRow {
             "next_deadline_item",
             "working_days_to_next_deadline",
         ]
+    }
+
+    fn overdue(&self) -> bool {
+        self.working_days_to_next_deadline.is_some_and(|d| d < 0)
     }
 
     fn fields(&self) -> Vec<Field> {
@@ -547,18 +564,33 @@ pub fn tally(
     };
     for fact in steps {
         match fact.kind {
-            StepKind::QapRaised => {
-                count(&fact.category, &fact.team, &|g| g.figures.qap.raised += 1)
+            StepKind::ConsultationOpened => {
+                count(&fact.category, &fact.team, &|g| g.figures.consultation.opened += 1)
             }
+            StepKind::QapRaised => count(&fact.category, &fact.team, &|g| {
+                g.figures.qap.raised += 1;
+                if fact.from_consultation {
+                    g.figures.consultation.to_qap += 1;
+                }
+            }),
             StepKind::DrpEntered => count(&fact.category, &fact.team, &|g| {
                 g.figures.drp.entered.count(fact.entry_stage);
                 if fact.from_qap {
                     g.figures.qap.escalated += 1;
                 }
+                if fact.from_consultation {
+                    g.figures.consultation.to_drp += 1;
+                }
             }),
             StepKind::Resolved => match (fact.drp_entered_on, fact.drp_deadline) {
-                // Entry to EPCP/DRP is never undone: a matter without one was resolved as a QAP.
-                (None, _) => count(&fact.category, &fact.team, &|g| g.figures.qap.resolved += 1),
+                // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
+                // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
+                (None, _) if fact.qap_raised => {
+                    count(&fact.category, &fact.team, &|g| g.figures.qap.resolved += 1)
+                }
+                (None, _) => count(&fact.category, &fact.team, &|g| {
+                    g.figures.consultation.settled += 1
+                }),
                 (Some(entered), deadline) => {
                     let days = calendar.working_days_between(entered, fact.on)?;
                     let in_time = deadline.is_some_and(|d| fact.on <= d);
@@ -784,17 +816,76 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
     let as_of = args.as_of.unwrap_or(ctx.today);
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let calendar = service_calendar(&tx)?;
     let m = find_matter(&tx, &args.matter)?;
-    let (Some(entered), Some(deadline)) = (m.drp_entered_on, m.drp_deadline) else {
+    let form = build_alert_form(&tx, &m, args.revision, as_of, args.redact)?;
+    render::alert_form(&form, args.format == FormFormat::Markdown, ctx.out)?;
+    Ok(Status::Done)
+}
+
+/// The alert form of a matter at one numbered revision (the current one when `revision` is `None`).
+///
+/// Every change to the form (entry to EPCP/DRP, a new stage, new or revised actions and timescales, a
+/// formal meeting) is a revision. A revision is the matter's events folded up to that change, so any
+/// earlier form can be shown exactly as it stood, with what changed since the one before.
+pub fn build_alert_form(
+    tx: &Tx,
+    current: &Matter,
+    revision: Option<usize>,
+    as_of: NaiveDate,
+    redact: bool,
+) -> anyhow::Result<render::AlertForm> {
+    let log = tx.matter_events(&current.id)?;
+    // The form is created on entry to EPCP/DRP; changes to a QAP before it are not revisions of it.
+    let created = log
+        .iter()
+        .position(|e| matches!(e.event, Event::DrpEntered { .. }))
+        .unwrap_or(log.len());
+    let points: Vec<usize> = (created..log.len())
+        .filter(|&i| log[i].event.revises_alert_form())
+        .collect();
+    if points.is_empty() {
         return Err(Problem::Usage(format!(
-            "matter {} never entered EPCP/DRP (it is {} QAP): an alert form is created when it does",
-            m.id,
-            if m.state == MatterState::Qap { "in" } else { "a resolved" }
+            "matter {} never entered EPCP/DRP (it is {}): an alert form is created when it does",
+            current.id,
+            match current.state {
+                MatterState::Consultation => "in pre-review consultation",
+                MatterState::Qap => "in QAP",
+                _ => "a resolved QAP",
+            }
         ))
         .into());
+    }
+    let revisions = points.len();
+    let number = revision.unwrap_or(revisions);
+    if number == 0 || number > revisions {
+        return Err(Problem::Usage(format!(
+            "matter {} has alert form revisions 1 to {revisions}; there is no revision {number}",
+            current.id
+        ))
+        .into());
+    }
+    // The current form shows the matter as it stands; an earlier one, as it stood at that change.
+    let end = if revision.is_none() { log.len() - 1 } else { points[number - 1] };
+    let since = if number > 1 { points[number - 2] + 1 } else { 0 };
+    let changes: Vec<String> = log[since..=end]
+        .iter()
+        .map(|e| format!("{}: {}", e.effective_on, e.event.describe()))
+        .collect();
+    let mut state: Option<Matter> = None;
+    for e in &log[..=end] {
+        let step = Step {
+            actor: e.actor.clone(),
+            on: e.effective_on,
+            event: e.event.clone(),
+        };
+        state = Some(evolve(state, &current.id, &step)?);
+    }
+    let m = state.unwrap_or_else(|| current.clone());
+    let (Some(entered), Some(deadline)) = (m.drp_entered_on, m.drp_deadline) else {
+        unreachable!("every revision follows entry to EPCP/DRP");
     };
-    let child = find_child(&tx, &m.child)?;
+    let calendar = service_calendar(tx)?;
+    let child = find_child(tx, &m.child)?;
     let person = |id: &str| -> anyhow::Result<render::Person> {
         Ok(match tx.staff(id)? {
             Some(staff) => render::Person::from(&staff),
@@ -842,18 +933,43 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
             copy,
         });
     }
-    let history = tx.due_history(&m.id)?;
+    // Each action's due dates as the events set them, up to this revision.
+    let mut history: Vec<(u32, render::DueSet)> = Vec::new();
+    for e in &log[..=end] {
+        match &e.event {
+            Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
+                for a in actions {
+                    history.push((
+                        a.seq,
+                        render::DueSet {
+                            due: a.due,
+                            set_on: e.effective_on,
+                            agreed_by: None,
+                            reason: None,
+                        },
+                    ));
+                }
+            }
+            Event::ActionExtended {
+                seq,
+                to,
+                agreed_by,
+                reason,
+                ..
+            } => history.push((
+                *seq,
+                render::DueSet {
+                    due: *to,
+                    set_on: e.effective_on,
+                    agreed_by: Some(person(agreed_by)?),
+                    reason: Some(reason.clone()),
+                },
+            )),
+            _ => {}
+        }
+    }
     let mut actions = Vec::new();
     for a in &m.actions {
-        let mut due_history = Vec::new();
-        for h in history.iter().filter(|h| h.seq == a.seq) {
-            due_history.push(render::DueSet {
-                due: h.due,
-                set_on: h.set_on,
-                agreed_by: h.agreed_by.as_deref().map(person).transpose()?,
-                reason: h.reason.clone(),
-            });
-        }
         actions.push(render::FormAction {
             seq: a.seq,
             text: a.text.clone(),
@@ -861,7 +977,11 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
             due: a.due,
             status: a.status,
             completed_on: a.completed_on,
-            due_history,
+            due_history: history
+                .iter()
+                .filter(|(seq, _)| *seq == a.seq)
+                .map(|(_, set)| set.clone())
+                .collect(),
         });
     }
     let resolution = match (m.resolved_on, &m.outcome) {
@@ -872,13 +992,20 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
         }),
         _ => None,
     };
-    let form = render::AlertForm {
+    Ok(render::AlertForm {
         matter: m.id.clone(),
+        revision: number,
+        revisions,
+        changes,
         as_of,
         state: m.state,
         child: render::FormChild {
             reference: child.reference.clone(),
-            name: if args.redact { child.reference.clone() } else { child.name.clone() },
+            name: if redact {
+                child.reference.clone()
+            } else {
+                child.name.clone()
+            },
         },
         team: m.team.clone(),
         iro: person(&m.iro)?,
@@ -900,9 +1027,7 @@ fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status>
         notified,
         cafcass_referrals: m.referrals.clone(),
         resolution,
-    };
-    render::alert_form(&form, args.format == FormFormat::Markdown, ctx.out)?;
-    Ok(Status::Done)
+    })
 }
 
 #[cfg(test)]
@@ -936,6 +1061,8 @@ mod tests {
             team: team.into(),
             entry_stage: None,
             from_qap: false,
+            from_consultation: false,
+            qap_raised: false,
             drp_entered_on: Some(day(entered)),
             drp_deadline: Some(day(deadline)),
             stage: Some(stage),

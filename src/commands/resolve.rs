@@ -3,10 +3,12 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_staff, parse_text, take_step, Context, Target};
+use super::{find_matter, find_staff, parse_text, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
+use crate::model::MatterState;
+use crate::prompt::{self, Asker};
 
 /// Resolve a matter: a QAP by its IRO; EPCP/DRP by an IRO team manager naming the manager who resolved it
 #[derive(Debug, Args)]
@@ -15,10 +17,11 @@ use crate::error::Status;
 iro --as jwhite resolve Q-2026-0042 --outcome \"Panel date set\" --resolved-by mblack"
 )]
 pub struct ResolveArgs {
-    pub matter: String,
+    /// The matter (asked for at a terminal if not given)
+    pub matter: Option<String>,
     /// What was settled, and how
     #[arg(long, value_parser = parse_text)]
-    pub outcome: String,
+    pub outcome: Option<String>,
     /// The manager who resolved it: team manager at stage 1, service manager at 2, assistant director at 3
     #[arg(long, value_name = "ID")]
     pub resolved_by: Option<String>,
@@ -27,10 +30,62 @@ pub struct ResolveArgs {
     pub on: Option<NaiveDate>,
 }
 
+/// Fills what resolve lacks (asked for at a terminal, else one usage error naming every missing flag)
+/// and, at a terminal, asks to go ahead having said what follows.
+fn collect(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<ResolveArgs> {
+    let mut filled = ResolveArgs {
+        matter: args.matter.clone(),
+        outcome: args.outcome.clone(),
+        resolved_by: args.resolved_by.clone(),
+        on: args.on,
+    };
+    let mut asker = Asker::new(ctx.interactive);
+    if !asker.asks() {
+        if filled.matter.is_none() {
+            asker.missing("MATTER");
+        }
+        if filled.outcome.is_none() {
+            asker.missing("--outcome");
+        }
+        asker.finish()?;
+        return Ok(filled);
+    }
+    let mut store = ctx.open()?;
+    let tx = store.read()?;
+    prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+    asker.fill(&mut filled.matter, "MATTER", || {
+        prompt::pick_matter(&tx, "Matter to resolve", &[MatterState::Qap, MatterState::Drp])
+    })?;
+    let matter = find_matter(&tx, filled.matter.as_deref().unwrap_or_default())?;
+    asker.fill(&mut filled.outcome, "--outcome", || {
+        prompt::text("Outcome: what was settled, and how", parse_text)
+    })?;
+    if let (MatterState::Drp, Some(stage), None) =
+        (matter.state, matter.stage, &filled.resolved_by)
+    {
+        let role = ctx.policy.resolving_role(stage);
+        filled.resolved_by = Some(prompt::pick_staff(
+            &tx,
+            &format!("Who resolved it (a {role} at stage {stage})"),
+            &[role],
+        )?);
+    }
+    drop(tx);
+    let consequence = format!(
+        "Resolve {} ({})? The matter is settled with this outcome and nothing changes it afterwards; \
+         everyone told at its last step is told.",
+        matter.id, matter.child
+    );
+    prompt::go_ahead(ctx.interactive, ctx.yes, &consequence)?;
+    Ok(filled)
+}
+
 pub fn run(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<Status> {
-    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |tx| {
+    let args = &collect(ctx, args)?;
+    let id = args.matter.clone().unwrap_or_default();
+    let matter = take_step(ctx, Target::Matter(&id), args.on, |tx| {
         Ok(Request::Resolve {
-            outcome: args.outcome.clone(),
+            outcome: args.outcome.clone().unwrap_or_default(),
             resolved_by: args
                 .resolved_by
                 .as_deref()

@@ -9,6 +9,7 @@ use crate::render::{self, Format};
 
 /// Add and list members of staff
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  iro staff add asmith --name \"Alex Smith\" --role iro --email alex.smith@example.gov.uk\n  iro staff list --format csv")]
 pub struct StaffArgs {
     #[command(subcommand)]
     pub command: StaffCommand,
@@ -39,6 +40,7 @@ pub enum StaffCommand {
         team: Option<String>,
     },
     /// List the staff directory
+    #[command(after_help = "Example:\n  iro staff list --format csv > staff.csv")]
     List {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

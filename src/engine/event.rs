@@ -25,9 +25,12 @@ pub struct Opening {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Event {
-    /// A QAP raised with its actions; opens the matter.
+    /// Before a review the IRO consulted people to try to settle a concern; opens the matter.
+    ConsultationOpened { opening: Opening, with: Vec<String> },
+    /// A QAP raised with its actions: opens the matter, or (without an opening) turns a consultation
+    /// into a QAP.
     QapRaised {
-        opening: Opening,
+        opening: Option<Opening>,
         challenge_deadline: NaiveDate,
         actions: Vec<Action>,
     },
@@ -49,23 +52,29 @@ pub enum Event {
         stage: Stage,
         deadline: NaiveDate,
         reason: Option<String>,
+        /// The stage's own response deadline, where the authority's policy sets one.
+        #[serde(default)]
+        response_deadline: Option<NaiveDate>,
     },
     /// The matter went up a stage of EPCP/DRP.
     StageRaised {
         from: Stage,
         to: Stage,
         reason: Option<String>,
+        #[serde(default)]
+        response_deadline: Option<NaiveDate>,
+    },
+    /// A formal meeting at stage 2 or 3 chaired by a senior IRO manager; its agreed actions join the
+    /// alert form.
+    MeetingHeld {
+        chair: String,
+        attendees: Vec<String>,
+        actions: Vec<Action>,
     },
     /// The concern was settled.
-    Resolved {
-        outcome: String,
-        resolved_by: String,
-    },
+    Resolved { outcome: String, resolved_by: String },
     /// A referral to CAFCASS.
-    ReferredToCafcass {
-        referral: ReferralKind,
-        reason: String,
-    },
+    ReferredToCafcass { referral: ReferralKind, reason: String },
     /// CAFCASS's decision on the latest referral.
     CafcassDecided {
         decision: CafcassDecision,
@@ -75,20 +84,26 @@ pub enum Event {
     LegalAdviceSought { note: String },
     /// The IRO team manager briefed the senior IRO manager.
     SeniorManagerBriefed { note: String },
-    /// A note on the record.
-    Noted { text: String },
+    /// A note on the record; `supervision` marks a discussion in the IRO's supervision.
+    Noted {
+        text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        supervision: bool,
+    },
 }
 
 impl Event {
     /// The kebab-case word stored in the `kind` column.
     pub fn kind(&self) -> &'static str {
         match self {
+            Event::ConsultationOpened { .. } => "consultation-opened",
             Event::QapRaised { .. } => "qap-raised",
             Event::Challenged { .. } => "challenged",
             Event::ActionExtended { .. } => "action-extended",
             Event::ActionCompleted { .. } => "action-completed",
             Event::DrpEntered { .. } => "drp-entered",
             Event::StageRaised { .. } => "stage-raised",
+            Event::MeetingHeld { .. } => "meeting-held",
             Event::Resolved { .. } => "resolved",
             Event::ReferredToCafcass { .. } => "referred-to-cafcass",
             Event::CafcassDecided { .. } => "cafcass-decided",
@@ -98,19 +113,41 @@ impl Event {
         }
     }
 
+    /// Whether this step changes the alert form: each such step is a new numbered revision of it.
+    pub fn revises_alert_form(&self) -> bool {
+        matches!(
+            self,
+            Event::DrpEntered { .. }
+                | Event::StageRaised { .. }
+                | Event::MeetingHeld { .. }
+                | Event::ActionExtended { .. }
+                | Event::ActionCompleted { .. }
+        )
+    }
+
     /// One line for people: what the step was, as the chronology and the alert form print it.
     pub fn describe(&self) -> String {
         match self {
+            Event::ConsultationOpened { opening, with } => format!(
+                "consultation ({}): {}; with {}",
+                opening.category,
+                opening.summary,
+                with.join(", ")
+            ),
             Event::QapRaised {
                 opening,
                 actions,
                 challenge_deadline,
-            } => format!(
-                "QAP raised ({}): {}; {} action(s); challenge window closes {challenge_deadline}",
-                opening.category,
-                opening.summary,
-                actions.len()
-            ),
+            } => {
+                let concern = match opening {
+                    Some(o) => format!(" ({}): {}", o.category, o.summary),
+                    None => " from the consultation".to_string(),
+                };
+                format!(
+                    "QAP raised{concern}; {} action(s); challenge window closes {challenge_deadline}",
+                    actions.len()
+                )
+            }
             Event::Challenged { reason } => format!("QAP actions challenged: {reason}"),
             Event::ActionExtended {
                 seq,
@@ -130,9 +167,13 @@ impl Event {
                 stage,
                 deadline,
                 reason,
+                response_deadline,
             } => {
                 let mut line =
                     format!("entered EPCP/DRP at stage {stage}; resolution deadline {deadline}");
+                if let Some(response) = response_deadline {
+                    line.push_str(&format!("; stage response due {response}"));
+                }
                 if let Some(opening) = opening {
                     line.push_str(&format!(" ({}: {})", opening.category, opening.summary));
                 }
@@ -141,16 +182,40 @@ impl Event {
                 }
                 line
             }
-            Event::StageRaised { from, to, reason } => match reason {
-                Some(reason) => format!("stage {from} to stage {to}: {reason}"),
-                None => format!("stage {from} to stage {to}"),
-            },
+            Event::StageRaised {
+                from,
+                to,
+                reason,
+                response_deadline,
+            } => {
+                let mut line = format!("stage {from} to stage {to}");
+                if let Some(response) = response_deadline {
+                    line.push_str(&format!("; stage response due {response}"));
+                }
+                if let Some(reason) = reason {
+                    line.push_str(&format!(": {reason}"));
+                }
+                line
+            }
+            Event::MeetingHeld {
+                chair,
+                attendees,
+                actions,
+            } => {
+                let agreed: Vec<String> = actions
+                    .iter()
+                    .map(|a| format!("{} ({}, due {})", a.text, a.owner, a.due))
+                    .collect();
+                format!(
+                    "formal meeting chaired by {chair} with {}; agreed: {}",
+                    attendees.join(", "),
+                    agreed.join("; ")
+                )
+            }
             Event::Resolved {
                 outcome,
                 resolved_by,
-            } => {
-                format!("resolved by {resolved_by}: {outcome}")
-            }
+            } => format!("resolved by {resolved_by}: {outcome}"),
             Event::ReferredToCafcass { referral, reason } => {
                 format!("{referral} referral to CAFCASS: {reason}")
             }
@@ -166,7 +231,11 @@ impl Event {
             }
             Event::LegalAdviceSought { note } => format!("legal advice sought: {note}"),
             Event::SeniorManagerBriefed { note } => format!("senior IRO manager briefed: {note}"),
-            Event::Noted { text } => format!("note: {text}"),
+            Event::Noted {
+                text,
+                supervision: true,
+            } => format!("supervision: {text}"),
+            Event::Noted { text, .. } => format!("note: {text}"),
         }
     }
 }
@@ -197,48 +266,50 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
     };
     let on = step.on;
     let mut matter = match (matter, &step.event) {
+        (None, Event::ConsultationOpened { opening, .. }) => {
+            return Ok(opened(id, opening, MatterState::Consultation, &step.actor, on));
+        }
         (
             None,
             Event::QapRaised {
-                opening,
-                challenge_deadline,
-                actions,
+                opening: Some(opening),
+                ..
             },
-        ) => {
-            return Ok(Matter {
-                challenge_deadline: Some(*challenge_deadline),
-                actions: actions.clone(),
-                ..opened(id, opening, MatterState::Qap, &step.actor, on)
-            });
-        }
+        ) => opened(id, opening, MatterState::Qap, &step.actor, on),
         (
             None,
             Event::DrpEntered {
                 opening: Some(opening),
-                stage,
-                deadline,
-                reason,
+                ..
             },
-        ) => {
-            return Ok(Matter {
-                stage: Some(*stage),
-                drp_entered_on: Some(on),
-                drp_deadline: Some(*deadline),
-                stages: vec![StageEntry {
-                    stage: *stage,
-                    entered_on: on,
-                    reason: reason.clone(),
-                }],
-                ..opened(id, opening, MatterState::Drp, &step.actor, on)
-            });
-        }
+        ) => opened(id, opening, MatterState::Drp, &step.actor, on),
         (None, _) => return Err(bad("the matter does not exist yet")),
-        (Some(_), Event::QapRaised { .. }) => return Err(bad("the matter exists already")),
+        (
+            Some(_),
+            Event::ConsultationOpened { .. }
+            | Event::QapRaised {
+                opening: Some(_), ..
+            }
+            | Event::DrpEntered {
+                opening: Some(_), ..
+            },
+        ) => return Err(bad("the matter exists already")),
         (Some(matter), _) => matter,
     };
     matter.last_step_on = on;
     match &step.event {
-        Event::QapRaised { .. } => unreachable!("handled above"),
+        Event::ConsultationOpened { .. } => unreachable!("handled above"),
+        Event::QapRaised {
+            challenge_deadline,
+            actions,
+            ..
+        } => {
+            matter.state = MatterState::Qap;
+            matter.qap_raised_on = Some(on);
+            matter.challenge_deadline = Some(*challenge_deadline);
+            matter.actions.extend(actions.iter().cloned());
+        }
+        Event::MeetingHeld { actions, .. } => matter.actions.extend(actions.iter().cloned()),
         Event::Challenged { .. } => matter.challenged_on = Some(on),
         Event::ActionExtended { seq, to, .. } => {
             let action = matter
@@ -261,6 +332,7 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
             stage,
             deadline,
             reason,
+            response_deadline,
             ..
         } => {
             matter.state = MatterState::Drp;
@@ -271,14 +343,21 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 stage: *stage,
                 entered_on: on,
                 reason: reason.clone(),
+                response_deadline: *response_deadline,
             });
         }
-        Event::StageRaised { to, reason, .. } => {
+        Event::StageRaised {
+            to,
+            reason,
+            response_deadline,
+            ..
+        } => {
             matter.stage = Some(*to);
             matter.stages.push(StageEntry {
                 stage: *to,
                 entered_on: on,
                 reason: reason.clone(),
+                response_deadline: *response_deadline,
             });
         }
         Event::Resolved {
@@ -342,6 +421,7 @@ fn opened(id: &str, opening: &Opening, state: MatterState, actor: &str, on: Naiv
         stage: None,
         raised_on: on,
         raised_by: actor.to_string(),
+        qap_raised_on: None,
         challenge_deadline: None,
         challenged_on: None,
         drp_entered_on: None,

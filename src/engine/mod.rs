@@ -99,6 +99,13 @@ pub struct NewAction {
 /// A step someone asks to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
+    /// Consult people before a review about a concern, opening a matter in `consultation`.
+    Consult {
+        category: String,
+        summary: String,
+        with: Vec<Staff>,
+    },
+    /// Raise QAP actions: on a new matter, or on a matter in consultation.
     RaiseQap {
         category: String,
         summary: String,
@@ -142,8 +149,16 @@ pub enum Request {
     BriefSenior {
         note: String,
     },
+    /// A formal meeting at stage 2 or 3, chaired by a senior IRO manager, with the actions it agreed.
+    Meeting {
+        chair: Staff,
+        attendees: Vec<Staff>,
+        actions: Vec<NewAction>,
+    },
     Note {
         text: String,
+        /// The note records a discussion in the IRO's supervision.
+        supervision: bool,
     },
 }
 
@@ -152,7 +167,8 @@ impl Request {
     pub fn opens_matter(&self) -> bool {
         matches!(
             self,
-            Request::RaiseQap { .. }
+            Request::Consult { .. }
+                | Request::RaiseQap { .. }
                 | Request::Escalate {
                     opening: Some(_),
                     ..
@@ -166,6 +182,8 @@ impl Request {
 pub enum Rule {
     WorkingDays,
     RaisingQap,
+    Consultation,
+    Meeting,
     ChallengeWindow,
     Extension,
     EnteringDrp,
@@ -183,6 +201,8 @@ impl fmt::Display for Rule {
         f.write_str(match self {
             Rule::WorkingDays => "rule 1: working days",
             Rule::RaisingQap => "rule 2: raising a QAP",
+            Rule::Consultation => "pre-review consultation",
+            Rule::Meeting => "formal meetings",
             Rule::ChallengeWindow => "rule 3: challenge window",
             Rule::Extension => "rule 4: new timescales",
             Rule::EnteringDrp => "rule 5: entering EPCP/DRP",
@@ -252,8 +272,8 @@ pub fn decide(
     }
     let matter = match (matter, request.opens_matter()) {
         (None, true) => return open(request, judge),
-        (Some(m), false) => m,
-        (Some(m), true) => {
+        // A QAP may be raised on a matter in consultation; other opening requests need no matter.
+        (Some(m), true) if !matches!(request, Request::RaiseQap { .. }) => {
             return refuse(
                 Rule::WhoMayAct,
                 format!(
@@ -262,6 +282,7 @@ pub fn decide(
                 ),
             )
         }
+        (Some(m), _) => m,
         (None, false) => return refuse(Rule::WhoMayAct, "this step needs an existing matter"),
     };
     if on < matter.last_step_on {
@@ -295,7 +316,65 @@ pub fn decide(
     }
     let actor = judge.actor;
     match request {
-        Request::RaiseQap { .. } => unreachable!("opening requests are judged by open()"),
+        Request::Consult { .. } => unreachable!("opening requests are judged by open()"),
+        Request::RaiseQap {
+            category: _,
+            summary: _,
+            actions,
+        } => {
+            may(actor, &[Role::Iro, Role::IroTeamManager], "raise a QAP")?;
+            if matter.state != MatterState::Consultation {
+                return refuse(
+                    Rule::RaisingQap,
+                    format!(
+                        "matter {} is {}: QAP actions are raised on a new matter or on one in consultation",
+                        matter.id,
+                        state_words(matter)
+                    ),
+                );
+            }
+            raise_qap(actions, matter.actions.len(), None, judge)
+        }
+        Request::Meeting {
+            chair,
+            attendees,
+            actions,
+        } => {
+            may(
+                actor,
+                &[Role::Iro, Role::IroTeamManager, Role::SeniorIroManager],
+                "record a formal meeting",
+            )?;
+            match (matter.state, matter.stage) {
+                (MatterState::Drp, Some(Stage::Two | Stage::Three)) => {}
+                _ => {
+                    return refuse(
+                        Rule::Meeting,
+                        format!(
+                            "a formal meeting is held at stage 2 or 3 of EPCP/DRP; matter {} is {}",
+                            matter.id,
+                            state_words(matter)
+                        ),
+                    )
+                }
+            }
+            if chair.role != Role::SeniorIroManager {
+                return refuse(
+                    Rule::Meeting,
+                    format!(
+                        "a formal meeting is chaired by a senior IRO manager; {} is {}",
+                        chair.id,
+                        describe_role(chair.role)
+                    ),
+                );
+            }
+            let next = matter.actions.iter().map(|a| a.seq).max().unwrap_or(0);
+            Ok(vec![Event::MeetingHeld {
+                chair: chair.id.clone(),
+                attendees: attendees.iter().map(|a| a.id.clone()).collect(),
+                actions: new_actions(actions, next, judge)?,
+            }])
+        }
         Request::Challenge { reason } => {
             if actor.role != Role::TeamManager || actor.id != judge.child.team_manager {
                 return refuse(
@@ -333,7 +412,8 @@ pub fn decide(
                     Rule::ChallengeWindow,
                     format!(
                         "challenge window closed on {window_closes} ({} working days after the QAP was raised on {})",
-                        judge.policy.challenge_days, matter.raised_on
+                        judge.policy.challenge_days,
+                        matter.qap_raised_on.unwrap_or(matter.raised_on)
                     ),
                 );
             }
@@ -410,7 +490,9 @@ pub fn decide(
                 "enter or escalate EPCP/DRP",
             )?;
             match (matter.state, matter.stage) {
-                (MatterState::Qap, _) => enter_drp(*stage, reason, None, judge),
+                (MatterState::Qap | MatterState::Consultation, _) => {
+                    enter_drp(*stage, reason, None, judge)
+                }
                 (MatterState::Drp, Some(current)) => {
                     if *stage <= current {
                         return refuse(
@@ -431,6 +513,7 @@ pub fn decide(
                         from: current,
                         to: *stage,
                         reason: reason.clone(),
+                        response_deadline: stage_response_deadline(judge)?,
                     }])
                 }
                 _ => refuse(
@@ -447,7 +530,7 @@ pub fn decide(
             outcome,
             resolved_by,
         } => match (matter.state, matter.stage) {
-            (MatterState::Qap, _) => {
+            (MatterState::Qap | MatterState::Consultation, _) => {
                 if !(actor.role == Role::IroTeamManager
                     || (actor.role == Role::Iro && actor.id == matter.iro))
                 {
@@ -597,7 +680,19 @@ pub fn decide(
             )?;
             Ok(vec![Event::SeniorManagerBriefed { note: note.clone() }])
         }
-        Request::Note { text } => Ok(vec![Event::Noted { text: text.clone() }]),
+        Request::Note { text, supervision } => {
+            if *supervision {
+                may(
+                    actor,
+                    &[Role::Iro, Role::IroTeamManager],
+                    "record a supervision discussion",
+                )?;
+            }
+            Ok(vec![Event::Noted {
+                text: text.clone(),
+                supervision: *supervision,
+            }])
+        }
     }
 }
 
@@ -612,6 +707,27 @@ fn open(request: &Request, judge: &Judge) -> Result<Vec<Event>, Refusal> {
         summary: summary.to_string(),
     };
     match request {
+        Request::Consult {
+            category,
+            summary,
+            with,
+        } => {
+            may(
+                judge.actor,
+                &[Role::Iro, Role::IroTeamManager],
+                "open a pre-review consultation",
+            )?;
+            if with.is_empty() {
+                return refuse(
+                    Rule::Consultation,
+                    "a consultation names at least one person consulted (--with)",
+                );
+            }
+            Ok(vec![Event::ConsultationOpened {
+                opening: opening(category, summary),
+                with: with.iter().map(|s| s.id.clone()).collect(),
+            }])
+        }
         Request::RaiseQap {
             category,
             summary,
@@ -622,32 +738,7 @@ fn open(request: &Request, judge: &Judge) -> Result<Vec<Event>, Refusal> {
                 &[Role::Iro, Role::IroTeamManager],
                 "raise a QAP",
             )?;
-            if actions.is_empty() {
-                return refuse(
-                    Rule::RaisingQap,
-                    "a QAP needs at least one action with an owner and a due date",
-                );
-            }
-            let mut recorded = Vec::with_capacity(actions.len());
-            for (seq, action) in (1..).zip(actions) {
-                let due = due_date(action.due, judge.on, judge.calendar)?;
-                recorded.push(Action {
-                    seq,
-                    text: action.text.clone(),
-                    owner: action.owner.id.clone(),
-                    due,
-                    status: ActionStatus::Open,
-                    completed_on: None,
-                });
-            }
-            let challenge_deadline = judge
-                .calendar
-                .add_working_days(judge.on, judge.policy.challenge_days)?;
-            Ok(vec![Event::QapRaised {
-                opening: opening(category, summary),
-                challenge_deadline,
-                actions: recorded,
-            }])
+            raise_qap(actions, 0, Some(opening(category, summary)), judge)
         }
         Request::Escalate {
             stage,
@@ -663,6 +754,45 @@ fn open(request: &Request, judge: &Judge) -> Result<Vec<Event>, Refusal> {
         }
         _ => unreachable!("only opening requests reach open()"),
     }
+}
+
+/// QAP actions with their due dates and the challenge window, numbered after `existing` actions.
+fn raise_qap(
+    actions: &[NewAction],
+    existing: usize,
+    opening: Option<Opening>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    if actions.is_empty() {
+        return refuse(
+            Rule::RaisingQap,
+            "a QAP needs at least one action with an owner and a due date",
+        );
+    }
+    let challenge_deadline = judge
+        .calendar
+        .add_working_days(judge.on, judge.policy.challenge_days)?;
+    Ok(vec![Event::QapRaised {
+        opening,
+        challenge_deadline,
+        actions: new_actions(actions, u32::try_from(existing).unwrap_or(u32::MAX), judge)?,
+    }])
+}
+
+/// Actions numbered after `last`, each due by its timescale from the day of the step.
+fn new_actions(actions: &[NewAction], last: u32, judge: &Judge) -> Result<Vec<Action>, Refusal> {
+    let mut recorded = Vec::with_capacity(actions.len());
+    for (seq, action) in (last + 1..).zip(actions) {
+        recorded.push(Action {
+            seq,
+            text: action.text.clone(),
+            owner: action.owner.id.clone(),
+            due: due_date(action.due, judge.on, judge.calendar)?,
+            status: ActionStatus::Open,
+            completed_on: None,
+        });
+    }
+    Ok(recorded)
 }
 
 /// Entry to EPCP/DRP at any stage: a reason above stage 1, and the resolution deadline fixed now.
@@ -686,7 +816,16 @@ fn enter_drp(
         stage,
         deadline,
         reason: reason.clone(),
+        response_deadline: stage_response_deadline(judge)?,
     }])
+}
+
+/// The response deadline a stage entered today gets, where the policy sets one.
+fn stage_response_deadline(judge: &Judge) -> Result<Option<NaiveDate>, Refusal> {
+    match judge.policy.stage_response_days {
+        Some(days) => Ok(Some(judge.calendar.add_working_days(judge.on, days)?)),
+        None => Ok(None),
+    }
 }
 
 fn may(actor: &Staff, roles: &[Role], what: &str) -> Result<(), Refusal> {
@@ -770,6 +909,7 @@ fn blank(text: &Option<String>) -> bool {
 
 fn state_words(matter: &Matter) -> String {
     match (matter.state, matter.stage) {
+        (MatterState::Consultation, _) => "in pre-review consultation".to_string(),
         (MatterState::Qap, _) => "in QAP".to_string(),
         (MatterState::Drp, Some(stage)) => format!("in EPCP/DRP at stage {stage}"),
         (MatterState::Drp, None) => "in EPCP/DRP".to_string(),

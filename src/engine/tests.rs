@@ -272,6 +272,7 @@ fn requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
             "note",
             Request::Note {
                 text: "spoke to SW".into(),
+                supervision: false,
             },
             social_worker(),
         ),
@@ -287,13 +288,13 @@ fn every_state_against_every_request() {
     let f = Some(Finished);
     #[rustfmt::skip]
     let table: [(&str, Matter, [Option<Rule>; 11]); 7] = [
-        ("qap", qap(), [Some(WhoMayAct), None, None, None, None, None, Some(Cafcass), Some(Cafcass), None, None, None]),
-        ("drp 1", drp(Stage::One), [Some(WhoMayAct), Some(ChallengeWindow), None, None, None, None, None, Some(Cafcass), None, None, None]),
-        ("drp 2", drp(Stage::Two), [Some(WhoMayAct), Some(ChallengeWindow), None, None, None, None, None, Some(Cafcass), None, None, None]),
-        ("drp 3", drp(Stage::Three), [Some(WhoMayAct), Some(ChallengeWindow), None, None, Some(StageOrder), None, None, Some(Cafcass), None, None, None]),
-        ("cafcass", cafcass(), [Some(WhoMayAct), Some(ChallengeWindow), Some(Actions), None, Some(StageOrder), Some(Resolution), Some(Cafcass), None, None, None, None]),
-        ("resolved", resolved(), [Some(WhoMayAct), f, f, f, f, f, f, Some(Cafcass), f, f, None]),
-        ("closed", closed(), [Some(WhoMayAct), f, f, f, f, f, f, Some(Cafcass), f, f, None]),
+        ("qap", qap(), [Some(RaisingQap), None, None, None, None, None, Some(Cafcass), Some(Cafcass), None, None, None]),
+        ("drp 1", drp(Stage::One), [Some(RaisingQap), Some(ChallengeWindow), None, None, None, None, None, Some(Cafcass), None, None, None]),
+        ("drp 2", drp(Stage::Two), [Some(RaisingQap), Some(ChallengeWindow), None, None, None, None, None, Some(Cafcass), None, None, None]),
+        ("drp 3", drp(Stage::Three), [Some(RaisingQap), Some(ChallengeWindow), None, None, Some(StageOrder), None, None, Some(Cafcass), None, None, None]),
+        ("cafcass", cafcass(), [Some(RaisingQap), Some(ChallengeWindow), Some(Actions), None, Some(StageOrder), Some(Resolution), Some(Cafcass), None, None, None, None]),
+        ("resolved", resolved(), [f, f, f, f, f, f, f, Some(Cafcass), f, f, None]),
+        ("closed", closed(), [f, f, f, f, f, f, f, Some(Cafcass), f, f, None]),
     ];
     for (state, matter, expected) in table {
         for ((name, request, actor), want) in requests(&matter).into_iter().zip(expected) {
@@ -713,7 +714,11 @@ fn the_resolving_managers_role_fits_the_stage() {
 #[test]
 fn the_policy_can_name_other_resolving_roles() {
     let policy = Policy {
-        resolving_roles: [Role::ServiceManager, Role::ServiceManager, Role::AssistantDirector],
+        resolving_roles: [
+            Role::ServiceManager,
+            Role::ServiceManager,
+            Role::AssistantDirector,
+        ],
         ..Policy::default()
     };
     let resolve = |by: Staff| Request::Resolve {
@@ -722,8 +727,24 @@ fn the_policy_can_name_other_resolving_roles() {
     };
     let m = drp(Stage::One);
     let on = day("2026-11-20");
-    assert!(step_with(Some(&m), resolve(service_manager()), &iro_tm(), on, day(TODAY), &policy).is_ok());
-    let refused = step_with(Some(&m), resolve(team_manager()), &iro_tm(), on, day(TODAY), &policy).unwrap_err();
+    assert!(step_with(
+        Some(&m),
+        resolve(service_manager()),
+        &iro_tm(),
+        on,
+        day(TODAY),
+        &policy
+    )
+    .is_ok());
+    let refused = step_with(
+        Some(&m),
+        resolve(team_manager()),
+        &iro_tm(),
+        on,
+        day(TODAY),
+        &policy,
+    )
+    .unwrap_err();
     assert_eq!(refused.rule, Rule::Resolution);
 }
 
@@ -909,7 +930,10 @@ fn steps_are_not_dated_in_the_future_nor_before_the_last_step() {
     let m = drp(Stage::One); // last step 2026-11-03
     let before = step(
         Some(&m),
-        Request::Note { text: "x".into() },
+        Request::Note {
+            text: "x".into(),
+            supervision: false,
+        },
         &iro(),
         day(RAISED),
         day(TODAY),
@@ -919,7 +943,10 @@ fn steps_are_not_dated_in_the_future_nor_before_the_last_step() {
     assert!(before.message.contains("2026-11-03"));
     assert!(step(
         Some(&m),
-        Request::Note { text: "x".into() },
+        Request::Note {
+            text: "x".into(),
+            supervision: false
+        },
         &iro(),
         day("2026-11-03"),
         day(TODAY)
@@ -932,7 +959,10 @@ fn evolve_refuses_events_that_do_not_fit_the_state() {
     let note = Step {
         actor: "asmith".into(),
         on: day(RAISED),
-        event: Event::Noted { text: "x".into() },
+        event: Event::Noted {
+            text: "x".into(),
+            supervision: false,
+        },
     };
     assert!(evolve(None, "Q-2026-0001", &note).is_err());
     let decision = Step {
@@ -953,6 +983,7 @@ fn events_round_trip_through_json_with_their_kind() {
         from: Stage::One,
         to: Stage::Two,
         reason: None,
+        response_deadline: None,
     };
     let json = serde_json::to_value(&event).expect("serialise");
     assert_eq!(json["kind"], event.kind());
@@ -1003,4 +1034,264 @@ mod properties {
             }
         }
     }
+}
+
+fn senior() -> Staff {
+    staff("senior", Role::SeniorIroManager)
+}
+
+fn consultation() -> Matter {
+    let consult = Request::Consult {
+        category: "health-assessment".into(),
+        summary: "Health assessment overdue".into(),
+        with: vec![social_worker()],
+    };
+    step(None, consult, &iro(), day(RAISED), day(TODAY)).expect("consult")
+}
+
+#[test]
+fn a_consultation_is_settled_informally_or_becomes_a_qap_or_epcp_keeping_its_history() {
+    let c = consultation();
+    assert_eq!(c.state, MatterState::Consultation);
+    assert_eq!((c.challenge_deadline, c.qap_raised_on), (None, None));
+    let nobody = Request::Consult {
+        category: "contact".into(),
+        summary: "x".into(),
+        with: vec![],
+    };
+    assert_eq!(
+        step(None, nobody, &iro(), day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::Consultation
+    );
+    // Settled informally by its IRO.
+    let settle = Request::Resolve {
+        outcome: "Booked after a phone call".into(),
+        resolved_by: None,
+    };
+    let settled = step(Some(&c), settle, &iro(), day("2026-11-03"), day(TODAY)).expect("settle");
+    assert_eq!(settled.state, MatterState::Resolved);
+    // Turned into a QAP: the challenge window runs from the day the QAP is raised.
+    let qap = step(
+        Some(&c),
+        raise_request(),
+        &iro(),
+        day("2026-11-04"),
+        day(TODAY),
+    )
+    .expect("to QAP");
+    assert_eq!(
+        (qap.state, qap.raised_on, qap.qap_raised_on),
+        (MatterState::Qap, day(RAISED), Some(day("2026-11-04")))
+    );
+    assert_eq!(qap.challenge_deadline, Some(day("2026-11-11")));
+    assert_eq!(qap.actions.len(), 2);
+    let late = step(
+        Some(&qap),
+        Request::Challenge { reason: "x".into() },
+        &team_manager(),
+        day("2026-11-12"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert!(
+        late.message.contains("raised on 2026-11-04"),
+        "{}",
+        late.message
+    );
+    // A QAP is raised once: not again on the QAP.
+    assert_eq!(
+        step(
+            Some(&qap),
+            raise_request(),
+            &iro(),
+            day("2026-11-05"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::RaisingQap
+    );
+    // Or straight into EPCP/DRP.
+    let drp = step(
+        Some(&c),
+        escalate(Stage::One, None),
+        &iro(),
+        day("2026-11-04"),
+        day(TODAY),
+    )
+    .expect("to EPCP");
+    assert_eq!((drp.state, drp.stage), (MatterState::Drp, Some(Stage::One)));
+    // Nothing else applies to a consultation.
+    assert_eq!(
+        step(
+            Some(&c),
+            Request::Challenge { reason: "x".into() },
+            &team_manager(),
+            day(RAISED),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::ChallengeWindow
+    );
+    let refer = Request::ReferCafcass {
+        reason: "x".into(),
+        formal: false,
+    };
+    assert_eq!(
+        step(Some(&c), refer, &iro(), day(RAISED), day(TODAY))
+            .unwrap_err()
+            .rule,
+        Rule::Cafcass
+    );
+}
+
+fn meeting(chair: Staff) -> Request {
+    Request::Meeting {
+        chair,
+        attendees: vec![team_manager(), service_manager()],
+        actions: vec![NewAction {
+            text: "Present plan to panel".into(),
+            owner: service_manager(),
+            due: Timescale::Within(10),
+        }],
+    }
+}
+
+#[test]
+fn formal_meetings_are_at_stage_two_or_three_with_a_senior_iro_manager_in_the_chair() {
+    let two = drp(Stage::Two);
+    let held = step(
+        Some(&two),
+        meeting(senior()),
+        &senior(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .expect("meeting");
+    assert_eq!(
+        held.actions.len(),
+        3,
+        "the agreed action joins the alert form"
+    );
+    assert_eq!(
+        (held.actions[2].seq, held.actions[2].due),
+        (3, day("2026-11-24"))
+    );
+    assert!(step(
+        Some(&drp(Stage::Three)),
+        meeting(senior()),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY)
+    )
+    .is_ok());
+    for matter in [qap(), drp(Stage::One), cafcass(), consultation()] {
+        let refused = step(
+            Some(&matter),
+            meeting(senior()),
+            &senior(),
+            day("2026-11-10"),
+            day(TODAY),
+        )
+        .unwrap_err();
+        assert_eq!(refused.rule, Rule::Meeting, "{:?}", matter.state);
+    }
+    let chaired_by_iro = step(
+        Some(&two),
+        meeting(iro()),
+        &iro(),
+        day("2026-11-10"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(chaired_by_iro.rule, Rule::Meeting);
+    assert!(chaired_by_iro.message.contains("senior IRO manager"));
+    assert_eq!(
+        step(
+            Some(&two),
+            meeting(senior()),
+            &social_worker(),
+            day("2026-11-10"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::WhoMayAct
+    );
+}
+
+#[test]
+fn a_policy_with_stage_response_days_sets_a_deadline_at_each_stage() {
+    let policy = Policy {
+        stage_response_days: Some(5),
+        ..Policy::default()
+    };
+    let entered = step_with(
+        Some(&qap()),
+        escalate(Stage::One, None),
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY),
+        &policy,
+    )
+    .expect("enter");
+    assert_eq!(entered.stages[0].response_deadline, Some(day("2026-11-10")));
+    assert_eq!(
+        entered.next_deadline(),
+        Some(day("2026-11-09")),
+        "the earliest of actions, stage and resolution"
+    );
+    let raised = step_with(
+        Some(&entered),
+        escalate(Stage::Two, None),
+        &iro(),
+        day("2026-11-12"),
+        day(TODAY),
+        &policy,
+    )
+    .expect("raise");
+    assert_eq!(raised.stages[1].response_deadline, Some(day("2026-11-19")));
+    assert_eq!(
+        raised.drp_deadline,
+        Some(day("2026-12-01")),
+        "the resolution deadline stays fixed"
+    );
+    assert_eq!(
+        drp(Stage::One).stages[0].response_deadline,
+        None,
+        "none without the policy"
+    );
+}
+
+#[test]
+fn supervision_notes_are_the_iros_and_their_managers() {
+    let note = |supervision| Request::Note {
+        text: "Discussed".into(),
+        supervision,
+    };
+    let m = drp(Stage::One);
+    assert!(step(Some(&m), note(true), &iro(), day("2026-11-10"), day(TODAY)).is_ok());
+    assert!(step(
+        Some(&m),
+        note(false),
+        &social_worker(),
+        day("2026-11-10"),
+        day(TODAY)
+    )
+    .is_ok());
+    assert_eq!(
+        step(
+            Some(&m),
+            note(true),
+            &social_worker(),
+            day("2026-11-10"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
+        Rule::WhoMayAct
+    );
 }

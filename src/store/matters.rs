@@ -11,7 +11,7 @@ use crate::model::{Action, Matter, MatterState, Referral, Stage, StageEntry};
 
 const MATTER_COLUMNS: &str = "id, child, iro, team, category, summary, state, stage, raised_on, raised_by, \
      challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by, outcome, \
-     last_step_on";
+     last_step_on, qap_raised_on";
 
 /// Which matters `list` shows; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -89,7 +89,7 @@ impl Tx<'_> {
         matter.stages = self
             .tx
             .prepare_cached(
-                "SELECT stage, entered_on, reason FROM stages WHERE matter = ?1 ORDER BY event",
+                "SELECT stage, entered_on, reason, response_deadline FROM stages WHERE matter = ?1 ORDER BY event",
             )
             .and_then(|mut stmt| {
                 stmt.query_map([id], |r| {
@@ -97,6 +97,7 @@ impl Tx<'_> {
                         stage: stage_column(r, 0)?,
                         entered_on: r.get(1)?,
                         reason: r.get(2)?,
+                        response_deadline: r.get(3)?,
                     })
                 })?
                 .collect()
@@ -185,7 +186,7 @@ impl Tx<'_> {
             let event_id =
                 self.append_event(Some(&after.id), Some(&after.child), step, &recorded_at)?;
             match &step.event {
-                Event::QapRaised { actions, .. } => {
+                Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
                     for action in actions {
                         self.record_due(
                             &after.id, action.seq, action.due, step.on, None, None, event_id,
@@ -209,15 +210,33 @@ impl Tx<'_> {
                         event_id,
                     )?;
                 }
-                Event::DrpEntered { stage, reason, .. }
+                Event::DrpEntered {
+                    stage,
+                    reason,
+                    response_deadline,
+                    ..
+                }
                 | Event::StageRaised {
-                    to: stage, reason, ..
+                    to: stage,
+                    reason,
+                    response_deadline,
+                    ..
                 } => {
                     self.tx
                         .prepare_cached(
-                            "INSERT INTO stages (matter, stage, entered_on, reason, event) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            "INSERT INTO stages (matter, stage, entered_on, reason, event, response_deadline)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                         )
-                        .and_then(|mut stmt| stmt.execute(params![after.id, stage.number(), step.on, reason, event_id]))
+                        .and_then(|mut stmt| {
+                            stmt.execute(params![
+                                after.id,
+                                stage.number(),
+                                step.on,
+                                reason,
+                                event_id,
+                                response_deadline
+                            ])
+                        })
                         .map_err(|e| self.err(e))?;
                 }
                 _ => {}
@@ -232,10 +251,11 @@ impl Tx<'_> {
             .prepare_cached(
                 "INSERT INTO matters (id, prefix, year, number, child, iro, team, category, summary, state, stage,
                     raised_on, raised_by, challenge_deadline, challenged_on, drp_entered_on, drp_deadline,
-                    resolved_on, resolved_by, outcome, last_step_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                    resolved_on, resolved_by, outcome, last_step_on, qap_raised_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
                  ON CONFLICT (id) DO UPDATE SET
                     state = excluded.state, stage = excluded.stage, challenged_on = excluded.challenged_on,
+                    qap_raised_on = excluded.qap_raised_on, challenge_deadline = excluded.challenge_deadline,
                     drp_entered_on = excluded.drp_entered_on, drp_deadline = excluded.drp_deadline,
                     resolved_on = excluded.resolved_on, resolved_by = excluded.resolved_by,
                     outcome = excluded.outcome, last_step_on = excluded.last_step_on",
@@ -262,7 +282,8 @@ impl Tx<'_> {
                     m.resolved_on,
                     m.resolved_by,
                     m.outcome,
-                    m.last_step_on
+                    m.last_step_on,
+                    m.qap_raised_on
                 ])
             })
             .map_err(|e| self.err(e))?;
@@ -417,6 +438,7 @@ fn matter_from_row(r: &Row) -> rusqlite::Result<Matter> {
         resolved_by: r.get(15)?,
         outcome: r.get(16)?,
         last_step_on: r.get(17)?,
+        qap_raised_on: r.get(18)?,
         actions: Vec::new(),
         stages: Vec::new(),
         referrals: Vec::new(),

@@ -145,6 +145,16 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Every message about one matter, oldest first.
+    pub fn outbox_for_matter(&self, matter: &str) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.tx
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM outbox WHERE matter = ?1 ORDER BY id"
+            ))
+            .and_then(|mut stmt| stmt.query_map([matter], message_from_row)?.collect())
+            .map_err(|e| self.err(e))
+    }
+
     /// One message by id, as it stands now.
     pub fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
         use rusqlite::OptionalExtension;

@@ -84,6 +84,10 @@ pub struct StepFact {
     pub entry_stage: Option<Stage>,
     /// For an entry to EPCP/DRP: whether it came from a QAP rather than opening a new matter.
     pub from_qap: bool,
+    /// For a QAP raised or an entry to EPCP/DRP: whether it turned a consultation into it.
+    pub from_consultation: bool,
+    /// Whether QAP actions were ever raised on the matter.
+    pub qap_raised: bool,
     /// The matter's entry to EPCP/DRP, if it ever entered it (never undone, so it tells a resolved
     /// QAP from a resolved EPCP/DRP matter).
     pub drp_entered_on: Option<NaiveDate>,
@@ -94,6 +98,7 @@ pub struct StepFact {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
+    ConsultationOpened,
     QapRaised,
     DrpEntered,
     Resolved,
@@ -276,15 +281,16 @@ impl Tx<'_> {
             .prepare_cached(
                 "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
                         json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
-                        m.drp_entered_on, m.drp_deadline, m.stage
+                        m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C'
                    FROM events e JOIN matters m ON m.id = e.matter
                   WHERE e.effective_on BETWEEN ?1 AND ?2
-                    AND e.kind IN ('qap-raised', 'drp-entered', 'resolved')
+                    AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
                   ORDER BY e.effective_on, e.id",
             )
             .and_then(|mut stmt| {
                 stmt.query_map(params![from, to], |r| {
                     let kind = match r.get_ref(0)?.as_str()? {
+                        "consultation-opened" => StepKind::ConsultationOpened,
                         "qap-raised" => StepKind::QapRaised,
                         "drp-entered" => StepKind::DrpEntered,
                         _ => StepKind::Resolved,
@@ -299,7 +305,14 @@ impl Tx<'_> {
                             StepKind::DrpEntered => stage_at(r, 5)?,
                             _ => None,
                         },
-                        from_qap: kind == StepKind::DrpEntered && r.get::<_, bool>(6)?,
+                        // No opening: the step moved an existing matter on. A matter opened by a
+                        // consultation carries the C prefix; one that was a QAP has its raising date.
+                        from_qap: kind == StepKind::DrpEntered && r.get::<_, bool>(6)? && r.get::<_, bool>(10)?,
+                        from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
+                            && r.get::<_, bool>(6)?
+                            && r.get::<_, bool>(11)?
+                            && !(kind == StepKind::DrpEntered && r.get::<_, bool>(10)?),
+                        qap_raised: r.get(10)?,
                         drp_entered_on: r.get(7)?,
                         drp_deadline: r.get(8)?,
                         stage: stage_at(r, 9)?,

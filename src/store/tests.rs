@@ -59,13 +59,13 @@ fn raised() -> (Matter, Vec<Step>) {
             actor: "asmith".into(),
             on: day("2026-11-02"),
             event: Event::QapRaised {
-                opening: Opening {
+                opening: Some(Opening {
                     child: "LCS-1".into(),
                     iro: "asmith".into(),
                     team: "North".into(),
                     category: "permanence".into(),
                     summary: "drift".into(),
-                },
+                }),
                 challenge_deadline: day("2026-11-09"),
                 actions: vec![Action {
                     seq: 1,
@@ -85,6 +85,7 @@ fn raised() -> (Matter, Vec<Step>) {
                 stage: Stage::One,
                 deadline: day("2026-12-01"),
                 reason: None,
+                response_deadline: Some(day("2026-11-10")),
             },
         },
     ];

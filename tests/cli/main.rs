@@ -4,6 +4,8 @@ mod calendar;
 mod common;
 mod outbox;
 mod privacy;
+mod protocol;
 mod record;
 mod reports;
+mod shell;
 mod workflow;

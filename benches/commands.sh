@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks of the release `iro` binary on generated databases of 10,000 and 1,000,000
+# matters: each figure is the median of several runs, printed against its target.
+#
+#   benches/commands.sh [--dir DIR] [--runs N] [--sizes "10000 1000000"] [--regenerate]
+#
+# It builds what it needs (`cargo build --release --example synth --bin iro`), generates the databases
+# into DIR (default: target/bench-data; kept and reused, --regenerate to rebuild them) with
+# examples/synth.rs, then times:
+#   - the write commands `raise-qap` (on an existing child) and `escalate` (of a QAP it raised): < 15 ms;
+#   - `report overdue --format csv` at 1,000,000 matters: < 1 s, and within 2x of the same rows selected
+#     by hand-written SQL in the sqlite3 shell on the same file;
+#   - `report stats` for one year at 1,000,000 matters: < 2 s;
+#   - `show` and `report chronology --child`: < 15 ms;
+#   - the peak memory (max RSS) of every report: < 100 MB.
+# Timing uses hyperfine when installed, else a loop over bash's $EPOCHREALTIME (or `date +%s%N`).
+# Each write run adds one matter to the database it times; reads are timed before writes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DIR=""
+RUNS=15
+SIZES="10000 1000000"
+REGENERATE=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --dir) DIR=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --sizes) SIZES=$2; shift 2 ;;
+    --regenerate) REGENERATE=1; shift ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+DIR=${DIR:-$TARGET_DIR/bench-data}
+mkdir -p "$DIR"
+export IRO_TODAY=2026-11-26
+unset IRO_DB IRO_USER
+
+echo "== building (release)"
+cargo build --release --example synth --bin iro 2>&1 | tail -n 1
+IRO=$TARGET_DIR/release/iro
+SYNTH=$TARGET_DIR/release/examples/synth
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)"
+
+HAVE_HYPERFINE=0
+if command -v hyperfine > /dev/null; then
+    HAVE_HYPERFINE=1
+    echo "== timing with $(hyperfine --version), $RUNS runs, median"
+else
+    echo "== timing with a shell loop (hyperfine not installed), $RUNS runs, median"
+fi
+HAVE_SQLITE3=0
+if command -v sqlite3 > /dev/null; then
+    HAVE_SQLITE3=1
+else
+    echo "note: the sqlite3 shell is not installed (apt-get install -y sqlite3): the comparison with hand-written SQL is skipped"
+fi
+TIME_V=0
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M true > /dev/null 2>&1; then
+    TIME_V=1
+fi
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+FAILED=0
+
+now_ns() {
+    if [ -n "${EPOCHREALTIME:-}" ]; then
+        local t=${EPOCHREALTIME/[.,]/}
+        echo "${t}000"
+    else
+        date +%s%N
+    fi
+}
+
+# median_ms CMD...: runs CMD $RUNS times (output discarded) and prints the median wall time in ms.
+median_ms() {
+    if [ "$HAVE_HYPERFINE" = 1 ]; then
+        hyperfine -N --style none --warmup 2 --runs "$RUNS" --export-csv "$WORK/h.csv" \
+            --output null -- "$(printf '%q ' "$@")" > /dev/null 2>&1 || true
+        if [ -s "$WORK/h.csv" ]; then
+            awk -F, 'NR == 2 {printf "%.1f", $4 * 1000}' "$WORK/h.csv"
+            rm -f "$WORK/h.csv"
+            return
+        fi
+    fi
+    loop_median_ms "$@"
+}
+
+loop_median_ms() {
+    local i s e times=()
+    "$@" > /dev/null 2>&1 || true
+    for ((i = 0; i < RUNS; i++)); do
+        s=$(now_ns)
+        "$@" > /dev/null 2>&1 || true
+        e=$(now_ns)
+        times+=($((e - s)))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}'
+}
+
+# peak_mb CMD...: the peak resident memory of one run of CMD, in MB.
+peak_mb() {
+    if [ "$TIME_V" = 1 ]; then
+        /usr/bin/time -f %M -o "$WORK/rss" "$@" > /dev/null 2>&1 || true
+        awk '{printf "%.1f", $1 / 1024}' "$WORK/rss"
+        return
+    fi
+    # From /proc: the high-water mark, read until the process ends.
+    "$@" > /dev/null 2>&1 &
+    local pid=$! hwm=0 kb
+    while kill -0 "$pid" 2> /dev/null; do
+        kb=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2> /dev/null || true)
+        [ -n "$kb" ] && [ "$kb" -gt "$hwm" ] && hwm=$kb
+        sleep 0.005
+    done
+    wait "$pid" || true
+    awk -v kb="$hwm" 'BEGIN {printf "%.1f", kb / 1024}'
+}
+
+# report LABEL VALUE UNIT TARGET: prints a figure against its target (a figure over it is a failure).
+report() {
+    local label=$1 value=$2 unit=$3 target=$4 verdict
+    if awk -v v="$value" -v t="$target" 'BEGIN {exit !(v < t)}'; then
+        verdict="ok"
+    else
+        verdict="OVER TARGET"
+        FAILED=$((FAILED + 1))
+    fi
+    printf '  %-58s %10s %-3s (target < %s %s) %s\n' "$label" "$value" "$unit" "$target" "$unit" "$verdict"
+}
+
+label_of() {
+    case "$1" in
+    10000) echo "10k" ;;
+    1000000) echo "1M" ;;
+    *) echo "$1" ;;
+    esac
+}
+
+OVERDUE_SQL="SELECT m.id, m.child, m.iro, m.team, 'qap-action', a.seq, a.text, a.owner, m.stage, a.due
+  FROM actions a JOIN matters m ON m.id = a.matter
+ WHERE a.status = 'open' AND a.due < '$IRO_TODAY' AND m.state IN ('qap', 'drp')
+UNION ALL
+SELECT m.id, m.child, m.iro, m.team, 'drp-resolution', NULL, NULL, NULL, m.stage, m.drp_deadline
+  FROM matters m
+ WHERE m.state = 'drp' AND m.drp_deadline < '$IRO_TODAY'
+ORDER BY 10, 1, 5, 6;"
+
+for size in $SIZES; do
+    name=$(label_of "$size")
+    db=$DIR/iro-$name.db
+    # A large authority's few thousand children for the small file; England's 80,000 for a national one.
+    children=$((size >= 1000000 ? 80000 : size >= 100000 ? 20000 : 3000))
+    if [ "$REGENERATE" = 1 ]; then
+        rm -f "$db" "$db-wal" "$db-shm"
+    fi
+    if [ ! -f "$db" ]; then
+        echo "== generating $db: $size matters, $children children"
+        start=$(now_ns)
+        "$SYNTH" --db "$db" --children "$children" --matters "$size" --seed 7 --quiet
+        end=$(now_ns)
+        report "synth: $size matters with their events" "$(awk -v ns=$((end - start)) 'BEGIN {printf "%.1f", ns / 1e9}')" s 300
+    fi
+    export IRO_DB=$db
+    echo "== $name matters ($db, $(du -h "$db" | cut -f1))"
+    child=LCS-204233
+    drp=E-2020-0001
+
+    rows=$("$IRO" report overdue --format csv 2> /dev/null | wc -l)
+    t_overdue=$(median_ms "$IRO" report overdue --format csv)
+    if [ "$size" -ge 1000000 ]; then
+        report "report overdue --format csv ($((rows - 1)) rows)" "$t_overdue" ms 1000
+    else
+        printf '  %-58s %10s ms\n' "report overdue --format csv ($((rows - 1)) rows)" "$t_overdue"
+    fi
+    if [ "$HAVE_SQLITE3" = 1 ]; then
+        sql_rows=$(sqlite3 -readonly -csv "$db" "$OVERDUE_SQL" | wc -l)
+        t_sql=$(median_ms sqlite3 -readonly -csv "$db" "$OVERDUE_SQL")
+        printf '  %-58s %10s ms\n' "  the same rows by hand-written SQL in sqlite3 ($sql_rows rows)" "$t_sql"
+        ratio=$(awk -v a="$t_overdue" -v b="$t_sql" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+        if [ "$size" -ge 1000000 ]; then
+            report "  ratio iro / sqlite3" "$ratio" x 2
+        else
+            printf '  %-58s %10s x\n' "  ratio iro / sqlite3" "$ratio"
+        fi
+        if [ "$sql_rows" != "$((rows - 1))" ]; then
+            echo "  warning: iro wrote $((rows - 1)) rows, sqlite3 $sql_rows"
+        fi
+    fi
+    t_stats=$(median_ms "$IRO" report stats --from 2025-04-01 --to 2026-03-31)
+    if [ "$size" -ge 1000000 ]; then
+        report "report stats (one year: 2025-04-01 to 2026-03-31)" "$t_stats" ms 2000
+    else
+        printf '  %-58s %10s ms\n' "report stats (one year: 2025-04-01 to 2026-03-31)" "$t_stats"
+    fi
+    report "show $drp --format json" "$(median_ms "$IRO" show "$drp" --format json)" ms 15
+    report "report chronology --child $child" "$(median_ms "$IRO" report chronology --child "$child")" ms 15
+    report "report chronology $drp --format csv" "$(median_ms "$IRO" report chronology "$drp" --format csv)" ms 15
+    report "report alert-form $drp" "$(median_ms "$IRO" report alert-form "$drp")" ms 15
+    printf '  %-58s %10s ms\n' "report open --format csv" "$(median_ms "$IRO" report open --format csv)"
+
+    for cmd in "report overdue --format csv" "report overdue" "report open --format csv" \
+        "report stats --from 2025-04-01 --to 2026-03-31" "report chronology --child $child" \
+        "report alert-form $drp" "show $drp"; do
+        # shellcheck disable=SC2086
+        report "peak memory: $cmd" "$(peak_mb "$IRO" $cmd)" MB 100
+    done
+
+    # Writes: each run must be a valid step, so every escalate acts on a QAP raised just before it.
+    raise=("$IRO" --as itm00000 raise-qap "$child" --category permanence
+        --summary "Permanence plan not progressed" --action "Complete the viability assessment"
+        --owner sw00000 --within 10)
+    report "raise-qap $child" "$(median_ms "${raise[@]}")" ms 15
+    ids=()
+    for ((i = 0; i < RUNS + 1; i++)); do
+        ids+=("$("${raise[@]}" 2> /dev/null)")
+    done
+    escalate_times=()
+    for id in "${ids[@]}"; do
+        s=$(now_ns)
+        "$IRO" --as itm00000 escalate "$id" --stage 1 > /dev/null 2>&1
+        e=$(now_ns)
+        escalate_times+=($((e - s)))
+    done
+    t_escalate=$(printf '%s\n' "${escalate_times[@]:1}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
+    report "escalate (a QAP just raised, to stage 1)" "$t_escalate" ms 15
+done
+
+echo
+if [ "$FAILED" -gt 0 ]; then
+    echo "$FAILED figure(s) over target"
+    exit 1
+fi
+echo "every figure within its target"
