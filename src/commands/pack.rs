@@ -291,6 +291,7 @@ h2 { font-size: 14pt; margin-top: 1.6em; border-bottom: 1px solid #999; }
 h3, h4 { font-size: 12pt; }
 table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
 th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+td:first-child { white-space: nowrap; }
 th { background: #eee; }
 blockquote { border-left: 3px solid #999; margin-left: 0; padding-left: 1em; color: #333; }
 pre { white-space: pre-wrap; background: #f6f6f6; padding: 0.5em; }
