@@ -168,3 +168,7 @@ CREATE TABLE outbox (
 ) STRICT;
 CREATE INDEX outbox_unsent ON outbox (id) WHERE status <> 'sent';
 CREATE INDEX outbox_matter ON outbox (matter, id);
+
+-- Added for scale (issue 7). The outbox of every step reads the senior IRO managers and assistant
+-- directors by role, and a national directory holds thousands of staff.
+CREATE INDEX staff_role ON staff (role, id);

@@ -49,6 +49,9 @@ pub struct Args {
     /// Steps per transaction
     #[arg(long, default_value_t = 10_000)]
     pub batch: usize,
+    /// The page cache of the writing connection, in MiB
+    #[arg(long, default_value_t = 256)]
+    pub cache_mib: u32,
     /// No progress bar
     #[arg(long)]
     pub quiet: bool,
@@ -96,6 +99,7 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
         bail!("--children must be at least 1");
     }
     let (mut store, _) = Store::create(&args.db)?;
+    store.tune_for_bulk(args.cache_mib)?;
     let directory = Directory::new(args.children, args.seed);
     let tx = store.write()?;
     for staff in &directory.staff {
@@ -249,6 +253,7 @@ struct Directory {
     children: Vec<Child>,
     by_id: HashMap<String, usize>,
     assistant_directors: Vec<String>,
+    senior_iro_managers: Vec<String>,
 }
 
 impl Directory {
@@ -297,9 +302,9 @@ impl Directory {
                 )
             })
             .collect();
-        for i in 0..1 + children / 20_000 {
-            add("sim", i, Role::SeniorIroManager, "IRO-Service", &mut rng);
-        }
+        let senior_iro_managers: Vec<String> = (0..1 + children / 20_000)
+            .map(|i| add("sim", i, Role::SeniorIroManager, "IRO-Service", &mut rng))
+            .collect();
         struct Team {
             name: String,
             social_workers: Vec<String>,
@@ -367,6 +372,7 @@ impl Directory {
             children,
             by_id,
             assistant_directors,
+            senior_iro_managers,
         }
     }
 
@@ -489,6 +495,7 @@ impl<'d> Synth<'d> {
             Target::NewMatter {
                 child: &run.child.reference,
                 prefix: match request {
+                    Request::Consult { .. } => "C",
                     Request::RaiseQap { .. } => "Q",
                     _ => "E",
                 },
@@ -523,7 +530,10 @@ impl<'d> Synth<'d> {
             matter: None,
         };
         let category = self.rng.below(self.policy.categories.len());
-        let outcome = if self.rng.chance(0.75) {
+        let path = self.rng.below(100);
+        let outcome = if path < 10 {
+            self.consultation(tx, &mut run, category)
+        } else if path < 75 {
             self.qap(tx, &mut run, category)
         } else {
             let stage = match self.rng.below(10) {
@@ -546,6 +556,43 @@ impl<'d> Synth<'d> {
         match outcome {
             Ok(()) | Err(Halt::Stop) => Ok(()),
             Err(Halt::Failed(e)) => Err(e),
+        }
+    }
+
+    /// A pre-review consultation with the social worker: settled there, or QAP actions raised on it, or
+    /// (rarely) straight into EPCP/DRP.
+    fn consultation(&mut self, tx: &Tx, run: &mut Run, category: usize) -> Flow<()> {
+        let child = run.child;
+        let request = Request::Consult {
+            category: self.policy.categories[category].clone(),
+            summary: SUMMARIES[category % SUMMARIES.len()].to_string(),
+            with: vec![self.directory.staff(&child.social_worker).clone()],
+        };
+        let opened = run.day;
+        self.step(tx, run, &child.iro, opened, request)?;
+        match self.rng.below(10) {
+            0..=4 => {
+                run.day = self.later(opened, 2, 10)?;
+                self.qap(tx, run, category)
+            }
+            5..=8 => {
+                let on = self.later(opened, 2, 10)?;
+                let request = Request::Resolve {
+                    outcome: "Settled with the social worker before the review".to_string(),
+                    resolved_by: None,
+                };
+                self.step(tx, run, &child.iro, on, request)
+            }
+            _ => {
+                let on = self.later(opened, 3, 10)?;
+                let request = Request::Escalate {
+                    stage: Stage::One,
+                    reason: None,
+                    opening: None,
+                };
+                self.step(tx, run, &child.iro, on, request)?;
+                self.drp(tx, run)
+            }
         }
     }
 
@@ -579,6 +626,7 @@ impl<'d> Synth<'d> {
             summary: SUMMARIES[category % SUMMARIES.len()].to_string(),
             actions,
         };
+        // Not before today's step: the run may be past `run.day` only when the matter has stopped.
         let raised = run.day;
         self.step(tx, run, &child.iro, raised, request)?;
         if self.rng.chance(0.06) {
@@ -669,7 +717,9 @@ impl<'d> Synth<'d> {
         if self.rng.chance(0.15) {
             let on = self.later(run.day, 1, 5)?;
             let text = "Discussed with the team manager; a plan is being agreed".to_string();
-            self.step(tx, run, &child.iro, on, Request::Note { text })?;
+            let supervision = self.rng.chance(0.3);
+            let request = Request::Note { text, supervision };
+            self.step(tx, run, &child.iro, on, request)?;
         }
         if self.rng.chance(0.05) {
             let on = self.later(run.day, 1, 3)?;
@@ -715,6 +765,30 @@ impl<'d> Synth<'d> {
                     opening: None,
                 };
                 self.step(tx, run, &child.iro, on, request)?;
+            }
+            if self.rng.chance(0.4) {
+                // A formal meeting at stage 2 or 3, chaired by a senior IRO manager.
+                let on = self.later(run.day, 3, 10)?;
+                let owner = directory.staff(&child.social_worker).clone();
+                let chair: &String = self.rng.pick(&directory.senior_iro_managers);
+                let request = Request::Meeting {
+                    chair: directory.staff(chair).clone(),
+                    attendees: vec![
+                        directory.staff(&child.team_manager).clone(),
+                        directory.staff(&child.service_manager).clone(),
+                    ],
+                    actions: vec![NewAction {
+                        text: "Present a revised plan to the meeting's chair".to_string(),
+                        owner,
+                        due: Timescale::Within(self.rng.between(5, 15)),
+                    }],
+                };
+                self.step(tx, run, &child.iro, on, request)?;
+                if self.rng.chance(0.6) {
+                    let seq = run.matter.as_ref().map_or(1, |m| m.actions.len() as u32);
+                    let on = self.later(run.day, 3, 12)?;
+                    self.complete(tx, run, seq, on)?;
+                }
             }
         } else if path < 37 {
             // A concurrent referral while the resolution period runs, and CAFCASS's decision.
@@ -816,7 +890,9 @@ fn first_open_due(run: &Run) -> Option<NaiveDate> {
 /// A request in a word, for the message of a step that failed.
 fn describe(request: &Request) -> &'static str {
     match request {
+        Request::Consult { .. } => "consult",
         Request::RaiseQap { .. } => "raise-qap",
+        Request::Meeting { .. } => "meeting",
         Request::Challenge { .. } => "challenge",
         Request::Extend { .. } => "extend",
         Request::CompleteAction { .. } => "complete-action",

@@ -143,6 +143,7 @@ pub fn main(
             interactive: crate::prompt::is_interactive(),
             yes: cli.yes,
             verbose: cli.verbose,
+            quiet: cli.quiet,
         };
         if !matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
             let from_env = std::env::var_os("IRO_CONFIG")

@@ -84,11 +84,7 @@ impl Loaded {
 /// Finds and reads the policy: `flag`, else `env`, else `iro.toml` beside `db`, else the defaults.
 ///
 /// A file named by the flag or the environment must exist; one beside the database may not.
-pub fn load(
-    flag: Option<&Path>,
-    env: Option<&Path>,
-    db: Option<&Path>,
-) -> anyhow::Result<Loaded> {
+pub fn load(flag: Option<&Path>, env: Option<&Path>, db: Option<&Path>) -> anyhow::Result<Loaded> {
     let source = match (flag, env) {
         (Some(path), _) => Source::Flag(path.to_path_buf()),
         (None, Some(path)) => Source::Env(path.to_path_buf()),
@@ -107,7 +103,10 @@ pub fn load(
     };
     let path = source.path().expect("a file source").to_path_buf();
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Problem::Usage(format!("cannot read the policy file {}: {e}", path.display()))
+        Problem::Usage(format!(
+            "cannot read the policy file {}: {e}",
+            path.display()
+        ))
     })?;
     let (policy, closure_days) =
         parse(&text).map_err(|e| Problem::Usage(e.in_file(&path.display().to_string())))?;
@@ -327,13 +326,15 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// The key whose value covers `offset`: the nearest `key =` on that line or above it.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let offset = offset.min(text.len());
-    let line_end = text[offset..]
-        .find('\n')
-        .map_or(text.len(), |i| offset + i);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
     for line in text[..line_end].lines().rev() {
         let line = line.trim();
         if line.starts_with('[') {
-            return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_string());
+            return Some(
+                line.trim_matches(|c| c == '[' || c == ']')
+                    .trim()
+                    .to_string(),
+            );
         }
         if let Some((key, _)) = line.split_once('=') {
             let key = key.trim().trim_matches('"');
@@ -473,9 +474,24 @@ date = "2026-12-30"
     #[test]
     fn errors_name_the_line_and_the_key() {
         let cases = [
-            ("challenge_days = 5\nresolution_days = 0\n", 2, "resolution_days", "from 1"),
-            ("challenge_days = \"five\"\n", 1, "challenge_days", "invalid type"),
-            ("\n\nstage_names = [\"a\", \"b\"]\n", 3, "stage_names", "exactly 3"),
+            (
+                "challenge_days = 5\nresolution_days = 0\n",
+                2,
+                "resolution_days",
+                "from 1",
+            ),
+            (
+                "challenge_days = \"five\"\n",
+                1,
+                "challenge_days",
+                "invalid type",
+            ),
+            (
+                "\n\nstage_names = [\"a\", \"b\"]\n",
+                3,
+                "stage_names",
+                "exactly 3",
+            ),
             (
                 "resolving_roles = [\"team-manager\",\n  \"boss\", \"assistant-director\"]\n",
                 2,
@@ -484,7 +500,12 @@ date = "2026-12-30"
             ),
             ("categories = [\"a b\"]\n", 1, "categories", "spaces"),
             ("challenge_dayz = 5\n", 1, "challenge_dayz", "unknown field"),
-            ("[[closure_days]]\ndate = \"2026-13-01\"\n", 2, "closure_days.date", "not a day"),
+            (
+                "[[closure_days]]\ndate = \"2026-13-01\"\n",
+                2,
+                "closure_days.date",
+                "not a day",
+            ),
             ("challenge_days = [\n", 1, "challenge_days", ""),
         ];
         for (text, line, key, reason) in cases {
@@ -501,13 +522,28 @@ date = "2026-12-30"
     }
 
     #[test]
+    fn the_readme_example_is_a_valid_policy_file() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("## The policy file").expect("section")..];
+        let start = section.find("```toml\n").expect("toml block") + "```toml\n".len();
+        let end = start + section[start..].find("```").expect("block end");
+        let (policy, closures) = parse(&section[start..end]).expect("the README's iro.toml");
+        assert_eq!(policy.stage_response_days, Some(10));
+        assert_eq!(policy.categories, Policy::default().categories);
+        assert_eq!(closures.len(), 1);
+    }
+
+    #[test]
     fn what_show_prints_reads_back_as_the_same_policy() {
         let loaded = Loaded {
             policy: Policy {
                 stage_response_days: Some(5),
                 ..Policy::default()
             },
-            closure_days: vec![(NaiveDate::from_ymd_opt(2026, 12, 29).unwrap(), "Xmas".into())],
+            closure_days: vec![(
+                NaiveDate::from_ymd_opt(2026, 12, 29).unwrap(),
+                "Xmas".into(),
+            )],
             source: Source::Defaults(None),
         };
         let (policy, closures) = parse(&to_toml(&loaded)).expect("round trip");

@@ -7,7 +7,6 @@
 
 use std::io::IsTerminal;
 
-use chrono::NaiveDate;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, FuzzySelect, Input, Select};
 
@@ -72,7 +71,11 @@ impl Asker {
         Err(Problem::Usage(format!(
             "missing {} (give {}, or run at a terminal to be asked)",
             self.missing.join(", "),
-            if self.missing.len() == 1 { "it" } else { "them" }
+            if self.missing.len() == 1 {
+                "it"
+            } else {
+                "them"
+            }
         ))
         .into())
     }
@@ -150,25 +153,9 @@ pub fn optional_text(
     if answer.trim().is_empty() {
         return Ok(None);
     }
-    check(&answer).map(Some).map_err(|e| Problem::Usage(e).into())
-}
-
-/// A date typed as YYYY-MM-DD, checked, never after `today`.
-pub fn date(prompt: &str, today: NaiveDate) -> anyhow::Result<NaiveDate> {
-    let check = move |input: &str| -> Result<NaiveDate, String> {
-        let day = parse_date(input.trim())?;
-        if day > today {
-            return Err(format!("{day} is in the future (today is {today})"));
-        }
-        Ok(day)
-    };
-    let answer: String = Input::with_theme(&*theme())
-        .with_prompt(prompt)
-        .default(today.to_string())
-        .validate_with(|input: &String| check(input).map(|_| ()))
-        .interact_text()
-        .map_err(dialogue)?;
-    check(&answer).map_err(|e| Problem::Usage(e).into())
+    check(&answer)
+        .map(Some)
+        .map_err(|e| Problem::Usage(e).into())
 }
 
 /// A timescale: a due date (YYYY-MM-DD) or a number of working days.
@@ -178,9 +165,9 @@ pub fn timescale(prompt: &str) -> anyhow::Result<Timescale> {
         if let Ok(days) = input.parse::<u32>() {
             return Ok(Timescale::Within(days));
         }
-        parse_date(input)
-            .map(Timescale::By)
-            .map_err(|_| format!("'{input}' is neither a date (YYYY-MM-DD) nor a number of working days"))
+        parse_date(input).map(Timescale::By).map_err(|_| {
+            format!("'{input}' is neither a date (YYYY-MM-DD) nor a number of working days")
+        })
     }
     let answer: String = Input::with_theme(&*theme())
         .with_prompt(prompt)
@@ -219,7 +206,12 @@ pub fn pick_child(tx: &Tx) -> anyhow::Result<String> {
     let children = tx.children(None, None)?;
     let items: Vec<String> = children
         .iter()
-        .map(|c| format!("{}  {} (team {}, IRO {})", c.reference, c.name, c.team, c.iro))
+        .map(|c| {
+            format!(
+                "{}  {} (team {}, IRO {})",
+                c.reference, c.name, c.team, c.iro
+            )
+        })
         .collect();
     let i = choose("Child", &items)?;
     Ok(children[i].reference.clone())

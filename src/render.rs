@@ -46,9 +46,11 @@ fn table(header: &[&str]) -> Table {
         .load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
     if colour() {
-        table
-            .enforce_styling()
-            .set_header(header.iter().map(|h| Cell::new(*h).add_attribute(Attribute::Bold)));
+        table.enforce_styling().set_header(
+            header
+                .iter()
+                .map(|h| Cell::new(*h).add_attribute(Attribute::Bold)),
+        );
     } else {
         table
             .force_no_tty()

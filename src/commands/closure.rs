@@ -9,7 +9,9 @@ use crate::error::{Problem, Status};
 
 /// Add and list the service's closure days
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  iro closure add 2026-12-29 --reason \"Christmas shutdown\"\n  iro closure list")]
+#[command(
+    after_help = "Examples:\n  iro closure add 2026-12-29 --reason \"Christmas shutdown\"\n  iro closure list"
+)]
 pub struct ClosureArgs {
     #[command(subcommand)]
     pub command: ClosureCommand,

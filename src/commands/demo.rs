@@ -475,7 +475,7 @@ impl Demo<'_, '_> {
         // Resolved QAPs: the informal process working as meant.
         let m = self.qap(
             c(0),
-            "care-plan-drift",
+            "care-planning-drift-and-delay",
             "Care plan not updated after placement move",
             &[(
                 "Update the care plan to reflect the new placement",
@@ -488,7 +488,7 @@ impl Demo<'_, '_> {
         self.resolve(&m, "Care plan updated; no further concern", None, 87);
         let m = self.qap(
             c(1),
-            "health",
+            "health-assessment",
             "Initial health assessment not arranged",
             &[("Book the initial health assessment", sw(1), 5)],
             70,
@@ -497,7 +497,7 @@ impl Demo<'_, '_> {
         self.resolve(&m, "Assessment completed within timescale", None, 66);
         let m = self.qap(
             c(2),
-            "education",
+            "personal-education-plan",
             "PEP not held this term",
             &[("Hold the personal education plan meeting", sw(2), 10)],
             48,
@@ -516,7 +516,7 @@ impl Demo<'_, '_> {
         );
         self.qap(
             c(4),
-            "care-plan-drift",
+            "care-planning-drift-and-delay",
             "Reunification assessment has drifted",
             &[
                 ("Complete the parenting assessment", sw(4), 9),
@@ -526,7 +526,7 @@ impl Demo<'_, '_> {
         );
         let m = self.qap(
             c(5),
-            "placement-stability",
+            "placement-stability-or-suitability",
             "Placement at risk without support package",
             &[
                 ("Arrange therapeutic support for the carers", sw(5), 10),
@@ -570,7 +570,7 @@ impl Demo<'_, '_> {
         );
         let m = self.qap(
             c(8),
-            "health",
+            "health-assessment",
             "Dental check overdue",
             &[("Register with a dentist and book a check", sw(8), 10)],
             40,
@@ -578,7 +578,7 @@ impl Demo<'_, '_> {
         self.extend(&m, 1, 15, "No NHS dentist taking new patients", 29);
         self.qap(
             c(9),
-            "education",
+            "personal-education-plan",
             "School place not secured after move",
             &[
                 ("Secure a school place", sw(9), 5),
@@ -595,14 +595,14 @@ impl Demo<'_, '_> {
         );
         self.qap(
             c(11),
-            "care-plan-drift",
+            "care-planning-drift-and-delay",
             "Review recommendations not actioned",
             &[("Action the recommendations of the last review", sw(11), 10)],
             13,
         );
         let m = self.qap(
             c(12),
-            "placement-stability",
+            "placement-stability-or-suitability",
             "Unregulated placement beyond 28 days",
             &[("Identify a registered placement", tm(12), 10)],
             16,
@@ -627,7 +627,7 @@ impl Demo<'_, '_> {
         // QAPs escalated into EPCP/DRP.
         let m = self.qap(
             c(14),
-            "care-plan-drift",
+            "care-planning-drift-and-delay",
             "Care plan not updated for eight months",
             &[
                 ("Update the care plan", sw(14), 10),
@@ -663,7 +663,7 @@ impl Demo<'_, '_> {
         );
         let m = self.enter(
             c(17),
-            "placement-stability",
+            "placement-stability-or-suitability",
             "Third placement move in a year",
             Stage::One,
             None,
@@ -672,7 +672,7 @@ impl Demo<'_, '_> {
         self.escalate(&m, Stage::Two, None, 6);
         let m = self.enter(
             c(18),
-            "health",
+            "health-assessment",
             "Mental health referral refused twice",
             Stage::Three,
             Some("Risk of harm: needs the assistant director now"),
@@ -697,7 +697,7 @@ impl Demo<'_, '_> {
         self.refer(&m, "Child's views not being acted on", 6);
         let m = self.enter(
             c(19),
-            "education",
+            "personal-education-plan",
             "No school place for two terms",
             Stage::One,
             None,
@@ -740,7 +740,7 @@ impl Demo<'_, '_> {
         self.decide(&m, CafcassDecision::CriteriaMet, 45);
         let m = self.enter(
             c(22),
-            "care-plan-drift",
+            "care-planning-drift-and-delay",
             "Plan for return home drifted for a year",
             Stage::Three,
             Some("Drift across three reviews"),
@@ -749,7 +749,7 @@ impl Demo<'_, '_> {
         self.refer(&m, "Stage 3 has not resolved the matter", 20);
         let m = self.enter(
             c(23),
-            "placement-stability",
+            "placement-stability-or-suitability",
             "Placement far from school and family",
             Stage::Two,
             Some("Team manager agreed it needs the service manager"),

@@ -3,11 +3,11 @@
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
-use super::{find_matter, parse_name, parse_text, service_calendar, take_step, Context, Target};
+use super::{find_matter, parse_name, parse_text, preview_step, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::{Problem, Status};
-use crate::model::{MatterState, Stage};
+use crate::model::{Matter, MatterState, Stage};
 use crate::prompt::{self, Asker};
 
 /// Enter EPCP/DRP or go up a stage; a new matter's id is printed
@@ -130,38 +130,37 @@ fn collect(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<EscalateArg
             parse_text,
         )?;
     }
-    let on = filled.on.unwrap_or(ctx.today);
-    let consequence = match &existing {
-        Some(m) if m.state == MatterState::Drp => format!(
-            "Take {} ({}) up to {}? {}; the resolution deadline stays {}.",
-            m.id,
-            m.child,
-            policy.stage_name(stage),
-            told(stage),
-            m.drp_deadline.map(|d| d.to_string()).unwrap_or_default()
-        ),
-        _ => {
-            let deadline = service_calendar(&tx)?
-                .add_working_days(on, policy.resolution_days)
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-            let what = match (&existing, &filled.child) {
-                (Some(m), _) => format!("{} ({})", m.id, m.child),
-                (None, Some(child)) => format!("a new matter for {child}"),
-                (None, None) => String::new(),
-            };
-            format!(
-                "Enter EPCP/DRP with {what} at {}? This is the formal process: the alert form is created, \
-                 the resolution deadline is set to {deadline} ({} working days) and does not move, and {}.",
-                policy.stage_name(stage),
-                policy.resolution_days,
-                told(stage)
-            )
-        }
-    };
-    drop(tx);
-    prompt::go_ahead(ctx.interactive, ctx.yes, &consequence)?;
     Ok(filled)
+}
+
+/// What escalating will do, from the matter the step would lead to.
+fn consequence(ctx: &Context, after: &Matter, stage: Stage, new: bool) -> String {
+    let policy = &ctx.policy;
+    let deadline = after
+        .drp_deadline
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    if after.stages.len() > 1 {
+        return format!(
+            "Take {} ({}) up to {}? {}; the resolution deadline stays {deadline}.",
+            after.id,
+            after.child,
+            policy.stage_name(stage),
+            told(stage)
+        );
+    }
+    let what = if new {
+        format!("a new matter for {}", after.child)
+    } else {
+        format!("{} ({})", after.id, after.child)
+    };
+    format!(
+        "Enter EPCP/DRP with {what} at {}? This is the formal process: the alert form is created, \
+         the resolution deadline is set to {deadline} ({} working days) and does not move, and {}.",
+        policy.stage_name(stage),
+        policy.resolution_days,
+        told(stage)
+    )
 }
 
 pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
@@ -183,13 +182,16 @@ pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
             .into()),
         };
     let new = opening.is_some();
-    let matter = take_step(ctx, target, args.on, |_| {
-        Ok(Request::Escalate {
-            stage,
-            reason: args.reason.clone(),
-            opening,
-        })
-    })?;
+    let request = Request::Escalate {
+        stage,
+        reason: args.reason.clone(),
+        opening,
+    };
+    if ctx.interactive && !ctx.yes {
+        let preview = preview_step(ctx, target, args.on, |_| Ok(request.clone()))?;
+        prompt::go_ahead(true, false, &consequence(ctx, &preview, stage, new))?;
+    }
+    let matter = take_step(ctx, target, args.on, |_| Ok(request))?;
     if new {
         writeln!(ctx.out, "{}", matter.id)?;
     }

@@ -203,8 +203,9 @@ fn read_row(cells: &mut Cells) -> Option<Entry> {
     let cafcass = referred_on.map(|on| {
         (
             on,
-            cafcass_reason
-                .unwrap_or_else(|| "Referred to CAFCASS (recorded in the service's tracker)".into()),
+            cafcass_reason.unwrap_or_else(|| {
+                "Referred to CAFCASS (recorded in the service's tracker)".into()
+            }),
             formal,
         )
     });
@@ -214,7 +215,10 @@ fn read_row(cells: &mut Cells) -> Option<Entry> {
     let resolution = match (outcome, resolved_on) {
         (Some(outcome), Some(on)) => Some((outcome, on, resolved_by)),
         (Some(_), None) if cells.raw("resolved_on").is_none() => {
-            cells.fail("resolved_on", "an outcome is given but not the day it was resolved");
+            cells.fail(
+                "resolved_on",
+                "an outcome is given but not the day it was resolved",
+            );
             None
         }
         (None, Some(_)) if cells.raw("outcome").is_none() => {
@@ -253,17 +257,18 @@ fn read_row(cells: &mut Cells) -> Option<Entry> {
 
 /// Column names as people write them: `Raised on`, `raised-on` and `RAISED_ON` are one column.
 fn normalise(header: &str) -> String {
+    // Excel writes a byte-order mark before "CSV UTF-8".
     header
+        .trim_start_matches('\u{feff}')
         .trim()
         .to_ascii_lowercase()
         .replace([' ', '-'], "_")
 }
 
 pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
-    let file = std::fs::File::open(&args.file).map_err(|e| {
-        Problem::Usage(format!("cannot read {}: {e}", args.file.display()))
-    })?;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| Problem::Usage(format!("cannot read {}: {e}", args.file.display())))?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let header = reader
         .headers()
         .map_err(|e| Problem::Usage(format!("{}: {e}", args.file.display())))?
@@ -310,6 +315,19 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
         }
+        if record.len() > header.len() {
+            errors.push(RowError {
+                row: i + 2,
+                column: "(row)",
+                reason: format!(
+                    "has {} cells, more than the header's {} columns",
+                    record.len(),
+                    header.len()
+                ),
+                refused: false,
+            });
+            continue;
+        }
         let mut cells = Cells {
             row: i + 2,
             record,
@@ -322,8 +340,18 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
         errors.append(&mut cells.errors);
     }
 
-    let progress = (records.len() >= PROGRESS_FROM && std::io::stderr().is_terminal())
-        .then(|| indicatif::ProgressBar::new(entries.len() as u64));
+    let progress = (records.len() >= PROGRESS_FROM
+        && !ctx.quiet
+        && std::io::stderr().is_terminal())
+    .then(|| {
+        let bar = indicatif::ProgressBar::new(entries.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("importing {bar:40} {pos}/{len} rows")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
     let mut store = ctx.open()?;
     let tx = store.write()?;
     let clock = Clock {
@@ -524,7 +552,12 @@ fn import_row(
         .map(|(stage, on, column)| (*on, 0, Planned::Stage(*stage), *column))
         .collect();
     if let Some(cafcass) = &entry.cafcass {
-        planned.push((cafcass.0, 1, Planned::Cafcass(cafcass), "cafcass_referred_on"));
+        planned.push((
+            cafcass.0,
+            1,
+            Planned::Cafcass(cafcass),
+            "cafcass_referred_on",
+        ));
     }
     if let Some(resolution) = &entry.resolution {
         planned.push((resolution.1, 2, Planned::Resolve(resolution), "resolved_on"));

@@ -14,8 +14,8 @@ pub mod challenge;
 pub mod child;
 pub mod closure;
 pub mod complete_action;
-pub mod consult;
 pub mod completions;
+pub mod consult;
 pub mod demo;
 pub mod escalate;
 pub mod export;
@@ -24,8 +24,8 @@ pub mod import;
 pub mod init;
 pub mod legal_advice;
 pub mod list;
-pub mod meeting;
 pub mod man;
+pub mod meeting;
 pub mod note;
 pub mod pack;
 #[cfg(test)]
@@ -76,6 +76,8 @@ pub struct Context<'a> {
     pub yes: bool,
     /// `--verbose`: say more on stderr.
     pub verbose: bool,
+    /// `--quiet`: nothing on stderr but errors (`err` is a sink; no progress bars either).
+    pub quiet: bool,
 }
 
 impl Context<'_> {
@@ -176,17 +178,37 @@ fn calendar_command(ctx: &mut Context, args: &calendar::CalendarArgs) -> anyhow:
 }
 
 /// The working-day calendar of this service: bank holidays and its closure days.
+///
+/// The closure days are read in the caller's transaction every time; the tables built from them (a
+/// fraction of a millisecond) are kept with the closure days they were built from and reused while those
+/// are the same, so a bulk import or generator taking many steps in one process builds them once.
 pub fn service_calendar(tx: &Tx) -> anyhow::Result<Calendar> {
+    type Built = (String, Vec<NaiveDate>, Calendar);
+    static LAST: std::sync::Mutex<Option<Built>> = std::sync::Mutex::new(None);
+    let key = tx.closure_days_key()?;
+    let from_policy = crate::policy::closure_days();
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, _, calendar)) = last
+        .as_ref()
+        .filter(|(db, policy, _)| *db == key && *policy == from_policy)
+    {
+        return Ok(calendar.clone());
+    }
     let closures = tx.closure_days()?;
-    Ok(Calendar::with_closures(
+    let calendar = Calendar::with_closures(
         closures
             .into_iter()
             .map(|(day, _)| day)
-            .chain(crate::policy::closure_days()),
-    ))
+            .chain(from_policy.iter().copied()),
+    );
+    *last = Some((key, from_policy, calendar.clone()));
+    Ok(calendar)
 }
 
 /// What a workflow step acts on.
+#[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
     /// An existing matter, by id.
     Matter(&'a str),
@@ -218,6 +240,27 @@ pub fn take_step(
     for warning in &warnings {
         tell(ctx, format_args!("warning: {warning}"));
     }
+    Ok(after)
+}
+
+/// Judges a step exactly as `take_step` would and gives the matter it would lead to, recording nothing
+/// (the transaction is rolled back), so a person is asked to confirm with the real consequence and a
+/// step the rules refuse is refused before anyone is asked. No transaction is held while they answer.
+pub fn preview_step(
+    ctx: &mut Context,
+    target: Target,
+    on: Option<NaiveDate>,
+    request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
+) -> anyhow::Result<Matter> {
+    let mut store = ctx.open()?;
+    let tx = store.write()?;
+    let actor = ctx.actor_id()?;
+    let clock = Clock {
+        today: ctx.today,
+        now: ctx.now,
+    };
+    let (after, _) = step_in(&tx, &actor, clock, &ctx.policy, target, on, request)?;
+    drop(tx);
     Ok(after)
 }
 

@@ -55,7 +55,9 @@ pub enum OutboxCommand {
         from: Sender,
     },
     /// Send each message not yet sent; credentials come from IRO_SMTP_USER and IRO_SMTP_PASSWORD
-    #[command(after_help = "Example:\n  iro outbox send --smtp smtps://mail.example.gov.uk --from iro@example.gov.uk")]
+    #[command(
+        after_help = "Example:\n  iro outbox send --smtp smtps://mail.example.gov.uk --from iro@example.gov.uk"
+    )]
     Send {
         /// smtp://HOST[:PORT] (plain), smtp://HOST[:PORT]?tls=required (STARTTLS) or smtps://HOST[:PORT]
         #[arg(long, value_name = "URL")]
@@ -114,17 +116,17 @@ pub fn queue(
         Some(&child.service_manager),
         Some(&child.iro_team_manager),
     ];
-    let staff: Vec<Staff> = tx
-        .all_staff()?
-        .into_iter()
-        .filter(|s| {
-            allocated.contains(&Some(&s.id))
-                || matches!(s.role, Role::SeniorIroManager | Role::AssistantDirector)
-                || steps
-                    .iter()
-                    .any(|step| notify::present(&step.event).contains(&s.id.as_str()))
-        })
-        .collect();
+    // The holders of the two roles named by role (index `staff_role`), then the people allocated or
+    // present, by id: a handful of rows however large the directory, in the directory's order (role, id).
+    let mut staff: Vec<Staff> = tx.staff_in_role(Role::SeniorIroManager)?;
+    staff.extend(tx.staff_in_role(Role::AssistantDirector)?);
+    let present = steps.iter().flat_map(|step| notify::present(&step.event));
+    for id in allocated.into_iter().flatten().map(String::as_str).chain(present) {
+        if !staff.iter().any(|s| s.id == id) {
+            staff.extend(tx.staff(id)?);
+        }
+    }
+    staff.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));
     let composed = notify::compose(steps, after, child, &staff, policy);
     for message in &composed.messages {
         tx.queue_message(&after.id, &after.child, message, now)?;

@@ -24,7 +24,9 @@ pub struct PolicyArgs {
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
     /// Print the policy in force, saying where it came from
-    #[command(after_help = "Examples:\n  iro policy show\n  iro --config north.toml policy show --format table")]
+    #[command(
+        after_help = "Examples:\n  iro policy show\n  iro --config north.toml policy show --format table"
+    )]
     Show {
         /// toml (a valid iro.toml) or table
         #[arg(long, value_enum, default_value = "toml")]
@@ -61,7 +63,10 @@ pub fn run(ctx: &mut Context, args: &PolicyArgs) -> anyhow::Result<Status> {
         }
         PolicyCommand::Check { path } => {
             let text = std::fs::read_to_string(path).map_err(|e| {
-                Problem::Usage(format!("cannot read the policy file {}: {e}", path.display()))
+                Problem::Usage(format!(
+                    "cannot read the policy file {}: {e}",
+                    path.display()
+                ))
             })?;
             let (p, closures) = policy::parse(&text)
                 .map_err(|e| Problem::Usage(e.in_file(&path.display().to_string())))?;

@@ -60,7 +60,11 @@ fn collect(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<RaiseQapArg
         return Ok(filled);
     }
     let mut asker = Asker::new(ctx.interactive);
-    let mut store = if asker.asks() { Some(ctx.open()?) } else { None };
+    let mut store = if asker.asks() {
+        Some(ctx.open()?)
+    } else {
+        None
+    };
     let tx = store.as_mut().map(|s| s.read()).transpose()?;
     let tx = tx.as_ref();
     if let Some(tx) = tx {

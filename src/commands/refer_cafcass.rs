@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_matter, parse_text, take_step, Context, Target};
+use super::{parse_text, preview_step, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
@@ -31,8 +31,8 @@ pub struct ReferCafcassArgs {
     pub on: Option<NaiveDate>,
 }
 
-/// Fills what refer-cafcass lacks (asked for at a terminal, else one usage error naming every missing
-/// flag) and, at a terminal, asks to go ahead having said what follows.
+/// Fills what refer-cafcass lacks: asked for at a terminal, else one usage error naming every missing
+/// flag.
 fn collect(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<ReferCafcassArgs> {
     let mut filled = ReferCafcassArgs {
         matter: args.matter.clone(),
@@ -57,35 +57,33 @@ fn collect(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<ReferCa
     asker.fill(&mut filled.matter, "MATTER", || {
         prompt::pick_matter(&tx, "Matter to refer", &[MatterState::Drp])
     })?;
-    let matter = find_matter(&tx, filled.matter.as_deref().unwrap_or_default())?;
     asker.fill(&mut filled.reason, "--reason", || {
         prompt::text("Why it goes to CAFCASS", parse_text)
     })?;
-    drop(tx);
-    let on = filled.on.unwrap_or(ctx.today);
-    let formal = filled.formal || matter.drp_deadline.is_some_and(|d| on > d);
-    let kind = if formal {
-        "a formal referral: the matter then waits on CAFCASS's decision and is no longer resolved here"
-    } else {
-        "a concurrent referral: EPCP/DRP goes on"
-    };
-    let consequence = format!(
-        "Refer {} ({}) to CAFCASS? It is {kind}; the IRO team manager is told (copied: senior IRO manager).",
-        matter.id, matter.child
-    );
-    prompt::go_ahead(ctx.interactive, ctx.yes, &consequence)?;
     Ok(filled)
 }
 
 pub fn run(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<Status> {
     let args = &collect(ctx, args)?;
     let id = args.matter.clone().unwrap_or_default();
-    let matter = take_step(ctx, Target::Matter(&id), args.on, |_| {
-        Ok(Request::ReferCafcass {
-            reason: args.reason.clone().unwrap_or_default(),
-            formal: args.formal,
-        })
-    })?;
+    let request = Request::ReferCafcass {
+        reason: args.reason.clone().unwrap_or_default(),
+        formal: args.formal,
+    };
+    if ctx.interactive && !ctx.yes {
+        let after = preview_step(ctx, Target::Matter(&id), args.on, |_| Ok(request.clone()))?;
+        let kind = if after.state == MatterState::Cafcass {
+            "a formal referral: the matter then waits on CAFCASS's decision and is no longer resolved here"
+        } else {
+            "a concurrent referral: EPCP/DRP goes on"
+        };
+        let consequence = format!(
+            "Refer {} ({}) to CAFCASS? It is {kind}; the IRO team manager is told (copied: senior IRO manager).",
+            after.id, after.child
+        );
+        prompt::go_ahead(true, false, &consequence)?;
+    }
+    let matter = take_step(ctx, Target::Matter(&id), args.on, |_| Ok(request))?;
     let kind = if matter.state == MatterState::Cafcass {
         "formal referral: the matter now waits on CAFCASS's decision"
     } else {

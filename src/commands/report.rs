@@ -23,7 +23,9 @@ use crate::store::Tx;
 
 /// Reports: overdue items, open matters, the year's figures, chronologies and alert forms
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  iro report overdue --format csv --fail-if-any\n  iro report chronology --child LCS-104233")]
+#[command(
+    after_help = "Examples:\n  iro report overdue --format csv --fail-if-any\n  iro report chronology --child LCS-104233"
+)]
 pub struct ReportArgs {
     #[command(subcommand)]
     pub command: ReportCommand,

@@ -3,12 +3,13 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_matter, find_staff, parse_text, take_step, Context, Target};
+use super::{find_matter, find_staff, parse_text, preview_step, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
 use crate::model::MatterState;
 use crate::prompt::{self, Asker};
+use crate::store::Tx;
 
 /// Resolve a matter: a QAP by its IRO; EPCP/DRP by an IRO team manager naming the manager who resolved it
 #[derive(Debug, Args)]
@@ -30,8 +31,7 @@ pub struct ResolveArgs {
     pub on: Option<NaiveDate>,
 }
 
-/// Fills what resolve lacks (asked for at a terminal, else one usage error naming every missing flag)
-/// and, at a terminal, asks to go ahead having said what follows.
+/// Fills what resolve lacks: asked for at a terminal, else one usage error naming every missing flag.
 fn collect(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<ResolveArgs> {
     let mut filled = ResolveArgs {
         matter: args.matter.clone(),
@@ -54,14 +54,17 @@ fn collect(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<ResolveArgs>
     let tx = store.read()?;
     prompt::ask_actor(&tx, &mut ctx.acting_as)?;
     asker.fill(&mut filled.matter, "MATTER", || {
-        prompt::pick_matter(&tx, "Matter to resolve", &[MatterState::Qap, MatterState::Drp])
+        prompt::pick_matter(
+            &tx,
+            "Matter to resolve",
+            &[MatterState::Qap, MatterState::Drp],
+        )
     })?;
     let matter = find_matter(&tx, filled.matter.as_deref().unwrap_or_default())?;
     asker.fill(&mut filled.outcome, "--outcome", || {
         prompt::text("Outcome: what was settled, and how", parse_text)
     })?;
-    if let (MatterState::Drp, Some(stage), None) =
-        (matter.state, matter.stage, &filled.resolved_by)
+    if let (MatterState::Drp, Some(stage), None) = (matter.state, matter.stage, &filled.resolved_by)
     {
         let role = ctx.policy.resolving_role(stage);
         filled.resolved_by = Some(prompt::pick_staff(
@@ -70,20 +73,13 @@ fn collect(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<ResolveArgs>
             &[role],
         )?);
     }
-    drop(tx);
-    let consequence = format!(
-        "Resolve {} ({})? The matter is settled with this outcome and nothing changes it afterwards; \
-         everyone told at its last step is told.",
-        matter.id, matter.child
-    );
-    prompt::go_ahead(ctx.interactive, ctx.yes, &consequence)?;
     Ok(filled)
 }
 
 pub fn run(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<Status> {
     let args = &collect(ctx, args)?;
     let id = args.matter.clone().unwrap_or_default();
-    let matter = take_step(ctx, Target::Matter(&id), args.on, |tx| {
+    let request = |tx: &Tx| -> anyhow::Result<Request> {
         Ok(Request::Resolve {
             outcome: args.outcome.clone().unwrap_or_default(),
             resolved_by: args
@@ -92,7 +88,22 @@ pub fn run(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<Status> {
                 .map(|id| find_staff(tx, id))
                 .transpose()?,
         })
-    })?;
+    };
+    if ctx.interactive && !ctx.yes {
+        let after = preview_step(ctx, Target::Matter(&id), args.on, request)?;
+        let by = after
+            .resolved_by
+            .as_deref()
+            .map(|b| format!(" (resolved by {b})"))
+            .unwrap_or_default();
+        let consequence = format!(
+            "Resolve {} ({}){by}? The matter is settled with this outcome and nothing changes it \
+             afterwards; everyone told at its last step is told.",
+            after.id, after.child
+        );
+        prompt::go_ahead(true, false, &consequence)?;
+    }
+    let matter = take_step(ctx, Target::Matter(&id), args.on, request)?;
     writeln!(ctx.err, "{}: resolved", matter.id)?;
     Ok(Status::Done)
 }

@@ -9,7 +9,9 @@ use crate::render::{self, Format};
 
 /// Add and list members of staff
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  iro staff add asmith --name \"Alex Smith\" --role iro --email alex.smith@example.gov.uk\n  iro staff list --format csv")]
+#[command(
+    after_help = "Examples:\n  iro staff add asmith --name \"Alex Smith\" --role iro --email alex.smith@example.gov.uk\n  iro staff list --format csv"
+)]
 pub struct StaffArgs {
     #[command(subcommand)]
     pub command: StaffCommand,

@@ -904,7 +904,7 @@ fn due_date(due: Timescale, on: NaiveDate, calendar: &Calendar) -> Result<NaiveD
 }
 
 fn blank(text: &Option<String>) -> bool {
-    text.as_deref().map_or(true, |t| t.trim().is_empty())
+    text.as_deref().is_none_or(|t| t.trim().is_empty())
 }
 
 fn state_words(matter: &Matter) -> String {

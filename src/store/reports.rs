@@ -223,6 +223,17 @@ const DUE_SQL: &str = "\
     ORDER BY 11, 1, 7, 8";
 
 impl Tx<'_> {
+    /// The service's closure days as one text (ISO dates, in order, comma-separated): a cheap, exact key
+    /// for a working-day calendar built from them.
+    pub fn closure_days_key(&self) -> Result<String, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT COALESCE(group_concat(day, ','), '') FROM (SELECT day FROM closure_days ORDER BY day)",
+            )
+            .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
     /// Every running deadline due on or before `through`, earliest (most overdue) first, one at a time.
     ///
     /// Each half is one range scan of its partial index.

@@ -509,7 +509,7 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
             "raise-qap",
             "LCS-300003",
             "--category",
-            "health",
+            "health-assessment",
             "--summary",
             "Health assessment late",
             "--action",

@@ -57,12 +57,12 @@ const FORMULA: &str = "=HYPERLINK(\"http://evil.example\",\"Complete the viabili
 
 /// The scenario's database: two teams, five categories, matters in every state, as of 2026-11-26.
 ///
-/// - Q-2026-0001 health, South: QAP resolved without EPCP/DRP.
-/// - E-2026-0001 health, South: entered at stage 3, formal CAFCASS referral, criteria met: closed.
+/// - Q-2026-0001 health-assessment, South: QAP resolved without EPCP/DRP.
+/// - E-2026-0001 health-assessment, South: entered at stage 3, formal CAFCASS referral, criteria met: closed.
 /// - Q-2026-0002 contact, South: extended, escalated to stage 1, resolved within timescale.
-/// - E-2026-0002 placement, North: stage 1 then 2, concurrent referral not met; resolution overdue.
+/// - E-2026-0002 placement-stability-or-suitability, North: stage 1 then 2, concurrent referral not met; resolution overdue.
 /// - Q-2026-0003 permanence, North: challenged; action 1 (a pasted formula) overdue.
-/// - Q-2026-0004 education, North: action due tomorrow.
+/// - Q-2026-0004 personal-education-plan, North: action due tomorrow.
 fn scenario() -> &'static Path {
     static SCENARIO: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, db) = SCENARIO.get_or_init(|| {
@@ -140,7 +140,7 @@ fn build_scenario(db: &Path) {
             "raise-qap",
             "LCS-220481",
             "--category",
-            "health",
+            "health-assessment",
             "--summary",
             "Dental check overdue",
             "--action",
@@ -171,7 +171,7 @@ fn build_scenario(db: &Path) {
             "--child",
             "LCS-220481",
             "--category",
-            "health",
+            "health-assessment",
             "--summary",
             "CAMHS referral refused twice",
             "--stage",
@@ -270,7 +270,7 @@ fn build_scenario(db: &Path) {
             "--child",
             "LCS-104233",
             "--category",
-            "placement",
+            "placement-stability-or-suitability",
             "--summary",
             "Placement moved without a review",
             "--stage",
@@ -353,7 +353,7 @@ fn build_scenario(db: &Path) {
             "raise-qap",
             "LCS-104233",
             "--category",
-            "education",
+            "personal-education-plan",
             "--summary",
             "PEP not held",
             "--action",
@@ -706,7 +706,7 @@ fn chronology_in_effective_date_order() {
         "effective-date order, though E-2026-0001 was recorded after Q-2026-0001"
     );
     assert_eq!(header[8], "what");
-    assert_eq!(rows[0][8], "entered EPCP/DRP at stage 3; resolution deadline 2026-09-29 (health: CAMHS referral refused twice); reason: Risk of harm");
+    assert_eq!(rows[0][8], "entered EPCP/DRP at stage 3; resolution deadline 2026-09-29 (health-assessment: CAMHS referral refused twice); reason: Risk of harm");
     fails(db, 4, &["report", "chronology", "--child", "LCS-999999"]);
 }
 

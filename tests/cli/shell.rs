@@ -67,6 +67,12 @@ fn pty(service: &Service, args: &[&str]) -> PtySession {
     rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn iro in a pty")
 }
 
+/// Types keys at the terminal (rexpect buffers what it sends until flushed).
+fn keys(session: &mut PtySession, keys: &str) {
+    session.send(keys).expect("send keys");
+    session.flush().expect("flush keys");
+}
+
 fn exit_code(session: &mut PtySession) -> i32 {
     match session.process.wait().expect("wait") {
         WaitStatus::Exited(_, code) => code,
@@ -79,26 +85,27 @@ fn at_a_terminal_raise_qap_asks_for_everything_it_lacks() {
     let service = Service::new();
     let mut p = pty(&service, &["--as", "asmith", "raise-qap"]);
     p.exp_string("Child").expect("child prompt");
-    p.send("200001").expect("type");
-    p.send("\r").expect("enter");
+    keys(&mut p, "200001");
+    keys(&mut p, "\r");
     p.exp_string("Category").expect("category prompt");
-    p.send("contact").expect("type");
-    p.send("\r").expect("enter");
-    p.exp_string("Summary of the concern").expect("summary prompt");
-    p.send_line("Contact lapsed").expect("type");
+    keys(&mut p, "contact");
+    keys(&mut p, "\r");
+    p.exp_string("Summary of the concern")
+        .expect("summary prompt");
+    keys(&mut p, "Contact lapsed\r");
     p.exp_string("Action").expect("action prompt");
-    p.send_line("Restart contact").expect("type");
+    keys(&mut p, "Restart contact\r");
     p.exp_string("Owner of the action").expect("owner prompt");
-    p.send("bking").expect("type");
-    p.send("\r").expect("enter");
+    keys(&mut p, "bking");
+    keys(&mut p, "\r");
     p.exp_string("Due").expect("due prompt");
     // A date is checked before it is taken.
-    p.send_line("2026-02-30").expect("type");
+    keys(&mut p, "2026-02-30\r");
     p.exp_string("neither a date").expect("the date is refused");
     for _ in 0.."2026-02-30".len() {
-        p.send("\u{8}").expect("backspace");
+        keys(&mut p, "\u{8}");
     }
-    p.send_line("5").expect("type");
+    keys(&mut p, "5\r");
     p.exp_string("Q-2026-0001").expect("the new id");
     p.exp_eof().expect("ends");
     assert_eq!(exit_code(&mut p), 0);
@@ -115,9 +122,20 @@ fn at_a_terminal_a_missing_reason_is_asked_for_then_the_rules_judge() {
     let id = raise(&service);
     let mut p = pty(&service, &["--as", "asmith", "--yes", "refer-cafcass", &id]);
     // A QAP matter cannot go to CAFCASS; the reason is still asked for, then the rule refuses.
-    p.exp_string("Why it goes to CAFCASS").expect("reason prompt");
-    p.send_line("Article 8").expect("type");
+    p.exp_string("Why it goes to CAFCASS")
+        .expect("reason prompt");
+    keys(&mut p, "Article 8\r");
     p.exp_eof().expect("ends");
+    assert_eq!(exit_code(&mut p), 3);
+
+    // Without --yes, a step the rules refuse is refused before anyone is asked to confirm it.
+    let mut p = pty(
+        &service,
+        &["--as", "asmith", "refer-cafcass", &id, "--reason", "Risk"],
+    );
+    let screen = p.exp_eof().expect("ends");
+    assert!(screen.contains("rule 8"), "{screen}");
+    assert!(!screen.contains("[y/N]"), "{screen}");
     assert_eq!(exit_code(&mut p), 3);
 }
 
@@ -126,20 +144,30 @@ fn escalate_states_the_consequence_and_a_no_records_nothing() {
     let service = Service::new();
     let id = raise(&service);
     let before = service.dump();
-    let mut p = pty(&service, &["--as", "asmith", "escalate", &id, "--stage", "1"]);
+    let mut p = pty(
+        &service,
+        &["--as", "asmith", "escalate", &id, "--stage", "1"],
+    );
     p.exp_string("resolution deadline is set to 2026-12-24 (20 working days)")
         .expect("the consequence");
     p.exp_string("the social work team manager is told")
         .expect("who is told");
-    p.send("n").expect("no");
+    keys(&mut p, "n");
     p.exp_string("cancelled").expect("cancelled");
     p.exp_eof().expect("ends");
     assert_eq!(exit_code(&mut p), 1);
-    assert_eq!(service.dump(), before, "a declined step changed the database");
+    assert_eq!(
+        service.dump(),
+        before,
+        "a declined step changed the database"
+    );
 
-    let mut p = pty(&service, &["--as", "asmith", "escalate", &id, "--stage", "1"]);
+    let mut p = pty(
+        &service,
+        &["--as", "asmith", "escalate", &id, "--stage", "1"],
+    );
     p.exp_string("Enter EPCP/DRP").expect("the question");
-    p.send("y").expect("yes");
+    keys(&mut p, "y");
     p.exp_eof().expect("ends");
     assert_eq!(exit_code(&mut p), 0);
     assert_eq!(service.show(&id)["state"], "drp");
@@ -161,16 +189,17 @@ fn resolve_at_a_terminal_picks_the_matter_and_the_manager_then_confirms() {
     service.ok(&["--as", "asmith", "escalate", &id, "--stage", "1"]);
     let mut p = pty(&service, &["--as", "jwhite", "resolve"]);
     p.exp_string("Matter to resolve").expect("matter prompt");
-    p.send(&id).expect("type");
-    p.send("\r").expect("enter");
+    keys(&mut p, &id);
+    keys(&mut p, "\r");
     p.exp_string("Outcome").expect("outcome prompt");
-    p.send_line("Plan agreed").expect("type");
+    keys(&mut p, "Plan agreed\r");
     p.exp_string("Who resolved it (a team-manager at stage 1)")
         .expect("manager prompt");
-    p.send("tgreen").expect("type");
-    p.send("\r").expect("enter");
-    p.exp_string("nothing changes it afterwards").expect("consequence");
-    p.send("y").expect("yes");
+    keys(&mut p, "tgreen");
+    keys(&mut p, "\r");
+    p.exp_string("nothing changes it afterwards")
+        .expect("consequence");
+    keys(&mut p, "y");
     p.exp_eof().expect("ends");
     assert_eq!(exit_code(&mut p), 0);
     let m = service.show(&id);
@@ -182,13 +211,19 @@ fn resolve_at_a_terminal_picks_the_matter_and_the_manager_then_confirms() {
 fn at_a_terminal_the_acting_person_is_asked_for_when_unknown() {
     let service = Service::new();
     let id = raise(&service);
+    service.ok(&["--as", "asmith", "escalate", &id, "--stage", "1"]);
     let mut p = pty(&service, &["refer-cafcass", &id, "--reason", "Risk"]);
     p.exp_string("Who is acting (--as)").expect("actor prompt");
-    p.send("asmith").expect("type");
-    p.send("\r").expect("enter");
+    keys(&mut p, "asmith");
+    keys(&mut p, "\r");
+    p.exp_string("It is a concurrent referral: EPCP/DRP goes on")
+        .expect("the consequence");
+    p.exp_string("[y/N]").expect("the question");
+    keys(&mut p, "y");
     p.exp_eof().expect("ends");
-    // asmith may refer, but only once the matter is in EPCP/DRP.
-    assert_eq!(exit_code(&mut p), 3);
+    assert_eq!(exit_code(&mut p), 0);
+    let m = service.show(&id);
+    assert_eq!(m["referrals"][0]["kind"], "concurrent", "{m}");
 }
 
 // Without a terminal: never a prompt, one usage error naming every missing flag.
@@ -203,17 +238,11 @@ fn without_a_terminal_missing_values_are_named_all_at_once() {
         assert!(err.contains(flag), "{flag}: {err}");
     }
     let err = service.fails(2, &["--as", "asmith", "raise-qap", "LCS-104233"]);
-    assert!(
-        err.contains("--category, --summary, --action"),
-        "{err}"
-    );
+    assert!(err.contains("--category, --summary, --action"), "{err}");
     let err = service.fails(2, &["--as", "asmith", "escalate"]);
     assert!(err.contains("MATTER") && err.contains("--stage"), "{err}");
     let err = service.fails(2, &["--as", "asmith", "escalate", "--child", "LCS-104233"]);
-    assert!(
-        err.contains("--category, --summary, --stage"),
-        "{err}"
-    );
+    assert!(err.contains("--category, --summary, --stage"), "{err}");
     let err = service.fails(2, &["--as", "jwhite", "resolve"]);
     assert!(err.contains("MATTER, --outcome"), "{err}");
     let err = service.fails(2, &["--as", "asmith", "refer-cafcass", &id]);
@@ -227,17 +256,41 @@ fn categories_come_from_the_policy() {
     let err = service.fails(
         2,
         &[
-            "--as", "asmith", "raise-qap", "LCS-104233", "--category", "x", "--summary", "s",
-            "--action", "a", "--owner", "bking", "--within", "5",
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-104233",
+            "--category",
+            "x",
+            "--summary",
+            "s",
+            "--action",
+            "a",
+            "--owner",
+            "bking",
+            "--within",
+            "5",
         ],
     );
     assert!(err.contains("'x' is not one of"), "{err}");
-    assert!(err.contains("permanence") && err.contains("contact"), "{err}");
+    assert!(
+        err.contains("permanence") && err.contains("contact"),
+        "{err}"
+    );
     let err = service.fails(
         2,
         &[
-            "--as", "asmith", "escalate", "--child", "LCS-104233", "--category", "x", "--summary",
-            "s", "--stage", "1",
+            "--as",
+            "asmith",
+            "escalate",
+            "--child",
+            "LCS-104233",
+            "--category",
+            "x",
+            "--summary",
+            "s",
+            "--stage",
+            "1",
         ],
     );
     assert!(err.contains("'x' is not one of"), "{err}");
@@ -247,14 +300,38 @@ fn categories_come_from_the_policy() {
     )
     .expect("write policy");
     service.ok(&[
-        "--as", "asmith", "raise-qap", "LCS-104233", "--category", "x", "--summary", "s",
-        "--action", "a", "--owner", "bking", "--within", "5",
+        "--as",
+        "asmith",
+        "raise-qap",
+        "LCS-104233",
+        "--category",
+        "x",
+        "--summary",
+        "s",
+        "--action",
+        "a",
+        "--owner",
+        "bking",
+        "--within",
+        "5",
     ]);
     let err = service.fails(
         2,
         &[
-            "--as", "asmith", "raise-qap", "LCS-104233", "--category", "permanence", "--summary",
-            "s", "--action", "a", "--owner", "bking", "--within", "5",
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-104233",
+            "--category",
+            "permanence",
+            "--summary",
+            "s",
+            "--action",
+            "a",
+            "--owner",
+            "bking",
+            "--within",
+            "5",
         ],
     );
     assert!(err.contains("x, education"), "{err}");
@@ -265,15 +342,25 @@ fn categories_come_from_the_policy() {
 #[test]
 fn bash_loads_the_completions() {
     let service = Service::new();
-    let script = format!("source <('{}' completions bash) && complete -p iro", iro_path());
+    let script = format!(
+        "source <('{}' completions bash) && complete -p iro",
+        iro_path()
+    );
     let output = Command::new("bash")
         .args(["-c", &script])
         .env("IRO_DB", &service.db)
         .output()
         .expect("run bash");
     let said = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{said}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(said.contains("-F _iro") && said.trim_end().ends_with(" iro"), "{said}");
+    assert!(
+        output.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("-F _iro") && said.trim_end().ends_with(" iro"),
+        "{said}"
+    );
     for shell in ["zsh", "fish", "powershell"] {
         let out = service.ok(&["completions", shell]);
         assert!(out.contains("raise-qap"), "{shell}");
@@ -300,7 +387,10 @@ fn every_command_has_an_example_in_its_help() {
     for sub in root.get_subcommands() {
         paths.push(vec![sub.get_name().to_string()]);
         for nested in sub.get_subcommands() {
-            paths.push(vec![sub.get_name().to_string(), nested.get_name().to_string()]);
+            paths.push(vec![
+                sub.get_name().to_string(),
+                nested.get_name().to_string(),
+            ]);
         }
     }
     assert!(paths.len() > 30);
@@ -308,7 +398,11 @@ fn every_command_has_an_example_in_its_help() {
         let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
         args.push("--help");
         let help = service.ok(&args);
-        assert!(help.contains("Example"), "iro {} --help has no example", path.join(" "));
+        assert!(
+            help.contains("Example"),
+            "iro {} --help has no example",
+            path.join(" ")
+        );
     }
 }
 
@@ -318,8 +412,21 @@ fn quiet_verbose_and_version() {
     let (code, out, err) = run(
         &service,
         &[
-            "--quiet", "--as", "asmith", "raise-qap", "LCS-104233", "--category", "permanence",
-            "--summary", "s", "--action", "a", "--owner", "bking", "--within", "5",
+            "--quiet",
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-104233",
+            "--category",
+            "permanence",
+            "--summary",
+            "s",
+            "--action",
+            "a",
+            "--owner",
+            "bking",
+            "--within",
+            "5",
         ],
     );
     assert_eq!(code, Some(0));
@@ -361,8 +468,11 @@ fn overdue_rows_are_red_at_a_terminal_unless_no_color() {
         .env("TERM", "xterm");
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn");
     let screen = p.exp_eof().expect("ends");
-    assert!(screen.contains("Q-2026-0001"), "{screen}");
-    assert!(screen.contains("\u{1b}["), "no colour at a terminal: {screen:?}");
+    assert!(screen.contains("1 overdue as of 2027-03-01"), "{screen}");
+    assert!(
+        screen.contains("\u{1b}[38;5;9m"),
+        "no red at a terminal: {screen:?}"
+    );
 
     let mut cmd = Command::new(iro_path());
     cmd.args(["report", "overdue"])
@@ -372,8 +482,11 @@ fn overdue_rows_are_red_at_a_terminal_unless_no_color() {
         .env("TERM", "xterm");
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn");
     let screen = p.exp_eof().expect("ends");
-    assert!(screen.contains("Q-2026-0001"), "{screen}");
-    assert!(!screen.contains("\u{1b}["), "colour despite NO_COLOR: {screen:?}");
+    assert!(screen.contains("1 overdue as of 2027-03-01"), "{screen}");
+    assert!(
+        !screen.contains("\u{1b}["),
+        "colour despite NO_COLOR: {screen:?}"
+    );
 }
 
 // The policy file.
@@ -382,7 +495,10 @@ fn overdue_rows_are_red_at_a_terminal_unless_no_color() {
 fn policy_show_says_where_the_policy_came_from() {
     let service = Service::new();
     let out = service.ok(&["policy", "show"]);
-    assert!(out.starts_with("# The policy in force: the built-in defaults"), "{out}");
+    assert!(
+        out.starts_with("# The policy in force: the built-in defaults"),
+        "{out}"
+    );
     assert!(out.contains("challenge_days = 5"), "{out}");
     assert!(out.contains("resolution_days = 20"), "{out}");
     assert!(out.contains("care-planning-drift-and-delay"), "{out}");
@@ -395,13 +511,19 @@ fn policy_show_says_where_the_policy_came_from() {
     )
     .expect("write");
     let out = service.ok(&["policy", "show"]);
-    assert!(out.contains(&format!("{} (beside the database)", beside.display())), "{out}");
+    assert!(
+        out.contains(&format!("{} (beside the database)", beside.display())),
+        "{out}"
+    );
     assert!(out.contains("challenge_days = 7"), "{out}");
     assert!(out.contains("stage_response_days = 10"), "{out}");
     assert!(out.contains("\"Director\""), "{out}");
     assert!(out.contains("2026-12-29"), "{out}");
     let table = service.ok(&["policy", "show", "--format", "table"]);
-    assert!(table.contains("10 working days") && table.contains("Christmas"), "{table}");
+    assert!(
+        table.contains("10 working days") && table.contains("Christmas"),
+        "{table}"
+    );
 
     // --config wins over IRO_CONFIG, which wins over the file beside the database.
     let flag = service.dir.path().join("flag.toml");
@@ -418,7 +540,10 @@ fn policy_show_says_where_the_policy_came_from() {
             .stdout,
     )
     .expect("utf-8");
-    assert!(out.contains("challenge_days = 4") && out.contains("(IRO_CONFIG)"), "{out}");
+    assert!(
+        out.contains("challenge_days = 4") && out.contains("(IRO_CONFIG)"),
+        "{out}"
+    );
     let out = String::from_utf8(
         service
             .iro()
@@ -429,7 +554,10 @@ fn policy_show_says_where_the_policy_came_from() {
             .stdout,
     )
     .expect("utf-8");
-    assert!(out.contains("challenge_days = 3") && out.contains("(--config)"), "{out}");
+    assert!(
+        out.contains("challenge_days = 3") && out.contains("(--config)"),
+        "{out}"
+    );
     service.fails(2, &["--config", "/nowhere/iro.toml", "policy", "show"]);
 }
 
@@ -493,19 +621,26 @@ fn changing_the_policy_never_moves_a_deadline_already_set() {
     assert_eq!(service.show(&before)["challenge_deadline"], "2026-12-03");
     assert_eq!(service.show(&after)["challenge_deadline"], "2026-12-10");
     service.ok(&["--as", "asmith", "escalate", &after, "--stage", "1"]);
-    assert_eq!(service.show(&after)["drp_deadline"], "2027-01-11");
+    let thirty = service.ok(&["calendar", "add", "2026-11-26", "30"]);
+    assert_eq!(service.show(&after)["drp_deadline"], thirty.trim());
 }
 
 #[test]
 fn the_policy_closure_days_join_the_calendar() {
     let service = Service::new();
-    assert_eq!(service.ok(&["calendar", "add", "2026-11-26", "1"]).trim(), "2026-11-27");
+    assert_eq!(
+        service.ok(&["calendar", "add", "2026-11-26", "1"]).trim(),
+        "2026-11-27"
+    );
     std::fs::write(
         service.dir.path().join("iro.toml"),
         "[[closure_days]]\ndate = \"2026-11-27\"\nreason = \"Staff training day\"\n",
     )
     .expect("write");
-    assert_eq!(service.ok(&["calendar", "add", "2026-11-26", "1"]).trim(), "2026-11-30");
+    assert_eq!(
+        service.ok(&["calendar", "add", "2026-11-26", "1"]).trim(),
+        "2026-11-30"
+    );
     // And the deadlines the rules set skip it too.
     let id = raise(&service);
     assert_eq!(service.show(&id)["challenge_deadline"], "2026-12-04");
@@ -527,7 +662,12 @@ fn the_sample_tracker_imports_as_if_typed() {
         .as_array()
         .expect("array")
         .iter()
-        .map(|m| (m["category"].as_str().unwrap_or(""), m["state"].as_str().unwrap_or("")))
+        .map(|m| {
+            (
+                m["category"].as_str().unwrap_or(""),
+                m["state"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     for expected in [
         ("permanence", "resolved"),
@@ -549,13 +689,23 @@ fn the_sample_tracker_imports_as_if_typed() {
         assert!(chronology.contains(step), "{step}: {chronology}");
     }
     let stats: serde_json::Value = serde_json::from_str(&service.ok(&[
-        "report", "stats", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "json",
+        "report",
+        "stats",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-12-31",
+        "--format",
+        "json",
     ]))
     .expect("stats json");
     assert_eq!(stats["totals"]["qap"]["raised"], 4, "{stats}");
     assert_eq!(stats["totals"]["drp"]["entered"]["total"], 3, "{stats}");
     let overdue = service.ok(&["report", "overdue", "--format", "csv"]);
-    assert!(overdue.contains("Book the initial health assessment"), "{overdue}");
+    assert!(
+        overdue.contains("Book the initial health assessment"),
+        "{overdue}"
+    );
     service.ok(&["audit", "verify"]);
 }
 
@@ -565,10 +715,16 @@ fn a_dry_run_checks_every_row_and_changes_nothing() {
     let bytes = std::fs::read(&service.db).expect("read db");
     let before = service.dump();
     let sample = sample_tracker();
-    let (code, out, err) = run(&service, &["import", "--dry-run", sample.to_str().expect("path")]);
+    let (code, out, err) = run(
+        &service,
+        &["import", "--dry-run", sample.to_str().expect("path")],
+    );
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(out, "");
-    assert!(err.contains("all 5 row(s) pass") && err.contains("nothing was recorded"), "{err}");
+    assert!(
+        err.contains("all 5 row(s) pass") && err.contains("nothing was recorded"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(&service.db).expect("read db"), bytes);
     assert_eq!(service.dump(), before);
 }
@@ -582,7 +738,6 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
     lines[2] = lines[2].replace("2026-05-11", "2026-05-32");
     // Row 4: the stage goes down (stage 3 entered before stage 2).
     lines[3] = lines[3].replace(",2026-07-01,2026-07-15,", ",2026-07-15,2026-07-01,");
-    lines[3] = lines[3].replacen("2026-07-01,,,,,", "2026-07-15,,,,,", 1);
     // Row 5: a child the service does not know.
     lines[4] = lines[4].replace("LCS-104233", "LCS-999999");
     let broken = service.dir.path().join("broken.csv");
@@ -594,10 +749,16 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
     assert_eq!(code, Some(2), "{err}");
     assert_eq!(out, "");
     let said: Vec<&str> = err.lines().collect();
-    assert!(said[0].starts_with("row 3, column raised_on: '2026-05-32'"), "{err}");
+    assert!(
+        said[0].starts_with("row 3, column raised_on: '2026-05-32'"),
+        "{err}"
+    );
     assert!(said[1].starts_with("row 4, column stage_2_on: "), "{err}");
     assert!(said[1].contains("rule 6"), "{err}");
-    assert!(said[2].starts_with("row 5, column child: no child 'LCS-999999'"), "{err}");
+    assert!(
+        said[2].starts_with("row 5, column child: no child 'LCS-999999'"),
+        "{err}"
+    );
     assert_eq!(
         said.last().copied().unwrap_or_default(),
         format!(
@@ -606,12 +767,85 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
         )
     );
     assert_eq!(said.len(), 4, "{err}");
-    assert_eq!(std::fs::read(&service.db).expect("read db"), bytes, "the file changed");
+    assert_eq!(
+        std::fs::read(&service.db).expect("read db"),
+        bytes,
+        "the file changed"
+    );
     assert_eq!(service.dump(), before);
 
     // A header iro does not read is refused before any row.
     std::fs::write(&broken, "child,colour\nLCS-104233,red\n").expect("write");
     let err = service.fails(2, &["import", broken.to_str().expect("path")]);
-    assert!(err.contains("column 'colour' is not one iro reads"), "{err}");
+    assert!(
+        err.contains("column 'colour' is not one iro reads"),
+        "{err}"
+    );
+    assert_eq!(service.dump(), before);
+}
+
+#[test]
+fn a_large_import_shows_progress_only_at_a_terminal() {
+    let service = Service::new();
+    let sample = std::fs::read_to_string(sample_tracker()).expect("sample");
+    let mut lines = sample.lines();
+    let mut big = format!("{}\n", lines.next().expect("header"));
+    let rows: Vec<&str> = lines.collect();
+    for _ in 0..50 {
+        for row in &rows {
+            big.push_str(row);
+            big.push('\n');
+        }
+    }
+    let path = service.dir.path().join("big.csv");
+    std::fs::write(&path, big).expect("write");
+    let path = path.to_str().expect("path");
+
+    let mut p = pty(&service, &["import", "--dry-run", path]);
+    let screen = p.exp_eof().expect("ends");
+    assert!(
+        screen.contains("importing ") && screen.contains("/250 rows"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("all 250 row(s) pass"), "{screen:?}");
+    assert_eq!(exit_code(&mut p), 0);
+
+    let (code, _, err) = run(&service, &["import", "--dry-run", path]);
+    assert_eq!(code, Some(0));
+    assert!(!err.contains("importing"), "{err}");
+    assert!(err.contains("all 250 row(s) pass"), "{err}");
+}
+
+#[test]
+fn tracker_headers_are_read_as_spreadsheets_write_them() {
+    let service = Service::new();
+    let path = service.dir.path().join("excel.csv");
+    std::fs::write(
+        &path,
+        "\u{feff}Child,IRO,Category,Summary,Raised on,Action,Action-Owner,ACTION DUE\r\n\
+         LCS-104233,asmith,contact,Contact lapsed,2026-11-02,Restart contact,bking,2026-11-30\r\n\
+         ,,,,,,,\r\n",
+    )
+    .expect("write");
+    let out = service.ok(&["import", path.to_str().expect("path")]);
+    assert_eq!(out, "Q-2026-0001\n");
+    assert_eq!(
+        service.show("Q-2026-0001")["actions"][0]["due"],
+        "2026-11-30"
+    );
+
+    let before = service.dump();
+    std::fs::write(
+        &path,
+        "child,category,summary,raised_on,action,action_due\n\
+         LCS-104233,contact,s,2026-11-02,a,2026-11-30,extra\n",
+    )
+    .expect("write");
+    let (code, _, err) = run(&service, &["import", path.to_str().expect("path")]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with("row 2, column (row): has 7 cells, more than the header's 6 columns"),
+        "{err}"
+    );
     assert_eq!(service.dump(), before);
 }
