@@ -23,7 +23,7 @@ use crate::store::Store;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Writes a new file: --db / IRO_DB, else iro-demo.db in the current directory.\n\
-It refuses to touch a file that exists.\n\n\
+It refuses to touch a file that exists, but replaces the iro-demo.db a previous run made.\n\n\
 Example:\n  iro demo && iro --db iro-demo.db report open"
 )]
 pub struct DemoArgs {}
@@ -141,6 +141,16 @@ const CHILDREN: usize = 40;
 
 pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
     let path = ctx.db.clone().unwrap_or_else(|| PathBuf::from(DEMO_DB));
+    // Running the README's command twice should just work: the default demo file is ours to replace,
+    // but only when it is an iro database; a file named on the command line is never touched.
+    if ctx.db.is_none() && path.is_file() && Store::open(&path).is_ok() {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+        writeln!(ctx.err, "replacing the previous demo database {}", path.display())?;
+    }
     if path.exists() {
         return Err(Problem::Usage(format!(
             "{} exists already: the demo only writes a new database (remove it, or give another --db)",

@@ -910,3 +910,33 @@ fn the_walkthrough_example_runs_as_a_user_would_type_it() {
         String::from_utf8_lossy(&output.stderr).contains("challenge window closed on 2026-10-08")
     );
 }
+
+#[test]
+fn the_demo_can_be_run_again_and_never_touches_a_database_it_did_not_make() {
+    let service = Service::empty();
+    let demo = || {
+        let mut cmd = service.iro();
+        cmd.env_remove("IRO_DB")
+            .current_dir(service.dir.path())
+            .arg("demo");
+        cmd.output().expect("run demo")
+    };
+    assert!(demo().status.success());
+    let again = demo();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("replacing the previous demo database"));
+    // A file named with --db is never replaced.
+    let named = service.dir.path().join("iro-demo.db");
+    let before = std::fs::read(&named).expect("demo file");
+    service
+        .iro()
+        .env_remove("IRO_DB")
+        .args(["--db", named.to_str().unwrap_or_default(), "demo"])
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&named).expect("demo file"), before);
+}
