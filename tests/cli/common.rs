@@ -131,6 +131,31 @@ impl Service {
         stderr
     }
 
+    /// Raises a QAP on `child` as `actor` on `on` (today when `None`), with one action due within 5
+    /// working days; returns its id.
+    pub fn raise_qap(&self, actor: &str, child: &str, on: Option<&str>) -> String {
+        let mut args = vec![
+            "--as",
+            actor,
+            "raise-qap",
+            child,
+            "--category",
+            "permanence",
+            "--summary",
+            "Permanence plan drifting",
+            "--action",
+            "Complete viability assessment",
+            "--owner",
+            "bking",
+            "--within",
+            "5",
+        ];
+        if let Some(on) = on {
+            args.extend(["--on", on]);
+        }
+        self.ok(&args).trim().to_string()
+    }
+
     /// `show MATTER --format json`, parsed.
     pub fn show(&self, matter: &str) -> serde_json::Value {
         serde_json::from_str(&self.ok(&["show", matter, "--format", "json"])).expect("show json")

@@ -211,32 +211,10 @@ fn outbox(service: &Service) -> Vec<Value> {
         .clone()
 }
 
-fn raise(service: &Service, child: &str) -> String {
-    service
-        .ok(&[
-            "--as",
-            "asmith",
-            "raise-qap",
-            child,
-            "--category",
-            "permanence",
-            "--summary",
-            "Permanence plan drifting",
-            "--action",
-            "Complete viability assessment",
-            "--owner",
-            "bking",
-            "--within",
-            "5",
-        ])
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
     let service = Service::new();
-    let q = raise(&service, "LCS-104233");
+    let q = service.raise_qap("asmith", "LCS-104233", None);
     let step = |actor: &str, args: &[&str]| {
         let mut all = vec!["--as", actor];
         all.extend_from_slice(args);
@@ -281,7 +259,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "adir",
         ],
     );
-    let q2 = raise(&service, "LCS-200001");
+    let q2 = service.raise_qap("asmith", "LCS-200001", None);
     step("asmith", &["resolve", &q2, "--outcome", "Assessment done"]);
 
     let queued = outbox(&service);
@@ -399,7 +377,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
 #[test]
 fn a_refused_message_stays_pending_with_its_error_and_nothing_is_sent_twice() {
     let service = Service::new();
-    let q = raise(&service, "LCS-104233");
+    let q = service.raise_qap("asmith", "LCS-104233", None);
     service.ok(&["--as", "asmith", "escalate", &q, "--stage", "1"]);
 
     // No server listening: the run stops at the first message and leaves both unsent.

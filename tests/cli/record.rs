@@ -131,31 +131,6 @@ fn broken(service: &Service) -> String {
     said
 }
 
-/// Raises a QAP on `child` as `actor` with one action due within 5 working days; returns its id.
-fn raise(service: &Service, actor: &str, child: &str, on: &str) -> String {
-    service
-        .ok(&[
-            "--as",
-            actor,
-            "raise-qap",
-            child,
-            "--category",
-            "permanence",
-            "--summary",
-            "Permanence plan drifting",
-            "--action",
-            "Complete viability assessment",
-            "--owner",
-            "bking",
-            "--within",
-            "5",
-            "--on",
-            on,
-        ])
-        .trim()
-        .to_string()
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Concurrency
 // ---------------------------------------------------------------------------------------------------
@@ -241,7 +216,7 @@ fn writer(db: &Path, worker: usize) -> Vec<String> {
 fn eight_writers_and_a_reader_all_get_through_and_every_step_is_counted() {
     let service = Service::new();
     // One matter before the writers start, for the reader to show.
-    let first = raise(&service, "asmith", "LCS-104233", TODAY);
+    let first = service.raise_qap("asmith", "LCS-104233", Some(TODAY));
     assert_eq!(first, "Q-2026-0001");
     let with_report = has_command("report");
     let started = Instant::now();
@@ -612,7 +587,7 @@ fn a_writer_killed_at_any_moment_leaves_a_whole_database() {
 #[test]
 fn a_backup_taken_while_others_write_is_a_consistent_private_copy() {
     let service = Service::new();
-    let matter = raise(&service, "asmith", "LCS-104233", "2026-11-20");
+    let matter = service.raise_qap("asmith", "LCS-104233", Some("2026-11-20"));
     let stop = Arc::new(AtomicBool::new(false));
     let notes = Arc::new(AtomicUsize::new(0));
     let writer = {
@@ -700,7 +675,7 @@ fn a_backup_taken_while_others_write_is_a_consistent_private_copy() {
 
 /// A matter with a few steps, three of them notes: raised, noted, noted, escalated, noted (events 1-5).
 fn scenario(service: &Service) -> String {
-    let m = raise(service, "asmith", "LCS-104233", "2026-11-16");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-16"));
     for (text, on) in [("first note", "2026-11-17"), ("second note", "2026-11-18")] {
         service.ok(&["--as", "asmith", "note", &m, "--text", text, "--on", on]);
     }
@@ -1043,7 +1018,7 @@ fn running_as_root() -> bool {
 #[test]
 fn hostile_and_wrong_input_gets_one_line_its_exit_status_and_changes_no_byte() {
     let service = Service::new();
-    let q = raise(&service, "asmith", "LCS-104233", "2026-11-20");
+    let q = service.raise_qap("asmith", "LCS-104233", Some("2026-11-20"));
     service.ok(&[
         "--as",
         "asmith",

@@ -18,29 +18,6 @@ fn sample_tracker() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/tracker.csv")
 }
 
-/// Raises a QAP on LCS-104233 on 2026-11-26; returns its id.
-fn raise(service: &Service) -> String {
-    service
-        .ok(&[
-            "--as",
-            "asmith",
-            "raise-qap",
-            "LCS-104233",
-            "--category",
-            "permanence",
-            "--summary",
-            "Permanence plan drifting",
-            "--action",
-            "Complete viability assessment",
-            "--owner",
-            "bking",
-            "--within",
-            "5",
-        ])
-        .trim()
-        .to_string()
-}
-
 /// Runs `iro` with `args` and returns (status, stdout, stderr).
 fn run(service: &Service, args: &[&str]) -> (Option<i32>, String, String) {
     let output = service.iro().args(args).output().expect("run iro");
@@ -119,7 +96,7 @@ fn at_a_terminal_raise_qap_asks_for_everything_it_lacks() {
 #[test]
 fn at_a_terminal_a_missing_reason_is_asked_for_then_the_rules_judge() {
     let service = Service::new();
-    let id = raise(&service);
+    let id = service.raise_qap("asmith", "LCS-104233", None);
     let mut p = pty(&service, &["--as", "asmith", "--yes", "refer-cafcass", &id]);
     // A QAP matter cannot go to CAFCASS; the reason is still asked for, then the rule refuses.
     p.exp_string("Why it goes to CAFCASS")
@@ -142,7 +119,7 @@ fn at_a_terminal_a_missing_reason_is_asked_for_then_the_rules_judge() {
 #[test]
 fn escalate_states_the_consequence_and_a_no_records_nothing() {
     let service = Service::new();
-    let id = raise(&service);
+    let id = service.raise_qap("asmith", "LCS-104233", None);
     let before = service.dump();
     let mut p = pty(
         &service,
@@ -185,7 +162,7 @@ fn escalate_states_the_consequence_and_a_no_records_nothing() {
 #[test]
 fn resolve_at_a_terminal_picks_the_matter_and_the_manager_then_confirms() {
     let service = Service::new();
-    let id = raise(&service);
+    let id = service.raise_qap("asmith", "LCS-104233", None);
     service.ok(&["--as", "asmith", "escalate", &id, "--stage", "1"]);
     let mut p = pty(&service, &["--as", "jwhite", "resolve"]);
     p.exp_string("Matter to resolve").expect("matter prompt");
@@ -210,7 +187,7 @@ fn resolve_at_a_terminal_picks_the_matter_and_the_manager_then_confirms() {
 #[test]
 fn at_a_terminal_the_acting_person_is_asked_for_when_unknown() {
     let service = Service::new();
-    let id = raise(&service);
+    let id = service.raise_qap("asmith", "LCS-104233", None);
     service.ok(&["--as", "asmith", "escalate", &id, "--stage", "1"]);
     let mut p = pty(&service, &["refer-cafcass", &id, "--reason", "Risk"]);
     p.exp_string("Who is acting (--as)").expect("actor prompt");
@@ -231,7 +208,7 @@ fn at_a_terminal_the_acting_person_is_asked_for_when_unknown() {
 #[test]
 fn without_a_terminal_missing_values_are_named_all_at_once() {
     let service = Service::new();
-    let id = raise(&service);
+    let id = service.raise_qap("asmith", "LCS-104233", None);
     let before = service.dump();
     let err = service.fails(2, &["--as", "asmith", "raise-qap"]);
     for flag in ["CHILD", "--category", "--summary", "--action"] {
@@ -447,7 +424,7 @@ fn quiet_verbose_and_version() {
 #[test]
 fn tables_are_not_coloured_off_a_terminal() {
     let service = Service::new();
-    raise(&service);
+    service.raise_qap("asmith", "LCS-104233", None);
     let mut cmd = service.iro();
     cmd.env_remove("NO_COLOR").env("IRO_TODAY", "2027-03-01");
     let output = cmd.args(["report", "overdue"]).output().expect("run");
@@ -459,7 +436,7 @@ fn tables_are_not_coloured_off_a_terminal() {
 #[test]
 fn overdue_rows_are_red_at_a_terminal_unless_no_color() {
     let service = Service::new();
-    raise(&service);
+    service.raise_qap("asmith", "LCS-104233", None);
     let mut cmd = Command::new(iro_path());
     cmd.args(["report", "overdue"])
         .env("IRO_DB", &service.db)
@@ -610,14 +587,14 @@ fn a_bad_policy_file_is_refused_naming_the_line_and_the_key() {
 #[test]
 fn changing_the_policy_never_moves_a_deadline_already_set() {
     let service = Service::new();
-    let before = raise(&service);
+    let before = service.raise_qap("asmith", "LCS-104233", None);
     assert_eq!(service.show(&before)["challenge_deadline"], "2026-12-03");
     std::fs::write(
         service.dir.path().join("iro.toml"),
         "challenge_days = 10\nresolution_days = 30\n",
     )
     .expect("write");
-    let after = raise(&service);
+    let after = service.raise_qap("asmith", "LCS-104233", None);
     assert_eq!(service.show(&before)["challenge_deadline"], "2026-12-03");
     assert_eq!(service.show(&after)["challenge_deadline"], "2026-12-10");
     service.ok(&["--as", "asmith", "escalate", &after, "--stage", "1"]);
@@ -642,7 +619,7 @@ fn the_policy_closure_days_join_the_calendar() {
         "2026-11-30"
     );
     // And the deadlines the rules set skip it too.
-    let id = raise(&service);
+    let id = service.raise_qap("asmith", "LCS-104233", None);
     assert_eq!(service.show(&id)["challenge_deadline"], "2026-12-04");
 }
 

@@ -3,29 +3,6 @@
 
 use crate::common::Service;
 
-/// Raises a QAP on LCS-104233 on `on` with one action due within 5 working days; returns its id.
-fn raise(service: &Service, on: &str) -> String {
-    let id = service.ok(&[
-        "--as",
-        "asmith",
-        "raise-qap",
-        "LCS-104233",
-        "--category",
-        "permanence",
-        "--summary",
-        "Permanence plan drifting",
-        "--action",
-        "Complete viability assessment",
-        "--owner",
-        "bking",
-        "--within",
-        "5",
-        "--on",
-        on,
-    ]);
-    id.trim().to_string()
-}
-
 #[test]
 fn raising_a_qap_prints_the_new_id_alone_and_records_the_actions() {
     let service = Service::new();
@@ -91,7 +68,10 @@ fn raising_a_qap_prints_the_new_id_alone_and_records_the_actions() {
             ("cdoe", "2026-11-30")
         ]
     );
-    assert_eq!(raise(&service, "2026-11-26"), "Q-2026-0002");
+    assert_eq!(
+        service.raise_qap("asmith", "LCS-104233", Some("2026-11-26")),
+        "Q-2026-0002"
+    );
 }
 
 #[test]
@@ -200,8 +180,8 @@ fn who_may_raise_a_qap_and_what_it_needs() {
 #[test]
 fn the_challenge_window_is_five_working_days() {
     let service = Service::new();
-    let early = raise(&service, "2026-11-02");
-    let late = raise(&service, "2026-11-02");
+    let early = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    let late = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
     service.ok(&[
         "--as",
         "tgreen",
@@ -243,7 +223,7 @@ fn the_challenge_window_is_five_working_days() {
 #[test]
 fn a_new_timescale_needs_an_iro_team_managers_agreement_and_keeps_the_old_one() {
     let service = Service::new();
-    let m = raise(&service, "2026-11-02");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
     let err = service.refused(&[
         "--as",
         "asmith",
@@ -307,7 +287,7 @@ fn a_new_timescale_needs_an_iro_team_managers_agreement_and_keeps_the_old_one() 
 #[test]
 fn entering_epcp_fixes_a_twenty_working_day_deadline_and_stages_only_go_up() {
     let service = Service::new();
-    let m = raise(&service, "2026-11-02");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
     let err = service.refused(&[
         "--as",
         "asmith",
@@ -393,7 +373,7 @@ fn a_new_matter_can_enter_epcp_at_any_stage_with_a_reason() {
 #[test]
 fn the_resolving_manager_fits_the_stage() {
     let service = Service::new();
-    let m = raise(&service, "2026-11-02");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
     service.ok(&[
         "--as",
         "asmith",
@@ -454,7 +434,7 @@ fn the_resolving_manager_fits_the_stage() {
 #[test]
 fn cafcass_referrals_follow_the_matters_progress_through_epcp() {
     let service = Service::new();
-    let m = raise(&service, "2026-10-01");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-10-01"));
     service.refused(&[
         "--as",
         "asmith",
@@ -532,7 +512,7 @@ fn cafcass_referrals_follow_the_matters_progress_through_epcp() {
 #[test]
 fn steps_are_dated_neither_in_the_future_nor_before_the_last_one() {
     let service = Service::new();
-    let m = raise(&service, "2026-11-10");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-10"));
     let err = service.refused(&[
         "--as",
         "asmith",
@@ -573,7 +553,7 @@ fn steps_are_dated_neither_in_the_future_nor_before_the_last_one() {
 #[test]
 fn bad_input_is_refused_with_its_exit_status_and_changes_nothing() {
     let service = Service::new();
-    let m = raise(&service, "2026-11-10");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-10"));
     let before = service.dump();
     let err = service.fails(
         2,
@@ -716,7 +696,7 @@ fn init_creates_a_private_database_once() {
 #[test]
 fn a_matter_from_qap_to_resolution() {
     let service = Service::new();
-    let m = raise(&service, "2026-10-01");
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-10-01"));
     let check = |state: &str, stage: Option<u64>, due: &str| {
         let shown = service.show(&m);
         assert_eq!(shown["state"], state);
@@ -854,8 +834,8 @@ fn a_matter_from_qap_to_resolution() {
 #[test]
 fn list_filters_by_state_stage_child_iro_and_team() {
     let service = Service::new();
-    let a = raise(&service, "2026-11-02");
-    let b = raise(&service, "2026-11-03");
+    let a = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    let b = service.raise_qap("asmith", "LCS-104233", Some("2026-11-03"));
     service.ok(&[
         "--as",
         "asmith",
