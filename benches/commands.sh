@@ -2,7 +2,7 @@
 # Whole-process benchmarks of the release `iro` binary on generated databases of 10,000 and 1,000,000
 # matters: each figure is the median of several runs, printed against its target.
 #
-#   benches/commands.sh [--dir DIR] [--runs N] [--sizes "10000 1000000"] [--regenerate]
+#   benches/commands.sh [--dir DIR] [--runs N] [--sizes "10000 1000000"] [--regenerate] [--no-hyperfine]
 #
 # It builds what it needs (`cargo build --release --example synth --bin iro`), generates the databases
 # into DIR (default: target/bench-data; kept and reused, --regenerate to rebuild them) with
@@ -13,7 +13,8 @@
 #   - `report stats` for one year at 1,000,000 matters: < 2 s;
 #   - `show` and `report chronology --child`: < 15 ms;
 #   - the peak memory (max RSS) of every report: < 100 MB.
-# Timing uses hyperfine when installed, else a loop over bash's $EPOCHREALTIME (or `date +%s%N`).
+# Timing uses hyperfine when installed (unless --no-hyperfine), else a loop over bash's $EPOCHREALTIME
+# (or `date +%s%N`).
 # Each write run adds one matter to the database it times; reads are timed before writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,13 +23,15 @@ DIR=""
 RUNS=15
 SIZES="10000 1000000"
 REGENERATE=0
+NO_HYPERFINE=0
 while [ $# -gt 0 ]; do
     case "$1" in
     --dir) DIR=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --regenerate) REGENERATE=1; shift ;;
-    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-hyperfine) NO_HYPERFINE=1; shift ;;
+    -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -47,11 +50,11 @@ SYNTH=$TARGET_DIR/release/examples/synth
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.1f GB", $2 / 1048576}' /proc/meminfo)"
 
 HAVE_HYPERFINE=0
-if command -v hyperfine > /dev/null; then
+if [ "$NO_HYPERFINE" = 0 ] && command -v hyperfine > /dev/null; then
     HAVE_HYPERFINE=1
     echo "== timing with $(hyperfine --version), $RUNS runs, median"
 else
-    echo "== timing with a shell loop (hyperfine not installed), $RUNS runs, median"
+    echo "== timing with a shell loop (hyperfine not installed, or --no-hyperfine), $RUNS runs, median"
 fi
 HAVE_SQLITE3=0
 if command -v sqlite3 > /dev/null; then

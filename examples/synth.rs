@@ -8,10 +8,15 @@
 //! take (the rule engine, the store's writes, the hash chain and the outbox), with many steps to one
 //! transaction. The directory (staff, teams, children, closure days) is written through the store as
 //! `iro demo` writes it. Matters are raised over the ten years before today (`--today`, else
-//! `IRO_TODAY`, else 2026-11-26) in date order, and run through the protocol: QAPs resolved, challenged,
-//! extended or escalated; matters entering EPCP/DRP at each stage, going up, resolved by the right
-//! manager, referred to CAFCASS; a share left drifting, so some are overdue as of today. The same
-//! arguments give the same database.
+//! `IRO_TODAY`, else 2026-11-26) in date order, and run through the protocol: pre-review consultations
+//! settled or turned into QAPs; QAPs resolved, challenged, extended or escalated; matters entering
+//! EPCP/DRP at each stage, going up, with formal meetings, legal advice and notes, resolved by the
+//! manager the stage needs, referred to CAFCASS and decided; a share left drifting, so some are overdue
+//! as of today. Every state and stage is present. The same arguments give the same database.
+//!
+//! Steps are committed every `--batch` (10,000) steps, on a connection tuned by `Store::tune_for_bulk`;
+//! a progress bar shows on a terminal. 1,000,000 matters (about 3.8 million steps) take about five
+//! minutes on two cores.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -145,7 +145,10 @@ impl Tx<'_> {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (matter, seq) DO UPDATE SET
                         text = excluded.text, owner = excluded.owner, due = excluded.due,
-                        status = excluded.status, completed_on = excluded.completed_on",
+                        status = excluded.status, completed_on = excluded.completed_on
+                     -- An action the step did not change is left alone: no page or index is rewritten.
+                     WHERE text IS NOT excluded.text OR owner IS NOT excluded.owner OR due IS NOT excluded.due
+                        OR status IS NOT excluded.status OR completed_on IS NOT excluded.completed_on",
                 )
                 .and_then(|mut stmt| {
                     stmt.execute(params![
@@ -166,7 +169,8 @@ impl Tx<'_> {
                     "INSERT INTO cafcass_referrals (matter, seq, kind, referred_on, reason, decision, decided_on)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                      ON CONFLICT (matter, seq) DO UPDATE SET
-                        decision = excluded.decision, decided_on = excluded.decided_on",
+                        decision = excluded.decision, decided_on = excluded.decided_on
+                     WHERE decision IS NOT excluded.decision OR decided_on IS NOT excluded.decided_on",
                 )
                 .and_then(|mut stmt| {
                     stmt.execute(params![

@@ -207,13 +207,17 @@ pub struct Period {
 /// Open actions on matters in QAP or EPCP/DRP, and the resolution deadlines of matters in EPCP/DRP, due
 /// on or before ?1; earliest first, then by matter, the resolution deadline before the actions.
 ///
-/// Without statistics (nobody runs ANALYZE on a service's file) SQLite would rather walk every open
-/// matter by `matters_state`; `INDEXED BY` and `CROSS JOIN` (outer loop first) hold it to one range scan
-/// of each partial index, so the nightly report reads only what is due, however long the record grows.
+/// The QAP half walks the matters still running (`matters_state`) and reads their open actions by the
+/// primary key: it reads the live caseload, never the history. Walking `actions_open_due` instead would
+/// read every action left open on a matter resolved or closed since (most matters are resolved with an
+/// action or two never marked done), a set that grows with every year of record: at 1,000,000 matters
+/// that is about 175,000 dead rows for 23,000 live ones. The DRP half is one range scan of the partial index
+/// `matters_drp_deadline`. `INDEXED BY` and `CROSS JOIN` (outer loop first) hold the plan to that
+/// whatever statistics the file has or lacks.
 const DUE_SQL: &str = "\
     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
-      FROM actions a INDEXED BY actions_open_due CROSS JOIN matters m ON m.id = a.matter
-     WHERE a.status = 'open' AND a.due <= ?1 AND m.state IN ('qap', 'drp')
+      FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
+     WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
     UNION ALL
     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
@@ -236,7 +240,7 @@ impl Tx<'_> {
 
     /// Every running deadline due on or before `through`, earliest (most overdue) first, one at a time.
     ///
-    /// Each half is one range scan of its partial index.
+    /// Reads the running matters and their open actions, not the history (see `DUE_SQL`).
     pub fn due_through<E: From<StoreError>>(
         &self,
         through: NaiveDate,
@@ -617,9 +621,10 @@ fn stage_at(r: &Row, index: usize) -> rusqlite::Result<Option<Stage>> {
 mod tests {
     use super::super::Store;
 
-    /// The nightly report must stay one range scan per half, whatever the size of the record.
+    /// The nightly report reads the running matters (and their actions by key) and the partial index of
+    /// resolution deadlines: never a scan of a table, nor of the actions left open on finished matters.
     #[test]
-    fn the_overdue_query_reads_the_partial_indexes() {
+    fn the_overdue_query_reads_the_live_caseload_by_index() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (mut store, _) = Store::create(&dir.path().join("iro.db")).expect("create");
         let tx = store.read().expect("tx");
@@ -635,7 +640,15 @@ mod tests {
             })
             .expect("a plan");
         let plan = plan.join("\n");
-        assert!(plan.contains("actions_open_due"), "{plan}");
+        assert!(
+            plan.contains("SEARCH m USING INDEX matters_state"),
+            "{plan}"
+        );
+        assert!(
+            plan.contains("SEARCH a USING INDEX sqlite_autoindex_actions_1"),
+            "{plan}"
+        );
         assert!(plan.contains("matters_drp_deadline"), "{plan}");
+        assert!(!plan.contains("SCAN"), "{plan}");
     }
 }
