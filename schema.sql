@@ -73,8 +73,6 @@ CREATE TABLE actions (
     completed_on TEXT,
     PRIMARY KEY (matter, seq)
 ) STRICT;
--- The overdue report's QAP half: open actions by due date.
-CREATE INDEX actions_open_due ON actions (due) WHERE status = 'open';
 
 CREATE TABLE action_due_history (
     matter     TEXT NOT NULL,

@@ -53,6 +53,7 @@ fn benches(c: &mut Criterion) {
     let clock = Clock {
         today: today(),
         now: Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap(),
+        notify: true,
     };
 
     let mut group = c.benchmark_group("write");

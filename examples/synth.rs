@@ -495,6 +495,8 @@ impl<'d> Synth<'d> {
         let clock = Clock {
             today: self.today,
             now: Utc.from_utc_datetime(&on.and_time(at)),
+            // Generated history, like imported history, tells no one.
+            notify: false,
         };
         let target = if run.id.is_empty() {
             Target::NewMatter {

@@ -129,10 +129,7 @@ pub fn main(
                 .db
                 .take()
                 .or_else(|| std::env::var_os("IRO_DB").map(PathBuf::from)),
-            acting_as: cli
-                .acting_as
-                .take()
-                .or(iro_user),
+            acting_as: cli.acting_as.take().or(iro_user),
             today,
             now,
             out,

@@ -107,7 +107,9 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
             Some(at_stage(*stage))
         }
         // A concern settled at consultation told no one in writing: its resolution does not either.
-        Event::Resolved { .. } if after.challenge_deadline.is_none() && after.stage.is_none() => None,
+        Event::Resolved { .. } if after.challenge_deadline.is_none() && after.stage.is_none() => {
+            None
+        }
         Event::Resolved { .. } => Some(after.stage.map_or(QAP, at_stage)),
         // Those present are added to the parties of the stage (see `compose`).
         Event::MeetingHeld { .. } => after.stage.map(at_stage),

@@ -624,13 +624,21 @@ impl Figures {
             .median
             .map(|m| format!("{m:.1}"));
         vec![
-            ("consultation_opened", "Consultations opened", Field::value(k.opened)),
+            (
+                "consultation_opened",
+                "Consultations opened",
+                Field::value(k.opened),
+            ),
             (
                 "consultation_settled",
                 "  settled at consultation",
                 Field::value(k.settled),
             ),
-            ("consultation_to_qap", "  turned into a QAP", Field::value(k.to_qap)),
+            (
+                "consultation_to_qap",
+                "  turned into a QAP",
+                Field::value(k.to_qap),
+            ),
             (
                 "consultation_to_drp",
                 "  entered into EPCP/DRP",

@@ -18,6 +18,11 @@ pub struct BackupArgs {
 pub fn run(ctx: &mut Context, args: &BackupArgs) -> anyhow::Result<Status> {
     let store = ctx.open()?;
     store.backup_to(&args.path)?;
-    writeln!(ctx.err, "backed up {} to {}", store.path().display(), args.path.display())?;
+    writeln!(
+        ctx.err,
+        "backed up {} to {}",
+        store.path().display(),
+        args.path.display()
+    )?;
     Ok(Status::Done)
 }

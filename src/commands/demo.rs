@@ -149,7 +149,11 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
             file.push(suffix);
             let _ = std::fs::remove_file(file);
         }
-        writeln!(ctx.err, "replacing the previous demo database {}", path.display())?;
+        writeln!(
+            ctx.err,
+            "replacing the previous demo database {}",
+            path.display()
+        )?;
     }
     if path.exists() {
         return Err(Problem::Usage(format!(

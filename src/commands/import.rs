@@ -357,6 +357,7 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
     let clock = Clock {
         today: ctx.today,
         now: ctx.now,
+        notify: false,
     };
     let mut imported: Vec<String> = Vec::new();
     let mut warnings = 0usize;

@@ -27,18 +27,18 @@ pub mod list;
 pub mod man;
 pub mod meeting;
 pub mod note;
+pub mod outbox;
 pub mod pack;
+pub mod policy;
 #[cfg(test)]
 mod properties;
-pub mod outbox;
-pub mod policy;
 pub mod raise_qap;
 pub mod refer_cafcass;
 pub mod report;
 pub mod resolve;
 pub mod show;
-pub mod supervision;
 pub mod staff;
+pub mod supervision;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -234,6 +234,7 @@ pub fn take_step(
     let clock = Clock {
         today: ctx.today,
         now: ctx.now,
+        notify: true,
     };
     let (after, warnings) = step_in(&tx, &actor, clock, &ctx.policy, target, on, request)?;
     tx.commit()?;
@@ -258,17 +259,22 @@ pub fn preview_step(
     let clock = Clock {
         today: ctx.today,
         now: ctx.now,
+        notify: true,
     };
     let (after, _) = step_in(&tx, &actor, clock, &ctx.policy, target, on, request)?;
     drop(tx);
     Ok(after)
 }
 
-/// Today (for the rules) and now (for `recorded_at`), as the shell read them.
+/// Today (for the rules) and now (for `recorded_at`), as the shell read them, and whether the steps
+/// are news to tell people of.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
+    /// Queue the rule table's messages in the outbox. Off for history brought in by `import` or made by
+    /// the generator: mail about steps taken months ago would tell people nothing and alarm them.
+    pub notify: bool,
 }
 
 /// One workflow step inside a transaction the caller owns, so a bulk import or generator can put many
@@ -336,7 +342,11 @@ pub fn step_in(
     }
     let after = state.expect("the engine returns at least one event for an accepted step");
     tx.record(&after, &steps, clock.now)?;
-    let warnings = outbox::queue(tx, &steps, &after, &child, policy, clock.now)?;
+    let warnings = if clock.notify {
+        outbox::queue(tx, &steps, &after, &child, policy, clock.now)?
+    } else {
+        Vec::new()
+    };
     Ok((after, warnings))
 }
 

@@ -121,7 +121,12 @@ pub fn queue(
     let mut staff: Vec<Staff> = tx.staff_in_role(Role::SeniorIroManager)?;
     staff.extend(tx.staff_in_role(Role::AssistantDirector)?);
     let present = steps.iter().flat_map(|step| notify::present(&step.event));
-    for id in allocated.into_iter().flatten().map(String::as_str).chain(present) {
+    for id in allocated
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .chain(present)
+    {
         if !staff.iter().any(|s| s.id == id) {
             staff.extend(tx.staff(id)?);
         }

@@ -172,6 +172,7 @@ proptest! {
         let clock = Clock {
             today: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
             now: Utc.with_ymd_and_hms(2026, 12, 31, 12, 0, 0).single().expect("time"),
+            notify: true,
         };
         let mut on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
         let mut ids: Vec<String> = Vec::new();

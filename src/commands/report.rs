@@ -566,9 +566,9 @@ pub fn tally(
     };
     for fact in steps {
         match fact.kind {
-            StepKind::ConsultationOpened => {
-                count(&fact.category, &fact.team, &|g| g.figures.consultation.opened += 1)
-            }
+            StepKind::ConsultationOpened => count(&fact.category, &fact.team, &|g| {
+                g.figures.consultation.opened += 1
+            }),
             StepKind::QapRaised => count(&fact.category, &fact.team, &|g| {
                 g.figures.qap.raised += 1;
                 if fact.from_consultation {
@@ -867,8 +867,16 @@ pub fn build_alert_form(
         .into());
     }
     // The current form shows the matter as it stands; an earlier one, as it stood at that change.
-    let end = if revision.is_none() { log.len() - 1 } else { points[number - 1] };
-    let since = if number > 1 { points[number - 2] + 1 } else { 0 };
+    let end = if revision.is_none() {
+        log.len() - 1
+    } else {
+        points[number - 1]
+    };
+    let since = if number > 1 {
+        points[number - 2] + 1
+    } else {
+        0
+    };
     let changes: Vec<String> = log[since..=end]
         .iter()
         .map(|e| format!("{}: {}", e.effective_on, e.event.describe()))

@@ -72,9 +72,15 @@ pub enum Event {
         actions: Vec<Action>,
     },
     /// The concern was settled.
-    Resolved { outcome: String, resolved_by: String },
+    Resolved {
+        outcome: String,
+        resolved_by: String,
+    },
     /// A referral to CAFCASS.
-    ReferredToCafcass { referral: ReferralKind, reason: String },
+    ReferredToCafcass {
+        referral: ReferralKind,
+        reason: String,
+    },
     /// CAFCASS's decision on the latest referral.
     CafcassDecided {
         decision: CafcassDecision,
@@ -267,7 +273,13 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
     let on = step.on;
     let mut matter = match (matter, &step.event) {
         (None, Event::ConsultationOpened { opening, .. }) => {
-            return Ok(opened(id, opening, MatterState::Consultation, &step.actor, on));
+            return Ok(opened(
+                id,
+                opening,
+                MatterState::Consultation,
+                &step.actor,
+                on,
+            ));
         }
         (
             None,

@@ -65,13 +65,18 @@ impl Tx<'_> {
     pub(super) fn chain_tip(&self) -> Result<Option<(i64, String)>, StoreError> {
         self.tx
             .prepare_cached("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")
-            .and_then(|mut stmt| stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional())
+            .and_then(|mut stmt| {
+                stmt.query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(|e| self.err(e))
     }
 
     /// The head of the chain: the hash a service keeps elsewhere to prove the record since.
     pub fn head_hash(&self) -> Result<String, StoreError> {
-        Ok(self.chain_tip()?.map_or_else(|| GENESIS.to_string(), |(_, hash)| hash))
+        Ok(self
+            .chain_tip()?
+            .map_or_else(|| GENESIS.to_string(), |(_, hash)| hash))
     }
 
     /// Recomputes every hash in order, streaming the events.
@@ -105,8 +110,18 @@ impl Tx<'_> {
                     row.get::<_, String>(9)?,
                 ))
             })();
-            let (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash) =
-                read.map_err(|e| self.err(e))?;
+            let (
+                id,
+                matter,
+                child,
+                kind,
+                actor,
+                effective_on,
+                recorded_at,
+                details,
+                prev_hash,
+                hash,
+            ) = read.map_err(|e| self.err(e))?;
             walk.events += 1;
             if walk.first_break.is_none() {
                 let expected = chain_hash(
@@ -203,10 +218,34 @@ mod tests {
         assert_eq!(base.len(), 64);
         assert_eq!(base, chain_hash(GENESIS, &event), "deterministic");
         assert_ne!(base, chain_hash(&"1".repeat(64), &event));
-        assert_ne!(base, chain_hash(GENESIS, &EventColumns { actor: "pother", ..event }));
-        let event = EventColumns { actor: "asmith", ..event };
-        assert_ne!(base, chain_hash(GENESIS, &EventColumns { matter: None, ..event }));
-        let event = EventColumns { matter: Some("Q-2026-0001"), ..event };
+        assert_ne!(
+            base,
+            chain_hash(
+                GENESIS,
+                &EventColumns {
+                    actor: "pother",
+                    ..event
+                }
+            )
+        );
+        let event = EventColumns {
+            actor: "asmith",
+            ..event
+        };
+        assert_ne!(
+            base,
+            chain_hash(
+                GENESIS,
+                &EventColumns {
+                    matter: None,
+                    ..event
+                }
+            )
+        );
+        let event = EventColumns {
+            matter: Some("Q-2026-0001"),
+            ..event
+        };
         assert_ne!(base, chain_hash(GENESIS, &EventColumns { id: 2, ..event }));
     }
 }

@@ -39,9 +39,15 @@ pub enum StoreError {
     NotIro(PathBuf),
     // The cause is part of the one-line message, not a separate `source`, so it is said once.
     #[error("{path}: {cause}")]
-    Io { path: PathBuf, cause: std::io::Error },
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
     #[error("database {path}: {cause}")]
-    Sqlite { path: PathBuf, cause: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        cause: rusqlite::Error,
+    },
 }
 
 /// An open iro database.
@@ -175,7 +181,10 @@ impl Store {
         if target.exists() {
             return Err(StoreError::Io {
                 path: target.to_path_buf(),
-                cause: std::io::Error::new(std::io::ErrorKind::AlreadyExists, "already exists; a backup never overwrites"),
+                cause: std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "already exists; a backup never overwrites",
+                ),
             });
         }
         create_private_file(target).map_err(|cause| StoreError::Io {
@@ -187,8 +196,9 @@ impl Store {
             cause,
         };
         let mut copy = Connection::open(target).map_err(sqlite)?;
-        let result = rusqlite::backup::Backup::new(&self.conn, &mut copy)
-            .and_then(|backup| backup.run_to_completion(std::os::raw::c_int::MAX, Duration::ZERO, None));
+        let result = rusqlite::backup::Backup::new(&self.conn, &mut copy).and_then(|backup| {
+            backup.run_to_completion(std::os::raw::c_int::MAX, Duration::ZERO, None)
+        });
         if let Err(e) = result {
             drop(copy);
             let _ = std::fs::remove_file(target);

@@ -2,7 +2,7 @@
 //! figures are counted from, chronologies, due-date histories and full exports.
 //!
 //! Deadlines are stored when they are set, so every query here selects by column (and, for the nightly
-//! overdue report, by the partial indexes `actions_open_due` and `matters_drp_deadline`) instead of
+//! overdue report, by the running matters and the partial index `matters_drp_deadline`) instead of
 //! recomputing deadlines. Long listings are streamed row by row to a callback, so a report over years
 //! of records never holds them all in memory.
 
@@ -20,6 +20,8 @@ use crate::model::{ActionStatus, MatterState, ReferralKind, Role, Staff, Stage};
 pub enum DueItem {
     QapAction,
     DrpResolution,
+    /// The current stage's own response deadline, where the authority's policy sets one.
+    StageResponse,
 }
 
 impl DueItem {
@@ -28,6 +30,7 @@ impl DueItem {
         match self {
             DueItem::QapAction => "qap-action",
             DueItem::DrpResolution => "drp-resolution",
+            DueItem::StageResponse => "stage-response",
         }
     }
 }
@@ -204,11 +207,12 @@ pub struct Period {
     pub to: Option<NaiveDate>,
 }
 
-/// Open actions on matters in QAP or EPCP/DRP, and the resolution deadlines of matters in EPCP/DRP, due
-/// on or before ?1; earliest first, then by matter, the resolution deadline before the actions.
+/// Open actions on matters in QAP or EPCP/DRP, and the resolution deadlines and current stage response
+/// deadlines of matters in EPCP/DRP, due on or before ?1; earliest first, then by matter, the
+/// resolution deadline before the actions.
 ///
 /// The QAP half walks the matters still running (`matters_state`) and reads their open actions by the
-/// primary key: it reads the live caseload, never the history. Walking `actions_open_due` instead would
+/// primary key: it reads the live caseload, never the history. Walking open actions by due date instead would
 /// read every action left open on a matter resolved or closed since (most matters are resolved with an
 /// action or two never marked done), a set that grows with every year of record: at 1,000,000 matters
 /// that is about 175,000 dead rows for 23,000 live ones. The DRP half is one range scan of the partial index
@@ -223,6 +227,11 @@ const DUE_SQL: &str = "\
     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
       FROM matters m INDEXED BY matters_drp_deadline
      WHERE m.state = 'drp' AND m.drp_deadline <= ?1
+       AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+    UNION ALL
+    SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
+      FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
+     WHERE m.state = 'drp' AND s.response_deadline <= ?1
        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
     ORDER BY 11, 1, 7, 8";
 
@@ -553,6 +562,7 @@ fn due_row(r: &Row) -> rusqlite::Result<DueRow> {
         stage: stage_at(r, 5)?,
         item: match r.get_ref(6)?.as_str()? {
             "qap-action" => DueItem::QapAction,
+            "stage-response" => DueItem::StageResponse,
             _ => DueItem::DrpResolution,
         },
         action: r.get(7)?,

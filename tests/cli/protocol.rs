@@ -465,3 +465,57 @@ fn supervision_shows_what_happened_since_the_last_discussion_and_what_is_due() {
     );
     service.fails(4, &["report", "supervision", "--iro", "ghost"]);
 }
+
+#[test]
+fn a_policy_with_stage_response_days_puts_each_stage_on_the_overdue_report() {
+    let service = Service::new();
+    std::fs::write(
+        service.dir.path().join("iro.toml"),
+        "stage_response_days = 5\n",
+    )
+    .expect("policy");
+    let m = at_stage_one(&service);
+    let shown = service.show(&m);
+    assert_eq!(shown["stages"][0]["response_deadline"], "2026-11-09");
+    let overdue: serde_json::Value =
+        serde_json::from_str(&service.ok(&["report", "overdue", "--format", "json"]))
+            .expect("json");
+    let items: Vec<(&str, &str)> = overdue
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["item"].as_str().unwrap_or(""),
+                r["due"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        items.contains(&("stage-response", "2026-11-09")),
+        "{items:?}"
+    );
+    assert!(items.contains(&("qap-action", "2026-11-02")), "{items:?}");
+    // A new stage gets its own response deadline; the old one no longer runs.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+        "--on",
+        "2026-11-24",
+    ]);
+    let overdue = service.ok(&["report", "overdue", "--format", "csv"]);
+    assert!(
+        !overdue.contains("stage-response"),
+        "stage 2 responds by 2026-12-01: {overdue}"
+    );
+    assert_eq!(
+        service.show(&m)["stages"][1]["response_deadline"],
+        "2026-12-01"
+    );
+}

@@ -684,6 +684,10 @@ fn the_sample_tracker_imports_as_if_typed() {
         "{overdue}"
     );
     service.ok(&["audit", "verify"]);
+    // History brought in tells no one: no mail about steps taken months ago.
+    let outbox: serde_json::Value =
+        serde_json::from_str(&service.ok(&["outbox", "list", "--format", "json"])).expect("json");
+    assert_eq!(outbox.as_array().map(Vec::len), Some(0), "{outbox}");
 }
 
 #[test]
