@@ -771,6 +771,54 @@ impl Demo<'_, '_> {
         );
         self.refer(&m, "Concern about the child's right to family life", 14);
         self.decide(&m, CafcassDecision::CriteriaNotMet, 5);
+
+        // Pre-review consultations: one still open, one settled on the phone, one that became a QAP.
+        let sw = |child: &Child| child.social_worker.clone();
+        for (child, category, summary, ago) in [
+            (
+                c(24),
+                "health-assessment",
+                "Annual health assessment not booked",
+                3,
+            ),
+            (
+                c(25),
+                "child-participation",
+                "Child not invited to their review",
+                25,
+            ),
+            (c(26), "pathway-plan", "Pathway plan not started at 16", 30),
+        ] {
+            let with = vec![self.staff(&sw(child))];
+            let request = Request::Consult {
+                category: category.to_string(),
+                summary: summary.to_string(),
+                with,
+            };
+            let m = self.open(child, "C", ago, request);
+            match ago {
+                25 => self.resolve(
+                    &m,
+                    "Invitation sent after a call with the social worker",
+                    None,
+                    24,
+                ),
+                30 => {
+                    let owner = self.staff(&sw(child));
+                    let request = Request::RaiseQap {
+                        category: String::new(),
+                        summary: String::new(),
+                        actions: vec![NewAction {
+                            text: "Start the pathway plan".to_string(),
+                            owner,
+                            due: Timescale::Within(15),
+                        }],
+                    };
+                    self.on(&m, &child.iro, 27, request);
+                }
+                _ => {}
+            }
+        }
         overdue.slot
     }
 }

@@ -452,13 +452,20 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
     };
     let mut rows = Vec::new();
     for m in tx.open_matters(&filter)? {
-        let drp = m.drp_deadline.filter(|_| m.state == MatterState::Drp);
-        let next = match (m.next_action_due, drp) {
-            (Some(action), Some(drp)) if drp < action => Some((drp, DueItem::DrpResolution)),
-            (Some(action), _) => Some((action, DueItem::QapAction)),
-            (None, Some(drp)) => Some((drp, DueItem::DrpResolution)),
-            (None, None) => None,
-        };
+        let running = m.state == MatterState::Drp;
+        // The earliest deadline still running; on a tie the resolution deadline names it.
+        let next = [
+            m.drp_deadline
+                .filter(|_| running)
+                .map(|d| (d, DueItem::DrpResolution)),
+            m.stage_response_due
+                .filter(|_| running)
+                .map(|d| (d, DueItem::StageResponse)),
+            m.next_action_due.map(|d| (d, DueItem::QapAction)),
+        ]
+        .into_iter()
+        .flatten()
+        .min_by_key(|(d, _)| *d);
         rows.push(OpenRow {
             age_working_days: calendar.working_days_between(m.raised_on, as_of)?,
             next_deadline: next.map(|(d, _)| d),
@@ -477,6 +484,7 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
         });
     }
     let totals: Vec<StageTotal> = [
+        (MatterState::Consultation, None),
         (MatterState::Qap, None),
         (MatterState::Drp, Some(Stage::One)),
         (MatterState::Drp, Some(Stage::Two)),

@@ -73,6 +73,8 @@ pub struct OpenMatter {
     pub drp_deadline: Option<NaiveDate>,
     /// The earliest due date of the matter's open actions.
     pub next_action_due: Option<NaiveDate>,
+    /// The current stage's response deadline, where the policy set one.
+    pub stage_response_due: Option<NaiveDate>,
 }
 
 /// A step of the protocol the year's figures count: a QAP raised, an entry to EPCP/DRP, a resolution.
@@ -272,11 +274,13 @@ impl Tx<'_> {
         self.tx
             .prepare_cached(
                 "SELECT m.id, m.child, m.state, m.stage, m.iro, m.team, m.category, m.raised_on, m.drp_deadline,
-                        (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open')
+                        (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
+                        (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage)
                    FROM matters m
-                  WHERE m.state IN ('qap', 'drp', 'cafcass')
+                  WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass')
                     AND (?1 IS NULL OR m.iro = ?1) AND (?2 IS NULL OR m.team = ?2)
-                  ORDER BY CASE m.state WHEN 'qap' THEN 0 WHEN 'drp' THEN 1 ELSE 2 END, m.stage,
+                  ORDER BY CASE m.state WHEN 'consultation' THEN 0 WHEN 'qap' THEN 1 WHEN 'drp' THEN 2 ELSE 3 END,
+                           m.stage,
                            m.raised_on, m.id",
             )
             .and_then(|mut stmt| {
@@ -292,6 +296,7 @@ impl Tx<'_> {
                         raised_on: r.get(7)?,
                         drp_deadline: r.get(8)?,
                         next_action_due: r.get(9)?,
+                        stage_response_due: r.get(10)?,
                     })
                 })?
                 .collect()

@@ -823,12 +823,12 @@ fn demo_builds_a_service_and_prints_its_overdue_table() {
         table.contains("qap-action") && table.contains("drp-resolution"),
         "{table}"
     );
-    assert!(table.ends_with("11 overdue\n"), "{table}");
+    assert!(table.ends_with("12 overdue\n"), "{table}");
     assert!(stderr.contains("40 children"), "{stderr}");
     // Every state is there to look at.
     let open = json(&ok(&db, &["report", "open", "--format", "json"]));
     let totals = open["totals"].as_array().expect("totals");
-    assert_eq!(totals.len(), 5, "QAP, stages 1 to 3, CAFCASS");
+    assert_eq!(totals.len(), 6, "consultation, QAP, stages 1 to 3, CAFCASS");
     for total in totals {
         assert!(total["count"].as_u64().expect("a count") > 0, "{total}");
     }
