@@ -1,0 +1,325 @@
+//! The alert form: the formal record of a matter in EPCP/DRP, as Markdown for people or JSON.
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::json;
+use crate::model::Staff;
+
+/// A member of staff as a form names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub role: Option<crate::model::Role>,
+    pub email: Option<String>,
+}
+
+impl From<&Staff> for Person {
+    fn from(s: &Staff) -> Person {
+        Person {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            role: Some(s.role),
+            email: Some(s.email.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for Person {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.name)?;
+        if let Some(role) = self.role {
+            write!(f, " ({role})")?;
+        }
+        if let Some(email) = &self.email {
+            write!(f, " <{email}>")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormChild {
+    pub reference: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Concern {
+    pub category: String,
+    pub summary: String,
+    pub raised_on: NaiveDate,
+    pub raised_by: Person,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub date: NaiveDate,
+    /// Working days from the as-of date to the deadline; negative once it has passed.
+    pub working_days_from_as_of: i64,
+    /// The matter is still in EPCP/DRP and the as-of date is after the deadline.
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DueSet {
+    pub due: NaiveDate,
+    pub set_on: NaiveDate,
+    /// The IRO team manager who agreed a new timescale; null for the first one.
+    pub agreed_by: Option<Person>,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormAction {
+    pub seq: u32,
+    pub text: String,
+    pub owner: Person,
+    pub due: NaiveDate,
+    pub status: crate::model::ActionStatus,
+    pub completed_on: Option<NaiveDate>,
+    pub due_history: Vec<DueSet>,
+}
+
+/// Who was told of a stage, and who was copied in (design rule 10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub stage: crate::model::Stage,
+    pub entered_on: NaiveDate,
+    pub to: Vec<Person>,
+    pub copy: Vec<Person>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    pub on: NaiveDate,
+    /// The manager who resolved it; null when CAFCASS's decision closed the matter.
+    pub by: Option<Person>,
+    pub outcome: String,
+}
+
+/// The alert form of a matter in (or once in) EPCP/DRP, as of a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertForm {
+    pub matter: String,
+    /// This form's revision number, and how many there are.
+    pub revision: usize,
+    pub revisions: usize,
+    /// What changed since the previous revision (for revision 1: how the form came to be).
+    pub changes: Vec<String>,
+    pub as_of: NaiveDate,
+    pub state: crate::model::MatterState,
+    pub child: FormChild,
+    pub team: String,
+    pub iro: Person,
+    pub concern: Concern,
+    pub stage: Option<crate::model::Stage>,
+    pub stages: Vec<crate::model::StageEntry>,
+    pub drp_entered_on: NaiveDate,
+    pub resolution_deadline: Deadline,
+    pub actions: Vec<FormAction>,
+    pub notified: Vec<Notice>,
+    pub cafcass_referrals: Vec<crate::model::Referral>,
+    pub resolution: Option<Resolution>,
+}
+
+/// Text for a Markdown table cell: pipes escaped, lines joined.
+fn md_cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
+}
+
+/// The alert form as JSON, or as Markdown for people to read, print and send.
+pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    if !markdown {
+        return json(form, out);
+    }
+    use crate::model::{CafcassDecision, MatterState};
+    let stage = form.stage.map(|s| format!("stage {s}")).unwrap_or_default();
+    let state = match form.state {
+        MatterState::Consultation => "in pre-review consultation".to_string(),
+        MatterState::Qap => "in QAP".to_string(),
+        MatterState::Drp => format!("in EPCP/DRP at {stage}"),
+        MatterState::Cafcass => {
+            format!("formally referred to CAFCASS from {stage}, waiting on its decision")
+        }
+        MatterState::Resolved => format!("resolved at {stage}"),
+        MatterState::Closed => format!("closed by CAFCASS's decision (was at {stage})"),
+    };
+    writeln!(out, "# EPCP/DRP alert form: {}\n", form.matter)?;
+    if form.revision == 1 {
+        writeln!(
+            out,
+            "Revision 1 of {}: the form as EPCP/DRP was entered, after:\n",
+            form.revisions
+        )?;
+    } else {
+        writeln!(
+            out,
+            "Revision {} of {}. Changed since revision {}:\n",
+            form.revision,
+            form.revisions,
+            form.revision - 1
+        )?;
+    }
+    for change in &form.changes {
+        writeln!(out, "- {}", md_cell(change))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "| | |\n| --- | --- |")?;
+    writeln!(
+        out,
+        "| Child | {} {} |",
+        md_cell(&form.child.reference),
+        md_cell(&form.child.name)
+    )?;
+    writeln!(out, "| Social work team | {} |", md_cell(&form.team))?;
+    writeln!(out, "| IRO | {} |", md_cell(&form.iro.to_string()))?;
+    writeln!(out, "| State | {state} |")?;
+    writeln!(out, "| As of | {} |", form.as_of)?;
+    let c = &form.concern;
+    writeln!(out, "\n## Concern\n")?;
+    writeln!(out, "Category: {}  ", c.category)?;
+    writeln!(out, "Raised {} by {}\n", c.raised_on, c.raised_by)?;
+    for line in c.summary.lines() {
+        writeln!(out, "> {line}")?;
+    }
+    writeln!(out, "\n## Stage\n")?;
+    writeln!(
+        out,
+        "Entered EPCP/DRP on {}; {state}.\n",
+        form.drp_entered_on
+    )?;
+    writeln!(out, "| Stage | Entered | Reason |\n| --- | --- | --- |")?;
+    for s in &form.stages {
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            s.stage,
+            s.entered_on,
+            md_cell(s.reason.as_deref().unwrap_or(""))
+        )?;
+    }
+    let d = &form.resolution_deadline;
+    writeln!(out, "\n## Resolution deadline\n")?;
+    let days = d.working_days_from_as_of;
+    let when = match days {
+        0 => "due today".to_string(),
+        n if n > 0 => format!("{n} working day(s) from {}", form.as_of),
+        n => format!("{} working day(s) before {}", -n, form.as_of),
+    };
+    let overdue = if d.overdue { ": overdue" } else { "" };
+    writeln!(out, "{} ({when}){overdue}", d.date)?;
+    writeln!(out, "\n## Actions and timescales\n")?;
+    if form.actions.is_empty() {
+        writeln!(out, "No actions recorded.")?;
+    } else {
+        writeln!(
+            out,
+            "| # | Action | Owner | Due | Status | Due-date history |"
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
+        for a in &form.actions {
+            let status = match a.completed_on {
+                Some(on) => format!("done {on}"),
+                None => a.status.to_string(),
+            };
+            let history: Vec<String> = a
+                .due_history
+                .iter()
+                .map(|h| match (&h.agreed_by, &h.reason) {
+                    (Some(by), Some(reason)) => format!(
+                        "{} set {}, agreed by {}: {reason}",
+                        h.due, h.set_on, by.name
+                    ),
+                    (Some(by), None) => {
+                        format!("{} set {}, agreed by {}", h.due, h.set_on, by.name)
+                    }
+                    _ => format!("{} set {}", h.due, h.set_on),
+                })
+                .collect();
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {status} | {} |",
+                a.seq,
+                md_cell(&a.text),
+                md_cell(&a.owner.name),
+                a.due,
+                md_cell(&history.join("; "))
+            )?;
+        }
+    }
+    writeln!(out, "\n## Who was told\n")?;
+    for n in &form.notified {
+        writeln!(out, "Stage {} ({}):\n", n.stage, n.entered_on)?;
+        for p in &n.to {
+            writeln!(out, "- to: {p}")?;
+        }
+        for p in &n.copy {
+            writeln!(out, "- copy: {p}")?;
+        }
+        writeln!(out)?;
+    }
+    if !form.cafcass_referrals.is_empty() {
+        writeln!(out, "## CAFCASS\n")?;
+        for r in &form.cafcass_referrals {
+            let decision = match (r.decision, r.decided_on) {
+                (Some(CafcassDecision::CriteriaMet), Some(on)) => {
+                    format!("criteria met, allocated for judicial review ({on})")
+                }
+                (Some(CafcassDecision::CriteriaNotMet), Some(on)) => {
+                    format!("criteria not met ({on})")
+                }
+                _ => "awaiting CAFCASS's decision".to_string(),
+            };
+            writeln!(
+                out,
+                "- {} referral {}: {}; {decision}",
+                r.kind,
+                r.referred_on,
+                r.reason.replace('\n', " ")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    if let Some(r) = &form.resolution {
+        writeln!(out, "## Resolution\n")?;
+        let by =
+            r.by.as_ref()
+                .map(|p| format!(" by {p}"))
+                .unwrap_or_default();
+        let what = if form.state == MatterState::Closed {
+            "Closed"
+        } else {
+            "Resolved"
+        };
+        writeln!(
+            out,
+            "{what} on {}{by}: {}",
+            r.on,
+            r.outcome.replace('\n', " ")
+        )?;
+        if let Some(last) = form.notified.last() {
+            writeln!(
+                out,
+                "\nEveryone told at stage {} is told of the outcome.",
+                last.stage
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_cells_keep_to_one_line() {
+        assert_eq!(md_cell("a|b\nc"), "a\\|b<br>c");
+    }
+}

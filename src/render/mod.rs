@@ -1,0 +1,375 @@
+//! Tables, CSV and JSON, each written to any `io::Write` so tests render into a `Vec<u8>`.
+//!
+//! CSV goes through the `csv` crate and every text cell through `spreadsheet_safe`, so an export pasted
+//! into Excel or LibreOffice never runs a formula.
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::model::{Child, Matter, Staff};
+
+/// How a listing is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+/// A text cell made safe for spreadsheets (OWASP CSV injection): one that would start a formula is
+/// prefixed with an apostrophe, which spreadsheets show as text and do not display.
+pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// Whether tables are coloured: the shell says so when stdout is a terminal and `NO_COLOR` is not set.
+static COLOUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Colours tables (bold headers, overdue rows in red) or not; the shell decides once per run.
+pub fn set_colour(on: bool) {
+    COLOUR.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn colour() -> bool {
+    COLOUR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if colour() {
+        table.enforce_styling().set_header(
+            header
+                .iter()
+                .map(|h| Cell::new(*h).add_attribute(Attribute::Bold)),
+        );
+    } else {
+        table
+            .force_no_tty()
+            .set_header(header.iter().map(|h| Cell::new(*h)));
+    }
+    table
+}
+
+/// A table row; an overdue one stands out in red when tables are coloured.
+fn table_row(cells: Vec<String>, overdue: bool) -> Vec<Cell> {
+    cells
+        .into_iter()
+        .map(|c| {
+            if overdue && colour() {
+                Cell::new(c).fg(Color::Red).add_attribute(Attribute::Bold)
+            } else {
+                Cell::new(c)
+            }
+        })
+        .collect()
+}
+
+fn date(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.to_string()).unwrap_or_default()
+}
+
+fn json(value: &impl Serialize, out: &mut dyn Write) -> anyhow::Result<()> {
+    // Through io::Error, so a closed pipe is seen as one (`iro list --format json | head`).
+    serde_json::to_writer_pretty(&mut *out, value).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Writes rows of text cells as CSV with a header, each cell made spreadsheet-safe.
+fn csv_rows(
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(header).map_err(std::io::Error::from)?;
+    for row in rows {
+        writer
+            .write_record(row.iter().map(|cell| spreadsheet_safe(cell).into_owned()))
+            .map_err(std::io::Error::from)?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+pub fn staff(staff: &[Staff], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    let header = ["id", "name", "role", "email", "team"];
+    let rows = staff.iter().map(|s| {
+        vec![
+            s.id.clone(),
+            s.name.clone(),
+            s.role.to_string(),
+            s.email.clone(),
+            s.team.clone().unwrap_or_default(),
+        ]
+    });
+    match format {
+        Format::Json => json(&staff, out),
+        Format::Csv => csv_rows(&header, rows, out),
+        Format::Table => {
+            let mut t = table(&header);
+            t.add_rows(rows);
+            writeln!(out, "{t}")?;
+            Ok(())
+        }
+    }
+}
+
+pub fn children(children: &[Child], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    let header = [
+        "ref",
+        "name",
+        "team",
+        "social_worker",
+        "practice_supervisor",
+        "team_manager",
+        "service_manager",
+        "iro",
+        "iro_team_manager",
+    ];
+    let rows = children.iter().map(|c| {
+        vec![
+            c.reference.clone(),
+            c.name.clone(),
+            c.team.clone(),
+            c.social_worker.clone(),
+            c.practice_supervisor.clone().unwrap_or_default(),
+            c.team_manager.clone(),
+            c.service_manager.clone(),
+            c.iro.clone(),
+            c.iro_team_manager.clone(),
+        ]
+    });
+    match format {
+        Format::Json => json(&children, out),
+        Format::Csv => csv_rows(&header, rows, out),
+        Format::Table => {
+            let mut t = table(&header);
+            t.add_rows(rows);
+            writeln!(out, "{t}")?;
+            Ok(())
+        }
+    }
+}
+
+pub fn child(
+    child: &Child,
+    matters: &[Matter],
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct ChildView<'a> {
+        #[serde(flatten)]
+        child: &'a Child,
+        matters: &'a [Matter],
+    }
+    match format {
+        Format::Json => json(&ChildView { child, matters }, out),
+        Format::Csv => self::matters(matters, format, out),
+        Format::Table => {
+            writeln!(
+                out,
+                "{} {} (team {})",
+                child.reference, child.name, child.team
+            )?;
+            writeln!(
+                out,
+                "  IRO {}, IRO team manager {}",
+                child.iro, child.iro_team_manager
+            )?;
+            writeln!(
+                out,
+                "  social worker {}, practice supervisor {}, team manager {}, service manager {}",
+                child.social_worker,
+                child.practice_supervisor.as_deref().unwrap_or("(none)"),
+                child.team_manager,
+                child.service_manager
+            )?;
+            self::matters(matters, format, out)
+        }
+    }
+}
+
+const MATTER_HEADER: [&str; 13] = [
+    "id",
+    "child",
+    "iro",
+    "team",
+    "category",
+    "state",
+    "stage",
+    "raised_on",
+    "challenge_deadline",
+    "drp_entered_on",
+    "drp_deadline",
+    "next_deadline",
+    "resolved_on",
+];
+
+fn matter_row(m: &Matter) -> Vec<String> {
+    vec![
+        m.id.clone(),
+        m.child.clone(),
+        m.iro.clone(),
+        m.team.clone(),
+        m.category.clone(),
+        m.state.to_string(),
+        m.stage.map(|s| s.to_string()).unwrap_or_default(),
+        m.raised_on.to_string(),
+        date(m.challenge_deadline),
+        date(m.drp_entered_on),
+        date(m.drp_deadline),
+        date(m.next_deadline()),
+        date(m.resolved_on),
+    ]
+}
+
+/// Matters one a row; JSON carries the same fields as `show` (actions may be empty when not loaded).
+pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Json => json(&matters, out),
+        Format::Csv => csv_rows(&MATTER_HEADER, matters.iter().map(matter_row), out),
+        Format::Table => {
+            let mut t = table(&[
+                "id",
+                "child",
+                "iro",
+                "team",
+                "category",
+                "state",
+                "stage",
+                "raised",
+                "next deadline",
+            ]);
+            for m in matters {
+                t.add_row(vec![
+                    m.id.clone(),
+                    m.child.clone(),
+                    m.iro.clone(),
+                    m.team.clone(),
+                    m.category.clone(),
+                    m.state.to_string(),
+                    m.stage.map(|s| s.to_string()).unwrap_or_default(),
+                    m.raised_on.to_string(),
+                    date(m.next_deadline()),
+                ]);
+            }
+            writeln!(out, "{t}")?;
+            writeln!(out, "{} matter(s)", matters.len())?;
+            Ok(())
+        }
+    }
+}
+
+/// One matter in full: its facts, actions, stages and referrals.
+pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Json => json(m, out),
+        Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m)], out),
+        Format::Table => {
+            let stage = m.stage.map(|s| format!(" stage {s}")).unwrap_or_default();
+            writeln!(
+                out,
+                "{}  {}{stage}  child {}  IRO {}  team {}",
+                m.id, m.state, m.child, m.iro, m.team
+            )?;
+            writeln!(out, "  {}: {}", m.category, m.summary)?;
+            writeln!(out, "  raised {} by {}", m.raised_on, m.raised_by)?;
+            if let Some(deadline) = m.challenge_deadline {
+                let challenged = m
+                    .challenged_on
+                    .map(|d| format!("; challenged {d}"))
+                    .unwrap_or_default();
+                writeln!(out, "  challenge window closes {deadline}{challenged}")?;
+            }
+            if let (Some(entered), Some(deadline)) = (m.drp_entered_on, m.drp_deadline) {
+                writeln!(
+                    out,
+                    "  entered EPCP/DRP {entered}; resolution deadline {deadline}"
+                )?;
+            }
+            for s in &m.stages {
+                let reason = s
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                writeln!(out, "  stage {} from {}{reason}", s.stage, s.entered_on)?;
+            }
+            for r in &m.referrals {
+                let decision = match (r.decision, r.decided_on) {
+                    (Some(d), Some(on)) => format!("; {d} on {on}"),
+                    _ => "; awaiting decision".to_string(),
+                };
+                writeln!(
+                    out,
+                    "  {} CAFCASS referral {}{decision}",
+                    r.kind, r.referred_on
+                )?;
+            }
+            if let Some(resolved) = m.resolved_on {
+                let by = m
+                    .resolved_by
+                    .as_deref()
+                    .map(|b| format!(" by {b}"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {} {resolved}{by}: {}",
+                    m.state,
+                    m.outcome.as_deref().unwrap_or("")
+                )?;
+            }
+            if !m.actions.is_empty() {
+                let mut t = table(&["#", "action", "owner", "due", "status"]);
+                for a in &m.actions {
+                    t.add_row(vec![
+                        a.seq.to_string(),
+                        a.text.clone(),
+                        a.owner.clone(),
+                        a.due.to_string(),
+                        match a.completed_on {
+                            Some(on) => format!("done {on}"),
+                            None => a.status.to_string(),
+                        },
+                    ]);
+                }
+                writeln!(out, "{t}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_neutralised_and_other_text_is_not() {
+        for risky in ["=SUM(A1)", "+1", "-1+2", "@cmd", "\tx", "\rx"] {
+            assert_eq!(spreadsheet_safe(risky), format!("'{risky}"));
+        }
+        for plain in ["Q-2026-0001", "2026-11-26", "plan drift", ""] {
+            assert_eq!(spreadsheet_safe(plain), plain);
+        }
+    }
+}
+
+mod alert_form;
+mod rows;
+mod stats;
+
+pub use alert_form::*;
+pub use rows::*;
+pub use stats::*;
