@@ -8,6 +8,7 @@ use super::{find_staff, parse_name, parse_text, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
+use crate::prompt::{self, Asker};
 
 /// Open a pre-review consultation on a concern; prints the new matter's id
 #[derive(Debug, Args)]
@@ -18,35 +19,83 @@ Example:\n  iro --as asmith consult LCS-104233 --category health-assessment --su
 )]
 pub struct ConsultArgs {
     /// The child's reference
-    pub child: String,
-    /// The concern's category
+    pub child: Option<String>,
+    /// The concern's category, one of the policy's (`iro policy show`)
     #[arg(long, value_parser = parse_name)]
-    pub category: String,
+    pub category: Option<String>,
     /// What the concern is, in a line
     #[arg(long, value_parser = parse_text)]
-    pub summary: String,
+    pub summary: Option<String>,
     /// Who was consulted (staff id; repeat for several)
-    #[arg(long = "with", value_name = "ID", required = true)]
+    #[arg(long = "with", value_name = "ID")]
     pub with: Vec<String>,
     /// The day of the consultation, if not today
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub on: Option<NaiveDate>,
 }
 
+/// Fills what consult lacks: asked for at a terminal, else one usage error naming every missing flag.
+fn collect(
+    ctx: &mut Context,
+    args: &ConsultArgs,
+) -> anyhow::Result<(String, String, String, Vec<String>)> {
+    let (mut child, mut category, mut summary) = (
+        args.child.clone(),
+        args.category.clone(),
+        args.summary.clone(),
+    );
+    let mut with = args.with.clone();
+    let mut asker = Asker::new(ctx.interactive);
+    if asker.asks() {
+        let mut store = ctx.open()?;
+        let tx = store.read()?;
+        prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+        asker.fill(&mut child, "CHILD", || prompt::pick_child(&tx))?;
+        asker.fill(&mut category, "--category", || {
+            prompt::pick_category(&ctx.policy.categories)
+        })?;
+        asker.fill(&mut summary, "--summary", || {
+            prompt::text("Summary of the concern", parse_text)
+        })?;
+        if with.is_empty() {
+            with.push(prompt::pick_staff(&tx, "Who was consulted", &[])?);
+        }
+    } else {
+        asker.fill(&mut child, "CHILD", || {
+            unreachable!("never asks without a terminal")
+        })?;
+        asker.fill(&mut category, "--category", || {
+            unreachable!("never asks without a terminal")
+        })?;
+        asker.fill(&mut summary, "--summary", || {
+            unreachable!("never asks without a terminal")
+        })?;
+        if with.is_empty() {
+            asker.missing("--with");
+        }
+    }
+    asker.finish()?;
+    match (child, category, summary) {
+        (Some(child), Some(category), Some(summary)) => Ok((child, category, summary, with)),
+        _ => unreachable!("every missing value was asked for or named"),
+    }
+}
+
 pub fn run(ctx: &mut Context, args: &ConsultArgs) -> anyhow::Result<Status> {
+    let (child, category, summary, with) = collect(ctx, args)?;
     let target = Target::NewMatter {
-        child: &args.child,
+        child: &child,
         prefix: "C",
     };
     let matter = take_step(ctx, target, args.on, |tx| {
-        let mut with = Vec::with_capacity(args.with.len());
-        for id in &args.with {
-            with.push(find_staff(tx, id).map_err(|e| e.context(format!("--with {id}")))?);
+        let mut consulted = Vec::with_capacity(with.len());
+        for id in &with {
+            consulted.push(find_staff(tx, id).map_err(|e| e.context(format!("--with {id}")))?);
         }
         Ok(Request::Consult {
-            category: args.category.clone(),
-            summary: args.summary.clone(),
-            with,
+            category,
+            summary,
+            with: consulted,
         })
     })?;
     writeln!(ctx.out, "{}", matter.id)?;

@@ -830,3 +830,30 @@ fn tracker_headers_are_read_as_spreadsheets_write_them() {
     );
     assert_eq!(service.dump(), before);
 }
+
+#[test]
+fn consult_asks_at_a_terminal_and_names_every_missing_flag_without_one() {
+    let service = Service::new();
+    let err = service.fails(2, &["--as", "asmith", "consult"]);
+    for flag in ["CHILD", "--category", "--summary", "--with"] {
+        assert!(err.contains(flag), "{flag}: {err}");
+    }
+    let mut p = pty(&service, &["--as", "asmith", "consult", "--with", "bking"]);
+    p.exp_string("Child").expect("child prompt");
+    keys(&mut p, "200001");
+    keys(&mut p, "\r");
+    p.exp_string("Category").expect("category prompt");
+    keys(&mut p, "health-assessment");
+    keys(&mut p, "\r");
+    p.exp_string("Summary of the concern")
+        .expect("summary prompt");
+    keys(&mut p, "Health assessment overdue\r");
+    p.exp_string("C-2026-0001").expect("the new id");
+    p.exp_eof().expect("ends");
+    assert_eq!(exit_code(&mut p), 0);
+    let m = service.show("C-2026-0001");
+    assert_eq!(
+        (m["child"].as_str(), m["state"].as_str()),
+        (Some("LCS-200001"), Some("consultation"))
+    );
+}
