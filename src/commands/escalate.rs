@@ -85,7 +85,11 @@ fn collect(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<EscalateArg
     let tx = store.read()?;
     prompt::ask_actor(&tx, &mut ctx.acting_as)?;
     if filled.matter.is_none() && filled.child.is_none() {
-        let open = [MatterState::Consultation, MatterState::Qap, MatterState::Drp];
+        let open = [
+            MatterState::Consultation,
+            MatterState::Qap,
+            MatterState::Drp,
+        ];
         let choices = [
             "A matter already open (consultation, QAP or EPCP/DRP)".to_string(),
             "A new matter, straight into EPCP/DRP".to_string(),

@@ -57,7 +57,11 @@ fn collect(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<ResolveArgs>
         prompt::pick_matter(
             &tx,
             "Matter to resolve",
-            &[MatterState::Consultation, MatterState::Qap, MatterState::Drp],
+            &[
+                MatterState::Consultation,
+                MatterState::Qap,
+                MatterState::Drp,
+            ],
         )
     })?;
     let matter = find_matter(&tx, filled.matter.as_deref().unwrap_or_default())?;

@@ -6,240 +6,24 @@
 //! it and hand its events to the store.
 
 mod event;
+mod policy;
+mod refusal;
+mod request;
 #[cfg(test)]
 mod tests;
 
-use std::fmt;
-
 use chrono::NaiveDate;
 
-use crate::calendar::{Calendar, CalendarError};
+use crate::calendar::Calendar;
 use crate::model::{
-    Action, ActionStatus, CafcassDecision, Child, Matter, MatterState, ReferralKind, Role, Staff,
-    Stage,
+    Action, ActionStatus, Child, Matter, MatterState, ReferralKind, Role, Staff, Stage,
 };
 
 pub use event::{evolve, Event, Inconsistent, Opening, Step};
-
-/// The authority's local variant of the protocol: timescales in working days, stage names, who resolves
-/// each stage, and the concern categories. Deadlines already set are stored, so a changed policy never
-/// rewrites them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// How long the social work team manager has to challenge QAP actions.
-    pub challenge_days: u32,
-    /// The EPCP/DRP resolution period, fixed when the matter enters it.
-    pub resolution_days: u32,
-    /// A response deadline at each stage, counted from the day the matter enters it (none by default).
-    pub stage_response_days: Option<u32>,
-    /// What the authority calls stages 1, 2 and 3.
-    pub stage_names: [String; 3],
-    /// The role of the manager who resolves a matter at stages 1, 2 and 3 (design rule 7).
-    pub resolving_roles: [Role; 3],
-    /// The concern categories a matter may be raised under.
-    pub categories: Vec<String>,
-}
-
-impl Policy {
-    /// The role of the manager who resolves a matter at this stage.
-    pub fn resolving_role(&self, stage: Stage) -> Role {
-        self.resolving_roles[usize::from(stage.number() - 1)]
-    }
-
-    /// The authority's name for a stage.
-    pub fn stage_name(&self, stage: Stage) -> &str {
-        &self.stage_names[usize::from(stage.number() - 1)]
-    }
-}
-
-/// The concern categories a service starts with.
-pub const DEFAULT_CATEGORIES: [&str; 12] = [
-    "care-planning-drift-and-delay",
-    "permanence",
-    "care-plan-not-updated",
-    "review-timeliness",
-    "health-assessment",
-    "personal-education-plan",
-    "placement-stability-or-suitability",
-    "contact",
-    "pathway-plan",
-    "social-worker-allocation-and-visits",
-    "child-participation",
-    "other",
-];
-
-impl Default for Policy {
-    fn default() -> Policy {
-        Policy {
-            challenge_days: 5,
-            resolution_days: 20,
-            stage_response_days: None,
-            stage_names: ["Stage 1".into(), "Stage 2".into(), "Stage 3".into()],
-            resolving_roles: [Stage::One, Stage::Two, Stage::Three].map(Stage::resolving_role),
-            categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
-        }
-    }
-}
-
-/// A timescale as the IRO gives it: a date, or a number of working days from the step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timescale {
-    By(NaiveDate),
-    Within(u32),
-}
-
-/// An action to add, its owner already resolved to a member of staff.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAction {
-    pub text: String,
-    pub owner: Staff,
-    pub due: Timescale,
-}
-
-/// A step someone asks to record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
-    /// Consult people before a review about a concern, opening a matter in `consultation`.
-    Consult {
-        category: String,
-        summary: String,
-        with: Vec<Staff>,
-    },
-    /// Raise QAP actions: on a new matter, or on a matter in consultation.
-    RaiseQap {
-        category: String,
-        summary: String,
-        actions: Vec<NewAction>,
-    },
-    Challenge {
-        reason: String,
-    },
-    Extend {
-        seq: u32,
-        due: Timescale,
-        agreed_by: Staff,
-        reason: String,
-    },
-    CompleteAction {
-        seq: u32,
-        note: Option<String>,
-    },
-    /// Enter EPCP/DRP or go up a stage; `opening` is set when the escalation opens a new matter.
-    Escalate {
-        stage: Stage,
-        reason: Option<String>,
-        opening: Option<(String, String)>,
-    },
-    Resolve {
-        outcome: String,
-        resolved_by: Option<Staff>,
-    },
-    ReferCafcass {
-        reason: String,
-        /// The IRO says stage 3 has not resolved the matter, before the period has run out.
-        formal: bool,
-    },
-    CafcassDecision {
-        decision: CafcassDecision,
-        note: Option<String>,
-    },
-    LegalAdvice {
-        note: String,
-    },
-    BriefSenior {
-        note: String,
-    },
-    /// A formal meeting at stage 2 or 3, chaired by a senior IRO manager, with the actions it agreed.
-    Meeting {
-        chair: Staff,
-        attendees: Vec<Staff>,
-        actions: Vec<NewAction>,
-    },
-    Note {
-        text: String,
-        /// The note records a discussion in the IRO's supervision.
-        supervision: bool,
-    },
-}
-
-impl Request {
-    /// Whether this request opens a new matter rather than acting on one.
-    pub fn opens_matter(&self) -> bool {
-        matches!(
-            self,
-            Request::Consult { .. }
-                | Request::RaiseQap { .. }
-                | Request::Escalate {
-                    opening: Some(_),
-                    ..
-                }
-        )
-    }
-}
-
-/// The rules of the protocol, numbered as in the design where it numbers them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rule {
-    WorkingDays,
-    RaisingQap,
-    Consultation,
-    Meeting,
-    ChallengeWindow,
-    Extension,
-    EnteringDrp,
-    StageOrder,
-    Resolution,
-    Cafcass,
-    WhoMayAct,
-    EffectiveDate,
-    Finished,
-    Actions,
-}
-
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Rule::WorkingDays => "rule 1: working days",
-            Rule::RaisingQap => "rule 2: raising a QAP",
-            Rule::Consultation => "pre-review consultation",
-            Rule::Meeting => "formal meetings",
-            Rule::ChallengeWindow => "rule 3: challenge window",
-            Rule::Extension => "rule 4: new timescales",
-            Rule::EnteringDrp => "rule 5: entering EPCP/DRP",
-            Rule::StageOrder => "rule 6: stage order",
-            Rule::Resolution => "rule 7: resolution",
-            Rule::Cafcass => "rule 8: CAFCASS",
-            Rule::WhoMayAct => "who may act",
-            Rule::EffectiveDate => "effective dates",
-            Rule::Finished => "finished matters",
-            Rule::Actions => "actions",
-        })
-    }
-}
-
-/// A step the protocol does not allow: the rule, and the facts and dates that decided it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message} [{rule}]")]
-pub struct Refusal {
-    pub rule: Rule,
-    pub message: String,
-}
-
-fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Refusal> {
-    Err(Refusal {
-        rule,
-        message: message.into(),
-    })
-}
-
-impl From<CalendarError> for Refusal {
-    fn from(err: CalendarError) -> Refusal {
-        Refusal {
-            rule: Rule::WorkingDays,
-            message: err.to_string(),
-        }
-    }
-}
+pub use policy::{Policy, DEFAULT_CATEGORIES};
+use refusal::refuse;
+pub use refusal::{Refusal, Rule};
+pub use request::{NewAction, Request, Timescale};
 
 /// Everything a judgement depends on besides the matter and the request.
 #[derive(Debug, Clone, Copy)]

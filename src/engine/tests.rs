@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::model::{Child, Matter, MatterState, Role, Staff};
+use crate::model::{CafcassDecision, Child, Matter, MatterState, Role, Staff};
 
 fn day(text: &str) -> NaiveDate {
     text.parse().expect("test dates are valid")

@@ -1,0 +1,63 @@
+//! The authority's policy: timescales, stage names, resolving roles and concern categories.
+
+use crate::model::{Role, Stage};
+
+/// The authority's local variant of the protocol: timescales in working days, stage names, who resolves
+/// each stage, and the concern categories. Deadlines already set are stored, so a changed policy never
+/// rewrites them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// How long the social work team manager has to challenge QAP actions.
+    pub challenge_days: u32,
+    /// The EPCP/DRP resolution period, fixed when the matter enters it.
+    pub resolution_days: u32,
+    /// A response deadline at each stage, counted from the day the matter enters it (none by default).
+    pub stage_response_days: Option<u32>,
+    /// What the authority calls stages 1, 2 and 3.
+    pub stage_names: [String; 3],
+    /// The role of the manager who resolves a matter at stages 1, 2 and 3 (design rule 7).
+    pub resolving_roles: [Role; 3],
+    /// The concern categories a matter may be raised under.
+    pub categories: Vec<String>,
+}
+
+impl Policy {
+    /// The role of the manager who resolves a matter at this stage.
+    pub fn resolving_role(&self, stage: Stage) -> Role {
+        self.resolving_roles[usize::from(stage.number() - 1)]
+    }
+
+    /// The authority's name for a stage.
+    pub fn stage_name(&self, stage: Stage) -> &str {
+        &self.stage_names[usize::from(stage.number() - 1)]
+    }
+}
+
+/// The concern categories a service starts with.
+pub const DEFAULT_CATEGORIES: [&str; 12] = [
+    "care-planning-drift-and-delay",
+    "permanence",
+    "care-plan-not-updated",
+    "review-timeliness",
+    "health-assessment",
+    "personal-education-plan",
+    "placement-stability-or-suitability",
+    "contact",
+    "pathway-plan",
+    "social-worker-allocation-and-visits",
+    "child-participation",
+    "other",
+];
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            challenge_days: 5,
+            resolution_days: 20,
+            stage_response_days: None,
+            stage_names: ["Stage 1".into(), "Stage 2".into(), "Stage 3".into()],
+            resolving_roles: [Stage::One, Stage::Two, Stage::Three].map(Stage::resolving_role),
+            categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+}

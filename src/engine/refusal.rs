@@ -1,0 +1,69 @@
+//! Refusals: the rule that stopped a step, and the facts and dates that decided it.
+
+use std::fmt;
+
+use crate::calendar::CalendarError;
+
+/// The rules of the protocol, numbered as in the design where it numbers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    WorkingDays,
+    RaisingQap,
+    Consultation,
+    Meeting,
+    ChallengeWindow,
+    Extension,
+    EnteringDrp,
+    StageOrder,
+    Resolution,
+    Cafcass,
+    WhoMayAct,
+    EffectiveDate,
+    Finished,
+    Actions,
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rule::WorkingDays => "rule 1: working days",
+            Rule::RaisingQap => "rule 2: raising a QAP",
+            Rule::Consultation => "pre-review consultation",
+            Rule::Meeting => "formal meetings",
+            Rule::ChallengeWindow => "rule 3: challenge window",
+            Rule::Extension => "rule 4: new timescales",
+            Rule::EnteringDrp => "rule 5: entering EPCP/DRP",
+            Rule::StageOrder => "rule 6: stage order",
+            Rule::Resolution => "rule 7: resolution",
+            Rule::Cafcass => "rule 8: CAFCASS",
+            Rule::WhoMayAct => "who may act",
+            Rule::EffectiveDate => "effective dates",
+            Rule::Finished => "finished matters",
+            Rule::Actions => "actions",
+        })
+    }
+}
+
+/// A step the protocol does not allow: the rule, and the facts and dates that decided it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} [{rule}]")]
+pub struct Refusal {
+    pub rule: Rule,
+    pub message: String,
+}
+
+pub(super) fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal {
+        rule,
+        message: message.into(),
+    })
+}
+
+impl From<CalendarError> for Refusal {
+    fn from(err: CalendarError) -> Refusal {
+        Refusal {
+            rule: Rule::WorkingDays,
+            message: err.to_string(),
+        }
+    }
+}
