@@ -38,7 +38,11 @@ pub struct RaiseQapArgs {
 }
 
 /// Fills what raise-qap lacks: asked for at a terminal, else one usage error naming every missing flag.
-fn collect(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<RaiseQapArgs> {
+/// Also gives the matter the positional names, when it names one rather than a child.
+fn collect(
+    ctx: &mut Context,
+    args: &RaiseQapArgs,
+) -> anyhow::Result<(RaiseQapArgs, Option<String>)> {
     let mut filled = RaiseQapArgs {
         child: args.child.clone(),
         category: args.category.clone(),
@@ -57,7 +61,8 @@ fn collect(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<RaiseQapArg
         && filled.summary.is_some()
         && !filled.agreed.actions.is_empty();
     if complete && (!ctx.interactive || ctx.acting_as.is_some()) {
-        return Ok(filled);
+        let existing = existing_matter(ctx, filled.child.as_deref())?;
+        return Ok((filled, existing));
     }
     let mut asker = Asker::new(ctx.interactive);
     let mut store = if asker.asks() {
@@ -72,11 +77,8 @@ fn collect(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<RaiseQapArg
     }
     let read = || tx.expect("a terminal asks with the database open");
     asker.fill(&mut filled.child, "CHILD", || prompt::pick_child(read()))?;
-    let consultation = match &filled.child {
-        Some(name) => consultation_matter(ctx, name)?.is_some(),
-        None => false,
-    };
-    if !consultation {
+    let existing = existing_matter(ctx, filled.child.as_deref())?;
+    if existing.is_none() {
         asker.fill(&mut filled.category, "--category", || {
             prompt::pick_category(&ctx.policy.categories)
         })?;
@@ -96,11 +98,11 @@ fn collect(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<RaiseQapArg
         }
     }
     asker.finish()?;
-    Ok(filled)
+    Ok((filled, existing))
 }
 
 pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
-    let args = &collect(ctx, args)?;
+    let (args, existing) = &collect(ctx, args)?;
     let child = args.child.clone().unwrap_or_default();
     args.agreed.check()?;
     if args.agreed.actions.is_empty() {
@@ -109,8 +111,7 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
         )
         .into());
     }
-    let consultation = consultation_matter(ctx, &child)?;
-    let (target, category, summary) = match (&consultation, &args.category, &args.summary) {
+    let (target, category, summary) = match (existing, &args.category, &args.summary) {
         // A consultation's matter keeps its own category and summary.
         (Some(id), None, None) => (Target::Matter(id), String::new(), String::new()),
         (Some(id), _, _) => {
@@ -153,8 +154,10 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
     Ok(Status::Done)
 }
 
-/// The matter's id when the positional names an existing matter rather than a child.
-fn consultation_matter(ctx: &mut Context, name: &str) -> anyhow::Result<Option<String>> {
+/// The matter's id when the positional names an existing matter (a consultation to turn into a QAP)
+/// rather than a child.
+fn existing_matter(ctx: &mut Context, name: Option<&str>) -> anyhow::Result<Option<String>> {
+    let Some(name) = name else { return Ok(None) };
     let mut store = ctx.open()?;
     let tx = store.read()?;
     Ok(tx.matter(&name.to_ascii_uppercase())?.map(|m| m.id))

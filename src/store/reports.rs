@@ -1,5 +1,5 @@
 //! Typed reads for reports and exports: the overdue items, the open caseload, the facts the year's
-//! figures are counted from, chronologies, due-date histories and full exports.
+//! figures are counted from, chronologies and full exports.
 //!
 //! Deadlines are stored when they are set, so every query here selects by column (and, for the nightly
 //! overdue report, by the running matters and the partial index `matters_drp_deadline`) instead of
@@ -149,16 +149,6 @@ impl EventRow {
     pub fn event(&self) -> Result<Event, serde_json::Error> {
         serde_json::from_str(&self.details)
     }
-}
-
-/// One due date an action has had: the first, and each new timescale agreed since.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DueChange {
-    pub seq: u32,
-    pub due: NaiveDate,
-    pub set_on: NaiveDate,
-    pub agreed_by: Option<String>,
-    pub reason: Option<String>,
 }
 
 /// A matter's facts in full, one row of `export matters`.
@@ -440,28 +430,6 @@ impl Tx<'_> {
             each(row)?;
         }
         Ok(())
-    }
-
-    /// Every due date each action of a matter has had, in the order they were set.
-    pub fn due_history(&self, matter: &str) -> Result<Vec<DueChange>, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT seq, due, set_on, agreed_by, reason FROM action_due_history
-                  WHERE matter = ?1 ORDER BY seq, event, rowid",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([matter], |r| {
-                    Ok(DueChange {
-                        seq: r.get(0)?,
-                        due: r.get(1)?,
-                        set_on: r.get(2)?,
-                        agreed_by: r.get(3)?,
-                        reason: r.get(4)?,
-                    })
-                })?
-                .collect()
-            })
-            .map_err(|e| self.err(e))
     }
 
     /// Everyone holding a role, by id: the senior IRO managers and assistant directors an alert form copies.
