@@ -103,7 +103,7 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
     if args.children == 0 {
         bail!("--children must be at least 1");
     }
-    let (mut store, _) = Store::create(&args.db)?;
+    let (mut store, _) = Store::create(&args.db, false)?;
     store.tune_for_bulk(args.cache_mib)?;
     let directory = Directory::new(args.children, args.seed);
     let tx = store.write()?;

@@ -90,6 +90,11 @@ pub fn main(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> u8 {
+    // Whatever a command writes, a terminal (or a file someone will `cat`) is never sent a control
+    // sequence iro did not make itself.
+    let mut out = crate::render::terminal::SafeWriter::new(out);
+    let mut err = crate::render::terminal::SafeWriter::new(err);
+    let (out, err): (&mut dyn Write, &mut dyn Write) = (&mut out, &mut err);
     let parsed = command()
         .try_get_matches_from(args)
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));

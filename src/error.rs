@@ -5,6 +5,7 @@
 
 use crate::calendar::CalendarError;
 use crate::engine::Refusal;
+use crate::files::FileError;
 use crate::store::StoreError;
 
 pub const DONE: u8 = 0;
@@ -62,6 +63,19 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<CalendarError>() {
             return USAGE;
         }
+        // Something already where a new file is asked for, or a directory others could use: the
+        // command named the wrong place.
+        if let Some(file) = cause.downcast_ref::<FileError>() {
+            return match file {
+                FileError::Exists(_) | FileError::Unsafe { .. } => USAGE,
+                FileError::Io { .. } => OTHER,
+            };
+        }
+        if let Some(StoreError::Exists(_) | StoreError::NoParent(_) | StoreError::Url(_)) =
+            cause.downcast_ref::<StoreError>()
+        {
+            return USAGE;
+        }
         if cause.is::<StoreError>() || cause.is::<rusqlite::Error>() {
             return DATABASE;
         }
@@ -71,10 +85,23 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 
 /// Whether the error is only that whoever read our output went away (`iro list | head`).
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        let io = cause.downcast_ref::<std::io::Error>();
+        // The writers wrap the io::Error they met: look inside, or its kind is lost.
+        let in_io = io.and_then(|e| e.get_ref()).is_some_and(|inner| {
+            inner.downcast_ref::<csv::Error>().is_some_and(
+                |csv| matches!(csv.kind(), csv::ErrorKind::Io(e) if e.kind() == BrokenPipe),
+            )
+        });
+        io.is_some_and(|e| e.kind() == BrokenPipe)
+            || in_io
+            || cause.downcast_ref::<csv::Error>().is_some_and(
+                |csv| matches!(csv.kind(), csv::ErrorKind::Io(e) if e.kind() == BrokenPipe),
+            )
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .is_some_and(|json| json.io_error_kind() == Some(BrokenPipe))
     })
 }
 

@@ -15,6 +15,8 @@
 //!   events to the store, render.
 //! - [`cli`]: the clap command tree, global flags, and the one place the clock is read.
 //! - [`error`]: the exit statuses scripts rely on.
+//! - [`text`]: what people may type (ids, names, texts, e-mail addresses) and how a terminal is shown it.
+//! - [`files`]: writing files about children safely: no symlinks followed, nothing overwritten, whole or not at all.
 //!
 //! The engine and the calendar never touch clap, SQLite, the terminal or the clock: today is an input.
 
@@ -24,9 +26,11 @@ pub mod commands;
 pub mod dates;
 pub mod engine;
 pub mod error;
+pub mod files;
 pub mod model;
 pub mod notify;
 pub mod policy;
 pub mod prompt;
 pub mod render;
 pub mod store;
+pub mod text;

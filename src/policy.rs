@@ -158,7 +158,7 @@ struct Raw {
 #[serde(deny_unknown_fields)]
 struct RawClosure {
     date: Spanned<toml::Value>,
-    reason: Option<String>,
+    reason: Option<Spanned<String>>,
 }
 
 /// Reads the text of a policy file: the policy, and the closure days it lists.
@@ -216,15 +216,13 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
         let list = three("stage_names", names, &at)?;
         let mut out: [String; 3] = Default::default();
         for (slot, name) in out.iter_mut().zip(list) {
-            let trimmed = name.get_ref().trim();
-            if trimmed.is_empty() || trimmed.chars().any(char::is_control) {
-                return Err(at(
+            *slot = crate::text::parse_name(name.get_ref()).map_err(|e| {
+                at(
                     "stage_names",
                     name.span().start,
-                    "a stage name must be printable text, not empty".into(),
-                ));
-            }
-            *slot = trimmed.to_string();
+                    format!("a stage name {e}"),
+                )
+            })?;
         }
         policy.stage_names = out;
     }
@@ -250,7 +248,7 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
         }
         let mut out: Vec<String> = Vec::with_capacity(list.len());
         for category in list {
-            let name = crate::commands::parse_name(category.get_ref()).map_err(|e| {
+            let name = crate::text::parse_id(category.get_ref()).map_err(|e| {
                 at(
                     "categories",
                     category.span().start,
@@ -284,11 +282,17 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
             }
         };
         let day = parse_date(&text).map_err(|e| at("closure_days.date", offset, e))?;
-        let reason = closure
-            .get_ref()
-            .reason
-            .clone()
-            .unwrap_or_else(|| "closure day (iro.toml)".to_string());
+        // The reason is shown at terminals and in reports: printable text only.
+        let reason = match &closure.get_ref().reason {
+            Some(reason) => crate::text::parse_name(reason.get_ref()).map_err(|e| {
+                at(
+                    "closure_days.reason",
+                    reason.span().start,
+                    format!("a closure day's reason {e}"),
+                )
+            })?,
+            None => "closure day (iro.toml)".to_string(),
+        };
         closures.push((day, reason));
     }
     closures.sort();
@@ -498,7 +502,13 @@ date = "2026-12-30"
                 "resolving_roles",
                 "not a role",
             ),
-            ("categories = [\"a b\"]\n", 1, "categories", "spaces"),
+            ("categories = [\"a b\"]\n", 1, "categories", "a space"),
+            (
+                "[[closure_days]]\ndate = 2026-12-29\nreason = \"Xmas\\u001b]52;c;aGk=\\u0007\"\n",
+                3,
+                "closure_days.reason",
+                "U+001B",
+            ),
             ("challenge_dayz = 5\n", 1, "challenge_dayz", "unknown field"),
             (
                 "[[closure_days]]\ndate = \"2026-13-01\"\n",

@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use dialoguer::theme::{ColorfulTheme, SimpleTheme, Theme};
 use dialoguer::{Confirm, FuzzySelect, Input, Select};
 
-use crate::dates::parse_date;
+use crate::dates::{parse_date, parse_within};
 use crate::engine::Timescale;
 use crate::error::Problem;
 use crate::model::{Matter, MatterState, Role};
@@ -162,8 +162,8 @@ pub fn optional_text(
 pub fn timescale(prompt: &str) -> anyhow::Result<Timescale> {
     fn read(input: &str) -> Result<Timescale, String> {
         let input = input.trim();
-        if let Ok(days) = input.parse::<u32>() {
-            return Ok(Timescale::Within(days));
+        if input.chars().all(|c| c.is_ascii_digit()) && !input.is_empty() {
+            return parse_within(input).map(Timescale::Within);
         }
         parse_date(input).map(Timescale::By).map_err(|_| {
             format!("'{input}' is neither a date (YYYY-MM-DD) nor a number of working days")

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use clap::{ArgMatches, Args};
 
 use super::{find_staff, parse_text};
-use crate::dates::parse_date;
+use crate::dates::{parse_date, parse_within};
 use crate::engine::{NewAction, Timescale};
 use crate::error::Problem;
 use crate::store::Tx;
@@ -24,7 +24,7 @@ pub struct ActionArgs {
     #[arg(long = "due", value_name = "DATE", value_parser = parse_date)]
     pub dues: Vec<NaiveDate>,
     /// The action's timescale in working days from the day of the step
-    #[arg(long = "within", value_name = "N")]
+    #[arg(long = "within", value_name = "N", value_parser = parse_within)]
     pub withins: Vec<u32>,
     /// The timescales in the order given on the command line, filled from the parsed matches.
     #[arg(skip)]

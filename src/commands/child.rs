@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use super::{find_child, find_staff, parse_name, parse_text, Context};
+use super::{find_child, find_staff, parse_id, parse_name, Context};
 use crate::error::{Problem, Status};
 use crate::model::{Child, Role};
 use crate::render::{self, Format};
@@ -24,11 +24,11 @@ pub enum ChildCommand {
     )]
     Add {
         /// The reference of the child's electronic file, e.g. LCS-104233
-        #[arg(value_parser = parse_name)]
+        #[arg(value_parser = parse_id)]
         reference: String,
-        #[arg(long, value_parser = parse_text)]
+        #[arg(long, value_parser = parse_name)]
         name: String,
-        /// The social work team
+        /// The social work team (free text, e.g. "Children in Care 1")
         #[arg(long, value_parser = parse_name)]
         team: String,
         #[arg(long, value_name = "ID")]

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_staff, parse_name, parse_text, take_step, Context, Target};
+use super::{find_staff, parse_id, parse_text, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
@@ -21,7 +21,7 @@ pub struct ConsultArgs {
     /// The child's reference
     pub child: Option<String>,
     /// The concern's category, one of the policy's (`iro policy show`)
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = parse_id)]
     pub category: Option<String>,
     /// What the concern is, in a line
     #[arg(long, value_parser = parse_text)]

@@ -208,7 +208,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
 /// Creates the database at `ctx.db` and takes every step; gives the calendar, the number of matters
 /// and the id of one whose alert form is worth a look.
 fn build(ctx: &mut Context) -> anyhow::Result<(Calendar, usize, String)> {
-    let (mut store, _) = Store::create(&ctx.db_path()?)?;
+    let (mut store, _) = Store::create(&ctx.db_path()?, false)?;
     let (staff, children) = directory();
     let tx = store.write()?;
     for (id, ..) in STAFF {

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
-use super::{find_matter, parse_name, parse_text, preview_step, take_step, Context, Target};
+use super::{find_matter, parse_id, parse_text, preview_step, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::{Problem, Status};
@@ -24,7 +24,7 @@ pub struct EscalateArgs {
     #[arg(long)]
     pub child: Option<String>,
     /// The new matter's category, one of the policy's (`iro policy show`)
-    #[arg(long, value_parser = parse_name, requires = "child")]
+    #[arg(long, value_parser = parse_id, requires = "child")]
     pub category: Option<String>,
     /// The new matter's concern, in a line
     #[arg(long, value_parser = parse_text, requires = "child")]

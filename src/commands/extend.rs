@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
 use super::{find_staff, parse_text, take_step, Context, Target};
-use crate::dates::parse_date;
+use crate::dates::{parse_date, parse_within};
 use crate::engine::{Request, Timescale};
 use crate::error::Status;
 
@@ -23,7 +23,7 @@ pub struct ExtendArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub due: Option<NaiveDate>,
     /// The new timescale in working days from the day of the extension
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_within)]
     pub within: Option<u32>,
     /// The IRO team manager who agreed it
     #[arg(long, value_name = "ID")]

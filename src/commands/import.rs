@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_staff, parse_name, parse_text, step_in, tell, Clock, Context, Target};
+use super::{find_staff, parse_id, parse_text, step_in, tell, Clock, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::{NewAction, Refusal, Request, Timescale};
 use crate::error::{self, Problem, Status};
@@ -166,13 +166,13 @@ fn yes_no(text: &str) -> Result<bool, String> {
 }
 
 fn read_row(cells: &mut Cells) -> Option<Entry> {
-    let child = cells.required("child", parse_name);
-    let iro = cells.parsed("iro", parse_name);
-    let category = cells.required("category", parse_name);
+    let child = cells.required("child", parse_id);
+    let iro = cells.parsed("iro", parse_id);
+    let category = cells.required("category", parse_id);
     let summary = cells.required("summary", parse_text);
     let raised_on = cells.required("raised_on", parse_date);
     let action_text = cells.parsed("action", parse_text);
-    let owner = cells.parsed("action_owner", parse_name);
+    let owner = cells.parsed("action_owner", parse_id);
     let due = cells.date("action_due");
     let action = match (action_text, due) {
         (Some(text), Some(due)) => Some((text, owner, due)),
@@ -211,7 +211,7 @@ fn read_row(cells: &mut Cells) -> Option<Entry> {
     });
     let outcome = cells.parsed("outcome", parse_text);
     let resolved_on = cells.date("resolved_on");
-    let resolved_by = cells.parsed("resolved_by", parse_name);
+    let resolved_by = cells.parsed("resolved_by", parse_id);
     let resolution = match (outcome, resolved_on) {
         (Some(outcome), Some(on)) => Some((outcome, on, resolved_by)),
         (Some(_), None) if cells.raw("resolved_on").is_none() => {

@@ -84,6 +84,11 @@ impl Context<'_> {
     /// The database path: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
     pub fn db_path(&self) -> anyhow::Result<PathBuf> {
         if let Some(path) = &self.db {
+            // `postgres://host/db` would otherwise become directories named `postgres:` here.
+            let text = path.to_string_lossy();
+            if text.contains("://") {
+                return Err(crate::store::StoreError::Url(text.into_owned()).into());
+            }
             return Ok(path.clone());
         }
         dirs::data_dir()
@@ -367,69 +372,9 @@ pub fn find_matter(tx: &Tx, id: &str) -> anyhow::Result<Matter> {
         .ok_or_else(|| Problem::NotFound(format!("no matter '{id}' (see `iro list`)")).into())
 }
 
-/// The most characters a free text (summary, reason, outcome, note) may hold.
-pub const MAX_TEXT: usize = 10_000;
-
-/// Free text for the record: not blank, not absurdly long, no control characters but line breaks and tabs.
-pub fn parse_text(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
-        return Err("must not be empty".into());
-    }
-    let chars = trimmed.chars().count();
-    if chars > MAX_TEXT {
-        return Err(format!(
-            "is {chars} characters long; at most {MAX_TEXT} are kept"
-        ));
-    }
-    if let Some(c) = trimmed
-        .chars()
-        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
-    {
-        return Err(format!("contains the control character U+{:04X}", c as u32));
-    }
-    Ok(trimmed.to_string())
-}
-
-/// An identifier (staff id, child reference, team, category): printable, no spaces, at most 64 characters.
-pub fn parse_name(text: &str) -> Result<String, String> {
-    if text.is_empty() || text.chars().count() > 64 {
-        return Err("must be 1 to 64 characters".into());
-    }
-    if let Some(c) = text.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "must not contain spaces or control characters (found U+{:04X})",
-            c as u32
-        ));
-    }
-    Ok(text.to_string())
-}
+pub use crate::text::{parse_id, parse_name, parse_text, MAX_TEXT};
 
 /// Writes a message for people (stderr); a closed stderr must not fail a recorded step.
 pub fn tell(ctx: &mut Context, message: std::fmt::Arguments) {
-    let _ = writeln!(ctx.err, "{message}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn texts_are_checked_for_blankness_length_and_control_characters() {
-        assert_eq!(parse_text("  plan drift \n"), Ok("plan drift".to_string()));
-        assert!(parse_text("   ").is_err());
-        assert!(parse_text(&"x".repeat(MAX_TEXT + 1))
-            .unwrap_err()
-            .contains("10001"));
-        assert!(parse_text("a\u{0}b").unwrap_err().contains("U+0000"));
-        assert!(parse_text("line one\nline two\tend").is_ok());
-    }
-
-    #[test]
-    fn names_have_no_spaces() {
-        assert!(parse_name("LCS-104233").is_ok());
-        assert!(parse_name("two words").is_err());
-        assert!(parse_name("").is_err());
-        assert!(parse_name(&"a".repeat(65)).is_err());
-    }
+    let _ = writeln!(ctx.err, "{}", crate::text::shown(&message.to_string()));
 }

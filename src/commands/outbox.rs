@@ -2,8 +2,11 @@
 //! step does through `take_step`.
 //!
 //! `list` shows them, `write DIR` writes pending ones as RFC 5322 `.eml` files, `send --smtp URL` hands
-//! unsent ones to an SMTP server. Each message is marked in its own committed transaction right after it
-//! is written or accepted, so a run that is interrupted and run again never sends a message twice.
+//! pending ones to an SMTP server. The two are deliveries a service chooses between: a written message is
+//! not sent unless asked. A send claims each message (`uncertain`) in its own committed transaction
+//! before the server sees it, so concurrent runs never send one twice, and marks it `sent` once the
+//! server has accepted it for every recipient; a run killed in between leaves it `uncertain`, sent again
+//! only with `--resend-uncertain`, under the same Message-ID.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -12,18 +15,21 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{presets, Cell, ContentArrangement, Table};
+use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::{SmtpTransport, Transport};
+use lettre::{Address, SmtpTransport, Transport};
 
 use super::Context;
 use crate::engine::{Policy, Step};
 use crate::error::{Problem, Status};
+use crate::files;
 use crate::model::{Child, Matter, Role, Staff};
 use crate::notify::{self, Recipient};
-use crate::store::outbox::{OutboxMessage, Which};
+use crate::store::outbox::{OutboxMessage, OutboxStatus, Which};
 use crate::store::Tx;
+use crate::text::{parse_email, shown};
 
 /// The messages steps tell people: list them, write them as .eml files, or send them by SMTP
 #[derive(Debug, Args)]
@@ -40,31 +46,50 @@ pub enum OutboxCommand {
     /// List the messages, oldest first
     #[command(after_help = "Example:\n  iro outbox list --pending")]
     List {
-        /// Only messages not yet sent (pending or written)
+        /// Only messages not yet delivered (pending, uncertain or failed)
         #[arg(long)]
         pending: bool,
         #[arg(long, value_enum, default_value = "table")]
         format: OutboxFormat,
     },
-    /// Write each pending message as DIR/ID.eml and mark it written
-    #[command(after_help = "Example:\n  iro outbox write /srv/iro/mail --from iro@example.gov.uk")]
+    /// Write each pending message as an .eml file in DIR and mark it written
+    #[command(
+        after_help = "Example:\n  iro outbox write /srv/iro/mail --from iro@example.gov.uk\n\n\
+DIR is created readable by its owner only when missing; an existing DIR must be a directory of this user\n\
+that no one else may write. A file is never written over: its name carries this database's id."
+    )]
     Write {
-        /// The directory to write into (created if missing)
+        /// The directory to write into
         dir: PathBuf,
         #[command(flatten)]
         from: Sender,
     },
-    /// Send each message not yet sent; credentials come from IRO_SMTP_USER and IRO_SMTP_PASSWORD
+    /// Send each pending message; credentials come from IRO_SMTP_USER and IRO_SMTP_PASSWORD
     #[command(
-        after_help = "Example:\n  iro outbox send --smtp smtps://mail.example.gov.uk --from iro@example.gov.uk"
+        after_help = "Example:\n  iro outbox send --smtp smtps://mail.example.gov.uk --from iro@example.gov.uk\n\n\
+A message whose send was interrupted is `uncertain`: the server may have it. It is sent again, under\n\
+the same Message-ID, only with --resend-uncertain."
     )]
-    Send {
-        /// smtp://HOST[:PORT] (plain), smtp://HOST[:PORT]?tls=required (STARTTLS) or smtps://HOST[:PORT]
-        #[arg(long, value_name = "URL")]
-        smtp: String,
-        #[command(flatten)]
-        from: Sender,
-    },
+    Send(SendArgs),
+}
+
+/// What `outbox send` takes.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// smtp://HOST[:PORT] (plain), smtp://HOST[:PORT]?tls=required (STARTTLS) or smtps://HOST[:PORT]
+    #[arg(long, value_name = "URL")]
+    pub smtp: String,
+    #[command(flatten)]
+    pub from: Sender,
+    /// Also send the messages whose send was interrupted (the server may already have them)
+    #[arg(long)]
+    pub resend_uncertain: bool,
+    /// Also send the messages already written as .eml files
+    #[arg(long)]
+    pub include_written: bool,
+    /// Also send again the messages the server refused for good (once their cause is put right)
+    #[arg(long)]
+    pub retry_failed: bool,
 }
 
 /// The sender address of the messages.
@@ -143,15 +168,17 @@ pub fn run(ctx: &mut Context, args: &OutboxArgs) -> anyhow::Result<Status> {
     match &args.command {
         OutboxCommand::List { pending, format } => list(ctx, *pending, *format),
         OutboxCommand::Write { dir, from } => write(ctx, dir, &from.address),
-        OutboxCommand::Send { smtp, from } => send(ctx, smtp, &from.address),
+        OutboxCommand::Send(args) => send(ctx, args),
     }
 }
 
 fn list(ctx: &mut Context, pending: bool, format: OutboxFormat) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
-    let messages = store
-        .read()?
-        .outbox(if pending { Which::Unsent } else { Which::All })?;
+    let messages = store.read()?.outbox(if pending {
+        Which::Undelivered
+    } else {
+        Which::All
+    })?;
     match format {
         OutboxFormat::Json => {
             serde_json::to_writer_pretty(&mut *ctx.out, &messages).map_err(std::io::Error::from)?;
@@ -170,18 +197,21 @@ fn list(ctx: &mut Context, pending: bool, format: OutboxFormat) -> anyhow::Resul
                     .map(Cell::new),
                 );
             for m in &messages {
-                table.add_row(vec![
-                    m.id.to_string(),
-                    m.created_at.get(..10).unwrap_or(&m.created_at).to_string(),
-                    m.matter.clone(),
-                    m.event_kind.clone(),
-                    m.status.to_string(),
-                    emails(&m.to),
-                    emails(&m.cc),
-                    m.missing.join("\n"),
-                    m.subject.clone(),
-                    m.error.clone().unwrap_or_default(),
-                ]);
+                table.add_row(
+                    [
+                        m.id.to_string(),
+                        m.created_at.get(..10).unwrap_or(&m.created_at).to_string(),
+                        m.matter.clone().unwrap_or_default(),
+                        m.event_kind.clone(),
+                        m.status.to_string(),
+                        emails(&m.to),
+                        emails(&m.cc),
+                        m.missing.join("\n"),
+                        m.subject.clone(),
+                        m.error.clone().unwrap_or_default(),
+                    ]
+                    .map(|cell| shown(&cell).into_owned()),
+                );
             }
             writeln!(ctx.out, "{table}")?;
         }
@@ -197,33 +227,59 @@ fn emails(recipients: &[Recipient]) -> String {
         .join("\n")
 }
 
-/// The RFC 5322 message for an outbox row, dated when the step was taken.
-pub fn email(m: &OutboxMessage, from: &Mailbox) -> anyhow::Result<lettre::Message> {
+/// The Message-ID of an outbox message: the same whichever way and however often it is delivered, and
+/// never the same as another database's.
+pub fn message_id(m: &OutboxMessage, database_id: &str) -> String {
+    format!("<{}.{database_id}@iro>", m.id)
+}
+
+/// The file an outbox message is written to: named by this database and the message, so files of two
+/// databases sharing a directory never collide.
+pub fn file_name(m: &OutboxMessage, database_id: &str) -> String {
+    let short = database_id.get(..16).unwrap_or(database_id);
+    format!("iro-{short}-{}.eml", m.id)
+}
+
+/// The RFC 5322 message for an outbox row, dated when the step was taken, and the SMTP envelope built
+/// from the same parsed addresses, so the server is given exactly the people the message names.
+pub fn email(
+    m: &OutboxMessage,
+    from: &Mailbox,
+    database_id: &str,
+) -> anyhow::Result<(lettre::Message, Envelope)> {
     let created = DateTime::parse_from_rfc3339(&m.created_at)
         .with_context(|| format!("outbox {}: created_at '{}'", m.id, m.created_at))?;
     let mut builder = lettre::Message::builder()
         .from(from.clone())
         .subject(m.subject.clone())
         .date(SystemTime::from(created))
-        .message_id(Some(format!(
-            "<iro-outbox-{}.{}@{}>",
-            m.id,
-            created.timestamp_micros(),
-            from.email.domain()
-        )))
+        .message_id(Some(message_id(m, database_id)))
         .header(ContentType::TEXT_PLAIN);
+    let mut recipients = Vec::new();
     for r in &m.to {
-        builder = builder.to(mailbox(r)?);
+        let mailbox = mailbox(r)?;
+        recipients.push(mailbox.email.clone());
+        builder = builder.to(mailbox);
     }
     for r in &m.cc {
-        builder = builder.cc(mailbox(r)?);
+        let mailbox = mailbox(r)?;
+        recipients.push(mailbox.email.clone());
+        builder = builder.cc(mailbox);
     }
-    Ok(builder.body(m.body.clone())?)
+    if recipients.is_empty() {
+        anyhow::bail!("outbox {}: the message names no one to send it to", m.id);
+    }
+    let envelope = Envelope::new(Some(from.email.clone()), recipients)
+        .with_context(|| format!("outbox {}: the envelope", m.id))?;
+    Ok((builder.body(m.body.clone())?, envelope))
 }
 
+/// A recipient's mailbox, parsed as `staff add` checks addresses: one that cannot be sent to is an
+/// error naming the person, never a recipient silently dropped.
 fn mailbox(r: &Recipient) -> anyhow::Result<Mailbox> {
-    let address = r
-        .email
+    let checked = parse_email(&r.email)
+        .map_err(|why| anyhow::anyhow!("{} ({}) cannot be sent to: {why}", r.id, r.name))?;
+    let address: Address = checked
         .parse()
         .with_context(|| format!("{} has no usable e-mail address '{}'", r.id, r.email))?;
     Ok(Mailbox::new(Some(r.name.clone()), address))
@@ -246,27 +302,32 @@ fn said(e: &dyn std::error::Error) -> String {
 
 fn write(ctx: &mut Context, dir: &Path, from: &Mailbox) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
-    let pending = store.read()?.outbox(Which::Pending)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
-    let mut failed = 0;
+    let (pending, database_id) = {
+        let tx = store.read()?;
+        (
+            tx.outbox(Which::Only(vec![OutboxStatus::Pending]))?,
+            tx.database_id()?,
+        )
+    };
+    files::private_dir(dir)?;
+    let (mut written, mut failed) = (0, 0);
     for m in &pending {
-        let path = dir.join(format!("{}.eml", m.id));
-        let written = email(m, from).and_then(|message| {
-            // Through a temporary name, so a file named by an outbox id is always whole.
-            let partial = dir.join(format!(".{}.eml.partial", m.id));
-            write_private(&partial, &message.formatted())
-                .and_then(|()| std::fs::rename(&partial, &path))
-                .with_context(|| format!("{}", path.display()))
-        });
+        let name = file_name(m, &database_id);
+        let path = dir.join(&name);
+        let result = email(m, from, &database_id)
+            .and_then(|(message, _)| Ok(files::write_new(dir, &name, &message.formatted())?));
         let tx = store.write()?;
-        match written {
-            Ok(()) => {
-                tx.mark_written(m.id, ctx.now)?;
+        match result {
+            Ok(_) => {
+                // Another run may have written and marked it meanwhile: then this run adds nothing.
+                if tx.mark_written(m.id, ctx.now, &path.display().to_string())? {
+                    written += 1;
+                    writeln!(ctx.out, "{}", path.display())?;
+                }
                 tx.commit()?;
-                writeln!(ctx.out, "{}", path.display())?;
             }
             Err(e) => {
-                let error = format!("{e:#}");
+                let error = crate::error::one_line(&e);
                 tx.mark_failed(m.id, &error)?;
                 tx.commit()?;
                 failed += 1;
@@ -274,12 +335,7 @@ fn write(ctx: &mut Context, dir: &Path, from: &Mailbox) -> anyhow::Result<Status
             }
         }
     }
-    let _ = writeln!(
-        ctx.err,
-        "{} message(s) written to {}",
-        pending.len() - failed,
-        dir.display()
-    );
+    let _ = writeln!(ctx.err, "{written} message(s) written to {}", dir.display());
     if failed > 0 {
         anyhow::bail!(
             "{failed} message(s) could not be written; they stay pending with their error"
@@ -288,16 +344,17 @@ fn write(ctx: &mut Context, dir: &Path, from: &Mailbox) -> anyhow::Result<Status
     Ok(Status::Done)
 }
 
-/// Writes a file only its owner can read: the messages are about children.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(path)?, bytes)
+/// How one claimed message's send ended.
+enum Ended {
+    Sent,
+    /// Not delivered; it goes back to this status with the error.
+    NotSent(OutboxStatus, String),
+    /// Whether the server has it, nobody can say.
+    Unknown(String),
 }
 
-fn send(ctx: &mut Context, url: &str, from: &Mailbox) -> anyhow::Result<Status> {
+fn send(ctx: &mut Context, args: &SendArgs) -> anyhow::Result<Status> {
+    let url = args.smtp.as_str();
     let authority = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest)
@@ -330,46 +387,99 @@ fn send(ctx: &mut Context, url: &str, from: &Mailbox) -> anyhow::Result<Status> 
         (None, _) => {}
     }
     let transport = builder.build();
+    let mut taken = vec![OutboxStatus::Pending];
+    if args.include_written {
+        taken.push(OutboxStatus::Written);
+    }
+    if args.resend_uncertain {
+        taken.push(OutboxStatus::Uncertain);
+    }
+    if args.retry_failed {
+        taken.push(OutboxStatus::Failed);
+    }
     let mut store = ctx.open()?;
-    let unsent = store.read()?.outbox(Which::Unsent)?;
-    let (mut sent, mut failed) = (0, 0);
-    for (i, m) in unsent.iter().enumerate() {
-        // Another run may have sent it since the list was read.
-        let still_unsent = store
-            .read()?
-            .outbox_message(m.id)?
-            .is_some_and(|now| now.sent_at.is_none());
-        if !still_unsent {
+    let (candidates, database_id, left_uncertain) = {
+        let tx = store.read()?;
+        let uncertain = if args.resend_uncertain {
+            0
+        } else {
+            tx.outbox(Which::Only(vec![OutboxStatus::Uncertain]))?.len()
+        };
+        (tx.outbox(Which::Only(taken))?, tx.database_id()?, uncertain)
+    };
+    if left_uncertain > 0 {
+        let _ = writeln!(
+            ctx.err,
+            "warning: {left_uncertain} message(s) are uncertain (a send was interrupted; the server may have them): \
+             see `iro outbox list --pending`, then send them with --resend-uncertain"
+        );
+    }
+    if candidates.is_empty() {
+        let _ = writeln!(ctx.err, "0 message(s) sent: nothing to send");
+        return Ok(Status::Done);
+    }
+    // Reach the server before claiming anything, so a server that is down leaves nothing uncertain.
+    match transport.test_connection() {
+        Ok(true) => {}
+        Ok(false) => anyhow::bail!("the SMTP server at {url} did not answer: nothing was sent"),
+        Err(e) => anyhow::bail!(
+            "cannot reach the SMTP server at {url}: {}: nothing was sent",
+            said(&e)
+        ),
+    }
+    let (mut sent, mut failed, mut unknown) = (0, 0, 0);
+    for (i, m) in candidates.iter().enumerate() {
+        // Claimed in its own committed transaction: from here no other run will take it.
+        let claimed = {
+            let tx = store.write()?;
+            let claimed = tx.claim_for_send(m.id, m.status, ctx.now)?;
+            tx.commit()?;
+            claimed
+        };
+        if !claimed {
             continue;
         }
-        // A server that refuses this message (5xx) is told of the next one; a server that cannot be
-        // reached or asks to try later is not, so a run against a down server fails once, not per message.
-        let mut stop = false;
-        let result = email(m, from).and_then(|message| {
-            transport.send(&message).map_err(|e| {
-                stop = !e.is_permanent();
-                anyhow::anyhow!(said(&e))
-            })
-        });
-        // Marked in its own committed transaction, right away: a message is never sent twice.
+        let ended = match email(m, &args.from.address, &database_id) {
+            Err(e) => Ended::NotSent(OutboxStatus::Failed, crate::error::one_line(&e)),
+            Ok((message, envelope)) => match transport.send_raw(&envelope, &message.formatted()) {
+                Ok(_) => Ended::Sent,
+                // The server answered with a refusal: it does not have the message.
+                Err(e) if e.is_permanent() => Ended::NotSent(OutboxStatus::Failed, said(&e)),
+                Err(e) if e.is_transient() => Ended::NotSent(m.status, said(&e)),
+                // The connection broke or timed out mid-send: the server may have it.
+                Err(e) => Ended::Unknown(said(&e)),
+            },
+        };
         let tx = store.write()?;
-        match result {
-            Ok(_) => {
+        let stop = match &ended {
+            Ended::Sent => {
                 tx.mark_sent(m.id, ctx.now)?;
-                tx.commit()?;
                 sent += 1;
-                let _ = writeln!(ctx.err, "outbox {}: sent: {}", m.id, m.subject);
+                let _ = writeln!(ctx.err, "outbox {}: sent: {}", m.id, shown(&m.subject));
+                false
             }
-            Err(e) => {
-                let error = format!("{e:#}");
-                tx.mark_failed(m.id, &error)?;
-                tx.commit()?;
+            Ended::NotSent(to, error) => {
+                tx.release_claim(m.id, *to, error)?;
                 failed += 1;
-                let _ = writeln!(ctx.err, "outbox {}: not sent: {error}", m.id);
+                let _ = writeln!(ctx.err, "outbox {}: not sent ({to}): {error}", m.id);
+                // A refusal of one message (5xx) says nothing of the next; a server asking to try
+                // later is asked again on the next run, not for every message now.
+                *to != OutboxStatus::Failed
             }
-        }
+            Ended::Unknown(error) => {
+                tx.release_claim(m.id, OutboxStatus::Uncertain, error)?;
+                unknown += 1;
+                let _ = writeln!(
+                    ctx.err,
+                    "outbox {}: uncertain: the send broke off ({error}); the server may have it",
+                    m.id
+                );
+                true
+            }
+        };
+        tx.commit()?;
         if stop {
-            let left = unsent.len() - (i + 1);
+            let left = candidates.len() - (i + 1);
             let _ = writeln!(
                 ctx.err,
                 "the server is not taking messages now: stopped, {left} more left for the next run"
@@ -379,9 +489,10 @@ fn send(ctx: &mut Context, url: &str, from: &Mailbox) -> anyhow::Result<Status> 
         }
     }
     let _ = writeln!(ctx.err, "{sent} message(s) sent");
-    if failed > 0 {
+    if failed + unknown > 0 {
         anyhow::bail!(
-            "{failed} message(s) could not be sent; they stay unsent with their error (iro outbox list --pending)"
+            "{failed} message(s) could not be sent and {unknown} may or may not have been; \
+             see `iro outbox list --pending`"
         );
     }
     Ok(Status::Done)

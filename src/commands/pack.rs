@@ -2,11 +2,14 @@
 //! CAFCASS, one Markdown document and one printable HTML file holding the chronology, every alert form
 //! revision, the legal advice and meeting records and the messages sent, with a manifest of SHA-256
 //! digests and the audit head hash at the time.
+//!
+//! Every typed text goes into the Markdown escaped (`render::markdown`), the HTML holds no link, image,
+//! script or external resource, and the files are written into a private staging directory renamed to
+//! `--out` only once all three are whole: a full disk or a crash leaves nothing at `--out`.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Args;
 use serde::Serialize;
@@ -16,8 +19,10 @@ use super::report::build_alert_form;
 use super::{find_child, find_matter, Context};
 use crate::dates::parse_date;
 use crate::engine::{Event, Refusal, Rule};
-use crate::error::{Problem, Status};
+use crate::error::Status;
+use crate::files;
 use crate::render;
+use crate::render::markdown::{cell, lines, text, to_html};
 
 /// Write the CAFCASS pack of a referred matter: Markdown, printable HTML and a manifest
 #[derive(Debug, Args)]
@@ -26,7 +31,7 @@ use crate::render;
 )]
 pub struct PackArgs {
     pub matter: String,
-    /// The directory to write into (created if missing; existing pack files are never overwritten)
+    /// The new directory to write the pack into (it must not exist yet, or be empty)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// The day deadlines are counted from [default: today]
@@ -73,16 +78,8 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
         }
         .into());
     }
-    for name in [MARKDOWN, HTML, MANIFEST] {
-        let path = args.out.join(name);
-        if path.exists() {
-            return Err(Problem::Usage(format!(
-                "{} exists already: a pack is never overwritten; choose another --out",
-                path.display()
-            ))
-            .into());
-        }
-    }
+    // Refused before anything is read or written when something is already at --out.
+    let staging = files::Staging::new(&args.out)?;
     let child = find_child(&tx, &m.child)?;
     let log = tx.matter_events(&m.id)?;
     let current = build_alert_form(&tx, &m, None, as_of, false)?;
@@ -91,12 +88,15 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
     let _ = writeln!(
         md,
         "# CAFCASS pack: matter {} for {} {}\n",
-        m.id, child.reference, child.name
+        text(&m.id),
+        text(&child.reference),
+        text(&child.name)
     );
     let _ = writeln!(
         md,
         "Prepared {as_of} by the IRO service. Concern ({}): {}\n",
-        m.category, m.summary
+        text(&m.category),
+        text(&m.summary)
     );
     let _ = writeln!(md, "## CAFCASS referrals\n");
     for r in &m.referrals {
@@ -107,7 +107,9 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
         let _ = writeln!(
             md,
             "- {} referral on {}: {} ({decision})",
-            r.kind, r.referred_on, r.reason
+            r.kind,
+            r.referred_on,
+            text(&r.reason)
         );
     }
     let _ = writeln!(md, "\n## Chronology\n");
@@ -124,7 +126,7 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
             e.effective_on,
             cell(&e.actor),
             cell(&e.event.describe()),
-            e.recorded_at
+            text(&e.recorded_at)
         );
     }
     let _ = writeln!(md, "\n## Legal advice and formal meetings\n");
@@ -182,30 +184,25 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
             .iter()
             .map(|r| format!("{} <{}>", r.name, r.email))
             .collect();
-        let _ = writeln!(md, "### {}\n", cell(&msg.subject));
+        let _ = writeln!(md, "### {}\n", text(&msg.subject));
         let _ = writeln!(
             md,
             "Queued {}; {}. To: {}. Copy: {}.\n",
-            msg.created_at,
+            text(&msg.created_at),
             msg.status,
-            to.join(", "),
+            text(&to.join(", ")),
             if cc.is_empty() {
                 "none".to_string()
             } else {
-                cc.join(", ")
+                text(&cc.join(", "))
             }
         );
-        for line in msg.body.lines() {
-            let _ = writeln!(md, "    {line}");
-        }
-        let _ = writeln!(md);
+        let _ = writeln!(md, "{}\n", lines(&msg.body));
     }
     let html = to_html(&format!("CAFCASS pack: {}", m.id), &md);
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
     let mut files = Vec::new();
     for (name, body) in [(MARKDOWN, md.as_bytes()), (HTML, html.as_bytes())] {
-        write_new(&args.out.join(name), body)?;
+        staging.write(name, body)?;
         files.push(PackFile {
             name: name.to_string(),
             sha256: format!("{:x}", Sha256::digest(body)),
@@ -223,7 +220,8 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
     };
     let mut json = serde_json::to_vec_pretty(&manifest)?;
     json.push(b'\n');
-    write_new(&args.out.join(MANIFEST), &json)?;
+    staging.write(MANIFEST, &json)?;
+    staging.finish()?;
     writeln!(ctx.out, "{}", args.out.display())?;
     writeln!(
         ctx.err,
@@ -233,67 +231,3 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
     )?;
     Ok(Status::Done)
 }
-
-/// Text for a Markdown table cell or list item: pipes escaped, lines joined.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\r', '\n'], " ")
-}
-
-/// Writes a new file readable by its owner only; never replaces one.
-fn write_new(path: &Path, body: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    file.write_all(body)?;
-    file.sync_all()?;
-    Ok(())
-}
-
-/// The Markdown as one self-contained printable HTML page. Raw HTML in the record's text is shown as
-/// text, never interpreted: the pack holds what people typed.
-pub fn to_html(title: &str, markdown: &str) -> String {
-    use pulldown_cmark::{html, Event as Md, Options, Parser};
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
-        Md::Html(text) | Md::InlineHtml(text) => Md::Text(text),
-        other => other,
-    });
-    let mut body = String::new();
-    html::push_html(&mut body, parser);
-    let mut title_text = String::new();
-    html::push_html(
-        &mut title_text,
-        Parser::new(title).map(|e| match e {
-            Md::Html(t) | Md::InlineHtml(t) => Md::Text(t),
-            other => other,
-        }),
-    );
-    let title_text = title_text
-        .trim()
-        .trim_start_matches("<p>")
-        .trim_end_matches("</p>");
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title_text}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
-    )
-}
-
-/// Print-ready styling, inline so the file needs nothing else.
-const STYLE: &str = "body { font-family: Arial, Helvetica, sans-serif; font-size: 11pt; line-height: 1.4; max-width: 60em; margin: 2em auto; color: #111; }
-h1 { font-size: 18pt; border-bottom: 2px solid #333; }
-h2 { font-size: 14pt; margin-top: 1.6em; border-bottom: 1px solid #999; }
-h3, h4 { font-size: 12pt; }
-table { border-collapse: collapse; width: 100%; margin: 0.6em 0; }
-th, td { border: 1px solid #999; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
-td:first-child { white-space: nowrap; }
-th { background: #eee; }
-blockquote { border-left: 3px solid #999; margin-left: 0; padding-left: 1em; color: #333; }
-pre { white-space: pre-wrap; background: #f6f6f6; padding: 0.5em; }
-@media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } tr { page-break-inside: avoid; } }
-";

@@ -118,7 +118,7 @@ fn table(loaded: &Loaded) -> Table {
         loaded
             .closure_days
             .iter()
-            .map(|(d, r)| format!("{d} {r}"))
+            .map(|(d, r)| format!("{d} {}", crate::text::shown(r)))
             .collect::<Vec<_>>()
             .join("\n"),
     ]);

@@ -165,7 +165,7 @@ proptest! {
     #[test]
     fn random_commands_never_break_the_protocol_or_the_record(script in proptest::collection::vec(command(), 1..40)) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (mut store, _) = Store::create(&dir.path().join("iro.db")).expect("create");
+        let (mut store, _) = Store::create(&dir.path().join("iro.db"), false).expect("create");
         let tx = store.write().expect("tx");
         directory(&tx);
         let policy = Policy::default();

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::actions::ActionArgs;
-use super::{parse_name, parse_text, take_step, Context, Target};
+use super::{parse_id, parse_text, take_step, Context, Target};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::{Problem, Status};
@@ -25,7 +25,7 @@ pub struct RaiseQapArgs {
     #[arg(value_name = "CHILD|MATTER")]
     pub child: Option<String>,
     /// The concern's category (one of the policy's categories; not for a consultation's matter)
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long, value_parser = parse_id)]
     pub category: Option<String>,
     /// What the concern is, in a line (not for a consultation's matter)
     #[arg(long, value_parser = parse_text)]

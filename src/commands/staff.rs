@@ -2,10 +2,11 @@
 
 use clap::{Args, Subcommand};
 
-use super::{parse_name, parse_text, Context};
+use super::{parse_id, parse_name, Context};
 use crate::error::{Problem, Status};
 use crate::model::{Role, Staff};
 use crate::render::{self, Format};
+use crate::text::parse_email;
 
 /// Add and list members of staff
 #[derive(Debug, Args)]
@@ -25,10 +26,10 @@ pub enum StaffCommand {
     )]
     Add {
         /// Short id, usually the login name
-        #[arg(value_parser = parse_name)]
+        #[arg(value_parser = parse_id)]
         id: String,
         /// Full name
-        #[arg(long, value_parser = parse_text)]
+        #[arg(long, value_parser = parse_name)]
         name: String,
         /// One of: iro, iro-team-manager, senior-iro-manager, social-worker, practice-supervisor,
         /// team-manager, service-manager, assistant-director, admin
@@ -37,7 +38,7 @@ pub enum StaffCommand {
         /// Work e-mail address
         #[arg(long, value_parser = parse_email)]
         email: String,
-        /// Team
+        /// Team (free text, e.g. "IRO Service")
         #[arg(long, value_parser = parse_name)]
         team: Option<String>,
     },
@@ -81,12 +82,4 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
         }
     }
     Ok(Status::Done)
-}
-
-fn parse_email(text: &str) -> Result<String, String> {
-    let text = parse_name(text)?;
-    match text.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') => Ok(text),
-        _ => Err(format!("'{text}' is not an e-mail address")),
-    }
 }

@@ -31,13 +31,12 @@ impl From<&Staff> for Person {
 impl std::fmt::Display for Person {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.name)?;
-        if let Some(role) = self.role {
-            write!(f, " ({role})")?;
+        match (self.role, &self.email) {
+            (Some(role), Some(email)) => write!(f, " ({role}, {email})"),
+            (Some(role), None) => write!(f, " ({role})"),
+            (None, Some(email)) => write!(f, " ({email})"),
+            (None, None) => Ok(()),
         }
-        if let Some(email) = &self.email {
-            write!(f, " <{email}>")?;
-        }
-        Ok(())
     }
 }
 
@@ -126,12 +125,7 @@ pub struct AlertForm {
     pub resolution: Option<Resolution>,
 }
 
-/// Text for a Markdown table cell: pipes escaped, lines joined.
-fn md_cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace("\r\n", "<br>")
-        .replace('\n', "<br>")
-}
+use super::markdown::{cell as md_cell, lines as md_lines, text as md};
 
 /// The alert form as JSON, or as Markdown for people to read, print and send.
 pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -150,7 +144,7 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         MatterState::Resolved => format!("resolved at {stage}"),
         MatterState::Closed => format!("closed by CAFCASS's decision (was at {stage})"),
     };
-    writeln!(out, "# EPCP/DRP alert form: {}\n", form.matter)?;
+    writeln!(out, "# EPCP/DRP alert form: {}\n", md(&form.matter))?;
     if form.revision == 1 {
         writeln!(
             out,
@@ -183,11 +177,14 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     writeln!(out, "| As of | {} |", form.as_of)?;
     let c = &form.concern;
     writeln!(out, "\n## Concern\n")?;
-    writeln!(out, "Category: {}  ", c.category)?;
-    writeln!(out, "Raised {} by {}\n", c.raised_on, c.raised_by)?;
-    for line in c.summary.lines() {
-        writeln!(out, "> {line}")?;
-    }
+    writeln!(out, "Category: {}  ", md(&c.category))?;
+    writeln!(
+        out,
+        "Raised {} by {}\n",
+        c.raised_on,
+        md(&c.raised_by.to_string())
+    )?;
+    writeln!(out, "{}", md_lines(&c.summary))?;
     writeln!(out, "\n## Stage\n")?;
     writeln!(
         out,
@@ -257,10 +254,10 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     for n in &form.notified {
         writeln!(out, "Stage {} ({}):\n", n.stage, n.entered_on)?;
         for p in &n.to {
-            writeln!(out, "- to: {p}")?;
+            writeln!(out, "- to: {}", md(&p.to_string()))?;
         }
         for p in &n.copy {
-            writeln!(out, "- copy: {p}")?;
+            writeln!(out, "- copy: {}", md(&p.to_string()))?;
         }
         writeln!(out)?;
     }
@@ -281,7 +278,7 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
                 "- {} referral {}: {}; {decision}",
                 r.kind,
                 r.referred_on,
-                r.reason.replace('\n', " ")
+                md(&r.reason)
             )?;
         }
         writeln!(out)?;
@@ -290,19 +287,14 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         writeln!(out, "## Resolution\n")?;
         let by =
             r.by.as_ref()
-                .map(|p| format!(" by {p}"))
+                .map(|p| format!(" by {}", md(&p.to_string())))
                 .unwrap_or_default();
         let what = if form.state == MatterState::Closed {
             "Closed"
         } else {
             "Resolved"
         };
-        writeln!(
-            out,
-            "{what} on {}{by}: {}",
-            r.on,
-            r.outcome.replace('\n', " ")
-        )?;
+        writeln!(out, "{what} on {}{by}: {}", r.on, md(&r.outcome))?;
         if let Some(last) = form.notified.last() {
             writeln!(
                 out,
@@ -312,14 +304,4 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_cells_keep_to_one_line() {
-        assert_eq!(md_cell("a|b\nc"), "a\\|b<br>c");
-    }
 }

@@ -59,9 +59,17 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
+/// Cells as a terminal should show them: control and invisible characters written out, never obeyed.
+pub fn terminal_cells(cells: Vec<String>) -> Vec<String> {
+    cells
+        .into_iter()
+        .map(|c| crate::text::shown(&c).into_owned())
+        .collect()
+}
+
 /// A table row; an overdue one stands out in red when tables are coloured.
 fn table_row(cells: Vec<String>, overdue: bool) -> Vec<Cell> {
-    cells
+    terminal_cells(cells)
         .into_iter()
         .map(|c| {
             if overdue && colour() {
@@ -117,7 +125,7 @@ pub fn staff(staff: &[Staff], format: Format, out: &mut dyn Write) -> anyhow::Re
         Format::Csv => csv_rows(&header, rows, out),
         Format::Table => {
             let mut t = table(&header);
-            t.add_rows(rows);
+            t.add_rows(rows.map(terminal_cells));
             writeln!(out, "{t}")?;
             Ok(())
         }
@@ -154,7 +162,7 @@ pub fn children(children: &[Child], format: Format, out: &mut dyn Write) -> anyh
         Format::Csv => csv_rows(&header, rows, out),
         Format::Table => {
             let mut t = table(&header);
-            t.add_rows(rows);
+            t.add_rows(rows.map(terminal_cells));
             writeln!(out, "{t}")?;
             Ok(())
         }
@@ -252,7 +260,7 @@ pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyho
                 "next deadline",
             ]);
             for m in matters {
-                t.add_row(vec![
+                t.add_row(terminal_cells(vec![
                     m.id.clone(),
                     m.child.clone(),
                     m.iro.clone(),
@@ -262,7 +270,7 @@ pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyho
                     m.stage.map(|s| s.to_string()).unwrap_or_default(),
                     m.raised_on.to_string(),
                     date(m.next_deadline()),
-                ]);
+                ]));
             }
             writeln!(out, "{t}")?;
             writeln!(out, "{} matter(s)", matters.len())?;
@@ -333,7 +341,7 @@ pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result
             if !m.actions.is_empty() {
                 let mut t = table(&["#", "action", "owner", "due", "status"]);
                 for a in &m.actions {
-                    t.add_row(vec![
+                    t.add_row(terminal_cells(vec![
                         a.seq.to_string(),
                         a.text.clone(),
                         a.owner.clone(),
@@ -342,7 +350,7 @@ pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result
                             Some(on) => format!("done {on}"),
                             None => a.status.to_string(),
                         },
-                    ]);
+                    ]));
                 }
                 writeln!(out, "{t}")?;
             }
@@ -367,8 +375,10 @@ mod tests {
 }
 
 mod alert_form;
+pub mod markdown;
 mod rows;
 mod stats;
+pub mod terminal;
 
 pub use alert_form::*;
 pub use rows::*;

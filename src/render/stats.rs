@@ -293,7 +293,7 @@ pub fn stats(stats: &Stats, format: Format, out: &mut dyn Write) -> anyhow::Resu
                 for (i, (_, label, _)) in columns[0].iter().enumerate() {
                     let row = std::iter::once(label.to_string())
                         .chain(columns.iter().map(|c| c[i].2.as_str().to_string()));
-                    t.add_row(row.collect::<Vec<_>>());
+                    t.add_row(super::terminal_cells(row.collect()));
                 }
                 writeln!(out, "\nBy {title}:\n{t}")?;
             }

@@ -8,6 +8,7 @@ mod directory;
 mod matters;
 pub mod outbox;
 pub mod reports;
+pub mod schema;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,10 +17,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use matters::{MatterFilter, RecordedEvent};
 
-/// The schema version this build writes; a database with a higher one is refused untouched.
-pub const SCHEMA_VERSION: i64 = 1;
-
-const SCHEMA: &str = include_str!("../../schema.sql");
+pub use schema::SCHEMA_VERSION;
 
 /// How long a command waits for another writer before giving up: long enough for any single command.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -27,6 +25,14 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Everything that can go wrong with the database file itself (exit status 5).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    #[error("{0} exists already: a new database or backup is never written over another file")]
+    Exists(PathBuf),
+    #[error("{0}: its directory does not exist (iro creates only the default data directory; make it, or give another --db)")]
+    NoParent(PathBuf),
+    #[error(
+        "--db {0}: a database URL is not a backend this iro has; give the path of a SQLite file"
+    )]
+    Url(String),
     #[error("no database at {0}: run `iro init` to create one, or point --db / IRO_DB at yours")]
     Missing(PathBuf),
     #[error("{0} is a directory, not a database file")]
@@ -42,6 +48,12 @@ pub enum StoreError {
     Io {
         path: PathBuf,
         cause: std::io::Error,
+    },
+    #[error("{path}: upgrading the schema to version {version} failed, the file is left at the version before: {cause}")]
+    Migration {
+        path: PathBuf,
+        version: i64,
+        cause: rusqlite::Error,
     },
     #[error("database {path}: {cause}")]
     Sqlite {
@@ -90,8 +102,10 @@ impl Store {
         Ok(store)
     }
 
-    /// Creates a new database readable by its owner only, or opens the one already there.
-    pub fn create(path: &Path) -> Result<(Store, Created), StoreError> {
+    /// Creates a new database readable by its owner only, or opens the one already there. A missing
+    /// directory is made (readable by its owner only) only when `make_directory` says so: for the default
+    /// path in the user's data directory, never for a path someone typed.
+    pub fn create(path: &Path, make_directory: bool) -> Result<(Store, Created), StoreError> {
         if path.is_dir() {
             return Err(StoreError::IsDirectory(path.to_path_buf()));
         }
@@ -103,7 +117,16 @@ impl Store {
             cause,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io)?;
+            if !parent.is_dir() {
+                if !make_directory {
+                    return Err(StoreError::NoParent(path.to_path_buf()));
+                }
+                let mut builder = std::fs::DirBuilder::new();
+                builder.recursive(true);
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+                builder.create(parent).map_err(io)?;
+            }
         }
         // Create the file ourselves so it is never, even for a moment, readable by others.
         create_private_file(path).map_err(io)?;
@@ -158,10 +181,33 @@ impl Store {
 
     /// Brings the schema from `from` up to `SCHEMA_VERSION`, each version in one transaction.
     fn migrate(&self, from: i64) -> Result<(), StoreError> {
-        if from < 1 {
-            let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-            tx.execute_batch(SCHEMA).map_err(|e| self.err(e))?;
-            tx.pragma_update(None, "user_version", 1)
+        self.migrate_to(from, SCHEMA_VERSION)
+    }
+
+    /// Applies the migrations after `from` up to and including `to`, each in its own immediate
+    /// transaction that also sets the version, so a failure leaves the database at the last whole version.
+    pub(crate) fn migrate_to(&self, from: i64, to: i64) -> Result<(), StoreError> {
+        for migration in schema::MIGRATIONS
+            .iter()
+            .filter(|m| m.version > from && m.version <= to)
+        {
+            let tx =
+                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+                    .map_err(|e| self.err(e))?;
+            // Another process may have upgraded the file while this one waited for the lock.
+            let now: i64 = tx
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if now >= migration.version {
+                continue;
+            }
+            tx.execute_batch(migration.sqlite)
+                .map_err(|e| StoreError::Migration {
+                    path: self.path.clone(),
+                    version: migration.version,
+                    cause: e,
+                })?;
+            tx.pragma_update(None, "user_version", migration.version)
                 .map_err(|e| self.err(e))?;
             tx.commit().map_err(|e| self.err(e))?;
         }
@@ -178,18 +224,12 @@ impl Store {
     /// Copies the whole database to a new file with the online backup API, in one step under one read
     /// lock, so the copy is a consistent snapshot even while other processes write.
     pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
-        if target.exists() {
-            return Err(StoreError::Io {
+        create_private_file(target).map_err(|cause| match cause.kind() {
+            std::io::ErrorKind::AlreadyExists => StoreError::Exists(target.to_path_buf()),
+            _ => StoreError::Io {
                 path: target.to_path_buf(),
-                cause: std::io::Error::new(
-                    std::io::ErrorKind::AlreadyExists,
-                    "already exists; a backup never overwrites",
-                ),
-            });
-        }
-        create_private_file(target).map_err(|cause| StoreError::Io {
-            path: target.to_path_buf(),
-            cause,
+                cause,
+            },
         })?;
         let sqlite = |cause| StoreError::Sqlite {
             path: target.to_path_buf(),
@@ -292,13 +332,7 @@ impl Tx<'_> {
 
 #[cfg(unix)]
 fn create_private_file(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map(drop)
+    crate::files::create_exclusive(path).map(drop)
 }
 
 #[cfg(not(unix))]

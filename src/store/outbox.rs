@@ -1,5 +1,6 @@
 //! The outbox: messages the steps tell people, queued in the step's transaction, then written to `.eml`
-//! files or sent, each marked in its own committed transaction so none is ever sent twice.
+//! files or sent. A send claims each message in its own committed transaction before the server sees it,
+//! so two runs never send the same message, and one interrupted mid-send is left `uncertain`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,24 +12,39 @@ use serde::Serialize;
 use super::{StoreError, Tx};
 use crate::notify::{Message, Recipient};
 
-/// Where a queued message is.
+/// Where a queued message is on its way to people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum OutboxStatus {
-    /// Not yet written or sent.
+    /// Not yet delivered either way.
     Pending,
-    /// Written to an `.eml` file, not sent by iro.
+    /// Written to an `.eml` file, which the service delivers itself; not sent by iro.
     Written,
-    /// Accepted by the SMTP server.
+    /// Claimed by a send that did not say how it ended: the server may or may not have it. Sent again
+    /// only with `outbox send --resend-uncertain`.
+    Uncertain,
+    /// Accepted by the SMTP server for every recipient.
     Sent,
+    /// Refused for good by the server (or unsendable as stored); retried only when asked.
+    Failed,
 }
 
 impl OutboxStatus {
+    pub const ALL: [OutboxStatus; 5] = [
+        OutboxStatus::Pending,
+        OutboxStatus::Written,
+        OutboxStatus::Uncertain,
+        OutboxStatus::Sent,
+        OutboxStatus::Failed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OutboxStatus::Pending => "pending",
             OutboxStatus::Written => "written",
+            OutboxStatus::Uncertain => "uncertain",
             OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
         }
     }
 }
@@ -42,12 +58,10 @@ impl fmt::Display for OutboxStatus {
 impl FromStr for OutboxStatus {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
-        match text {
-            "pending" => Ok(OutboxStatus::Pending),
-            "written" => Ok(OutboxStatus::Written),
-            "sent" => Ok(OutboxStatus::Sent),
-            _ => Err(format!("'{text}' is not an outbox status")),
-        }
+        OutboxStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| format!("'{text}' is not an outbox status"))
     }
 }
 
@@ -55,8 +69,8 @@ impl FromStr for OutboxStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutboxMessage {
     pub id: i64,
-    pub matter: String,
-    pub child: String,
+    pub matter: Option<String>,
+    pub child: Option<String>,
     pub event_kind: String,
     pub created_at: String,
     pub to: Vec<Recipient>,
@@ -67,22 +81,26 @@ pub struct OutboxMessage {
     pub status: OutboxStatus,
     pub error: Option<String>,
     pub written_at: Option<String>,
+    /// The `.eml` file it was written to.
+    pub written_to: Option<String>,
+    /// When a send claimed it.
+    pub claimed_at: Option<String>,
     pub sent_at: Option<String>,
 }
 
 /// Which messages a read returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Which {
     All,
-    /// Status `pending` only: what `outbox write` writes.
-    Pending,
-    /// Not yet sent (`pending` or `written`): what `outbox send` sends.
-    Unsent,
+    /// Not yet delivered either way (`pending`, `uncertain` or `failed`).
+    Undelivered,
+    /// What a delivery may take: these statuses and no others.
+    Only(Vec<OutboxStatus>),
 }
 
 const COLUMNS: &str =
     "id, matter, child, event_kind, created_at, to_addrs, cc_addrs, missing, subject, \
-                       body, status, error, written_at, sent_at";
+     body, status, error, written_at, written_to, claimed_at, sent_at";
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
@@ -132,17 +150,41 @@ impl Tx<'_> {
 
     /// Messages in the outbox, oldest first.
     pub fn outbox(&self, which: Which) -> Result<Vec<OutboxMessage>, StoreError> {
-        let filter = match which {
-            Which::All => "",
-            Which::Pending => "WHERE status = 'pending'",
-            Which::Unsent => "WHERE status <> 'sent'",
+        let all = match which {
+            Which::All => self
+                .tx
+                .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id"))
+                .and_then(|mut stmt| stmt.query_map([], message_from_row)?.collect()),
+            Which::Undelivered => self
+                .tx
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM outbox WHERE status IN ('pending', 'uncertain', 'failed') ORDER BY id"
+                ))
+                .and_then(|mut stmt| stmt.query_map([], message_from_row)?.collect()),
+            Which::Only(statuses) => {
+                let wanted = |s: OutboxStatus| statuses.contains(&s);
+                self.tx
+                    .prepare_cached(&format!(
+                        "SELECT {COLUMNS} FROM outbox
+                          WHERE (status = 'pending' AND ?1) OR (status = 'written' AND ?2)
+                             OR (status = 'uncertain' AND ?3) OR (status = 'failed' AND ?4)
+                          ORDER BY id"
+                    ))
+                    .and_then(|mut stmt| {
+                        stmt.query_map(
+                            params![
+                                wanted(OutboxStatus::Pending),
+                                wanted(OutboxStatus::Written),
+                                wanted(OutboxStatus::Uncertain),
+                                wanted(OutboxStatus::Failed)
+                            ],
+                            message_from_row,
+                        )?
+                        .collect()
+                    })
+            }
         };
-        self.tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM outbox {filter} ORDER BY id"
-            ))
-            .and_then(|mut stmt| stmt.query_map([], message_from_row)?.collect())
-            .map_err(|e| self.err(e))
+        all.map_err(|e| self.err(e))
     }
 
     /// Every message about one matter, oldest first.
@@ -165,40 +207,84 @@ impl Tx<'_> {
     }
 
     /// Marks a pending message written to a file; false if it was no longer pending.
-    pub fn mark_written(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
+    pub fn mark_written(&self, id: i64, at: DateTime<Utc>, file: &str) -> Result<bool, StoreError> {
         let changed = self
             .tx
             .execute(
-                "UPDATE outbox SET status = 'written', written_at = ?2, error = NULL
+                "UPDATE outbox SET status = 'written', written_at = ?2, written_to = ?3, error = NULL
                  WHERE id = ?1 AND status = 'pending'",
-                params![id, timestamp(at)],
+                params![id, timestamp(at), file],
             )
             .map_err(|e| self.err(e))?;
         Ok(changed == 1)
     }
 
-    /// Marks a message sent; false if it was sent already.
+    /// Claims a message for sending, if its status is still `from`: it becomes `uncertain` until the
+    /// send says how it ended. Committed before the message goes to the server, so two runs can never
+    /// both send it; false if another run (or an earlier one) has it.
+    pub fn claim_for_send(
+        &self,
+        id: i64,
+        from: OutboxStatus,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .tx
+            .execute(
+                "UPDATE outbox SET status = 'uncertain', claimed_at = ?3
+                 WHERE id = ?1 AND status = ?2",
+                params![id, from.as_str(), timestamp(at)],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(changed == 1)
+    }
+
+    /// Marks a claimed message sent: the server accepted it for every recipient.
     pub fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let changed = self
             .tx
             .execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?2, error = NULL
-                 WHERE id = ?1 AND status <> 'sent'",
+                 WHERE id = ?1 AND status = 'uncertain'",
                 params![id, timestamp(at)],
             )
             .map_err(|e| self.err(e))?;
         Ok(changed == 1)
     }
 
-    /// Records why a message could not be sent or written; its status is kept.
+    /// Ends a claim that did not deliver: the message goes to `to` (back where it was when the server
+    /// definitely did not take it, `failed` when it refused it for good, `uncertain` when nobody can say)
+    /// with the error that stopped it.
+    pub fn release_claim(&self, id: i64, to: OutboxStatus, error: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'uncertain'",
+                params![id, to.as_str(), error],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Records why a message could not be delivered; a pending one is kept pending.
     pub fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
         self.tx
             .execute(
-                "UPDATE outbox SET error = ?2 WHERE id = ?1 AND status <> 'sent'",
+                "UPDATE outbox SET error = ?2 WHERE id = ?1 AND status = 'pending'",
                 params![id, error],
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// This database's own id: it names its messages and files so no two databases' can collide.
+    pub fn database_id(&self) -> Result<String, StoreError> {
+        self.tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'database_id'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
     }
 }
 
@@ -223,6 +309,8 @@ fn message_from_row(r: &Row) -> rusqlite::Result<OutboxMessage> {
         status: super::directory::parse_column(r, 10)?,
         error: r.get(11)?,
         written_at: r.get(12)?,
-        sent_at: r.get(13)?,
+        written_to: r.get(13)?,
+        claimed_at: r.get(14)?,
+        sent_at: r.get(15)?,
     })
 }

@@ -609,7 +609,7 @@ mod tests {
     #[test]
     fn the_overdue_query_reads_the_live_caseload_by_index() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let (mut store, _) = Store::create(&dir.path().join("iro.db")).expect("create");
+        let (mut store, _) = Store::create(&dir.path().join("iro.db"), false).expect("create");
         let tx = store.read().expect("tx");
         let plan: Vec<String> = tx
             .tx

@@ -11,7 +11,7 @@ fn day(text: &str) -> NaiveDate {
 }
 
 fn new_store(dir: &tempfile::TempDir) -> Store {
-    let (store, created) = Store::create(&dir.path().join("iro.db")).expect("create");
+    let (store, created) = Store::create(&dir.path().join("iro.db"), false).expect("create");
     assert_eq!(created, Created::New);
     store
 }
@@ -117,7 +117,7 @@ fn a_new_database_is_private_and_at_the_current_schema() {
         assert_eq!(mode & 0o777, 0o600);
     }
     drop(store);
-    let (_, again) = Store::create(&dir.path().join("iro.db")).expect("create again");
+    let (_, again) = Store::create(&dir.path().join("iro.db"), false).expect("create again");
     assert_eq!(again, Created::AlreadyThere);
 }
 
@@ -209,4 +209,36 @@ fn a_database_from_a_newer_iro_is_refused_and_left_as_it_was() {
         other => panic!("expected Newer, got {other:?}"),
     }
     assert_eq!(std::fs::read(&path).expect("read"), before);
+}
+
+#[test]
+fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_checks_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("v1.db");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1.db"),
+        &path,
+    )
+    .expect("copy the fixture");
+    let mut store = Store::connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE).expect("connect");
+    store.configure().expect("configure");
+    assert_eq!(store.user_version().expect("version"), 1);
+    let head = store.read().expect("tx").walk_chain().expect("walk");
+    assert!(head.first_break.is_none());
+    for migration in schema::MIGRATIONS.iter().skip(1) {
+        store
+            .migrate_to(migration.version - 1, migration.version)
+            .unwrap_or_else(|e| panic!("version {}: {e}", migration.version));
+        assert_eq!(store.user_version().expect("version"), migration.version);
+        let walk = store.read().expect("tx").walk_chain().expect("walk");
+        assert!(walk.first_break.is_none(), "version {}", migration.version);
+        assert!(
+            walk.events >= head.events,
+            "version {} lost events",
+            migration.version
+        );
+    }
+    // Applying the list again changes nothing: each version is applied once.
+    store.migrate_to(1, SCHEMA_VERSION).expect("again");
+    assert_eq!(store.user_version().expect("version"), SCHEMA_VERSION);
 }

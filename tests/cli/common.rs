@@ -1,11 +1,24 @@
 //! The test service: a temporary database, a fixed today, and the staff and children every test uses.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
 /// The day the tests live on.
 pub const TODAY: &str = "2026-11-26";
+
+/// `iro` as a plain process on `db` and `today`, in an environment holding only what the tests set:
+/// nothing of the machine's (`IRO_*`, `HOME`, SMTP settings, colours) leaks in.
+pub fn process(db: &Path, today: &str) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iro"));
+    cmd.env_clear()
+        .env("IRO_DB", db)
+        .env("IRO_TODAY", today)
+        .env("USER", "nobody-in-the-directory")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
 
 pub struct Service {
     pub dir: tempfile::TempDir,
@@ -83,14 +96,12 @@ impl Service {
 
     /// `iro` against this service's database on its today, with no acting person unless `--as` is given.
     pub fn iro(&self) -> Command {
-        let mut cmd = Command::cargo_bin("iro").expect("binary built");
-        cmd.env("IRO_DB", &self.db)
-            .env("IRO_TODAY", &self.today)
-            .env_remove("IRO_USER")
-            .env_remove("IRO_CONFIG")
-            .env("USER", "nobody-in-the-directory")
-            .env("NO_COLOR", "1");
-        cmd
+        Command::from_std(self.process())
+    }
+
+    /// The same as a plain process, for tests that start, wait for or kill it.
+    pub fn process(&self) -> std::process::Command {
+        process(&self.db, &self.today)
     }
 
     /// Runs a command that must succeed, returning its stdout.

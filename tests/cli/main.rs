@@ -7,5 +7,6 @@ mod privacy;
 mod protocol;
 mod record;
 mod reports;
+mod safety;
 mod shell;
 mod workflow;

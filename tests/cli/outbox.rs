@@ -18,6 +18,8 @@ struct Refusals {
     rcpt: Option<String>,
     /// Answer 550 to DATA.
     data: bool,
+    /// Take the whole message, then never answer (as a server would that dies after DATA).
+    stall: bool,
 }
 
 /// One message the sink accepted.
@@ -66,6 +68,10 @@ impl Sink {
 
     fn refuse_data(&self, refuse: bool) {
         self.refuse.lock().expect("sink lock").data = refuse;
+    }
+
+    fn stall_after_data(&self, stall: bool) {
+        self.refuse.lock().expect("sink lock").stall = stall;
     }
 }
 
@@ -128,6 +134,12 @@ fn serve(
                     rcpt: std::mem::take(&mut rcpt),
                     data,
                 });
+                if refuse.lock().expect("sink lock").stall {
+                    // Hold the connection open, unanswered, until the client goes away.
+                    let mut rest = String::new();
+                    let _ = reader.read_line(&mut rest);
+                    return Ok(());
+                }
                 "250 2.0.0 queued".to_string()
             }
         } else if verb.starts_with("RSET") {
@@ -190,10 +202,21 @@ fn at(ids: &[&str]) -> Vec<String> {
 fn send(service: &Service, sink: &Sink) -> (i32, String) {
     let output = service
         .iro()
-        .env_remove("IRO_SMTP_USER")
-        .env_remove("IRO_SMTP_PASSWORD")
-        .env_remove("IRO_MAIL_FROM")
         .args(["outbox", "send", "--smtp", &sink.url])
+        .output()
+        .expect("run iro");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `outbox send` against the sink with more flags.
+fn send_with(service: &Service, sink: &Sink, more: &[&str]) -> (i32, String) {
+    let output = service
+        .iro()
+        .args(["outbox", "send", "--smtp", &sink.url])
+        .args(more)
         .output()
         .expect("run iro");
     (
@@ -375,12 +398,12 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
 }
 
 #[test]
-fn a_refused_message_stays_pending_with_its_error_and_nothing_is_sent_twice() {
+fn a_refused_message_is_failed_with_its_error_and_nothing_is_sent_twice() {
     let service = Service::new();
     let q = service.raise_qap("asmith", "LCS-104233", None);
     service.ok(&["--as", "asmith", "escalate", &q, "--stage", "1"]);
 
-    // No server listening: the run stops at the first message and leaves both unsent.
+    // No server listening: nothing is claimed, so nothing is left uncertain.
     let closed = {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         format!("smtp://{}", listener.local_addr().expect("address"))
@@ -392,14 +415,15 @@ fn a_refused_message_stays_pending_with_its_error_and_nothing_is_sent_twice() {
         .expect("run iro");
     let err = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{err}");
-    assert!(err.contains("1 more left for the next run"), "{err}");
-    let rows = outbox(&service);
-    assert!(rows[0]["error"].is_string() && rows[1]["error"].is_null());
-    assert!(rows.iter().all(|m| m["status"] == "pending"));
+    assert!(
+        err.contains("cannot reach the SMTP server") && err.contains("nothing was sent"),
+        "{err}"
+    );
+    assert!(outbox(&service).iter().all(|m| m["status"] == "pending"));
 
     let sink = Sink::start();
 
-    // The server refuses a recipient of the QAP message: it stays unsent, the other goes.
+    // The server refuses a recipient of the QAP message: it is failed, not sent to the others either.
     sink.refuse_rcpt(Some("cdoe@example.gov.uk"));
     let (code, err) = send(&service, &sink);
     assert_eq!(code, 1, "{err}");
@@ -408,21 +432,22 @@ fn a_refused_message_stays_pending_with_its_error_and_nothing_is_sent_twice() {
     let stage_1 = parse(sink.received()[0].data.as_bytes());
     assert!(stage_1.subject.ends_with("EPCP/DRP stage 1"));
     let rows = outbox(&service);
-    assert_eq!(rows[0]["status"], "pending");
+    assert_eq!(rows[0]["status"], "failed");
     assert!(rows[0]["sent_at"].is_null());
     let error = rows[0]["error"].as_str().expect("an error");
     assert!(error.contains("550"), "{error}");
     assert_eq!(rows[1]["status"], "sent");
 
-    // Run again while it still refuses: the sent one is not sent again.
-    let (code, _) = send(&service, &sink);
-    assert_eq!(code, 1);
+    // A failed message is not tried again on the nightly run; the sent one is not sent again.
+    let (code, err) = send(&service, &sink);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing to send"), "{err}");
     assert_eq!(sink.received().len(), 1);
 
-    // The server refuses the message itself at DATA.
+    // Asked to retry, while the server refuses the message itself at DATA.
     sink.refuse_rcpt(None);
     sink.refuse_data(true);
-    let (code, _) = send(&service, &sink);
+    let (code, _) = send_with(&service, &sink, &["--retry-failed"]);
     assert_eq!(code, 1);
     assert_eq!(sink.received().len(), 1);
     let error = outbox(&service)[0]["error"]
@@ -433,7 +458,7 @@ fn a_refused_message_stays_pending_with_its_error_and_nothing_is_sent_twice() {
 
     // Accepted at last; a further run sends nothing new.
     sink.refuse_data(false);
-    let (code, err) = send(&service, &sink);
+    let (code, err) = send_with(&service, &sink, &["--retry-failed"]);
     assert_eq!(code, 0, "{err}");
     let received = sink.received();
     assert_eq!(received.len(), 2);
@@ -455,6 +480,187 @@ fn a_refused_message_stays_pending_with_its_error_and_nothing_is_sent_twice() {
         &["outbox", "send", "--smtp", "smtp://me:secret@127.0.0.1:25"],
     );
     assert!(err.contains("IRO_SMTP_USER"), "{err}");
+}
+
+/// The Message-ID header of a message the sink received.
+fn message_id(data: &str) -> String {
+    mail_parser::MessageParser::default()
+        .parse(data.as_bytes())
+        .and_then(|m| m.message_id().map(str::to_string))
+        .expect("a Message-ID")
+}
+
+#[test]
+fn two_sends_at_once_deliver_each_message_once() {
+    let service = Service::new();
+    // Twenty messages: ten QAPs raised, each then extended.
+    for _ in 0..10 {
+        let q = service.raise_qap("asmith", "LCS-104233", None);
+        service.ok(&[
+            "--as",
+            "asmith",
+            "extend",
+            &q,
+            "--action",
+            "1",
+            "--within",
+            "9",
+            "--agreed-by",
+            "jwhite",
+            "--reason",
+            "Assessor ill",
+        ]);
+    }
+    assert_eq!(outbox(&service).len(), 20);
+    let database = std::fs::read(&service.db).expect("read the database");
+    for trial in 0..4 {
+        // Each trial starts again from every message pending.
+        drop(std::fs::remove_file(service.db.with_extension("db-wal")));
+        drop(std::fs::remove_file(service.db.with_extension("db-shm")));
+        std::fs::write(&service.db, &database).expect("restore the database");
+        let sink = Sink::start();
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                service
+                    .process()
+                    .args(["outbox", "send", "--smtp", &sink.url])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("start iro")
+            })
+            .collect();
+        for run in runs {
+            let output = run.wait_with_output().expect("iro ran");
+            assert!(
+                output.status.success(),
+                "trial {trial}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let mut ids: Vec<String> = sink
+            .received()
+            .iter()
+            .map(|r| message_id(&r.data))
+            .collect();
+        assert_eq!(
+            ids.len(),
+            20,
+            "trial {trial}: every message once, none twice"
+        );
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 20, "trial {trial}: no Message-ID twice");
+        assert!(
+            outbox(&service).iter().all(|m| m["status"] == "sent"),
+            "trial {trial}"
+        );
+    }
+}
+
+#[test]
+fn a_send_killed_after_the_server_took_the_message_leaves_it_uncertain() {
+    let service = Service::new();
+    service.raise_qap("asmith", "LCS-104233", None);
+    let sink = Sink::start();
+    sink.stall_after_data(true);
+    let mut run = service
+        .process()
+        .args(["outbox", "send", "--smtp", &sink.url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start iro");
+    // The server has the whole message; iro waits for its answer, and is killed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sink.received().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sink never got the message"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    run.kill().expect("kill iro");
+    run.wait().expect("reaped");
+    let first_id = message_id(&sink.received()[0].data);
+    let rows = outbox(&service);
+    assert_eq!(rows[0]["status"], "uncertain", "{rows:?}");
+    assert!(rows[0]["claimed_at"].is_string());
+
+    // The nightly run does not send it again, and says there is one to look at.
+    sink.stall_after_data(false);
+    let (code, err) = send(&service, &sink);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("1 message(s) are uncertain"), "{err}");
+    assert_eq!(sink.received().len(), 1);
+    let listed = service.ok(&["outbox", "list", "--pending"]);
+    assert!(listed.contains("uncertain"), "{listed}");
+
+    // Sent again only when asked, under the same Message-ID.
+    let (code, err) = send_with(&service, &sink, &["--resend-uncertain"]);
+    assert_eq!(code, 0, "{err}");
+    let received = sink.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(message_id(&received[1].data), first_id);
+    assert_eq!(outbox(&service)[0]["status"], "sent");
+}
+
+#[test]
+fn addresses_that_cannot_be_sent_to_are_refused_when_staff_are_added() {
+    let service = Service::new();
+    let before = service.dump();
+    for bad in [
+        "x@[127.0.0.1]",
+        "\"a>b\"@example.gov.uk",
+        "\"a,b\"@example.gov.uk",
+        "a,b@example.gov.uk",
+        "a<b>@example.gov.uk",
+    ] {
+        let err = service.fails(
+            2,
+            &[
+                "staff",
+                "add",
+                "newsw",
+                "--name",
+                "New Worker",
+                "--role",
+                "social-worker",
+                "--email",
+                bad,
+            ],
+        );
+        assert!(err.contains("--email"), "{bad}: {err}");
+    }
+    assert_eq!(service.dump(), before);
+}
+
+#[test]
+fn a_message_to_an_address_stored_before_it_was_checked_fails_naming_the_person() {
+    let service = Service::new();
+    service.raise_qap("asmith", "LCS-104233", None);
+    // An address an older iro accepted, as the file may still hold it.
+    let conn = rusqlite::Connection::open(&service.db).expect("open");
+    conn.execute(
+        "UPDATE outbox SET to_addrs = json_set(to_addrs, '$[0].email', 'x@[127.0.0.1]')",
+        [],
+    )
+    .expect("edit");
+    drop(conn);
+    let sink = Sink::start();
+    let (code, err) = send(&service, &sink);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        sink.received().is_empty(),
+        "nothing sent with a recipient dropped"
+    );
+    let rows = outbox(&service);
+    assert_eq!(rows[0]["status"], "failed");
+    let error = rows[0]["error"].as_str().expect("an error");
+    assert!(
+        error.contains("bking") && error.contains("cannot be sent to"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -541,7 +747,15 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
         "IRO Service <iro@council.example>",
     ]);
     assert_eq!(written.lines().count(), 2, "{written}");
-    let first = parse(&std::fs::read(dir.join("1.eml")).expect("1.eml"));
+    let files: Vec<&str> = written.lines().collect();
+    for file in &files {
+        let name = std::path::Path::new(file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("a name");
+        assert!(name.starts_with("iro-") && name.ends_with(".eml"), "{name}");
+    }
+    let first = parse(&std::fs::read(files[0]).expect("the first .eml"));
     assert_eq!(first.from, ["iro@council.example"]);
     assert_eq!(first.to, at(&["bking"]));
     assert_eq!(first.cc, at(&["tgreen", "jwhite"]));
@@ -549,7 +763,7 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
     assert!(first
         .body
         .contains("Could not be told: practice supervisor"));
-    let second = parse(&std::fs::read(dir.join("2.eml")).expect("2.eml"));
+    let second = parse(&std::fs::read(files[1]).expect("the second .eml"));
     assert_eq!(second.to, at(&["mblack", "tgreen"]));
     assert_eq!(second.cc, at(&["jwhite", "senior"]));
     assert_eq!(
@@ -562,11 +776,16 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
     assert!(outbox(&service).iter().all(|m| m["status"] == "written"));
     assert!(!second.body.contains("Sam Jones") && !first.body.contains("Alex Brown"));
 
-    // Written once: a second run writes nothing; pending-only listing still shows them (not yet sent).
+    // Written once: a second run writes nothing, and a written message is delivered, not pending.
     assert_eq!(service.ok(&["outbox", "write", dir_text]), "");
     let table = service.ok(&["outbox", "list", "--pending"]);
-    assert!(
-        table.contains("written") && table.contains("E-2026-0001"),
-        "{table}"
-    );
+    assert!(!table.contains("E-2026-0001"), "{table}");
+    // Nor is it sent by SMTP as well, unless asked.
+    let sink = Sink::start();
+    let (code, err) = send(&service, &sink);
+    assert_eq!(code, 0, "{err}");
+    assert!(sink.received().is_empty());
+    let (code, err) = send_with(&service, &sink, &["--include-written"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(sink.received().len(), 2);
 }

@@ -391,7 +391,11 @@ fn the_cafcass_pack_holds_the_record_with_a_manifest_of_digests_and_the_head_has
         "typed markup is shown, not obeyed"
     );
     assert!(!html.contains("<b>urgent"), "{html}");
-    assert!(!html.contains("http"), "no external assets");
+    assert!(
+        !html.contains("http:") && !html.contains("https:"),
+        "no external assets"
+    );
+    assert!(html.contains("Content-Security-Policy"));
     service.fails(
         2,
         &[

@@ -554,7 +554,7 @@ fn a_bad_policy_file_is_refused_naming_the_line_and_the_key() {
         ),
         (
             "categories = [\"permanence\",\n  \"care plan\"]\n",
-            "iro.toml line 2: key `categories`: category 'care plan' must not contain spaces",
+            "iro.toml line 2: key `categories`: category 'care plan' contains a space",
         ),
         (
             "resolving_roles = [\"team-manager\", \"boss\", \"assistant-director\"]\n",
