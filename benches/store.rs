@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use iro::commands::{service_calendar, step_in, Clock, Target};
-use iro::engine::{NewAction, Policy, Request, Timescale};
+use iro::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
 use iro::model::Stage;
 use iro::store::reports::{DueFilter, Scope};
 use iro::store::Store;
+use iro::workflow::{step_in, Asked, Clock, Setting};
 
 #[path = "../examples/synth.rs"]
 #[allow(dead_code)]
@@ -49,12 +49,11 @@ fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = build(dir.path());
     let mut store = Store::open(&db).expect("open");
-    let policy = Policy::default();
     let clock = Clock {
         today: today(),
         now: Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap(),
-        notify: true,
     };
+    let setting = Setting::new(Policy::default(), Vec::new(), clock);
 
     let mut group = c.benchmark_group("write");
     group
@@ -66,44 +65,32 @@ fn benches(c: &mut Criterion) {
         b.iter(|| {
             let tx = store.write().expect("tx");
             let owner = tx.staff("sw00000").expect("read").expect("an owner");
-            let (qap, _) = step_in(
-                &tx,
-                "itm00000",
-                clock,
-                &policy,
-                Target::NewMatter {
-                    child: CHILD,
-                    prefix: "Q",
-                },
-                None,
-                |_| {
-                    Ok(Request::RaiseQap {
-                        category: "permanence".into(),
-                        summary: "Permanence plan not progressed".into(),
+            let qap = step_in(&tx, &setting, "itm00000", None, |_| {
+                Ok(Asked::Open {
+                    child: CHILD.into(),
+                    opening: Opening::RaiseQap {
+                        concern: Concern {
+                            category: "permanence".into(),
+                            summary: "Permanence plan not progressed".into(),
+                        },
                         actions: vec![NewAction {
                             text: "Complete the viability assessment".into(),
                             owner,
                             due: Timescale::Within(10),
                         }],
-                    })
-                },
-            )
+                    },
+                })
+            })
             .expect("raised");
-            let escalated = step_in(
-                &tx,
-                "itm00000",
-                clock,
-                &policy,
-                Target::Matter(&qap.id),
-                None,
-                |_| {
-                    Ok(Request::Escalate {
+            let escalated = step_in(&tx, &setting, "itm00000", None, |_| {
+                Ok(Asked::On {
+                    matter: qap.matter.id.clone(),
+                    request: Request::Escalate {
                         stage: Stage::One,
                         reason: None,
-                        opening: None,
-                    })
-                },
-            )
+                    },
+                })
+            })
             .expect("escalated");
             black_box(escalated);
         })
@@ -164,7 +151,7 @@ fn benches(c: &mut Criterion) {
     );
     group.bench_function("the service calendar, as every step asks for it", |b| {
         let tx = store.read().expect("tx");
-        b.iter(|| service_calendar(&tx).expect("a calendar"))
+        b.iter(|| setting.calendar(&tx).expect("a calendar"))
     });
     group.finish();
 }

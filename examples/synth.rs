@@ -4,7 +4,7 @@
 //! cargo run --release --example synth -- --db /tmp/iro-1m.db --children 80000 --matters 1000000 --seed 7
 //! ```
 //!
-//! Every matter is built step by step through `iro::commands::step_in`, the path the workflow commands
+//! Every matter is built step by step through `iro::workflow::step_in`, the path the workflow commands
 //! take (the rule engine, the store's writes, the hash chain and the outbox), with many steps to one
 //! transaction. The directory (staff, teams, children, closure days) is written through the store as
 //! `iro demo` writes it. Matters are raised over the ten years before today (`--today`, else
@@ -27,10 +27,10 @@ use chrono::{Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iro::calendar::Calendar;
-use iro::commands::{service_calendar, step_in, Clock, Target};
-use iro::engine::{NewAction, Policy, Request, Timescale};
+use iro::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
 use iro::model::{CafcassDecision, Child, Matter, MatterState, Role, Staff, Stage};
 use iro::store::{Store, Tx};
+use iro::workflow::{step_in, Asked, Clock, Setting};
 
 /// Generate a believable IRO service database through the store code the commands use
 #[derive(Debug, Parser)]
@@ -116,7 +116,17 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
     for day in christmas_closures(args.today) {
         tx.add_closure_day(day, "Christmas shutdown")?;
     }
-    let calendar = service_calendar(&tx)?;
+    let mut setting = Setting::new(
+        Policy::default(),
+        Vec::new(),
+        Clock {
+            today: args.today,
+            // Each step sets its own time of recording; this one is never used.
+            now: Utc.from_utc_datetime(&args.today.and_time(NaiveTime::MIN)),
+        },
+    );
+    setting.notify = false;
+    let calendar = setting.calendar(&tx)?;
     tx.commit()?;
 
     let progress = if args.quiet {
@@ -140,6 +150,7 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
         rng: Rng::new(args.seed),
         calendar,
         policy: Policy::default(),
+        setting,
         today: args.today,
         directory: &directory,
         steps: 0,
@@ -426,6 +437,8 @@ struct Synth<'d> {
     rng: Rng,
     calendar: Calendar,
     policy: Policy,
+    /// The setting every step is taken in: generated history, like imported history, tells no one.
+    setting: Setting,
     today: NaiveDate,
     directory: &'d Directory,
     steps: u64,
@@ -458,6 +471,14 @@ struct Run<'c> {
 }
 
 impl<'d> Synth<'d> {
+    /// The concern of a matter in the policy's category `category`.
+    fn concern(&self, category: usize) -> Concern {
+        Concern {
+            category: self.policy.categories[category].clone(),
+            summary: SUMMARIES[category % SUMMARIES.len()].to_string(),
+        }
+    }
+
     /// `n` working days after `day`.
     fn after(&self, day: NaiveDate, n: u32) -> anyhow::Result<NaiveDate> {
         Ok(self.calendar.add_working_days(day, n)?)
@@ -477,8 +498,9 @@ impl<'d> Synth<'d> {
         run: &mut Run,
         actor: &str,
         on: NaiveDate,
-        request: Request,
+        ask: impl Into<Ask>,
     ) -> Flow<()> {
+        let ask = ask.into();
         let on = on.max(run.day);
         if on > self.today || run.budget == Some(0) {
             return Err(Halt::Stop);
@@ -495,31 +517,26 @@ impl<'d> Synth<'d> {
         let clock = Clock {
             today: self.today,
             now: Utc.from_utc_datetime(&on.and_time(at)),
-            // Generated history, like imported history, tells no one.
-            notify: false,
         };
-        let target = if run.id.is_empty() {
-            Target::NewMatter {
-                child: &run.child.reference,
-                prefix: match request {
-                    Request::Consult { .. } => "C",
-                    Request::RaiseQap { .. } => "Q",
-                    _ => "E",
-                },
-            }
-        } else {
-            Target::Matter(&run.id)
+        let what = describe(&ask);
+        let asked = match ask {
+            Ask::Open(opening) => Asked::Open {
+                child: run.child.reference.clone(),
+                opening,
+            },
+            Ask::On(request) => Asked::On {
+                matter: run.id.clone(),
+                request,
+            },
         };
-        let what = describe(&request);
-        let (matter, warnings) = step_in(tx, actor, clock, &self.policy, target, Some(on), |_| {
-            Ok(request)
-        })
-        .with_context(|| format!("step on {on} by {actor} on matter '{}': {what}", run.id))?;
+        self.setting.clock = clock;
+        let taken = step_in(tx, &self.setting, actor, Some(on), |_| Ok(asked))
+            .with_context(|| format!("step on {on} by {actor} on matter '{}': {what}", run.id))?;
         self.steps += 1;
-        self.warnings += warnings.len() as u64;
-        run.id.clone_from(&matter.id);
+        self.warnings += taken.warnings.len() as u64;
+        run.id.clone_from(&taken.matter.id);
         run.day = on;
-        run.matter = Some(matter);
+        run.matter = Some(taken.matter);
         Ok(())
     }
 
@@ -549,15 +566,12 @@ impl<'d> Synth<'d> {
                 _ => Stage::Three,
             };
             let reason = (stage != Stage::One).then(|| self.rng.pick(&REASONS).to_string());
-            let request = Request::Escalate {
+            let opening = Opening::EnterDrp {
+                concern: self.concern(category),
                 stage,
                 reason,
-                opening: Some((
-                    self.policy.categories[category].clone(),
-                    SUMMARIES[category % SUMMARIES.len()].to_string(),
-                )),
             };
-            self.step(tx, &mut run, &child.iro, raised, request)
+            self.step(tx, &mut run, &child.iro, raised, opening)
                 .and_then(|()| self.drp(tx, &mut run))
         };
         match outcome {
@@ -570,13 +584,12 @@ impl<'d> Synth<'d> {
     /// (rarely) straight into EPCP/DRP.
     fn consultation(&mut self, tx: &Tx, run: &mut Run, category: usize) -> Flow<()> {
         let child = run.child;
-        let request = Request::Consult {
-            category: self.policy.categories[category].clone(),
-            summary: SUMMARIES[category % SUMMARIES.len()].to_string(),
+        let opening = Opening::Consult {
+            concern: self.concern(category),
             with: vec![self.directory.staff(&child.social_worker).clone()],
         };
         let opened = run.day;
-        self.step(tx, run, &child.iro, opened, request)?;
+        self.step(tx, run, &child.iro, opened, opening)?;
         match self.rng.below(10) {
             0..=4 => {
                 run.day = self.later(opened, 2, 10)?;
@@ -595,7 +608,6 @@ impl<'d> Synth<'d> {
                 let request = Request::Escalate {
                     stage: Stage::One,
                     reason: None,
-                    opening: None,
                 };
                 self.step(tx, run, &child.iro, on, request)?;
                 self.drp(tx, run)
@@ -628,14 +640,18 @@ impl<'d> Synth<'d> {
                 }
             })
             .collect();
-        let request = Request::RaiseQap {
-            category: self.policy.categories[category].clone(),
-            summary: SUMMARIES[category % SUMMARIES.len()].to_string(),
-            actions,
+        // A consultation's matter is already open: the QAP is raised on it.
+        let ask = if run.id.is_empty() {
+            Ask::Open(Opening::RaiseQap {
+                concern: self.concern(category),
+                actions,
+            })
+        } else {
+            Ask::On(Request::RaiseQap { actions })
         };
         // Not before today's step: the run may be past `run.day` only when the matter has stopped.
         let raised = run.day;
-        self.step(tx, run, &child.iro, raised, request)?;
+        self.step(tx, run, &child.iro, raised, ask)?;
         if self.rng.chance(0.06) {
             let on = self.later(raised, 1, 4)?;
             let reason = "The timescale cannot be met before the assessment starts".to_string();
@@ -659,7 +675,6 @@ impl<'d> Synth<'d> {
             let request = Request::Escalate {
                 stage: Stage::One,
                 reason: None,
-                opening: None,
             };
             self.step(tx, run, &child.iro, on, request)?;
             return self.drp(tx, run);
@@ -769,7 +784,6 @@ impl<'d> Synth<'d> {
                 let request = Request::Escalate {
                     stage: to,
                     reason: skip.then(|| "Stage 2 would not add anything".to_string()),
-                    opening: None,
                 };
                 self.step(tx, run, &child.iro, on, request)?;
             }
@@ -817,7 +831,6 @@ impl<'d> Synth<'d> {
                 let request = Request::Escalate {
                     stage: Stage::Three,
                     reason: Some("Lower stages exhausted".to_string()),
-                    opening: None,
                 };
                 self.step(tx, run, &child.iro, on, request)?;
             }
@@ -895,9 +908,32 @@ fn first_open_due(run: &Run) -> Option<NaiveDate> {
 }
 
 /// A request in a word, for the message of a step that failed.
-fn describe(request: &Request) -> &'static str {
+/// A step the generator takes: opening the matter, or a step on it.
+enum Ask {
+    Open(Opening),
+    On(Request),
+}
+
+impl From<Opening> for Ask {
+    fn from(opening: Opening) -> Ask {
+        Ask::Open(opening)
+    }
+}
+
+impl From<Request> for Ask {
+    fn from(request: Request) -> Ask {
+        Ask::On(request)
+    }
+}
+
+fn describe(ask: &Ask) -> &'static str {
+    let request = match ask {
+        Ask::Open(Opening::Consult { .. }) => return "consult",
+        Ask::Open(Opening::RaiseQap { .. }) => return "raise-qap",
+        Ask::Open(Opening::EnterDrp { .. }) => return "escalate",
+        Ask::On(request) => request,
+    };
     match request {
-        Request::Consult { .. } => "consult",
         Request::RaiseQap { .. } => "raise-qap",
         Request::Meeting { .. } => "meeting",
         Request::Challenge { .. } => "challenge",

@@ -1,16 +1,16 @@
-//! The command tree, the global flags, and the one place the clock is read.
+//! The shell: the global flags, reading the environment and the policy once, running the command and
+//! turning its outcome into the exit status. The top of the module map: nothing imports `cli`.
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::commands::{self, Context};
-use crate::dates::parse_date;
+use crate::commands::{self, Command, Context};
 use crate::engine::Policy;
-use crate::error::{self, Problem};
+use crate::environment::{self, Environment};
+use crate::error;
 
 /// Escalation monitoring for Independent Reviewing Officer services: QAP actions, EPCP/DRP stages and
 /// CAFCASS referrals, with every deadline counted in working days of England and Wales.
@@ -50,40 +50,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    Init(commands::init::InitArgs),
-    Staff(commands::staff::StaffArgs),
-    Child(commands::child::ChildArgs),
-    Closure(commands::closure::ClosureArgs),
-    RaiseQap(commands::raise_qap::RaiseQapArgs),
-    Challenge(commands::challenge::ChallengeArgs),
-    Extend(commands::extend::ExtendArgs),
-    CompleteAction(commands::complete_action::CompleteActionArgs),
-    Escalate(commands::escalate::EscalateArgs),
-    Resolve(commands::resolve::ResolveArgs),
-    ReferCafcass(commands::refer_cafcass::ReferCafcassArgs),
-    CafcassDecision(commands::cafcass_decision::CafcassDecisionArgs),
-    LegalAdvice(commands::legal_advice::LegalAdviceArgs),
-    BriefSenior(commands::brief_senior::BriefSeniorArgs),
-    Consult(commands::consult::ConsultArgs),
-    Meeting(commands::meeting::MeetingArgs),
-    Note(commands::note::NoteArgs),
-    Show(commands::show::ShowArgs),
-    List(commands::list::ListArgs),
-    Calendar(commands::calendar::CalendarArgs),
-    Report(commands::report::ReportArgs),
-    Export(commands::export::ExportArgs),
-    Demo(commands::demo::DemoArgs),
-    Audit(commands::audit::AuditArgs),
-    Backup(commands::backup::BackupArgs),
-    Outbox(commands::outbox::OutboxArgs),
-    Policy(commands::policy::PolicyArgs),
-    Import(commands::import::ImportArgs),
-    Completions(commands::completions::CompletionsArgs),
-    Man(commands::man::ManArgs),
-}
-
 /// Runs `iro` with these arguments and streams, returning the exit status.
 pub fn main(
     args: impl IntoIterator<Item = OsString>,
@@ -100,16 +66,7 @@ pub fn main(
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let mut cli = match parsed {
         Ok((mut cli, matches)) => {
-            // clap's derive cannot pair repeated flags; the raw matches know the order they were typed in.
-            match (&mut cli.command, matches.subcommand()) {
-                (Command::RaiseQap(args), Some((_, sub))) => {
-                    args.agreed.timescales = commands::actions::timescales_in_order(sub);
-                }
-                (Command::Meeting(args), Some((_, sub))) => {
-                    args.agreed.timescales = commands::actions::timescales_in_order(sub);
-                }
-                _ => {}
-            }
+            cli.command.pair_repeated_flags(&matches);
             cli
         }
         Err(e) => return usage_error(e, out, err),
@@ -121,20 +78,11 @@ pub fn main(
     } else {
         &mut *err
     };
-    crate::render::set_colour(
-        std::io::IsTerminal::is_terminal(&std::io::stdout())
-            && std::env::var_os("NO_COLOR")
-                .filter(|v| !v.is_empty())
-                .is_none(),
-    );
-    let result = clock().and_then(|(today, now)| {
-        let iro_user = env_text("IRO_USER")?;
+    let result = Environment::read().and_then(|env| {
+        let (today, now) = environment::clock(&env);
         let mut ctx = Context {
-            db: cli
-                .db
-                .take()
-                .or_else(|| std::env::var_os("IRO_DB").map(PathBuf::from)),
-            acting_as: cli.acting_as.take().or(iro_user),
+            db: cli.db.take().or_else(|| env.db.clone()),
+            acting_as: cli.acting_as.take().or_else(|| env.user.clone()),
             today,
             now,
             out,
@@ -143,18 +91,19 @@ pub fn main(
             policy_source: crate::policy::Source::Defaults(None),
             policy_closures: Vec::new(),
             interactive: crate::prompt::is_interactive(),
+            colour: std::io::IsTerminal::is_terminal(&std::io::stdout()) && !env.no_colour,
             yes: cli.yes,
             verbose: cli.verbose,
             quiet: cli.quiet,
+            env,
         };
-        if !matches!(cli.command, Command::Completions(_) | Command::Man(_)) {
-            let from_env = std::env::var_os("IRO_CONFIG")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from);
+        if cli.command.reads_policy() {
             let db = ctx.db_path().ok();
-            let loaded =
-                crate::policy::load(cli.config.as_deref(), from_env.as_deref(), db.as_deref())?;
-            crate::policy::set_closure_days(&loaded.closure_days);
+            let loaded = crate::policy::load(
+                cli.config.as_deref(),
+                ctx.env.config.as_deref(),
+                db.as_deref(),
+            )?;
             ctx.policy = loaded.policy;
             ctx.policy_source = loaded.source;
             ctx.policy_closures = loaded.closure_days;
@@ -218,29 +167,6 @@ fn usage_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             };
             let _ = writeln!(err, "error: {said} (see --help)");
             error::USAGE
-        }
-    }
-}
-
-/// Today and now: `IRO_TODAY` fixes today for tests, replays and back-dated runs.
-#[allow(clippy::disallowed_methods)] // the one place the clock is read
-fn clock() -> anyhow::Result<(NaiveDate, DateTime<Utc>)> {
-    let now = Utc::now();
-    let today = match env_text("IRO_TODAY")? {
-        Some(text) => parse_date(&text).map_err(|e| Problem::Usage(format!("IRO_TODAY: {e}")))?,
-        None => chrono::Local::now().date_naive(),
-    };
-    Ok((today, now))
-}
-
-/// An environment variable that must be text if set: one that is not is refused, never skipped, so a
-/// step is never recorded under another day or another person.
-fn env_text(name: &str) -> anyhow::Result<Option<String>> {
-    match std::env::var(name) {
-        Ok(text) => Ok(Some(text)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => {
-            Err(Problem::Usage(format!("{name} is set but is not valid UTF-8 text")).into())
         }
     }
 }

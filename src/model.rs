@@ -57,6 +57,17 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    /// The role with its article, as a sentence says it: "an iro-team-manager", "a social-worker".
+    pub fn with_article(self) -> String {
+        let article = match self {
+            Role::Iro | Role::IroTeamManager | Role::Admin | Role::AssistantDirector => "an",
+            _ => "a",
+        };
+        format!("{article} {self}")
+    }
+}
+
 words!(Role, "role", {
     Iro => "iro",
     IroTeamManager => "iro-team-manager",
@@ -101,6 +112,17 @@ impl MatterState {
     pub fn is_finished(self) -> bool {
         matches!(self, MatterState::Resolved | MatterState::Closed)
     }
+
+    /// Whether open actions are deadlines that run in this state. In consultation there are none yet;
+    /// a matter formally referred waits on CAFCASS, not on its actions.
+    pub fn actions_run(self) -> bool {
+        matches!(self, MatterState::Qap | MatterState::Drp)
+    }
+
+    /// Whether the EPCP/DRP resolution deadline and the stage's response deadline run in this state.
+    pub fn drp_runs(self) -> bool {
+        self == MatterState::Drp
+    }
 }
 
 /// A stage of EPCP/DRP: who resolves it rises with it.
@@ -113,8 +135,20 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in order.
+    pub const ALL: [Stage; 3] = [Stage::One, Stage::Two, Stage::Three];
+    /// The stage a matter enters EPCP/DRP at unless a reason says otherwise.
+    pub const FIRST: Stage = Stage::One;
+    /// The highest stage: nothing goes past it.
+    pub const LAST: Stage = Stage::Three;
+
     pub fn number(self) -> u8 {
         self as u8
+    }
+
+    /// The stage after this one, if any.
+    pub fn next(self) -> Option<Stage> {
+        Stage::try_from(self.number() + 1).ok()
     }
 
     /// The role of the manager who resolves a matter at this stage (design rule 7).
@@ -140,7 +174,10 @@ impl TryFrom<u8> for Stage {
             1 => Ok(Stage::One),
             2 => Ok(Stage::Two),
             3 => Ok(Stage::Three),
-            _ => Err(format!("'{n}' is not a stage: expected 1, 2 or 3")),
+            _ => Err(format!(
+                "'{n}' is not a stage: expected {}",
+                Stage::ALL.map(|s| s.to_string()).join(", ")
+            )),
         }
     }
 }
@@ -149,7 +186,12 @@ impl FromStr for Stage {
     type Err = String;
     fn from_str(text: &str) -> Result<Stage, String> {
         text.parse::<u8>()
-            .map_err(|_| format!("'{text}' is not a stage: expected 1, 2 or 3"))
+            .map_err(|_| {
+                format!(
+                    "'{text}' is not a stage: expected {}",
+                    Stage::ALL.map(|s| s.to_string()).join(", ")
+                )
+            })
             .and_then(Stage::try_from)
     }
 }
@@ -284,27 +326,92 @@ pub struct Matter {
     pub referrals: Vec<Referral>,
 }
 
+/// What a running deadline is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DueItem {
+    /// The EPCP/DRP resolution deadline, fixed on entry.
+    DrpResolution,
+    /// An open action's due date.
+    QapAction,
+    /// The current stage's own response deadline, where the policy sets one.
+    StageResponse,
+}
+
+words!(DueItem, "deadline item", {
+    DrpResolution => "drp-resolution",
+    QapAction => "qap-action",
+    StageResponse => "stage-response",
+});
+
+/// A deadline still running on a matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Deadline {
+    pub due: NaiveDate,
+    pub item: DueItem,
+    /// The action's number, for a `qap-action`.
+    pub action: Option<u32>,
+}
+
+/// The deadlines still running on a matter in `state`, earliest first (on the same day the resolution
+/// deadline first, then actions by number, then the stage's response deadline): the one definition
+/// every listing, report and reminder uses. `open_actions` are the open actions' numbers and due dates.
+pub fn running_deadlines(
+    state: MatterState,
+    drp_deadline: Option<NaiveDate>,
+    stage_response: Option<NaiveDate>,
+    open_actions: impl IntoIterator<Item = (u32, NaiveDate)>,
+) -> Vec<Deadline> {
+    let mut running: Vec<Deadline> = Vec::new();
+    if state.actions_run() {
+        running.extend(open_actions.into_iter().map(|(seq, due)| Deadline {
+            due,
+            item: DueItem::QapAction,
+            action: Some(seq),
+        }));
+    }
+    if state.drp_runs() {
+        let drp = [
+            (drp_deadline, DueItem::DrpResolution),
+            (stage_response, DueItem::StageResponse),
+        ];
+        running.extend(drp.into_iter().filter_map(|(due, item)| {
+            due.map(|due| Deadline {
+                due,
+                item,
+                action: None,
+            })
+        }));
+    }
+    running.sort();
+    running
+}
+
 impl Matter {
     pub fn action(&self, seq: u32) -> Option<&Action> {
         self.actions.iter().find(|a| a.seq == seq)
     }
 
-    /// The earliest deadline still running: an open action's due date or the resolution deadline.
-    pub fn next_deadline(&self) -> Option<NaiveDate> {
-        if self.state.is_finished() {
-            return None;
-        }
-        let actions = self
-            .actions
-            .iter()
-            .filter(|a| a.status == ActionStatus::Open)
-            .map(|a| a.due);
-        let (drp, stage) = if self.state == MatterState::Drp {
-            let stage = self.stages.last().and_then(|s| s.response_deadline);
-            (self.drp_deadline, stage)
-        } else {
-            (None, None)
-        };
-        actions.chain(drp).chain(stage).min()
+    /// The current stage's response deadline, where the policy set one.
+    pub fn stage_response_deadline(&self) -> Option<NaiveDate> {
+        self.stages.last().and_then(|s| s.response_deadline)
+    }
+
+    /// The deadlines still running (see [`running_deadlines`]).
+    pub fn running(&self) -> Vec<Deadline> {
+        running_deadlines(
+            self.state,
+            self.drp_deadline,
+            self.stage_response_deadline(),
+            self.actions
+                .iter()
+                .filter(|a| a.status == ActionStatus::Open)
+                .map(|a| (a.seq, a.due)),
+        )
+    }
+
+    /// The earliest deadline still running.
+    pub fn next_deadline(&self) -> Option<Deadline> {
+        self.running().into_iter().next()
     }
 }

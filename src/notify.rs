@@ -54,6 +54,28 @@ pub struct Told {
 
 use Party::*;
 
+impl Told {
+    /// Who is told, as a confirmation says it: "the social work team manager is told (copied: IRO team
+    /// manager, senior IRO manager)".
+    pub fn in_words(&self) -> String {
+        let to: Vec<String> = self
+            .to
+            .iter()
+            .map(|p| format!("the {}", p.label()))
+            .collect();
+        let told = match to.as_slice() {
+            [] => "no one is told".to_string(),
+            [one] => format!("{one} is told"),
+            [rest @ .., last] => format!("{} and {last} are told", rest.join(", ")),
+        };
+        if self.cc.is_empty() {
+            return told;
+        }
+        let cc: Vec<&str> = self.cc.iter().map(|p| p.label()).collect();
+        format!("{told} (copied: {})", cc.join(", "))
+    }
+}
+
 /// QAP raised or extended.
 pub const QAP: Told = Told {
     to: &[SocialWorker, PracticeSupervisor],
@@ -94,7 +116,7 @@ pub fn at_stage(stage: Stage) -> Told {
     }
 }
 
-/// Who is told of this event (design rule 10), judged on the matter as it stands after the step;
+/// Who is told of this event (protocol 10), judged on the matter as it stands after the step;
 /// `None` for a step that tells no one.
 ///
 /// A resolution tells everyone told at the matter's last notifying step: the list of the stage it was
@@ -177,8 +199,11 @@ pub fn compose(
         let Some(told) = who_is_told(&step.event, after) else {
             continue;
         };
-        let mut missing = Vec::new();
-        let mut to = resolve(told.to, child, staff, &mut missing);
+        let Addressed {
+            mut to,
+            mut cc,
+            mut missing,
+        } = addressed(told, child, staff);
         for id in present(&step.event) {
             match staff.iter().find(|s| s.id == id) {
                 Some(person) if !to.iter().any(|r| r.id == person.id) => to.push(person.into()),
@@ -186,7 +211,6 @@ pub fn compose(
                 None => missing.push(format!("meeting attendee {id}: not in the staff directory")),
             }
         }
-        let mut cc = resolve(told.cc, child, staff, &mut missing);
         cc.retain(|r| !to.iter().any(|t| t.id == r.id));
         let title = title(&step.event);
         for gap in &missing {
@@ -205,6 +229,24 @@ pub fn compose(
         });
     }
     composed
+}
+
+/// A row of the rule table turned into people: who a message goes to and is copied to, each once, and
+/// the people the row names who could not be found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addressed {
+    pub to: Vec<Recipient>,
+    pub cc: Vec<Recipient>,
+    pub missing: Vec<String>,
+}
+
+/// The people a row of the rule table names for this child, found in `staff` (see `compose`).
+pub fn addressed(told: Told, child: &Child, staff: &[Staff]) -> Addressed {
+    let mut missing = Vec::new();
+    let to = resolve(told.to, child, staff, &mut missing);
+    let mut cc = resolve(told.cc, child, staff, &mut missing);
+    cc.retain(|r| !to.iter().any(|t| t.id == r.id));
+    Addressed { to, cc, missing }
 }
 
 /// The people a step names as present (a formal meeting's chair and attendees), who are told too.
@@ -338,12 +380,7 @@ fn body(step: &Step, m: &Matter, told: Told, missing: &[String], policy: &Policy
         }
     }
     let _ = writeln!(b);
-    let _ = writeln!(
-        b,
-        "Told (design rule 10): to {}; copy {}.",
-        labels(told.to),
-        labels(told.cc)
-    );
+    let _ = writeln!(b, "Told: to {}; copy {}.", labels(told.to), labels(told.cc));
     if !missing.is_empty() {
         let _ = writeln!(b, "Could not be told: {}.", missing.join("; "));
     }
@@ -417,7 +454,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
-    use crate::engine::{evolve, Opening};
+    use crate::engine::{evolve, Opened};
     use crate::model::MatterState;
 
     fn day(d: u32) -> NaiveDate {
@@ -471,7 +508,7 @@ mod tests {
 
     fn entered(stage: Stage) -> (Matter, Step) {
         let s = step(Event::DrpEntered {
-            opening: Some(Opening {
+            opening: Some(Opened {
                 child: "LCS-104233".into(),
                 iro: "asmith".into(),
                 team: "North".into(),
@@ -525,6 +562,22 @@ mod tests {
                 .contains("Resolution deadline: 2026-12-24 (20 working days from 2026-11-26)"));
             assert!(!msg.body.contains("Sam Jones") && !msg.subject.contains("Sam"));
         }
+    }
+
+    #[test]
+    fn the_table_reads_as_a_confirmation_says_it() {
+        assert_eq!(
+            STAGE_1.in_words(),
+            "the social work team manager is told (copied: IRO team manager, senior IRO manager)"
+        );
+        assert_eq!(
+            STAGE_2.in_words(),
+            "the children's service manager and the social work team manager are told (copied: IRO team manager, senior IRO manager)"
+        );
+        assert_eq!(
+            IRO_MANAGEMENT.in_words(),
+            "the IRO team manager is told (copied: senior IRO manager)"
+        );
     }
 
     #[test]

@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::RwLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -407,23 +406,6 @@ pub fn to_toml(loaded: &Loaded) -> String {
     }
     text.push_str(&toml::to_string_pretty(&file).unwrap_or_default());
     text
-}
-
-/// The closure days of the policy in force, which the service calendar adds to the database's.
-static CLOSURE_DAYS: RwLock<Vec<NaiveDate>> = RwLock::new(Vec::new());
-
-/// Sets the policy's closure days for this run (the shell does, once the policy is read).
-pub fn set_closure_days(days: &[(NaiveDate, String)]) {
-    let mut held = CLOSURE_DAYS.write().unwrap_or_else(|e| e.into_inner());
-    *held = days.iter().map(|(day, _)| *day).collect();
-}
-
-/// The policy's closure days for this run.
-pub fn closure_days() -> Vec<NaiveDate> {
-    CLOSURE_DAYS
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
 }
 
 /// Whether a category is one the policy lists; if not, the usage error naming the allowed list.

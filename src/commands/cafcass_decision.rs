@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
-use super::{parse_text, take_step, Context, Target};
+use super::{parse_text, step, Context};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
@@ -36,7 +36,7 @@ pub fn run(ctx: &mut Context, args: &CafcassDecisionArgs) -> anyhow::Result<Stat
     } else {
         CafcassDecision::CriteriaNotMet
     };
-    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |_| {
+    let matter = step(ctx, &args.matter, args.on, |_| {
         Ok(Request::CafcassDecision {
             decision,
             note: args.note.clone(),

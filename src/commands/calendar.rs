@@ -86,6 +86,24 @@ pub enum HolidayFormat {
 }
 
 /// Answers one calendar question on `out`.
+/// The calendar needs no database, but honours the service's closure days when there is one.
+pub fn command(
+    ctx: &mut super::Context,
+    args: &CalendarArgs,
+) -> anyhow::Result<crate::error::Status> {
+    let path = ctx.db_path().ok();
+    let calendar = match path.filter(|p| p.is_file()) {
+        Some(path) => {
+            let mut store = crate::store::Store::open(&path)?;
+            let tx = store.read()?;
+            super::service_calendar(ctx, &tx)?
+        }
+        None => crate::workflow::calendar::without_database(&ctx.policy_closure_days()),
+    };
+    run(args, &calendar, ctx.out)?;
+    Ok(crate::error::Status::Done)
+}
+
 pub fn run(args: &CalendarArgs, calendar: &Calendar, out: &mut dyn Write) -> anyhow::Result<()> {
     match &args.command {
         CalendarCommand::Add { date, working_days } => {

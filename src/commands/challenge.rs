@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{parse_text, take_step, Context, Target};
+use super::{parse_text, step, Context};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
@@ -24,7 +24,7 @@ pub struct ChallengeArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &ChallengeArgs) -> anyhow::Result<Status> {
-    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |_| {
+    let matter = step(ctx, &args.matter, args.on, |_| {
         Ok(Request::Challenge {
             reason: args.reason.clone(),
         })

@@ -138,6 +138,7 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
             render::children(
                 &tx.children(iro.as_deref(), team.as_deref())?,
                 *format,
+                ctx.colour,
                 ctx.out,
             )?;
         }
@@ -148,7 +149,7 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
                 child: Some(child.reference.clone()),
                 ..MatterFilter::default()
             })?;
-            render::child(&child, &matters, *format, ctx.out)?;
+            render::child(&child, &matters, *format, ctx.colour, ctx.out)?;
         }
     }
     Ok(Status::Done)

@@ -4,10 +4,10 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_staff, parse_id, parse_text, take_step, Context, Target};
+use super::{find_staff, open, parse_id, parse_text, Context};
 use crate::dates::parse_date;
-use crate::engine::Request;
-use crate::error::Status;
+use crate::engine::{Concern, Opening};
+use crate::error::{Problem, Status};
 use crate::prompt::{self, Asker};
 
 /// Open a pre-review consultation on a concern; prints the new matter's id
@@ -61,40 +61,33 @@ fn collect(
             with.push(prompt::pick_staff(&tx, "Who was consulted", &[])?);
         }
     } else {
-        asker.fill(&mut child, "CHILD", || {
-            unreachable!("never asks without a terminal")
-        })?;
-        asker.fill(&mut category, "--category", || {
-            unreachable!("never asks without a terminal")
-        })?;
-        asker.fill(&mut summary, "--summary", || {
-            unreachable!("never asks without a terminal")
-        })?;
-        if with.is_empty() {
-            asker.missing("--with");
+        for (missing, flag) in [
+            (child.is_none(), "CHILD"),
+            (category.is_none(), "--category"),
+            (summary.is_none(), "--summary"),
+            (with.is_empty(), "--with"),
+        ] {
+            if missing {
+                asker.missing(flag);
+            }
         }
     }
     asker.finish()?;
     match (child, category, summary) {
         (Some(child), Some(category), Some(summary)) => Ok((child, category, summary, with)),
-        _ => unreachable!("every missing value was asked for or named"),
+        _ => Err(Problem::Usage("give CHILD, --category and --summary".into()).into()),
     }
 }
 
 pub fn run(ctx: &mut Context, args: &ConsultArgs) -> anyhow::Result<Status> {
     let (child, category, summary, with) = collect(ctx, args)?;
-    let target = Target::NewMatter {
-        child: &child,
-        prefix: "C",
-    };
-    let matter = take_step(ctx, target, args.on, |tx| {
+    let matter = open(ctx, &child, args.on, |tx| {
         let mut consulted = Vec::with_capacity(with.len());
         for id in &with {
             consulted.push(find_staff(tx, id).map_err(|e| e.context(format!("--with {id}")))?);
         }
-        Ok(Request::Consult {
-            category,
-            summary,
+        Ok(Opening::Consult {
+            concern: Concern { category, summary },
             with: consulted,
         })
     })?;

@@ -10,14 +10,15 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{report, service_calendar, take_step, Context, Target};
+use super::{report, service_calendar, take, Context};
 use crate::calendar::Calendar;
-use crate::engine::{NewAction, Request, Timescale};
+use crate::engine::{Concern, NewAction, Opening, Request, Timescale};
 use crate::error::{Problem, Status};
 use crate::model::{CafcassDecision, Child, Role, Staff, Stage};
 use crate::render::Format;
 use crate::store::reports::DueFilter;
 use crate::store::Store;
+use crate::workflow::Asked;
 
 /// Build a demo database of a believable IRO service and print its overdue report
 #[derive(Debug, Args)]
@@ -194,8 +195,15 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
         filter: DueFilter::default(),
     };
     writeln!(ctx.out, "Overdue as of {}:", ctx.today)?;
-    let (_, overdue) =
-        report::write_overdue(&tx, &calendar, &query, Format::Table, false, &mut *ctx.out)?;
+    let (_, overdue) = report::write_overdue(
+        &tx,
+        &calendar,
+        &query,
+        Format::Table,
+        false,
+        ctx.colour,
+        &mut *ctx.out,
+    )?;
     writeln!(ctx.out, "{overdue} overdue")?;
     writeln!(
         ctx.err,
@@ -217,7 +225,7 @@ fn build(ctx: &mut Context) -> anyhow::Result<(Calendar, usize, String)> {
     for child in &children {
         tx.add_child(child)?;
     }
-    let calendar = service_calendar(&tx)?;
+    let calendar = service_calendar(ctx, &tx)?;
     tx.commit()?;
     drop(store);
     let mut demo = Demo {
@@ -295,9 +303,13 @@ struct Planned {
     ago: u32,
     actor: String,
     slot: usize,
-    /// The child and id prefix of a step that opens the matter.
-    opens: Option<(String, &'static str)>,
-    request: Request,
+    step: Plan,
+}
+
+/// A planned step: opening the matter in its slot, or a step on it.
+enum Plan {
+    Open { child: String, opening: Opening },
+    On(Request),
 }
 
 struct Demo<'c, 'a> {
@@ -333,11 +345,14 @@ impl Demo<'_, '_> {
         for p in plan {
             let on = self.ago(p.ago)?;
             self.ctx.acting_as = Some(p.actor);
-            let target = match &p.opens {
-                Some((child, prefix)) => Target::NewMatter { child, prefix },
-                None => Target::Matter(&ids[p.slot]),
+            let asked = match p.step {
+                Plan::Open { child, opening } => Asked::Open { child, opening },
+                Plan::On(request) => Asked::On {
+                    matter: ids[p.slot].clone(),
+                    request,
+                },
             };
-            let matter = take_step(self.ctx, target, Some(on), |_| Ok(p.request))?;
+            let matter = take(self.ctx, Some(on), |_| Ok(asked))?;
             ids[p.slot] = matter.id;
         }
         Ok(ids)
@@ -347,15 +362,17 @@ impl Demo<'_, '_> {
         self.staff[id].clone()
     }
 
-    fn open(&mut self, child: &Child, prefix: &'static str, ago: u32, request: Request) -> Opened {
+    fn open(&mut self, child: &Child, ago: u32, opening: Opening) -> Opened {
         let slot = self.matters;
         self.matters += 1;
         self.plan.push(Planned {
             ago,
             actor: child.iro.clone(),
             slot,
-            opens: Some((child.reference.clone(), prefix)),
-            request,
+            step: Plan::Open {
+                child: child.reference.clone(),
+                opening,
+            },
         });
         Opened {
             slot,
@@ -380,12 +397,11 @@ impl Demo<'_, '_> {
                 due: Timescale::Within(within),
             })
             .collect();
-        let request = Request::RaiseQap {
-            category: category.to_string(),
-            summary: summary.to_string(),
+        let opening = Opening::RaiseQap {
+            concern: concern(category, summary),
             actions,
         };
-        self.open(child, "Q", ago, request)
+        self.open(child, ago, opening)
     }
 
     /// The child's IRO opens a matter straight into EPCP/DRP.
@@ -398,12 +414,12 @@ impl Demo<'_, '_> {
         reason: Option<&str>,
         ago: u32,
     ) -> Opened {
-        let request = Request::Escalate {
+        let opening = Opening::EnterDrp {
+            concern: concern(category, summary),
             stage,
             reason: reason.map(str::to_string),
-            opening: Some((category.to_string(), summary.to_string())),
         };
-        self.open(child, "E", ago, request)
+        self.open(child, ago, opening)
     }
 
     fn on(&mut self, m: &Opened, actor: &str, ago: u32, request: Request) {
@@ -411,8 +427,7 @@ impl Demo<'_, '_> {
             ago,
             actor: actor.to_string(),
             slot: m.slot,
-            opens: None,
-            request,
+            step: Plan::On(request),
         });
     }
 
@@ -420,7 +435,6 @@ impl Demo<'_, '_> {
         let request = Request::Escalate {
             stage,
             reason: reason.map(str::to_string),
-            opening: None,
         };
         self.on(m, &m.child.iro, ago, request)
     }
@@ -790,12 +804,11 @@ impl Demo<'_, '_> {
             (c(26), "pathway-plan", "Pathway plan not started at 16", 30),
         ] {
             let with = vec![self.staff(&sw(child))];
-            let request = Request::Consult {
-                category: category.to_string(),
-                summary: summary.to_string(),
+            let opening = Opening::Consult {
+                concern: concern(category, summary),
                 with,
             };
-            let m = self.open(child, "C", ago, request);
+            let m = self.open(child, ago, opening);
             match ago {
                 25 => self.resolve(
                     &m,
@@ -806,8 +819,6 @@ impl Demo<'_, '_> {
                 30 => {
                     let owner = self.staff(&sw(child));
                     let request = Request::RaiseQap {
-                        category: String::new(),
-                        summary: String::new(),
                         actions: vec![NewAction {
                             text: "Start the pathway plan".to_string(),
                             owner,
@@ -820,5 +831,12 @@ impl Demo<'_, '_> {
             }
         }
         overdue.slot
+    }
+}
+
+fn concern(category: &str, summary: &str) -> Concern {
+    Concern {
+        category: category.to_string(),
+        summary: summary.to_string(),
     }
 }

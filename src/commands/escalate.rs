@@ -3,12 +3,13 @@
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
-use super::{find_matter, parse_id, parse_text, preview_step, take_step, Context, Target};
+use super::{find_matter, parse_id, parse_text, preview, take, Context};
 use crate::dates::parse_date;
-use crate::engine::Request;
+use crate::engine::{Concern, Opening, Request};
 use crate::error::{Problem, Status};
 use crate::model::{Matter, MatterState, Stage};
 use crate::prompt::{self, Asker};
+use crate::workflow::Asked;
 
 /// Enter EPCP/DRP or go up a stage; a new matter's id is printed
 #[derive(Debug, Args)]
@@ -40,13 +41,9 @@ pub struct EscalateArgs {
     pub on: Option<NaiveDate>,
 }
 
-/// Who is told when a matter enters a stage (design rule 10), for the confirmation.
-fn told(stage: Stage) -> &'static str {
-    match stage {
-        Stage::One => "the social work team manager is told (copied: IRO team manager, senior IRO manager)",
-        Stage::Two => "the children's service manager and the social work team manager are told (copied: IRO team manager, senior IRO manager)",
-        Stage::Three => "the assistant director is told (copied: children's service manager, senior IRO manager, social work and IRO team managers)",
-    }
+/// Who is told when a matter enters a stage, for the confirmation: the rule table's row (protocol 10).
+fn told(stage: Stage) -> String {
+    crate::notify::at_stage(stage).in_words()
 }
 
 /// Fills what escalate lacks (asked for at a terminal, else one usage error naming every missing flag)
@@ -115,18 +112,19 @@ fn collect(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<EscalateArg
     let current = existing.as_ref().and_then(|m| m.stage);
     let policy = &ctx.policy;
     asker.fill(&mut filled.stage, "--stage", || {
-        let names: Vec<String> = [Stage::One, Stage::Two, Stage::Three]
+        let names: Vec<String> = Stage::ALL
             .iter()
             .map(|s| format!("{s}: {}", policy.stage_name(*s)))
             .collect();
-        let next = current.map_or(0, |s| usize::from(s.number()).min(2));
-        let i = prompt::pick("Stage", &names, next)?;
-        Ok([Stage::One, Stage::Two, Stage::Three][i])
+        let next = crate::engine::next_stage(existing.as_ref());
+        let at = Stage::ALL.iter().position(|s| *s == next).unwrap_or(0);
+        let i = prompt::pick("Stage", &names, at)?;
+        Ok(Stage::ALL.get(i).copied().unwrap_or(Stage::FIRST))
     })?;
-    let stage = filled.stage.unwrap_or(Stage::One);
+    let stage = filled.stage.unwrap_or(Stage::FIRST);
     let needs_reason = match current {
-        Some(now) => stage.number() > now.number() + 1,
-        None => stage != Stage::One,
+        Some(now) => now.next().is_some_and(|next| stage > next),
+        None => stage != Stage::FIRST,
     };
     if needs_reason && filled.reason.is_none() {
         filled.reason = prompt::optional_text(
@@ -172,30 +170,38 @@ pub fn run(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<Status> {
     let stage = args
         .stage
         .ok_or_else(|| Problem::Usage("missing --stage".into()))?;
-    let (target, opening) =
+    let asked =
         match (&args.matter, &args.child, &args.category, &args.summary) {
-            (Some(matter), None, None, None) => (Target::Matter(matter), None),
-            (None, Some(child), Some(category), Some(summary)) => (
-                Target::NewMatter { child, prefix: "E" },
-                Some((category.clone(), summary.clone())),
-            ),
+            (Some(matter), None, None, None) => Asked::On {
+                matter: matter.clone(),
+                request: Request::Escalate {
+                    stage,
+                    reason: args.reason.clone(),
+                },
+            },
+            (None, Some(child), Some(category), Some(summary)) => Asked::Open {
+                child: child.clone(),
+                opening: Opening::EnterDrp {
+                    concern: Concern {
+                        category: category.clone(),
+                        summary: summary.clone(),
+                    },
+                    stage,
+                    reason: args.reason.clone(),
+                },
+            },
             _ => return Err(Problem::Usage(
                 "give either a MATTER, or --child with --category and --summary for a new matter"
                     .into(),
             )
             .into()),
         };
-    let new = opening.is_some();
-    let request = Request::Escalate {
-        stage,
-        reason: args.reason.clone(),
-        opening,
-    };
+    let new = matches!(asked, Asked::Open { .. });
     if ctx.interactive && !ctx.yes {
-        let preview = preview_step(ctx, target, args.on, |_| Ok(request.clone()))?;
+        let preview = preview(ctx, args.on, |_| Ok(asked.clone()))?;
         prompt::go_ahead(true, false, &consequence(ctx, &preview, stage, new))?;
     }
-    let matter = take_step(ctx, target, args.on, |_| Ok(request))?;
+    let matter = take(ctx, args.on, |_| Ok(asked))?;
     if new {
         writeln!(ctx.out, "{}", matter.id)?;
     }

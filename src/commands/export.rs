@@ -72,17 +72,17 @@ pub fn run(ctx: &mut Context, args: &ExportArgs) -> anyhow::Result<Status> {
     let out = &mut *ctx.out;
     let rows = match args.what {
         ExportKind::Matters => {
-            let mut writer = RowWriter::new(format, args.raw, out)?;
+            let mut writer = RowWriter::new(format, args.raw, false, out)?;
             tx.export_matters(period, |row| -> anyhow::Result<()> { writer.row(&row) })?;
             writer.finish()?
         }
         ExportKind::Actions => {
-            let mut writer = RowWriter::new(format, args.raw, out)?;
+            let mut writer = RowWriter::new(format, args.raw, false, out)?;
             tx.export_actions(period, |row| -> anyhow::Result<()> { writer.row(&row) })?;
             writer.finish()?
         }
         ExportKind::Events => {
-            let mut writer = RowWriter::new(format, args.raw, out)?;
+            let mut writer = RowWriter::new(format, args.raw, false, out)?;
             tx.export_events(period, |row| -> anyhow::Result<()> {
                 writer.row(&ExportedEvent::try_from(row)?)
             })?;

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{ArgGroup, Args};
 
-use super::{find_staff, parse_text, take_step, Context, Target};
+use super::{find_staff, parse_text, step, Context};
 use crate::dates::{parse_date, parse_within};
 use crate::engine::{Request, Timescale};
 use crate::error::Status;
@@ -41,7 +41,7 @@ pub fn run(ctx: &mut Context, args: &ExtendArgs) -> anyhow::Result<Status> {
         (None, Some(n)) => Timescale::Within(n),
         (None, None) => unreachable!("clap requires --due or --within"),
     };
-    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |tx| {
+    let matter = step(ctx, &args.matter, args.on, |tx| {
         Ok(Request::Extend {
             seq: args.seq,
             due,

@@ -11,12 +11,13 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_staff, parse_id, parse_text, step_in, tell, Clock, Context, Target};
+use super::{find_staff, parse_id, parse_text, tell, Context};
 use crate::dates::parse_date;
-use crate::engine::{NewAction, Refusal, Request, Timescale};
+use crate::engine::{Concern, NewAction, Opening, Refusal, Request, Timescale};
 use crate::error::{self, Problem, Status};
 use crate::model::{Child, MatterState, Role, Stage};
 use crate::store::Tx;
+use crate::workflow::{step_in, Asked, Setting};
 
 /// Import a spreadsheet tracker (CSV): every row checked by the protocol's rules, all rows or none
 #[derive(Debug, Args)]
@@ -354,11 +355,8 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
     });
     let mut store = ctx.open()?;
     let tx = store.write()?;
-    let clock = Clock {
-        today: ctx.today,
-        now: ctx.now,
-        notify: false,
-    };
+    let mut setting = super::setting(ctx);
+    setting.notify = false;
     let mut imported: Vec<String> = Vec::new();
     let mut warnings = 0usize;
     let mut steps = 0usize;
@@ -366,7 +364,7 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
         if let Some(bar) = &progress {
             bar.inc(1);
         }
-        match import_row(&tx, ctx, clock, entry) {
+        match import_row(&tx, &setting, entry) {
             Ok((id, taken, warned)) => {
                 steps += taken;
                 warnings += warned.len();
@@ -455,8 +453,7 @@ enum Planned<'a> {
 /// Takes a row's steps in date order; gives the matter id, the steps taken and the warnings.
 fn import_row(
     tx: &Tx,
-    ctx: &Context,
-    clock: Clock,
+    setting: &Setting,
     entry: &Entry,
 ) -> Result<(String, usize, Vec<String>), RowError> {
     let row = entry.row;
@@ -477,7 +474,7 @@ fn import_row(
         })?;
     let iro = entry.iro.clone().unwrap_or_else(|| child.iro.clone());
     find_staff(tx, &iro).map_err(|e| fail("iro", e))?;
-    crate::policy::check_category(&ctx.policy, &entry.category)
+    crate::policy::check_category(&setting.policy, &entry.category)
         .map_err(|e| fail("category", e.into()))?;
     let mut warnings = Vec::new();
     let mut taken = 0;
@@ -489,31 +486,21 @@ fn import_row(
         Some((text, owner, due)) => {
             let owner = owner.clone().unwrap_or_else(|| child.social_worker.clone());
             let owner = find_staff(tx, &owner).map_err(|e| fail("action_owner", e))?;
-            let request = Request::RaiseQap {
-                category: entry.category.clone(),
-                summary: entry.summary.clone(),
-                actions: vec![NewAction {
-                    text: text.clone(),
-                    owner,
-                    due: Timescale::By(*due),
-                }],
+            let asked = Asked::Open {
+                child: entry.child.clone(),
+                opening: Opening::RaiseQap {
+                    concern: concern(entry),
+                    actions: vec![NewAction {
+                        text: text.clone(),
+                        owner,
+                        due: Timescale::By(*due),
+                    }],
+                },
             };
-            let target = Target::NewMatter {
-                child: &entry.child,
-                prefix: "Q",
-            };
-            let (matter, w) = step_in(
-                tx,
-                &iro,
-                clock,
-                &ctx.policy,
-                target,
-                Some(entry.raised_on),
-                |_| Ok(request),
-            )
-            .map_err(|e| fail("raised_on", e))?;
-            warnings.extend(w);
-            (matter, &stages[..])
+            let taken = step_in(tx, setting, &iro, Some(entry.raised_on), |_| Ok(asked))
+                .map_err(|e| fail("raised_on", e))?;
+            warnings.extend(taken.warnings);
+            (taken.matter, &stages[..])
         }
         None => {
             let (stage, on, column) = stages[0];
@@ -528,21 +515,18 @@ fn import_row(
                     refused: false,
                 });
             }
-            let request = Request::Escalate {
-                stage,
-                reason: entry.stage_reason.clone().filter(|_| stage != Stage::One),
-                opening: Some((entry.category.clone(), entry.summary.clone())),
+            let asked = Asked::Open {
+                child: entry.child.clone(),
+                opening: Opening::EnterDrp {
+                    concern: concern(entry),
+                    stage,
+                    reason: entry.stage_reason.clone().filter(|_| stage != Stage::FIRST),
+                },
             };
-            let target = Target::NewMatter {
-                child: &entry.child,
-                prefix: "E",
-            };
-            let (matter, w) = step_in(tx, &iro, clock, &ctx.policy, target, Some(on), |_| {
-                Ok(request)
-            })
-            .map_err(|e| fail(column, e))?;
-            warnings.extend(w);
-            (matter, &stages[1..])
+            let taken =
+                step_in(tx, setting, &iro, Some(on), |_| Ok(asked)).map_err(|e| fail(column, e))?;
+            warnings.extend(taken.warnings);
+            (taken.matter, &stages[1..])
         }
     };
     taken += 1;
@@ -569,15 +553,14 @@ fn import_row(
         let (actor, request) = match step {
             Planned::Stage(stage) => {
                 let goes_up_by_one = match matter.stage {
-                    Some(now) => stage.number() == now.number() + 1,
-                    None => stage == Stage::One,
+                    Some(now) => now.next() == Some(stage),
+                    None => stage == Stage::FIRST,
                 };
                 (
                     iro.clone(),
                     Request::Escalate {
                         stage,
                         reason: entry.stage_reason.clone().filter(|_| !goes_up_by_one),
-                        opening: None,
                     },
                 )
             }
@@ -600,7 +583,7 @@ fn import_row(
                 } else {
                     let by = match resolved_by {
                         Some(id) => id.clone(),
-                        None => resolving_manager(&child, &ctx.policy, matter.stage)
+                        None => resolving_manager(&child, &setting.policy, matter.stage)
                             .ok_or_else(|| RowError {
                                 row,
                                 column: "resolved_by",
@@ -619,21 +602,24 @@ fn import_row(
                 }
             }
         };
-        let (after, w) = step_in(
-            tx,
-            &actor,
-            clock,
-            &ctx.policy,
-            Target::Matter(&id),
-            Some(on),
-            |_| Ok(request),
-        )
-        .map_err(|e| fail(column, e))?;
-        warnings.extend(w);
-        matter = after;
+        let asked = Asked::On {
+            matter: id,
+            request,
+        };
+        let after =
+            step_in(tx, setting, &actor, Some(on), |_| Ok(asked)).map_err(|e| fail(column, e))?;
+        warnings.extend(after.warnings);
+        matter = after.matter;
         taken += 1;
     }
     Ok((matter.id, taken, warnings))
+}
+
+fn concern(entry: &Entry) -> Concern {
+    Concern {
+        category: entry.category.clone(),
+        summary: entry.summary.clone(),
+    }
 }
 
 /// The manager in the child's allocation whose role resolves a matter at this stage, if any.

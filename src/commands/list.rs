@@ -40,6 +40,6 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
         iro: args.iro.clone(),
         team: args.team.clone(),
     })?;
-    render::matters(&matters, args.format, ctx.out)?;
+    render::matters(&matters, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }

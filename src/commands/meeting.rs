@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::actions::ActionArgs;
-use super::{find_staff, take_step, Context, Target};
+use super::{find_staff, step, Context};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
@@ -34,7 +34,7 @@ pub struct MeetingArgs {
 
 pub fn run(ctx: &mut Context, args: &MeetingArgs) -> anyhow::Result<Status> {
     args.agreed.check()?;
-    let matter = take_step(ctx, Target::Matter(&args.matter), args.on, |tx| {
+    let matter = step(ctx, &args.matter, args.on, |tx| {
         let mut attendees = Vec::with_capacity(args.attendees.len());
         for id in &args.attendees {
             attendees.push(find_staff(tx, id).map_err(|e| e.context(format!("--attendee {id}")))?);

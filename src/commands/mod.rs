@@ -1,8 +1,9 @@
 //! One file per subcommand: its clap arguments (whose `///` comments are the help) and its `run`.
 //!
-//! A command parses, resolves names to records, asks the engine, hands the events to the store and
-//! renders. This module holds what they share: the context, the value parsers and the one path every
-//! workflow step takes through engine and store.
+//! A command parses its arguments, resolves them into values, calls an operation of [`crate::workflow`]
+//! (or reads the store) and renders what comes back. This module holds the command enum and its
+//! dispatch, the context every command runs with, and the thin wrappers through which a command takes a
+//! step. It may import anything below it; nothing below it imports `commands` or `cli`.
 
 pub mod actions;
 pub mod audit;
@@ -43,88 +44,71 @@ pub mod supervision;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{ArgMatches, Subcommand};
 
-use crate::calendar::Calendar;
-use crate::cli::Command;
-use crate::engine::{self, Judge, Policy, Request, Step};
+use crate::engine::{Opening, Policy, Request};
+use crate::environment::Environment;
 use crate::error::{Problem, Status};
-use crate::model::{Child, Matter, Staff};
+use crate::model::Matter;
 use crate::store::{Store, Tx};
+use crate::workflow::{self, Asked, Clock, Setting};
 
-/// What every command runs with: where the database is, who is acting, today, and the output streams.
-pub struct Context<'a> {
-    pub db: Option<PathBuf>,
-    pub acting_as: Option<String>,
-    pub today: NaiveDate,
-    /// When the step is recorded (the `recorded_at` of its events).
-    pub now: DateTime<Utc>,
-    /// Data: what scripts read.
-    pub out: &'a mut dyn Write,
-    /// Messages for people.
-    pub err: &'a mut dyn Write,
-    /// The authority's timescales and lists.
-    pub policy: Policy,
-    /// Where the policy came from (`iro.toml`, or the defaults).
-    pub policy_source: crate::policy::Source,
-    /// Closure days the policy file adds to the database's.
-    pub policy_closures: Vec<(NaiveDate, String)>,
-    /// A person is at a terminal (stdin and stdout): missing values are asked for, steps confirmed.
-    pub interactive: bool,
-    /// `--yes`: go ahead without asking for confirmation.
-    pub yes: bool,
-    /// `--verbose`: say more on stderr.
-    pub verbose: bool,
-    /// `--quiet`: nothing on stderr but errors (`err` is a sink; no progress bars either).
-    pub quiet: bool,
+pub use crate::text::{parse_id, parse_name, parse_text, MAX_TEXT};
+pub use crate::workflow::{find_child, find_matter, find_staff};
+
+/// Every subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::InitArgs),
+    Staff(staff::StaffArgs),
+    Child(child::ChildArgs),
+    Closure(closure::ClosureArgs),
+    RaiseQap(raise_qap::RaiseQapArgs),
+    Challenge(challenge::ChallengeArgs),
+    Extend(extend::ExtendArgs),
+    CompleteAction(complete_action::CompleteActionArgs),
+    Escalate(escalate::EscalateArgs),
+    Resolve(resolve::ResolveArgs),
+    ReferCafcass(refer_cafcass::ReferCafcassArgs),
+    CafcassDecision(cafcass_decision::CafcassDecisionArgs),
+    LegalAdvice(legal_advice::LegalAdviceArgs),
+    BriefSenior(brief_senior::BriefSeniorArgs),
+    Consult(consult::ConsultArgs),
+    Meeting(meeting::MeetingArgs),
+    Note(note::NoteArgs),
+    Show(show::ShowArgs),
+    List(list::ListArgs),
+    Calendar(calendar::CalendarArgs),
+    Report(report::ReportArgs),
+    Export(export::ExportArgs),
+    Demo(demo::DemoArgs),
+    Audit(audit::AuditArgs),
+    Backup(backup::BackupArgs),
+    Outbox(outbox::OutboxArgs),
+    Policy(policy::PolicyArgs),
+    Import(import::ImportArgs),
+    Completions(completions::CompletionsArgs),
+    Man(man::ManArgs),
 }
 
-impl Context<'_> {
-    /// The database path: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
-    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
-        if let Some(path) = &self.db {
-            // `postgres://host/db` would otherwise become directories named `postgres:` here.
-            let text = path.to_string_lossy();
-            if text.contains("://") {
-                return Err(crate::store::StoreError::Url(text.into_owned()).into());
-            }
-            return Ok(path.clone());
-        }
-        dirs::data_dir()
-            .map(|dir| dir.join("iro").join("iro.db"))
-            .ok_or_else(|| {
-                Problem::Usage(
-                    "no data directory is known for this user: give --db or IRO_DB".into(),
-                )
-                .into()
-            })
+impl Command {
+    /// Whether the command needs the policy file (everything but completions and the manual).
+    pub fn reads_policy(&self) -> bool {
+        !matches!(self, Command::Completions(_) | Command::Man(_))
     }
 
-    /// Opens the database, warning when others on the machine can read it: it holds special-category
-    /// data about children.
-    pub fn open(&mut self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.db_path()?)?;
-        if let Some(mode) = store.readable_by_others() {
-            let path = store.path().display().to_string();
-            tell(
-                self,
-                format_args!("warning: {path} can be read by other users (mode {mode:o}): run chmod 600 {path}"),
-            );
+    /// What clap's derive cannot give: the repeated `--due`/`--within` flags in the order typed, each
+    /// paired with its `--action`.
+    pub fn pair_repeated_flags(&mut self, matches: &ArgMatches) {
+        let Some((_, sub)) = matches.subcommand() else {
+            return;
+        };
+        match self {
+            Command::RaiseQap(args) => args.agreed.timescales = actions::timescales_in_order(sub),
+            Command::Meeting(args) => args.agreed.timescales = actions::timescales_in_order(sub),
+            _ => {}
         }
-        Ok(store)
-    }
-
-    /// The login name of whoever is acting: `--as`, else `IRO_USER`, else the login name.
-    fn actor_id(&self) -> anyhow::Result<String> {
-        self.acting_as
-            .clone()
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("USERNAME").ok())
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| {
-                Problem::Usage("who is acting? give --as STAFF or set IRO_USER".into()).into()
-            })
     }
 }
 
@@ -150,7 +134,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Note(args) => note::run(ctx, args),
         Command::Show(args) => show::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
-        Command::Calendar(args) => calendar_command(ctx, args),
+        Command::Calendar(args) => calendar::command(ctx, args),
         Command::Report(args) => report::run(ctx, args),
         Command::Export(args) => export::run(ctx, args),
         Command::Demo(args) => demo::run(ctx, args),
@@ -164,215 +148,168 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
     }
 }
 
-/// The calendar needs no database, but honours the service's closure days when there is one.
-fn calendar_command(ctx: &mut Context, args: &calendar::CalendarArgs) -> anyhow::Result<Status> {
-    let path = ctx.db_path().ok();
-    let calendar = match path.filter(|p| p.is_file()) {
-        Some(path) => {
-            let mut store = Store::open(&path)?;
-            let tx = store.read()?;
-            service_calendar(&tx)?
+/// What every command runs with: where the database is, who is acting, today, the policy, the output
+/// streams, and what the environment said.
+pub struct Context<'a> {
+    pub db: Option<PathBuf>,
+    pub acting_as: Option<String>,
+    pub today: NaiveDate,
+    /// When the step is recorded (the `recorded_at` of its events).
+    pub now: DateTime<Utc>,
+    /// Data: what scripts read.
+    pub out: &'a mut dyn Write,
+    /// Messages for people.
+    pub err: &'a mut dyn Write,
+    /// The authority's timescales and lists.
+    pub policy: Policy,
+    /// Where the policy came from (`iro.toml`, or the defaults).
+    pub policy_source: crate::policy::Source,
+    /// Closure days the policy file adds to the database's.
+    pub policy_closures: Vec<(NaiveDate, String)>,
+    /// A person is at a terminal (stdin and stdout): missing values are asked for, steps confirmed.
+    pub interactive: bool,
+    /// Tables are coloured (stdout is a terminal and `NO_COLOR` is not set).
+    pub colour: bool,
+    /// `--yes`: go ahead without asking for confirmation.
+    pub yes: bool,
+    /// `--verbose`: say more on stderr.
+    pub verbose: bool,
+    /// `--quiet`: nothing on stderr but errors (`err` is a sink; no progress bars either).
+    pub quiet: bool,
+    /// What the environment said, read once by the shell.
+    pub env: Environment,
+}
+
+impl Context<'_> {
+    /// The database path: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
+    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(path) = &self.db {
+            // `postgres://host/db` would otherwise become directories named `postgres:` here.
+            let text = path.to_string_lossy();
+            if text.contains("://") {
+                return Err(crate::store::StoreError::Url(text.into_owned()).into());
+            }
+            return Ok(path.clone());
         }
-        None => match crate::policy::closure_days() {
-            policy_closures if policy_closures.is_empty() => Calendar::england_and_wales(),
-            policy_closures => Calendar::with_closures(policy_closures),
-        },
-    };
-    calendar::run(args, &calendar, ctx.out)?;
-    Ok(Status::Done)
-}
-
-/// The working-day calendar of this service: bank holidays and its closure days.
-///
-/// The closure days are read in the caller's transaction every time; the tables built from them (a
-/// fraction of a millisecond) are kept with the closure days they were built from and reused while those
-/// are the same, so a bulk import or generator taking many steps in one process builds them once.
-pub fn service_calendar(tx: &Tx) -> anyhow::Result<Calendar> {
-    type Built = (String, Vec<NaiveDate>, Calendar);
-    static LAST: std::sync::Mutex<Option<Built>> = std::sync::Mutex::new(None);
-    let key = tx.closure_days_key()?;
-    let from_policy = crate::policy::closure_days();
-    let mut last = LAST
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some((_, _, calendar)) = last
-        .as_ref()
-        .filter(|(db, policy, _)| *db == key && *policy == from_policy)
-    {
-        return Ok(calendar.clone());
+        self.env.default_db.clone().ok_or_else(|| {
+            Problem::Usage("no data directory is known for this user: give --db or IRO_DB".into())
+                .into()
+        })
     }
-    let closures = tx.closure_days()?;
-    let calendar = Calendar::with_closures(
-        closures
-            .into_iter()
-            .map(|(day, _)| day)
-            .chain(from_policy.iter().copied()),
-    );
-    *last = Some((key, from_policy, calendar.clone()));
-    Ok(calendar)
+
+    /// Opens the database, warning when others on the machine can read it: it holds special-category
+    /// data about children.
+    pub fn open(&mut self) -> anyhow::Result<Store> {
+        let store = Store::open(&self.db_path()?)?;
+        if let Some(mode) = store.readable_by_others() {
+            let path = store.path().display().to_string();
+            tell(
+                self,
+                format_args!("warning: {path} can be read by other users (mode {mode:o}): run chmod 600 {path}"),
+            );
+        }
+        Ok(store)
+    }
+
+    /// The member of staff acting: `--as`, else `IRO_USER`, else the login name.
+    pub fn actor_id(&self) -> anyhow::Result<String> {
+        self.acting_as
+            .clone()
+            .or_else(|| self.env.login.clone())
+            .filter(|id| !id.trim().is_empty())
+            .ok_or_else(|| {
+                Problem::Usage("who is acting? give --as STAFF or set IRO_USER".into()).into()
+            })
+    }
+
+    /// The closure days the policy file adds, as dates.
+    pub fn policy_closure_days(&self) -> Vec<NaiveDate> {
+        self.policy_closures.iter().map(|(day, _)| *day).collect()
+    }
+
+    /// The clock as the shell read it.
+    pub fn clock(&self) -> Clock {
+        Clock {
+            today: self.today,
+            now: self.now,
+        }
+    }
 }
 
-/// What a workflow step acts on.
-#[derive(Debug, Clone, Copy)]
-pub enum Target<'a> {
-    /// An existing matter, by id.
-    Matter(&'a str),
-    /// A new matter about a child; its id takes this prefix (`Q` for a QAP, `E` for an escalation).
-    NewMatter {
-        child: &'a str,
-        prefix: &'static str,
-    },
+/// Runs `with` with the setting of this run (policy, closure days, clock): what every operation needs.
+pub fn with_setting<T>(ctx: &Context, with: impl FnOnce(&Setting) -> T) -> T {
+    with(&setting(ctx))
 }
 
-/// The one path of every workflow step: resolve, judge, fold, record, all in one transaction.
-///
-/// `request` resolves the staff it names inside the same transaction. Returns the matter as it now stands.
-pub fn take_step(
+/// The setting of this run (policy, closure days, clock): what every operation needs.
+pub fn setting(ctx: &Context) -> Setting {
+    Setting::new(ctx.policy.clone(), ctx.policy_closure_days(), ctx.clock())
+}
+
+/// The service's working-day calendar as the database stands in `tx`, with the policy file's closure days.
+pub fn service_calendar(ctx: &Context, tx: &Tx) -> anyhow::Result<crate::calendar::Calendar> {
+    workflow::Calendars::default().of(tx, &ctx.policy_closure_days())
+}
+
+/// Takes a step on a matter in its own transaction, telling the warnings; gives the matter after it.
+pub fn step(
     ctx: &mut Context,
-    target: Target,
+    matter: &str,
     on: Option<NaiveDate>,
     request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
 ) -> anyhow::Result<Matter> {
+    take(ctx, on, |tx| {
+        Ok(Asked::On {
+            matter: matter.to_string(),
+            request: request(tx)?,
+        })
+    })
+}
+
+/// Opens a matter about a child in its own transaction, telling the warnings; gives the new matter.
+pub fn open(
+    ctx: &mut Context,
+    child: &str,
+    on: Option<NaiveDate>,
+    opening: impl FnOnce(&Tx) -> anyhow::Result<Opening>,
+) -> anyhow::Result<Matter> {
+    take(ctx, on, |tx| {
+        Ok(Asked::Open {
+            child: child.to_string(),
+            opening: opening(tx)?,
+        })
+    })
+}
+
+/// Takes whatever step `build` asks for.
+pub fn take(
+    ctx: &mut Context,
+    on: Option<NaiveDate>,
+    build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
+) -> anyhow::Result<Matter> {
     let mut store = ctx.open()?;
-    let tx = store.write()?;
     let actor = ctx.actor_id()?;
-    let clock = Clock {
-        today: ctx.today,
-        now: ctx.now,
-        notify: true,
-    };
-    let (after, warnings) = step_in(&tx, &actor, clock, &ctx.policy, target, on, request)?;
-    tx.commit()?;
-    for warning in &warnings {
+    let taken = with_setting(ctx, |setting| {
+        workflow::take_step(&mut store, setting, &actor, on, build)
+    })?;
+    for warning in &taken.warnings {
         tell(ctx, format_args!("warning: {warning}"));
     }
-    Ok(after)
+    Ok(taken.matter)
 }
 
-/// Judges a step exactly as `take_step` would and gives the matter it would lead to, recording nothing
-/// (the transaction is rolled back), so a person is asked to confirm with the real consequence and a
-/// step the rules refuse is refused before anyone is asked. No transaction is held while they answer.
-pub fn preview_step(
+/// What a step would lead to, recorded nowhere: for the confirmation a person is asked at a terminal.
+pub fn preview(
     ctx: &mut Context,
-    target: Target,
     on: Option<NaiveDate>,
-    request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
+    build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
 ) -> anyhow::Result<Matter> {
     let mut store = ctx.open()?;
-    let tx = store.write()?;
     let actor = ctx.actor_id()?;
-    let clock = Clock {
-        today: ctx.today,
-        now: ctx.now,
-        notify: true,
-    };
-    let (after, _) = step_in(&tx, &actor, clock, &ctx.policy, target, on, request)?;
-    drop(tx);
-    Ok(after)
-}
-
-/// Today (for the rules) and now (for `recorded_at`), as the shell read them, and whether the steps
-/// are news to tell people of.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    pub today: NaiveDate,
-    pub now: DateTime<Utc>,
-    /// Queue the rule table's messages in the outbox. Off for history brought in by `import` or made by
-    /// the generator: mail about steps taken months ago would tell people nothing and alarm them.
-    pub notify: bool,
-}
-
-/// One workflow step inside a transaction the caller owns, so a bulk import or generator can put many
-/// steps in one transaction and still go through exactly the rules and writes a typed command does.
-///
-/// Returns the matter as it now stands and the warnings for people (a recipient missing, say).
-pub fn step_in(
-    tx: &Tx,
-    actor: &str,
-    clock: Clock,
-    policy: &Policy,
-    target: Target,
-    on: Option<NaiveDate>,
-    request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
-) -> anyhow::Result<(Matter, Vec<String>)> {
-    let actor = find_staff(tx, actor).context("who is acting (--as / IRO_USER)")?;
-    let (matter, child, new_id) = match target {
-        Target::Matter(id) => {
-            let matter = find_matter(tx, id)?;
-            let child = find_child(tx, &matter.child)?;
-            (Some(matter), child, None)
-        }
-        Target::NewMatter { child, prefix } => (None, find_child(tx, child)?, Some(prefix)),
-    };
-    let request = request(tx)?;
-    // A new matter's category must be one of the policy's; a consultation turned QAP keeps its own.
-    if let Request::RaiseQap { category, .. }
-    | Request::Consult { category, .. }
-    | Request::Escalate {
-        opening: Some((category, _)),
-        ..
-    } = &request
-    {
-        if matter.is_none() {
-            crate::policy::check_category(policy, category)?;
-        }
-    }
-    let calendar = service_calendar(tx)?;
-    let on = on.unwrap_or(clock.today);
-    let judge = Judge {
-        actor: &actor,
-        child: &child,
-        on,
-        today: clock.today,
-        policy,
-        calendar: &calendar,
-    };
-    let events = engine::decide(matter.as_ref(), &request, &judge)?;
-    let id = match (&matter, new_id) {
-        (Some(matter), _) => matter.id.clone(),
-        (None, Some(prefix)) => tx.next_matter_id(prefix, on.year())?,
-        (None, None) => unreachable!("a target is a matter or a new matter"),
-    };
-    let steps: Vec<Step> = events
-        .into_iter()
-        .map(|event| Step {
-            actor: actor.id.clone(),
-            on,
-            event,
-        })
-        .collect();
-    let mut state = matter;
-    for step in &steps {
-        state = Some(engine::evolve(state, &id, step)?);
-    }
-    let after = state.expect("the engine returns at least one event for an accepted step");
-    tx.record(&after, &steps, clock.now)?;
-    let warnings = if clock.notify {
-        outbox::queue(tx, &steps, &after, &child, policy, clock.now)?
-    } else {
-        Vec::new()
-    };
-    Ok((after, warnings))
-}
-
-pub fn find_staff(tx: &Tx, id: &str) -> anyhow::Result<Staff> {
-    tx.staff(id)?.ok_or_else(|| {
-        Problem::NotFound(format!("no member of staff '{id}' (see `iro staff list`)")).into()
+    with_setting(ctx, |setting| {
+        workflow::preview_step(&mut store, setting, &actor, on, build)
     })
 }
-
-pub fn find_child(tx: &Tx, reference: &str) -> anyhow::Result<Child> {
-    tx.child(reference)?.ok_or_else(|| {
-        Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into()
-    })
-}
-
-pub fn find_matter(tx: &Tx, id: &str) -> anyhow::Result<Matter> {
-    tx.matter(&id.to_ascii_uppercase())?
-        .ok_or_else(|| Problem::NotFound(format!("no matter '{id}' (see `iro list`)")).into())
-}
-
-pub use crate::text::{parse_id, parse_name, parse_text, MAX_TEXT};
 
 /// Writes a message for people (stderr); a closed stderr must not fail a recorded step.
 pub fn tell(ctx: &mut Context, message: std::fmt::Arguments) {

@@ -1,28 +1,14 @@
-//! `iro report cafcass-pack`: "All EPCP/DRP reports are provided to CAFCASS". For a matter referred to
-//! CAFCASS, one Markdown document and one printable HTML file holding the chronology, every alert form
-//! revision, the legal advice and meeting records and the messages sent, with a manifest of SHA-256
-//! digests and the audit head hash at the time.
-//!
-//! Every typed text goes into the Markdown escaped (`render::markdown`), the HTML holds no link, image,
-//! script or external resource, and the files are written into a private staging directory renamed to
-//! `--out` only once all three are whole: a full disk or a crash leaves nothing at `--out`.
+//! `iro report cafcass-pack`: the pack CAFCASS receives for a referred matter (`workflow::pack`).
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use clap::Args;
-use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use super::report::build_alert_form;
-use super::{find_child, find_matter, Context};
+use super::{service_calendar, Context};
 use crate::dates::parse_date;
-use crate::engine::{Event, Refusal, Rule};
 use crate::error::Status;
-use crate::files;
-use crate::render;
-use crate::render::markdown::{cell, lines, text, to_html};
+use crate::workflow::pack;
 
 /// Write the CAFCASS pack of a referred matter: Markdown, printable HTML and a manifest
 #[derive(Debug, Args)]
@@ -39,195 +25,19 @@ pub struct PackArgs {
     pub as_of: Option<NaiveDate>,
 }
 
-/// One file of the pack and its digest.
-#[derive(Debug, Serialize)]
-struct PackFile {
-    name: String,
-    sha256: String,
-    bytes: usize,
-}
-
-/// What the manifest says: which files, their digests, and the record's head hash when it was made.
-#[derive(Debug, Serialize)]
-struct Manifest {
-    matter: String,
-    child: String,
-    as_of: NaiveDate,
-    made_at: String,
-    audit_head: String,
-    events: usize,
-    files: Vec<PackFile>,
-}
-
-const MARKDOWN: &str = "cafcass-pack.md";
-const HTML: &str = "cafcass-pack.html";
-const MANIFEST: &str = "manifest.json";
-
 pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
     let as_of = args.as_of.unwrap_or(ctx.today);
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let m = find_matter(&tx, &args.matter)?;
-    if m.referrals.is_empty() {
-        return Err(Refusal {
-            rule: Rule::Cafcass,
-            message: format!(
-                "matter {} was never referred to CAFCASS: a pack is made for a referred matter",
-                m.id
-            ),
-        }
-        .into());
-    }
-    // Refused before anything is read or written when something is already at --out.
-    let staging = files::Staging::new(&args.out)?;
-    let child = find_child(&tx, &m.child)?;
-    let log = tx.matter_events(&m.id)?;
-    let current = build_alert_form(&tx, &m, None, as_of, false)?;
-    let mut md = String::new();
-    // Writing to a String cannot fail.
-    let _ = writeln!(
-        md,
-        "# CAFCASS pack: matter {} for {} {}\n",
-        text(&m.id),
-        text(&child.reference),
-        text(&child.name)
-    );
-    let _ = writeln!(
-        md,
-        "Prepared {as_of} by the IRO service. Concern ({}): {}\n",
-        text(&m.category),
-        text(&m.summary)
-    );
-    let _ = writeln!(md, "## CAFCASS referrals\n");
-    for r in &m.referrals {
-        let decision = match (r.decision, r.decided_on) {
-            (Some(d), Some(on)) => format!("{d} on {on}"),
-            _ => "awaiting decision".to_string(),
-        };
-        let _ = writeln!(
-            md,
-            "- {} referral on {}: {} ({decision})",
-            r.kind,
-            r.referred_on,
-            text(&r.reason)
-        );
-    }
-    let _ = writeln!(md, "\n## Chronology\n");
-    let _ = writeln!(
-        md,
-        "| Date | Who | What | Recorded |\n| --- | --- | --- | --- |"
-    );
-    let mut ordered: Vec<_> = log.iter().collect();
-    ordered.sort_by_key(|e| (e.effective_on, e.id));
-    for e in &ordered {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} |",
-            e.effective_on,
-            cell(&e.actor),
-            cell(&e.event.describe()),
-            text(&e.recorded_at)
-        );
-    }
-    let _ = writeln!(md, "\n## Legal advice and formal meetings\n");
-    let records: Vec<_> = ordered
-        .iter()
-        .filter(|e| {
-            matches!(
-                e.event,
-                Event::LegalAdviceSought { .. }
-                    | Event::MeetingHeld { .. }
-                    | Event::SeniorManagerBriefed { .. }
-            )
-        })
-        .collect();
-    if records.is_empty() {
-        let _ = writeln!(md, "None recorded.");
-    }
-    for e in records {
-        let _ = writeln!(
-            md,
-            "- {} ({}): {}",
-            e.effective_on,
-            cell(&e.actor),
-            cell(&e.event.describe())
-        );
-    }
-    let _ = writeln!(md, "\n## Alert form: every revision\n");
-    for number in 1..=current.revisions {
-        let form = build_alert_form(&tx, &m, Some(number), as_of, false)?;
-        let mut text = Vec::new();
-        render::alert_form(&form, true, &mut text)?;
-        // Each form's headings sit one level below the pack's.
-        for line in String::from_utf8_lossy(&text).lines() {
-            if line.starts_with('#') {
-                let _ = writeln!(md, "##{line}");
-            } else {
-                let _ = writeln!(md, "{line}");
-            }
-        }
-        let _ = writeln!(md);
-    }
-    let _ = writeln!(md, "## Messages\n");
-    let messages = tx.outbox_for_matter(&m.id)?;
-    if messages.is_empty() {
-        let _ = writeln!(md, "None.");
-    }
-    for msg in messages {
-        let to: Vec<String> = msg
-            .to
-            .iter()
-            .map(|r| format!("{} <{}>", r.name, r.email))
-            .collect();
-        let cc: Vec<String> = msg
-            .cc
-            .iter()
-            .map(|r| format!("{} <{}>", r.name, r.email))
-            .collect();
-        let _ = writeln!(md, "### {}\n", text(&msg.subject));
-        let _ = writeln!(
-            md,
-            "Queued {}; {}. To: {}. Copy: {}.\n",
-            text(&msg.created_at),
-            msg.status,
-            text(&to.join(", ")),
-            if cc.is_empty() {
-                "none".to_string()
-            } else {
-                text(&cc.join(", "))
-            }
-        );
-        let _ = writeln!(md, "{}\n", lines(&msg.body));
-    }
-    let html = to_html(&format!("CAFCASS pack: {}", m.id), &md);
-    let mut files = Vec::new();
-    for (name, body) in [(MARKDOWN, md.as_bytes()), (HTML, html.as_bytes())] {
-        staging.write(name, body)?;
-        files.push(PackFile {
-            name: name.to_string(),
-            sha256: format!("{:x}", Sha256::digest(body)),
-            bytes: body.len(),
-        });
-    }
-    let manifest = Manifest {
-        matter: m.id.clone(),
-        child: child.reference.clone(),
-        as_of,
-        made_at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        audit_head: tx.head_hash()?,
-        events: log.len(),
-        files,
-    };
-    let mut json = serde_json::to_vec_pretty(&manifest)?;
-    json.push(b'\n');
-    staging.write(MANIFEST, &json)?;
-    staging.finish()?;
-    writeln!(ctx.out, "{}", args.out.display())?;
+    let calendar = service_calendar(ctx, &tx)?;
+    let made = pack::write(&tx, &calendar, &args.matter, &args.out, as_of, ctx.now)?;
+    writeln!(ctx.out, "{}", made.out.display())?;
     writeln!(
         ctx.err,
-        "CAFCASS pack for {} written to {} ({MARKDOWN}, {HTML}, {MANIFEST})",
-        m.id,
-        args.out.display()
+        "CAFCASS pack for {} written to {} ({})",
+        made.matter,
+        made.out.display(),
+        made.files.join(", ")
     )?;
     Ok(Status::Done)
 }

@@ -5,10 +5,11 @@ use chrono::{Days, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::audit::replay_mismatch;
-use super::{find_staff, step_in, Clock, Target};
-use crate::engine::{NewAction, Policy, Request, Timescale};
+use super::find_staff;
+use crate::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
 use crate::model::{CafcassDecision, Child, Matter, Role, Staff, Stage};
 use crate::store::{Store, Tx};
+use crate::workflow::{step_in, Asked, Clock, Setting};
 
 const ACTORS: [&str; 5] = ["asmith", "jwhite", "tgreen", "bking", "senior"];
 const RESOLVERS: [&str; 4] = ["tgreen", "mblack", "adir", "asmith"];
@@ -93,24 +94,36 @@ fn stage(pick: usize) -> Stage {
     [Stage::One, Stage::Two, Stage::Three][pick % 3]
 }
 
-/// Builds the request a command stands for, resolving the people it names in the transaction.
-fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request> {
+/// The opening a command stands for, resolving the people it names in the transaction.
+fn opening(tx: &Tx, c: &Command) -> anyhow::Result<Opening> {
     let reason = c.coin.then(|| "because".to_string());
     Ok(match c.kind {
-        0 => Request::RaiseQap {
-            category: "permanence".into(),
-            summary: "drift".into(),
+        0 => Opening::RaiseQap {
+            concern: Concern {
+                category: "permanence".into(),
+                summary: "drift".into(),
+            },
             actions: vec![NewAction {
                 text: "assess".into(),
                 owner: find_staff(tx, "bking")?,
                 due: Timescale::Within(1 + c.days as u32),
             }],
         },
-        1 => Request::Escalate {
+        _ => Opening::EnterDrp {
+            concern: Concern {
+                category: "contact".into(),
+                summary: "contact stopped".into(),
+            },
             stage: stage(c.pick),
             reason,
-            opening: Some(("contact".into(), "contact stopped".into())),
         },
+    })
+}
+
+/// The request a command stands for, resolving the people it names in the transaction.
+fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request> {
+    let reason = c.coin.then(|| "because".to_string());
+    Ok(match c.kind {
         2 => Request::Challenge {
             reason: "booked".into(),
         },
@@ -124,7 +137,6 @@ fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request> {
         5 => Request::Escalate {
             stage: stage(c.pick),
             reason,
-            opening: None,
         },
         6 => Request::Resolve {
             outcome: "settled".into(),
@@ -172,30 +184,35 @@ proptest! {
         let clock = Clock {
             today: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
             now: Utc.with_ymd_and_hms(2026, 12, 31, 12, 0, 0).single().expect("time"),
-            notify: true,
         };
+        let setting = Setting::new(policy, Vec::new(), clock);
         let mut on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
         let mut ids: Vec<String> = Vec::new();
         for c in &script {
             on = on + Days::new(c.days);
             let opens = matches!(c.kind, 0 | 1);
-            let target = if opens {
-                Target::NewMatter { child: if c.coin { "LCS-1" } else { "LCS-2" }, prefix: if c.kind == 0 { "Q" } else { "E" } }
+            let target: Option<String> = if opens {
+                None
             } else if ids.is_empty() {
                 continue;
             } else {
-                Target::Matter(&ids[c.matter % ids.len()])
+                Some(ids[c.matter % ids.len()].clone())
             };
             let before: Option<Matter> = match &target {
-                Target::Matter(id) => tx.matter(id).expect("read"),
-                Target::NewMatter { .. } => None,
+                Some(id) => tx.matter(id).expect("read"),
+                None => None,
             };
             let events_before = event_count(&tx);
             let actor = actor(c);
-            let result = step_in(&tx, actor, clock, &policy, target, Some(on), |tx| request(tx, c));
+            let child = if c.coin { "LCS-1" } else { "LCS-2" };
+            let result = step_in(&tx, &setting, actor, Some(on), |tx| match &target {
+                None => Ok(Asked::Open { child: child.into(), opening: opening(tx, c)? }),
+                Some(id) => Ok(Asked::On { matter: id.clone(), request: request(tx, c)? }),
+            });
             let events_after = event_count(&tx);
             match result {
-                Ok((after, _)) => {
+                Ok(taken) => {
+                    let after = taken.matter;
                     prop_assert!(events_after > events_before, "an accepted command adds an event");
                     if let Some(before) = &before {
                         prop_assert!(after.stage >= before.stage, "a stage never goes down");

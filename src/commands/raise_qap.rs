@@ -5,9 +5,9 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::actions::ActionArgs;
-use super::{parse_id, parse_text, take_step, Context, Target};
+use super::{open, parse_id, parse_text, step, Context};
 use crate::dates::parse_date;
-use crate::engine::Request;
+use crate::engine::{Concern, Opening, Request};
 use crate::error::{Problem, Status};
 use crate::prompt::{self, Asker};
 
@@ -111,34 +111,32 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
         )
         .into());
     }
-    let (target, category, summary) = match (existing, &args.category, &args.summary) {
+    let matter = match (existing, &args.category, &args.summary) {
         // A consultation's matter keeps its own category and summary.
-        (Some(id), None, None) => (Target::Matter(id), String::new(), String::new()),
+        (Some(id), None, None) => step(ctx, id, args.on, |tx| {
+            Ok(Request::RaiseQap {
+                actions: args.agreed.resolve(tx)?,
+            })
+        })?,
         (Some(id), _, _) => {
             return Err(Problem::Usage(format!(
                 "{id} already has its category and summary: leave out --category and --summary"
             ))
             .into())
         }
-        (None, Some(category), Some(summary)) => (
-            Target::NewMatter {
-                child: &child,
-                prefix: "Q",
-            },
-            category.clone(),
-            summary.clone(),
-        ),
+        (None, Some(category), Some(summary)) => open(ctx, &child, args.on, |tx| {
+            Ok(Opening::RaiseQap {
+                concern: Concern {
+                    category: category.clone(),
+                    summary: summary.clone(),
+                },
+                actions: args.agreed.resolve(tx)?,
+            })
+        })?,
         (None, _, _) => {
             return Err(Problem::Usage("a new QAP needs --category and --summary".into()).into())
         }
     };
-    let matter = take_step(ctx, target, args.on, |tx| {
-        Ok(Request::RaiseQap {
-            category,
-            summary,
-            actions: args.agreed.resolve(tx)?,
-        })
-    })?;
     writeln!(ctx.out, "{}", matter.id)?;
     let challenge = matter
         .challenge_deadline

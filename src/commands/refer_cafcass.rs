@@ -3,12 +3,13 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{parse_text, preview_step, take_step, Context, Target};
+use super::{parse_text, preview, step, Context};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
 use crate::model::MatterState;
 use crate::prompt::{self, Asker};
+use crate::workflow::Asked;
 
 /// Refer to CAFCASS: concurrent while EPCP/DRP runs, formal once it has failed
 #[derive(Debug, Args)]
@@ -71,19 +72,25 @@ pub fn run(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<Status>
         formal: args.formal,
     };
     if ctx.interactive && !ctx.yes {
-        let after = preview_step(ctx, Target::Matter(&id), args.on, |_| Ok(request.clone()))?;
+        let asked = Asked::On {
+            matter: id.clone(),
+            request: request.clone(),
+        };
+        let after = preview(ctx, args.on, |_| Ok(asked))?;
         let kind = if after.state == MatterState::Cafcass {
             "a formal referral: the matter then waits on CAFCASS's decision and is no longer resolved here"
         } else {
             "a concurrent referral: EPCP/DRP goes on"
         };
         let consequence = format!(
-            "Refer {} ({}) to CAFCASS? It is {kind}; the IRO team manager is told (copied: senior IRO manager).",
-            after.id, after.child
+            "Refer {} ({}) to CAFCASS? It is {kind}; {}.",
+            after.id,
+            after.child,
+            crate::notify::IRO_MANAGEMENT.in_words()
         );
         prompt::go_ahead(true, false, &consequence)?;
     }
-    let matter = take_step(ctx, Target::Matter(&id), args.on, |_| Ok(request))?;
+    let matter = step(ctx, &id, args.on, |_| Ok(request))?;
     let kind = if matter.state == MatterState::Cafcass {
         "formal referral: the matter now waits on CAFCASS's decision"
     } else {

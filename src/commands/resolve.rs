@@ -3,13 +3,14 @@
 use chrono::NaiveDate;
 use clap::Args;
 
-use super::{find_matter, find_staff, parse_text, preview_step, take_step, Context, Target};
+use super::{find_matter, find_staff, parse_text, preview, step, Context};
 use crate::dates::parse_date;
 use crate::engine::Request;
 use crate::error::Status;
 use crate::model::MatterState;
 use crate::prompt::{self, Asker};
 use crate::store::Tx;
+use crate::workflow::Asked;
 
 /// Resolve a matter: a QAP by its IRO; EPCP/DRP by an IRO team manager naming the manager who resolved it
 #[derive(Debug, Args)]
@@ -94,7 +95,12 @@ pub fn run(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<Status> {
         })
     };
     if ctx.interactive && !ctx.yes {
-        let after = preview_step(ctx, Target::Matter(&id), args.on, request)?;
+        let after = preview(ctx, args.on, |tx| {
+            Ok(Asked::On {
+                matter: id.clone(),
+                request: request(tx)?,
+            })
+        })?;
         let by = after
             .resolved_by
             .as_deref()
@@ -107,7 +113,7 @@ pub fn run(ctx: &mut Context, args: &ResolveArgs) -> anyhow::Result<Status> {
         );
         prompt::go_ahead(true, false, &consequence)?;
     }
-    let matter = take_step(ctx, Target::Matter(&id), args.on, request)?;
+    let matter = step(ctx, &id, args.on, request)?;
     writeln!(ctx.err, "{}: resolved", matter.id)?;
     Ok(Status::Done)
 }

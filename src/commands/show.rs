@@ -19,6 +19,6 @@ pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let matter = find_matter(&tx, &args.matter)?;
-    render::matter(&matter, args.format, ctx.out)?;
+    render::matter(&matter, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }

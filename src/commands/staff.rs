@@ -78,7 +78,7 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
         }
         StaffCommand::List { format } => {
             let tx = store.read()?;
-            render::staff(&tx.all_staff()?, *format, ctx.out)?;
+            render::staff(&tx.all_staff()?, *format, ctx.colour, ctx.out)?;
         }
     }
     Ok(Status::Done)

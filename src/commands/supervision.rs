@@ -9,7 +9,7 @@ use super::{find_staff, service_calendar, Context};
 use crate::dates::parse_date;
 use crate::engine::Event;
 use crate::error::Status;
-use crate::model::{ActionStatus, Matter, MatterState};
+use crate::model::{DueItem, Matter, MatterState};
 use crate::render::Format;
 use crate::store::MatterFilter;
 
@@ -69,7 +69,7 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let iro = find_staff(&tx, &args.iro)?;
-    let calendar = service_calendar(&tx)?;
+    let calendar = service_calendar(ctx, &tx)?;
     let horizon = calendar.add_working_days(as_of, args.within)?;
     let listed = tx.matters(&MatterFilter {
         iro: Some(iro.id.clone()),
@@ -176,25 +176,19 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
     Ok(Status::Done)
 }
 
-/// The deadlines still running on a matter: open actions, and in EPCP/DRP the stage response and
-/// resolution deadlines.
+/// The deadlines still running on a matter (the one definition, `Matter::running`), as supervision
+/// names them.
 fn deadlines(m: &Matter) -> Vec<(String, NaiveDate)> {
-    let mut found: Vec<(String, NaiveDate)> = m
-        .actions
-        .iter()
-        .filter(|a| {
-            a.status == ActionStatus::Open && matches!(m.state, MatterState::Qap | MatterState::Drp)
+    m.running()
+        .into_iter()
+        .map(|d| {
+            let what = match (d.item, d.action.and_then(|seq| m.action(seq))) {
+                (DueItem::QapAction, Some(a)) => format!("action {}: {}", a.seq, a.text),
+                (DueItem::StageResponse, _) => "stage response".to_string(),
+                (DueItem::DrpResolution, _) => "EPCP/DRP resolution".to_string(),
+                (DueItem::QapAction, None) => "an action".to_string(),
+            };
+            (what, d.due)
         })
-        .map(|a| (format!("action {}: {}", a.seq, a.text), a.due))
-        .collect();
-    if m.state == MatterState::Drp {
-        if let Some(response) = m.stages.last().and_then(|s| s.response_deadline) {
-            found.push(("stage response".to_string(), response));
-        }
-        if let Some(deadline) = m.drp_deadline {
-            found.push(("EPCP/DRP resolution".to_string(), deadline));
-        }
-    }
-    found.sort_by_key(|(_, due)| *due);
-    found
+        .collect()
 }

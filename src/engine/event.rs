@@ -13,7 +13,7 @@ use crate::model::{
 
 /// What a new matter is about, carried by the event that opens it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Opening {
+pub struct Opened {
     pub child: String,
     pub iro: String,
     pub team: String,
@@ -26,11 +26,11 @@ pub struct Opening {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Event {
     /// Before a review the IRO consulted people to try to settle a concern; opens the matter.
-    ConsultationOpened { opening: Opening, with: Vec<String> },
+    ConsultationOpened { opening: Opened, with: Vec<String> },
     /// A QAP raised with its actions: opens the matter, or (without an opening) turns a consultation
     /// into a QAP.
     QapRaised {
-        opening: Option<Opening>,
+        opening: Option<Opened>,
         challenge_deadline: NaiveDate,
         actions: Vec<Action>,
     },
@@ -48,7 +48,7 @@ pub enum Event {
     ActionCompleted { seq: u32, note: Option<String> },
     /// The matter entered EPCP/DRP; the alert form is created and the resolution deadline fixed.
     DrpEntered {
-        opening: Option<Opening>,
+        opening: Option<Opened>,
         stage: Stage,
         deadline: NaiveDate,
         reason: Option<String>,
@@ -310,7 +310,7 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
     };
     matter.last_step_on = on;
     match &step.event {
-        Event::ConsultationOpened { .. } => unreachable!("handled above"),
+        Event::ConsultationOpened { .. } => return Err(bad("the matter exists already")),
         Event::QapRaised {
             challenge_deadline,
             actions,
@@ -421,7 +421,7 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
     Ok(matter)
 }
 
-fn opened(id: &str, opening: &Opening, state: MatterState, actor: &str, on: NaiveDate) -> Matter {
+fn opened(id: &str, opening: &Opened, state: MatterState, actor: &str, on: NaiveDate) -> Matter {
     Matter {
         id: id.to_string(),
         child: opening.child.clone(),

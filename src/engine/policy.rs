@@ -56,7 +56,7 @@ impl Default for Policy {
             resolution_days: 20,
             stage_response_days: None,
             stage_names: ["Stage 1".into(), "Stage 2".into(), "Stage 3".into()],
-            resolving_roles: [Stage::One, Stage::Two, Stage::Three].map(Stage::resolving_role),
+            resolving_roles: Stage::ALL.map(Stage::resolving_role),
             categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
         }
     }

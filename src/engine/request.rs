@@ -1,4 +1,5 @@
-//! The steps someone may ask the engine to judge, with the people they name already resolved.
+//! What someone may ask the engine to judge, with the people they name already resolved: an
+//! [`Opening`] of a new matter about a child, or a [`Request`] for a step on a matter that exists.
 
 use chrono::NaiveDate;
 
@@ -19,19 +20,57 @@ pub struct NewAction {
     pub due: Timescale,
 }
 
-/// A step someone asks to record.
+/// What a new matter is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concern {
+    /// One of the policy's categories.
+    pub category: String,
+    /// The concern, in a line.
+    pub summary: String,
+}
+
+/// A step that opens a new matter about a child.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opening {
+    /// Consult people before a review about a concern: the matter opens in `consultation`.
+    Consult { concern: Concern, with: Vec<Staff> },
+    /// Raise QAP actions: the matter opens in `qap`.
+    RaiseQap {
+        concern: Concern,
+        actions: Vec<NewAction>,
+    },
+    /// Enter EPCP/DRP straight away, at any stage (a reason above stage 1).
+    EnterDrp {
+        concern: Concern,
+        stage: Stage,
+        reason: Option<String>,
+    },
+}
+
+impl Opening {
+    pub fn concern(&self) -> &Concern {
+        match self {
+            Opening::Consult { concern, .. }
+            | Opening::RaiseQap { concern, .. }
+            | Opening::EnterDrp { concern, .. } => concern,
+        }
+    }
+
+    /// The letter a matter's id starts with: where it began (`C-`, `Q-`, `E-`).
+    pub fn id_prefix(&self) -> &'static str {
+        match self {
+            Opening::Consult { .. } => "C",
+            Opening::RaiseQap { .. } => "Q",
+            Opening::EnterDrp { .. } => "E",
+        }
+    }
+}
+
+/// A step on a matter that exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
-    /// Consult people before a review about a concern, opening a matter in `consultation`.
-    Consult {
-        category: String,
-        summary: String,
-        with: Vec<Staff>,
-    },
-    /// Raise QAP actions: on a new matter, or on a matter in consultation.
+    /// Raise QAP actions on a matter in consultation.
     RaiseQap {
-        category: String,
-        summary: String,
         actions: Vec<NewAction>,
     },
     Challenge {
@@ -47,11 +86,10 @@ pub enum Request {
         seq: u32,
         note: Option<String>,
     },
-    /// Enter EPCP/DRP or go up a stage; `opening` is set when the escalation opens a new matter.
+    /// Enter EPCP/DRP from consultation or QAP, or go up a stage.
     Escalate {
         stage: Stage,
         reason: Option<String>,
-        opening: Option<(String, String)>,
     },
     Resolve {
         outcome: String,
@@ -86,16 +124,9 @@ pub enum Request {
 }
 
 impl Request {
-    /// Whether this request opens a new matter rather than acting on one.
-    pub fn opens_matter(&self) -> bool {
-        matches!(
-            self,
-            Request::Consult { .. }
-                | Request::RaiseQap { .. }
-                | Request::Escalate {
-                    opening: Some(_),
-                    ..
-                }
-        )
+    /// Whether the step only adds to the record and changes nothing, so it may be recorded on a
+    /// finished matter too: a note, and CAFCASS's decision on a referral made before the matter ended.
+    pub fn records_only(&self) -> bool {
+        matches!(self, Request::Note { .. } | Request::CafcassDecision { .. })
     }
 }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::model::{CafcassDecision, Child, Matter, MatterState, Role, Staff};
+use crate::model::{CafcassDecision, Child, Matter, MatterState, ReferralKind, Role, Staff};
 
 fn day(text: &str) -> NaiveDate {
     text.parse().expect("test dates are valid")
@@ -52,20 +52,39 @@ fn child() -> Child {
     }
 }
 
+/// What a test asks: to open a matter, or a step on one.
+#[derive(Debug, Clone)]
+enum Ask {
+    Open(Opening),
+    On(Request),
+}
+
+impl From<Opening> for Ask {
+    fn from(opening: Opening) -> Ask {
+        Ask::Open(opening)
+    }
+}
+
+impl From<Request> for Ask {
+    fn from(request: Request) -> Ask {
+        Ask::On(request)
+    }
+}
+
 /// Judges a request and, if allowed, folds its events into the matter as the store would.
 fn step(
     matter: Option<&Matter>,
-    request: Request,
+    ask: impl Into<Ask>,
     actor: &Staff,
     on: NaiveDate,
     today: NaiveDate,
 ) -> Result<Matter, Refusal> {
-    step_with(matter, request, actor, on, today, &Policy::default())
+    step_with(matter, ask, actor, on, today, &Policy::default())
 }
 
 fn step_with(
     matter: Option<&Matter>,
-    request: Request,
+    ask: impl Into<Ask>,
     actor: &Staff,
     on: NaiveDate,
     today: NaiveDate,
@@ -81,7 +100,15 @@ fn step_with(
         policy,
         calendar: &calendar,
     };
-    let events = decide(matter, &request, &judge)?;
+    let events = match (matter, ask.into()) {
+        (None, Ask::Open(opening)) => open(&opening, &judge)?,
+        (Some(m), Ask::On(request)) => decide(m, &request, &judge)?,
+        // Raising a QAP on a matter that exists is the step that turns a consultation into one.
+        (Some(m), Ask::Open(Opening::RaiseQap { actions, .. })) => {
+            decide(m, &Request::RaiseQap { actions }, &judge)?
+        }
+        (matter, ask) => panic!("a test asked {ask:?} of {matter:?}"),
+    };
     assert!(
         !events.is_empty(),
         "an accepted step records at least one event"
@@ -101,10 +128,12 @@ fn step_with(
 const RAISED: &str = "2026-11-02"; // a Monday
 const TODAY: &str = "2026-11-26";
 
-fn raise_request() -> Request {
-    Request::RaiseQap {
-        category: "permanence".into(),
-        summary: "Permanence plan has drifted".into(),
+fn raise_request() -> Opening {
+    Opening::RaiseQap {
+        concern: Concern {
+            category: "permanence".into(),
+            summary: "Permanence plan has drifted".into(),
+        },
         actions: vec![
             NewAction {
                 text: "Complete viability assessment".into(),
@@ -128,7 +157,6 @@ fn escalate(stage: Stage, reason: Option<&str>) -> Request {
     Request::Escalate {
         stage,
         reason: reason.map(String::from),
-        opening: None,
     }
 }
 
@@ -195,14 +223,24 @@ fn closed() -> Matter {
 }
 
 /// The request of each kind with the actor who would be entitled to make it in the right state.
-fn requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
+fn requests(matter: &Matter) -> Vec<(&'static str, Ask, Staff)> {
+    let mut all: Vec<(&'static str, Ask, Staff)> =
+        vec![("raise-qap", raise_request().into(), iro())];
+    all.extend(
+        step_requests(matter)
+            .into_iter()
+            .map(|(name, request, actor)| (name, request.into(), actor)),
+    );
+    all
+}
+
+fn step_requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
     let resolver = match matter.stage {
         Some(Stage::One) => team_manager(),
         Some(Stage::Two) => service_manager(),
         _ => director(),
     };
     vec![
-        ("raise-qap", raise_request(), iro()),
         (
             "challenge",
             Request::Challenge {
@@ -319,9 +357,11 @@ fn raising_a_qap_sets_due_dates_and_the_challenge_window_in_working_days() {
     assert_eq!(m.actions[1].due, day("2026-12-18"));
     assert_eq!((m.actions[0].seq, m.actions[1].seq), (1, 2));
     // Over Christmas the bank holidays do not count.
-    let christmas = Request::RaiseQap {
-        category: "contact".into(),
-        summary: "Contact plan not followed".into(),
+    let christmas = Opening::RaiseQap {
+        concern: Concern {
+            category: "contact".into(),
+            summary: "Contact plan not followed".into(),
+        },
         actions: vec![NewAction {
             text: "Reinstate contact".into(),
             owner: social_worker(),
@@ -357,9 +397,11 @@ fn only_iros_and_iro_team_managers_raise_qaps_and_each_needs_an_action() {
         refused.message
     );
     assert!(step(None, raise_request(), &iro_tm(), day(RAISED), day(TODAY)).is_ok());
-    let empty = Request::RaiseQap {
-        category: "contact".into(),
-        summary: "x".into(),
+    let empty = Opening::RaiseQap {
+        concern: Concern {
+            category: "contact".into(),
+            summary: "x".into(),
+        },
         actions: vec![],
     };
     assert_eq!(
@@ -377,9 +419,11 @@ fn due_dates_fall_after_the_step_and_timescales_are_at_least_a_day() {
         Timescale::By(day("2026-11-01")),
         Timescale::Within(0),
     ] {
-        let request = Request::RaiseQap {
-            category: "contact".into(),
-            summary: "x".into(),
+        let request = Opening::RaiseQap {
+            concern: Concern {
+                category: "contact".into(),
+                summary: "x".into(),
+            },
             actions: vec![NewAction {
                 text: "x".into(),
                 owner: social_worker(),
@@ -550,7 +594,7 @@ fn completed_actions_cannot_be_completed_or_extended_again() {
     .expect("complete");
     assert_eq!(done.actions[0].status, ActionStatus::Done);
     assert_eq!(done.actions[0].completed_on, Some(day("2026-11-04")));
-    assert_eq!(done.next_deadline(), Some(day("2026-12-18")));
+    assert_eq!(done.next_deadline().map(|d| d.due), Some(day("2026-12-18")));
     let again = step(
         Some(&done),
         Request::CompleteAction { seq: 1, note: None },
@@ -602,10 +646,13 @@ fn entering_epcp_fixes_the_resolution_deadline_and_needs_a_reason_above_stage_on
 
 #[test]
 fn a_new_matter_can_enter_epcp_directly() {
-    let request = Request::Escalate {
+    let request = Opening::EnterDrp {
+        concern: Concern {
+            category: "placement".into(),
+            summary: "Placement unsuitable".into(),
+        },
         stage: Stage::Two,
         reason: Some("placement breaking down".into()),
-        opening: Some(("placement".into(), "Placement unsuitable".into())),
     };
     let m = step(None, request, &iro(), day("2026-11-24"), day(TODAY)).expect("open at 2");
     assert_eq!((m.state, m.stage), (MatterState::Drp, Some(Stage::Two)));
@@ -1041,9 +1088,11 @@ fn senior() -> Staff {
 }
 
 fn consultation() -> Matter {
-    let consult = Request::Consult {
-        category: "health-assessment".into(),
-        summary: "Health assessment overdue".into(),
+    let consult = Opening::Consult {
+        concern: Concern {
+            category: "health-assessment".into(),
+            summary: "Health assessment overdue".into(),
+        },
         with: vec![social_worker()],
     };
     step(None, consult, &iro(), day(RAISED), day(TODAY)).expect("consult")
@@ -1054,9 +1103,11 @@ fn a_consultation_is_settled_informally_or_becomes_a_qap_or_epcp_keeping_its_his
     let c = consultation();
     assert_eq!(c.state, MatterState::Consultation);
     assert_eq!((c.challenge_deadline, c.qap_raised_on), (None, None));
-    let nobody = Request::Consult {
-        category: "contact".into(),
-        summary: "x".into(),
+    let nobody = Opening::Consult {
+        concern: Concern {
+            category: "contact".into(),
+            summary: "x".into(),
+        },
         with: vec![],
     };
     assert_eq!(
@@ -1240,8 +1291,8 @@ fn a_policy_with_stage_response_days_sets_a_deadline_at_each_stage() {
     .expect("enter");
     assert_eq!(entered.stages[0].response_deadline, Some(day("2026-11-10")));
     assert_eq!(
-        entered.next_deadline(),
-        Some(day("2026-11-09")),
+        entered.next_deadline().map(|d| (d.due, d.item)),
+        Some((day("2026-11-09"), crate::model::DueItem::QapAction)),
         "the earliest of actions, stage and resolution"
     );
     let raised = step_with(

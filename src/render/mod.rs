@@ -28,24 +28,14 @@ pub fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Whether tables are coloured: the shell says so when stdout is a terminal and `NO_COLOR` is not set.
-static COLOUR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Colours tables (bold headers, overdue rows in red) or not; the shell decides once per run.
-pub fn set_colour(on: bool) {
-    COLOUR.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-fn colour() -> bool {
-    COLOUR.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-fn table(header: &[&str]) -> Table {
+/// A table; `colour` (the shell's choice: stdout is a terminal and `NO_COLOR` is not set) makes its
+/// header bold.
+fn table(header: &[&str], colour: bool) -> Table {
     let mut table = Table::new();
     table
         .load_preset(presets::UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic);
-    if colour() {
+    if colour {
         table.enforce_styling().set_header(
             header
                 .iter()
@@ -68,11 +58,11 @@ pub fn terminal_cells(cells: Vec<String>) -> Vec<String> {
 }
 
 /// A table row; an overdue one stands out in red when tables are coloured.
-fn table_row(cells: Vec<String>, overdue: bool) -> Vec<Cell> {
+fn table_row(cells: Vec<String>, overdue: bool, colour: bool) -> Vec<Cell> {
     terminal_cells(cells)
         .into_iter()
         .map(|c| {
-            if overdue && colour() {
+            if overdue && colour {
                 Cell::new(c).fg(Color::Red).add_attribute(Attribute::Bold)
             } else {
                 Cell::new(c)
@@ -109,7 +99,12 @@ fn csv_rows(
     Ok(())
 }
 
-pub fn staff(staff: &[Staff], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn staff(
+    staff: &[Staff],
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let header = ["id", "name", "role", "email", "team"];
     let rows = staff.iter().map(|s| {
         vec![
@@ -124,7 +119,7 @@ pub fn staff(staff: &[Staff], format: Format, out: &mut dyn Write) -> anyhow::Re
         Format::Json => json(&staff, out),
         Format::Csv => csv_rows(&header, rows, out),
         Format::Table => {
-            let mut t = table(&header);
+            let mut t = table(&header, colour);
             t.add_rows(rows.map(terminal_cells));
             writeln!(out, "{t}")?;
             Ok(())
@@ -132,7 +127,12 @@ pub fn staff(staff: &[Staff], format: Format, out: &mut dyn Write) -> anyhow::Re
     }
 }
 
-pub fn children(children: &[Child], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn children(
+    children: &[Child],
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let header = [
         "ref",
         "name",
@@ -161,7 +161,7 @@ pub fn children(children: &[Child], format: Format, out: &mut dyn Write) -> anyh
         Format::Json => json(&children, out),
         Format::Csv => csv_rows(&header, rows, out),
         Format::Table => {
-            let mut t = table(&header);
+            let mut t = table(&header, colour);
             t.add_rows(rows.map(terminal_cells));
             writeln!(out, "{t}")?;
             Ok(())
@@ -173,6 +173,7 @@ pub fn child(
     child: &Child,
     matters: &[Matter],
     format: Format,
+    colour: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     #[derive(Serialize)]
@@ -183,7 +184,7 @@ pub fn child(
     }
     match format {
         Format::Json => json(&ChildView { child, matters }, out),
-        Format::Csv => self::matters(matters, format, out),
+        Format::Csv => self::matters(matters, format, colour, out),
         Format::Table => {
             writeln!(
                 out,
@@ -203,7 +204,7 @@ pub fn child(
                 child.team_manager,
                 child.service_manager
             )?;
-            self::matters(matters, format, out)
+            self::matters(matters, format, colour, out)
         }
     }
 }
@@ -237,28 +238,36 @@ fn matter_row(m: &Matter) -> Vec<String> {
         date(m.challenge_deadline),
         date(m.drp_entered_on),
         date(m.drp_deadline),
-        date(m.next_deadline()),
+        date(m.next_deadline().map(|d| d.due)),
         date(m.resolved_on),
     ]
 }
 
 /// Matters one a row; JSON carries the same fields as `show` (actions may be empty when not loaded).
-pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn matters(
+    matters: &[Matter],
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Json => json(&matters, out),
         Format::Csv => csv_rows(&MATTER_HEADER, matters.iter().map(matter_row), out),
         Format::Table => {
-            let mut t = table(&[
-                "id",
-                "child",
-                "iro",
-                "team",
-                "category",
-                "state",
-                "stage",
-                "raised",
-                "next deadline",
-            ]);
+            let mut t = table(
+                &[
+                    "id",
+                    "child",
+                    "iro",
+                    "team",
+                    "category",
+                    "state",
+                    "stage",
+                    "raised",
+                    "next deadline",
+                ],
+                colour,
+            );
             for m in matters {
                 t.add_row(terminal_cells(vec![
                     m.id.clone(),
@@ -269,7 +278,7 @@ pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyho
                     m.state.to_string(),
                     m.stage.map(|s| s.to_string()).unwrap_or_default(),
                     m.raised_on.to_string(),
-                    date(m.next_deadline()),
+                    date(m.next_deadline().map(|d| d.due)),
                 ]));
             }
             writeln!(out, "{t}")?;
@@ -280,7 +289,7 @@ pub fn matters(matters: &[Matter], format: Format, out: &mut dyn Write) -> anyho
 }
 
 /// One matter in full: its facts, actions, stages and referrals.
-pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn matter(m: &Matter, format: Format, colour: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     match format {
         Format::Json => json(m, out),
         Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m)], out),
@@ -339,7 +348,7 @@ pub fn matter(m: &Matter, format: Format, out: &mut dyn Write) -> anyhow::Result
                 )?;
             }
             if !m.actions.is_empty() {
-                let mut t = table(&["#", "action", "owner", "due", "status"]);
+                let mut t = table(&["#", "action", "owner", "due", "status"], colour);
                 for a in &m.actions {
                     t.add_row(terminal_cells(vec![
                         a.seq.to_string(),

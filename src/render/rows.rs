@@ -82,19 +82,22 @@ enum Sink<'a> {
 /// Writes rows one at a time as they come from the database; `finish` closes the listing.
 pub struct RowWriter<'a, R> {
     sink: Sink<'a>,
+    colour: bool,
     count: usize,
     row: std::marker::PhantomData<fn(&R)>,
 }
 
 impl<'a, R: Tabular> RowWriter<'a, R> {
     /// `raw` keeps CSV text cells exactly as typed (for systems, not spreadsheets).
+    /// `colour` (a table at a terminal without `NO_COLOR`) shows overdue rows in red.
     pub fn new(
         format: Format,
         raw: bool,
+        colour: bool,
         out: &'a mut dyn Write,
     ) -> anyhow::Result<RowWriter<'a, R>> {
         let sink = match format {
-            Format::Table => Sink::Table(table(R::table_header()), out),
+            Format::Table => Sink::Table(table(R::table_header(), colour), out),
             Format::Csv => {
                 let mut writer = csv::Writer::from_writer(out);
                 writer
@@ -106,6 +109,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
         };
         Ok(RowWriter {
             sink,
+            colour,
             count: 0,
             row: std::marker::PhantomData,
         })
@@ -114,7 +118,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
     pub fn row(&mut self, row: &R) -> anyhow::Result<()> {
         match &mut self.sink {
             Sink::Table(t, _) => {
-                t.add_row(table_row(row.table_cells(), row.overdue()));
+                t.add_row(table_row(row.table_cells(), row.overdue(), self.colour));
             }
             Sink::Csv(writer, raw) => {
                 let raw = *raw;
@@ -177,7 +181,7 @@ mod report_tests {
 
     fn written(format: Format, raw: bool, rows: &[Row]) -> String {
         let mut out = Vec::new();
-        let mut writer = RowWriter::new(format, raw, &mut out).expect("writer");
+        let mut writer = RowWriter::new(format, raw, false, &mut out).expect("writer");
         for row in rows {
             writer.row(row).expect("row");
         }

@@ -242,7 +242,12 @@ pub struct Stats {
 
 /// Statistics as JSON, as one CSV row per group (`all`, each category, each team) with a column per
 /// figure, or as two tables (by category, by team) with a row per figure.
-pub fn stats(stats: &Stats, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn stats(
+    stats: &Stats,
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
         Format::Json => json(stats, out),
         Format::Csv => {
@@ -285,7 +290,7 @@ pub fn stats(stats: &Stats, format: Format, out: &mut dyn Write) -> anyhow::Resu
                     .into_iter()
                     .chain(groups.keys().map(String::as_str))
                     .collect();
-                let mut t = table(&header);
+                let mut t = table(&header, colour);
                 let columns: Vec<Vec<(&str, &str, Field)>> = std::iter::once(&stats.totals)
                     .chain(groups.values())
                     .map(Figures::measures)

@@ -13,27 +13,7 @@ use serde::Serialize;
 use super::directory::parse_column;
 use super::{StoreError, Tx};
 use crate::engine::Event;
-use crate::model::{ActionStatus, MatterState, ReferralKind, Role, Staff, Stage};
-
-/// What is overdue, or due soon: an open action, or a matter's EPCP/DRP resolution deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DueItem {
-    QapAction,
-    DrpResolution,
-    /// The current stage's own response deadline, where the authority's policy sets one.
-    StageResponse,
-}
-
-impl DueItem {
-    /// The word reports print and scripts match on.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DueItem::QapAction => "qap-action",
-            DueItem::DrpResolution => "drp-resolution",
-            DueItem::StageResponse => "stage-response",
-        }
-    }
-}
+use crate::model::{ActionStatus, DueItem, MatterState, ReferralKind, Role, Staff, Stage};
 
 /// One deadline still running, due on or before the report's horizon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,8 +51,8 @@ pub struct OpenMatter {
     pub category: String,
     pub raised_on: NaiveDate,
     pub drp_deadline: Option<NaiveDate>,
-    /// The earliest due date of the matter's open actions.
-    pub next_action_due: Option<NaiveDate>,
+    /// The number and due date of the matter's open action due first.
+    pub next_action: Option<(u32, NaiveDate)>,
     /// The current stage's response deadline, where the policy set one.
     pub stage_response_due: Option<NaiveDate>,
 }
@@ -265,7 +245,9 @@ impl Tx<'_> {
             .prepare_cached(
                 "SELECT m.id, m.child, m.state, m.stage, m.iro, m.team, m.category, m.raised_on, m.drp_deadline,
                         (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
-                        (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage)
+                        (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage),
+                        (SELECT a.seq FROM actions a WHERE a.matter = m.id AND a.status = 'open'
+                          ORDER BY a.due, a.seq LIMIT 1)
                    FROM matters m
                   WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass')
                     AND (?1 IS NULL OR m.iro = ?1) AND (?2 IS NULL OR m.team = ?2)
@@ -285,7 +267,10 @@ impl Tx<'_> {
                         category: r.get(6)?,
                         raised_on: r.get(7)?,
                         drp_deadline: r.get(8)?,
-                        next_action_due: r.get(9)?,
+                        next_action: match (r.get::<_, Option<u32>>(11)?, r.get(9)?) {
+                            (Some(seq), Some(due)) => Some((seq, due)),
+                            _ => None,
+                        },
                         stage_response_due: r.get(10)?,
                     })
                 })?
@@ -533,11 +518,7 @@ fn due_row(r: &Row) -> rusqlite::Result<DueRow> {
         team: r.get(3)?,
         state: parse_column(r, 4)?,
         stage: stage_at(r, 5)?,
-        item: match r.get_ref(6)?.as_str()? {
-            "qap-action" => DueItem::QapAction,
-            "stage-response" => DueItem::StageResponse,
-            _ => DueItem::DrpResolution,
-        },
+        item: parse_column::<DueItem>(r, 6)?,
         action: r.get(7)?,
         action_text: r.get(8)?,
         owner: r.get(9)?,

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 
 use super::*;
-use crate::engine::{evolve, Event, Opening, Step};
+use crate::engine::{evolve, Event, Opened, Step};
 use crate::model::{Action, ActionStatus, Child, Matter, Role, Staff, Stage};
 
 fn day(text: &str) -> NaiveDate {
@@ -59,7 +59,7 @@ fn raised() -> (Matter, Vec<Step>) {
             actor: "asmith".into(),
             on: day("2026-11-02"),
             event: Event::QapRaised {
-                opening: Some(Opening {
+                opening: Some(Opened {
                     child: "LCS-1".into(),
                     iro: "asmith".into(),
                     team: "North".into(),

@@ -1,237 +1,24 @@
 //! `report alert-form`: the alert form of a matter at any numbered revision.
 
-use chrono::NaiveDate;
-
-use super::super::{find_child, find_matter, service_calendar, Context};
+use super::super::{service_calendar, Context};
 use super::{AlertFormArgs, FormFormat};
-use crate::engine::{evolve, Event, Step};
-use crate::error::{Problem, Status};
-use crate::model::{Matter, MatterState, Role, Staff, Stage};
+use crate::error::Status;
 use crate::render;
-use crate::store::Tx;
+use crate::workflow::alert_form;
 
 pub(super) fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status> {
     let as_of = args.as_of.unwrap_or(ctx.today);
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let m = find_matter(&tx, &args.matter)?;
-    let form = build_alert_form(&tx, &m, args.revision, as_of, args.redact)?;
+    let calendar = service_calendar(ctx, &tx)?;
+    let form = alert_form::of(
+        &tx,
+        &calendar,
+        &args.matter,
+        args.revision,
+        as_of,
+        args.redact,
+    )?;
     render::alert_form(&form, args.format == FormFormat::Markdown, ctx.out)?;
     Ok(Status::Done)
-}
-
-/// The alert form of a matter at one numbered revision (the current one when `revision` is `None`).
-///
-/// Every change to the form (entry to EPCP/DRP, a new stage, new or revised actions and timescales, a
-/// formal meeting) is a revision. A revision is the matter's events folded up to that change, so any
-/// earlier form can be shown exactly as it stood, with what changed since the one before.
-pub fn build_alert_form(
-    tx: &Tx,
-    current: &Matter,
-    revision: Option<usize>,
-    as_of: NaiveDate,
-    redact: bool,
-) -> anyhow::Result<render::AlertForm> {
-    let log = tx.matter_events(&current.id)?;
-    // The form is created on entry to EPCP/DRP; changes to a QAP before it are not revisions of it.
-    let created = log
-        .iter()
-        .position(|e| matches!(e.event, Event::DrpEntered { .. }))
-        .unwrap_or(log.len());
-    let points: Vec<usize> = (created..log.len())
-        .filter(|&i| log[i].event.revises_alert_form())
-        .collect();
-    if points.is_empty() {
-        return Err(Problem::Usage(format!(
-            "matter {} never entered EPCP/DRP (it is {}): an alert form is created when it does",
-            current.id,
-            match current.state {
-                MatterState::Consultation => "in pre-review consultation",
-                MatterState::Qap => "in QAP",
-                _ => "a resolved QAP",
-            }
-        ))
-        .into());
-    }
-    let revisions = points.len();
-    let number = revision.unwrap_or(revisions);
-    if number == 0 || number > revisions {
-        return Err(Problem::Usage(format!(
-            "matter {} has alert form revisions 1 to {revisions}; there is no revision {number}",
-            current.id
-        ))
-        .into());
-    }
-    // The current form shows the matter as it stands; an earlier one, as it stood at that change.
-    let end = if revision.is_none() {
-        log.len() - 1
-    } else {
-        points[number - 1]
-    };
-    let since = if number > 1 {
-        points[number - 2] + 1
-    } else {
-        0
-    };
-    let changes: Vec<String> = log[since..=end]
-        .iter()
-        .map(|e| format!("{}: {}", e.effective_on, e.event.describe()))
-        .collect();
-    let mut state: Option<Matter> = None;
-    for e in &log[..=end] {
-        let step = Step {
-            actor: e.actor.clone(),
-            on: e.effective_on,
-            event: e.event.clone(),
-        };
-        state = Some(evolve(state, &current.id, &step)?);
-    }
-    let m = state.unwrap_or_else(|| current.clone());
-    let (Some(entered), Some(deadline)) = (m.drp_entered_on, m.drp_deadline) else {
-        unreachable!("every revision follows entry to EPCP/DRP");
-    };
-    let calendar = service_calendar(tx)?;
-    let child = find_child(tx, &m.child)?;
-    let person = |id: &str| -> anyhow::Result<render::Person> {
-        Ok(match tx.staff(id)? {
-            Some(staff) => render::Person::from(&staff),
-            // The directory keeps everyone a record names; an id alone is still the record.
-            None => render::Person {
-                id: id.to_string(),
-                name: id.to_string(),
-                role: None,
-                email: None,
-            },
-        })
-    };
-    let people = |staff: &[Staff]| staff.iter().map(render::Person::from).collect::<Vec<_>>();
-    let seniors = people(&tx.staff_in_role(Role::SeniorIroManager)?);
-    let directors = people(&tx.staff_in_role(Role::AssistantDirector)?);
-    let team_manager = person(&child.team_manager)?;
-    let service_manager = person(&child.service_manager)?;
-    let iro_team_manager = person(&child.iro_team_manager)?;
-    let mut notified = Vec::new();
-    for s in &m.stages {
-        // Design rule 10, from the child's allocation now and the staff directory.
-        let (to, copy) = match s.stage {
-            Stage::One => (
-                vec![team_manager.clone()],
-                [vec![iro_team_manager.clone()], seniors.clone()].concat(),
-            ),
-            Stage::Two => (
-                vec![service_manager.clone(), team_manager.clone()],
-                [vec![iro_team_manager.clone()], seniors.clone()].concat(),
-            ),
-            Stage::Three => (
-                directors.clone(),
-                [
-                    vec![service_manager.clone()],
-                    seniors.clone(),
-                    vec![team_manager.clone(), iro_team_manager.clone()],
-                ]
-                .concat(),
-            ),
-        };
-        notified.push(render::Notice {
-            stage: s.stage,
-            entered_on: s.entered_on,
-            to,
-            copy,
-        });
-    }
-    // Each action's due dates as the events set them, up to this revision.
-    let mut history: Vec<(u32, render::DueSet)> = Vec::new();
-    for e in &log[..=end] {
-        match &e.event {
-            Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
-                for a in actions {
-                    history.push((
-                        a.seq,
-                        render::DueSet {
-                            due: a.due,
-                            set_on: e.effective_on,
-                            agreed_by: None,
-                            reason: None,
-                        },
-                    ));
-                }
-            }
-            Event::ActionExtended {
-                seq,
-                to,
-                agreed_by,
-                reason,
-                ..
-            } => history.push((
-                *seq,
-                render::DueSet {
-                    due: *to,
-                    set_on: e.effective_on,
-                    agreed_by: Some(person(agreed_by)?),
-                    reason: Some(reason.clone()),
-                },
-            )),
-            _ => {}
-        }
-    }
-    let mut actions = Vec::new();
-    for a in &m.actions {
-        actions.push(render::FormAction {
-            seq: a.seq,
-            text: a.text.clone(),
-            owner: person(&a.owner)?,
-            due: a.due,
-            status: a.status,
-            completed_on: a.completed_on,
-            due_history: history
-                .iter()
-                .filter(|(seq, _)| *seq == a.seq)
-                .map(|(_, set)| set.clone())
-                .collect(),
-        });
-    }
-    let resolution = match (m.resolved_on, &m.outcome) {
-        (Some(on), Some(outcome)) => Some(render::Resolution {
-            on,
-            by: m.resolved_by.as_deref().map(person).transpose()?,
-            outcome: outcome.clone(),
-        }),
-        _ => None,
-    };
-    Ok(render::AlertForm {
-        matter: m.id.clone(),
-        revision: number,
-        revisions,
-        changes,
-        as_of,
-        state: m.state,
-        child: render::FormChild {
-            reference: child.reference.clone(),
-            name: if redact {
-                child.reference.clone()
-            } else {
-                child.name.clone()
-            },
-        },
-        team: m.team.clone(),
-        iro: person(&m.iro)?,
-        concern: render::Concern {
-            category: m.category.clone(),
-            summary: m.summary.clone(),
-            raised_on: m.raised_on,
-            raised_by: person(&m.raised_by)?,
-        },
-        stage: m.stage,
-        stages: m.stages.clone(),
-        drp_entered_on: entered,
-        resolution_deadline: render::Deadline {
-            date: deadline,
-            working_days_from_as_of: calendar.working_days_between(as_of, deadline)?,
-            overdue: m.state == MatterState::Drp && as_of > deadline,
-        },
-        actions,
-        notified,
-        cafcass_referrals: m.referrals.clone(),
-        resolution,
-    })
 }

@@ -13,9 +13,9 @@ use super::{find_child, find_matter, service_calendar, Context};
 use crate::calendar::Calendar;
 use crate::dates::parse_date;
 use crate::error::{Problem, Status};
-use crate::model::{MatterState, Role, Stage};
+use crate::model::{running_deadlines, MatterState, Role, Stage};
 use crate::render::{Field, Format, RowWriter, Tabular};
-use crate::store::reports::{DueFilter, DueItem, DueRow, EventRow, Scope};
+use crate::store::reports::{DueFilter, DueRow, EventRow, Scope};
 use crate::store::Tx;
 
 /// Reports: overdue items, open matters, the year's figures, chronologies and alert forms
@@ -273,6 +273,7 @@ pub fn write_overdue(
     query: &OverdueQuery,
     format: Format,
     raw: bool,
+    colour: bool,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<(usize, usize)> {
     let as_of = query.as_of;
@@ -281,7 +282,7 @@ pub fn write_overdue(
         Some(n) => calendar.add_working_days(as_of, n)?,
         None => as_of.pred_opt().unwrap_or(as_of),
     };
-    let mut writer = RowWriter::new(format, raw, out)?;
+    let mut writer = RowWriter::new(format, raw, colour, out)?;
     let mut overdue = 0;
     tx.due_through(
         through,
@@ -313,7 +314,7 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
     let as_of = args.as_of.unwrap_or(ctx.today);
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let calendar = service_calendar(&tx)?;
+    let calendar = service_calendar(ctx, &tx)?;
     let query = OverdueQuery {
         as_of,
         due_within: args.due_within,
@@ -322,8 +323,15 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
             team: args.team.clone(),
         },
     };
-    let (rows, overdue) =
-        write_overdue(&tx, &calendar, &query, args.format, args.raw, &mut *ctx.out)?;
+    let (rows, overdue) = write_overdue(
+        &tx,
+        &calendar,
+        &query,
+        args.format,
+        args.raw,
+        ctx.colour,
+        &mut *ctx.out,
+    )?;
     let soon = match args.due_within {
         Some(n) => format!(", {} due within {n} working day(s)", rows - overdue),
         None => String::new(),
@@ -349,7 +357,7 @@ pub struct OpenRow {
     /// Working days from the day it was raised to the as-of day.
     pub age_working_days: i64,
     pub next_deadline: Option<NaiveDate>,
-    /// `qap-action` or `drp-resolution`: what the next deadline is.
+    /// `qap-action`, `drp-resolution` or `stage-response`: what the next deadline is.
     pub next_deadline_item: Option<&'static str>,
     /// Working days from the as-of day to the next deadline; negative once it has passed.
     pub working_days_to_next_deadline: Option<i64>,
@@ -442,33 +450,22 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
     let as_of = args.as_of.unwrap_or(ctx.today);
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let calendar = service_calendar(&tx)?;
+    let calendar = service_calendar(ctx, &tx)?;
     let filter = DueFilter {
         iro: args.iro.clone(),
         team: args.team.clone(),
     };
     let mut rows = Vec::new();
     for m in tx.open_matters(&filter)? {
-        let running = m.state == MatterState::Drp;
-        // The earliest deadline still running; on a tie the resolution deadline names it.
-        let next = [
-            m.drp_deadline
-                .filter(|_| running)
-                .map(|d| (d, DueItem::DrpResolution)),
-            m.stage_response_due
-                .filter(|_| running)
-                .map(|d| (d, DueItem::StageResponse)),
-            m.next_action_due.map(|d| (d, DueItem::QapAction)),
-        ]
-        .into_iter()
-        .flatten()
-        .min_by_key(|(d, _)| *d);
+        let next = running_deadlines(m.state, m.drp_deadline, m.stage_response_due, m.next_action)
+            .into_iter()
+            .next();
         rows.push(OpenRow {
             age_working_days: calendar.working_days_between(m.raised_on, as_of)?,
-            next_deadline: next.map(|(d, _)| d),
-            next_deadline_item: next.map(|(_, item)| item.as_str()),
+            next_deadline: next.map(|d| d.due),
+            next_deadline_item: next.map(|d| d.item.as_str()),
             working_days_to_next_deadline: next
-                .map(|(d, _)| calendar.working_days_between(as_of, d))
+                .map(|d| calendar.working_days_between(as_of, d.due))
                 .transpose()?,
             matter: m.id,
             child: m.child,
@@ -518,7 +515,7 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
             writeln!(ctx.out)?;
         }
         Format::Csv => {
-            let mut writer = RowWriter::new(Format::Csv, false, &mut *ctx.out)?;
+            let mut writer = RowWriter::new(Format::Csv, false, false, &mut *ctx.out)?;
             for row in &rows {
                 writer.row(row)?;
             }
@@ -529,7 +526,7 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
                 ctx.out,
                 "Open matters as of {as_of} (age and deadlines in working days)"
             )?;
-            let mut writer = RowWriter::new(Format::Table, false, &mut *ctx.out)?;
+            let mut writer = RowWriter::new(Format::Table, false, ctx.colour, &mut *ctx.out)?;
             for row in &rows {
                 writer.row(row)?;
             }
@@ -666,7 +663,7 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
     if args.format == Format::Table {
         writeln!(ctx.out, "{title}")?;
     }
-    let mut writer = RowWriter::new(args.format, args.raw, &mut *ctx.out)?;
+    let mut writer = RowWriter::new(args.format, args.raw, ctx.colour, &mut *ctx.out)?;
     tx.chronology(scope, |row| -> anyhow::Result<()> {
         writer.row(&ChronologyRow::from_event(row)?)
     })?;
@@ -681,6 +678,5 @@ mod alert_form;
 mod stats;
 
 use alert_form::alert_form;
-pub use alert_form::build_alert_form;
 use stats::stats;
 pub use stats::tally;

@@ -146,11 +146,11 @@ pub(super) fn stats(ctx: &mut Context, args: &StatsArgs) -> anyhow::Result<Statu
     }
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let calendar = service_calendar(&tx)?;
+    let calendar = service_calendar(ctx, &tx)?;
     let steps = tx.step_facts(args.from, args.to)?;
     let referrals = tx.referral_facts(args.from, args.to)?;
     let stats = tally(&steps, &referrals, args.from, args.to, &calendar)?;
-    render::stats(&stats, args.format, ctx.out)?;
+    render::stats(&stats, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }
 

@@ -1,0 +1,491 @@
+//! One function per step on a matter: what it needs of the matter's state, and the events it records.
+//! Each cites the rule of `docs/protocol.md` it applies.
+
+use chrono::NaiveDate;
+
+use crate::model::{
+    Action, ActionStatus, CafcassDecision, Matter, MatterState, ReferralKind, Role, Staff, Stage,
+};
+
+use super::authority::{may, Act};
+use super::event::{Event, Opened};
+use super::refusal::{refuse, Refusal, Rule};
+use super::request::{NewAction, Timescale};
+use super::{blank, due_date, new_actions, state_words, Judge};
+
+/// QAP actions with their due dates and the challenge window, numbered after `existing` actions
+/// (protocol 2, 3).
+pub(super) fn raise_qap(
+    actions: &[NewAction],
+    existing: usize,
+    opening: Option<Opened>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    if actions.is_empty() {
+        return refuse(
+            Rule::RaisingQap,
+            "a QAP needs at least one action with an owner and a due date",
+        );
+    }
+    let challenge_deadline = judge
+        .calendar
+        .add_working_days(judge.on, judge.policy.challenge_days)?;
+    Ok(vec![Event::QapRaised {
+        opening,
+        challenge_deadline,
+        actions: new_actions(actions, u32::try_from(existing).unwrap_or(u32::MAX), judge)?,
+    }])
+}
+
+/// QAP actions raised on a matter in consultation (protocol 9).
+pub(super) fn raise_qap_on(
+    matter: &Matter,
+    actions: &[NewAction],
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::RaiseQap)?;
+    if matter.state != MatterState::Consultation {
+        return refuse(
+            Rule::RaisingQap,
+            format!(
+                "matter {} is {}: QAP actions are raised on a new matter or on one in consultation",
+                matter.id,
+                state_words(matter)
+            ),
+        );
+    }
+    raise_qap(actions, matter.actions.len(), None, judge)
+}
+
+/// Entry to EPCP/DRP at any stage: a reason above stage 1, and the resolution deadline fixed now
+/// (protocol 5).
+pub(super) fn enter_drp(
+    stage: Stage,
+    reason: &Option<String>,
+    opening: Option<Opened>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    if stage > Stage::FIRST && blank(reason) {
+        return refuse(
+            Rule::EnteringDrp,
+            format!("entering EPCP/DRP at stage {stage} needs a --reason (why not stage 1)"),
+        );
+    }
+    let deadline = judge
+        .calendar
+        .add_working_days(judge.on, judge.policy.resolution_days)?;
+    Ok(vec![Event::DrpEntered {
+        opening,
+        stage,
+        deadline,
+        reason: reason.clone(),
+        response_deadline: stage_response_deadline(judge)?,
+    }])
+}
+
+/// The response deadline a stage entered today gets, where the policy sets one.
+fn stage_response_deadline(judge: &Judge) -> Result<Option<NaiveDate>, Refusal> {
+    match judge.policy.stage_response_days {
+        Some(days) => Ok(Some(judge.calendar.add_working_days(judge.on, days)?)),
+        None => Ok(None),
+    }
+}
+
+/// A formal meeting at stage 2 or 3 with a senior IRO manager in the chair; its actions join the
+/// alert form (protocol 9).
+pub(super) fn meeting(
+    matter: &Matter,
+    chair: &Staff,
+    attendees: &[Staff],
+    actions: &[NewAction],
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::Meeting)?;
+    match (matter.state, matter.stage) {
+        (MatterState::Drp, Some(stage)) if stage > Stage::FIRST => {}
+        _ => {
+            return refuse(
+                Rule::Meeting,
+                format!(
+                    "a formal meeting is held at stage 2 or 3 of EPCP/DRP; matter {} is {}",
+                    matter.id,
+                    state_words(matter)
+                ),
+            )
+        }
+    }
+    if chair.role != Role::SeniorIroManager {
+        return refuse(
+            Rule::Meeting,
+            format!(
+                "a formal meeting is chaired by a senior IRO manager; {} is {}",
+                chair.id,
+                chair.role.with_article()
+            ),
+        );
+    }
+    let next = matter.actions.iter().map(|a| a.seq).max().unwrap_or(0);
+    Ok(vec![Event::MeetingHeld {
+        chair: chair.id.clone(),
+        attendees: attendees.iter().map(|a| a.id.clone()).collect(),
+        actions: new_actions(actions, next, judge)?,
+    }])
+}
+
+/// The child's social work team manager challenges the QAP actions, once, within the window
+/// (protocol 3).
+pub(super) fn challenge(
+    matter: &Matter,
+    reason: &str,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    let actor = judge.actor;
+    if may(actor, Act::Challenge).is_err() || actor.id != judge.child.team_manager {
+        return refuse(
+            Rule::WhoMayAct,
+            format!(
+                "only the child's social work team manager ({}) may challenge QAP actions; {} is {}",
+                judge.child.team_manager,
+                actor.id,
+                actor.role.with_article()
+            ),
+        );
+    }
+    let (Some(window_closes), MatterState::Qap) = (matter.challenge_deadline, matter.state) else {
+        return refuse(
+            Rule::ChallengeWindow,
+            format!(
+                "matter {} is {}: only QAP actions can be challenged",
+                matter.id,
+                state_words(matter)
+            ),
+        );
+    };
+    if let Some(challenged) = matter.challenged_on {
+        return refuse(
+            Rule::ChallengeWindow,
+            format!(
+                "the QAP actions of matter {} were challenged already on {challenged}",
+                matter.id
+            ),
+        );
+    }
+    if judge.on > window_closes {
+        return refuse(
+            Rule::ChallengeWindow,
+            format!(
+                "challenge window closed on {window_closes} ({} working days after the QAP was raised on {})",
+                judge.policy.challenge_days,
+                matter.qap_raised_on.unwrap_or(matter.raised_on)
+            ),
+        );
+    }
+    Ok(vec![Event::Challenged {
+        reason: reason.to_string(),
+    }])
+}
+
+/// A later timescale for an open action, agreed with an IRO team manager (protocol 4).
+pub(super) fn extend(
+    matter: &Matter,
+    seq: u32,
+    due: Timescale,
+    agreed_by: &Staff,
+    reason: &str,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::Extend)?;
+    if agreed_by.role != Role::IroTeamManager {
+        return refuse(
+            Rule::Extension,
+            format!(
+                "a new timescale must be agreed with an IRO team manager; {} is {}",
+                agreed_by.id,
+                agreed_by.role.with_article()
+            ),
+        );
+    }
+    open_state(
+        matter,
+        &[MatterState::Qap, MatterState::Drp],
+        "have a timescale extended",
+    )?;
+    let action = open_action(matter, seq)?;
+    let to = due_date(due, judge.on, judge.calendar)?;
+    if to <= action.due {
+        return refuse(
+            Rule::Extension,
+            format!(
+                "a new timescale must be later than action {seq}'s current due date {}; {to} is not",
+                action.due
+            ),
+        );
+    }
+    Ok(vec![Event::ActionExtended {
+        seq,
+        from: action.due,
+        to,
+        agreed_by: agreed_by.id.clone(),
+        reason: reason.to_string(),
+    }])
+}
+
+/// An open action was done.
+pub(super) fn complete_action(
+    matter: &Matter,
+    seq: u32,
+    note: &Option<String>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::CompleteAction)?;
+    open_state(
+        matter,
+        &[MatterState::Qap, MatterState::Drp, MatterState::Cafcass],
+        "have actions completed",
+    )?;
+    open_action(matter, seq)?;
+    Ok(vec![Event::ActionCompleted {
+        seq,
+        note: note.clone(),
+    }])
+}
+
+/// Entry to EPCP/DRP from consultation or QAP, or a stage up (protocol 5, 6).
+pub(super) fn escalate(
+    matter: &Matter,
+    stage: Stage,
+    reason: &Option<String>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::Escalate)?;
+    match (matter.state, matter.stage) {
+        (MatterState::Qap | MatterState::Consultation, _) => enter_drp(stage, reason, None, judge),
+        (MatterState::Drp, Some(current)) => {
+            if stage <= current {
+                return refuse(
+                    Rule::StageOrder,
+                    format!(
+                        "matter {} is at stage {current}: a stage only goes up, never to stage {stage}",
+                        matter.id
+                    ),
+                );
+            }
+            if current.next() != Some(stage) && blank(reason) {
+                return refuse(
+                    Rule::StageOrder,
+                    format!(
+                        "going from stage {current} to stage {stage} skips a stage: give a --reason"
+                    ),
+                );
+            }
+            Ok(vec![Event::StageRaised {
+                from: current,
+                to: stage,
+                reason: reason.clone(),
+                response_deadline: stage_response_deadline(judge)?,
+            }])
+        }
+        _ => refuse(
+            Rule::StageOrder,
+            format!(
+                "matter {} is {}: it cannot change stage",
+                matter.id,
+                state_words(matter)
+            ),
+        ),
+    }
+}
+
+/// A QAP resolved by its IRO or an IRO team manager; an EPCP/DRP matter when an IRO team manager
+/// decides it is, naming the manager of the stage's role who resolved it (protocol 7).
+pub(super) fn resolve(
+    matter: &Matter,
+    outcome: &str,
+    resolved_by: Option<&Staff>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    let actor = judge.actor;
+    match (matter.state, matter.stage) {
+        (MatterState::Qap | MatterState::Consultation, _) => {
+            let own_iro = actor.role != Role::Iro || actor.id == matter.iro;
+            if may(actor, Act::ResolveQap).is_err() || !own_iro {
+                return refuse(
+                    Rule::WhoMayAct,
+                    format!(
+                        "a QAP is resolved by its IRO ({}) or an IRO team manager; {} is {}",
+                        matter.iro,
+                        actor.id,
+                        actor.role.with_article()
+                    ),
+                );
+            }
+            let by = resolved_by.map_or(&actor.id, |s| &s.id);
+            Ok(vec![Event::Resolved {
+                outcome: outcome.to_string(),
+                resolved_by: by.clone(),
+            }])
+        }
+        (MatterState::Drp, Some(stage)) => {
+            if may(actor, Act::RecordDrpResolution).is_err() {
+                return refuse(
+                    Rule::Resolution,
+                    format!(
+                        "an EPCP/DRP matter is resolved when an IRO team manager decides it is; {} is {}",
+                        actor.id,
+                        actor.role.with_article()
+                    ),
+                );
+            }
+            let needed = judge.policy.resolving_role(stage);
+            let Some(manager) = resolved_by else {
+                return refuse(
+                    Rule::Resolution,
+                    format!(
+                        "name the {needed} who resolved it at stage {stage} with --resolved-by"
+                    ),
+                );
+            };
+            if manager.role != needed {
+                return refuse(
+                    Rule::Resolution,
+                    format!(
+                        "at stage {stage} the matter is resolved by {}; {} is {}",
+                        needed.with_article(),
+                        manager.id,
+                        manager.role.with_article()
+                    ),
+                );
+            }
+            Ok(vec![Event::Resolved {
+                outcome: outcome.to_string(),
+                resolved_by: manager.id.clone(),
+            }])
+        }
+        _ => refuse(
+            Rule::Resolution,
+            format!(
+                "matter {} is {}: record CAFCASS's decision with cafcass-decision",
+                matter.id,
+                state_words(matter)
+            ),
+        ),
+    }
+}
+
+/// A referral to CAFCASS, only once the matter is in EPCP/DRP: concurrent while it runs, formal once
+/// the period has passed or stage 3 has not resolved it (protocol 8).
+pub(super) fn refer_cafcass(
+    matter: &Matter,
+    reason: &str,
+    formal: bool,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::ReferCafcass)?;
+    let (MatterState::Drp, Some(stage), Some(deadline)) =
+        (matter.state, matter.stage, matter.drp_deadline)
+    else {
+        return refuse(
+            Rule::Cafcass,
+            format!(
+                "matter {} is {}: a referral to CAFCASS is made only once the matter is in EPCP/DRP",
+                matter.id,
+                state_words(matter)
+            ),
+        );
+    };
+    let period_passed = judge.on > deadline;
+    if formal && !period_passed && stage != Stage::LAST {
+        return refuse(
+            Rule::Cafcass,
+            format!(
+                "a formal referral comes once stage 3 has not resolved the matter or the resolution period has passed ({deadline}); matter {} is at stage {stage}",
+                matter.id
+            ),
+        );
+    }
+    let referral = if formal || period_passed {
+        ReferralKind::Formal
+    } else {
+        ReferralKind::Concurrent
+    };
+    if referral == ReferralKind::Concurrent {
+        if let Some(pending) = matter.referrals.iter().find(|r| r.decision.is_none()) {
+            return refuse(
+                Rule::Cafcass,
+                format!(
+                    "a concurrent referral made on {} waits on CAFCASS's decision; a formal referral comes once stage 3 has not resolved the matter or the resolution period has passed ({deadline})",
+                    pending.referred_on
+                ),
+            );
+        }
+    }
+    Ok(vec![Event::ReferredToCafcass {
+        referral,
+        reason: reason.to_string(),
+    }])
+}
+
+/// CAFCASS's decision on the referral waiting for one (protocol 8).
+pub(super) fn cafcass_decision(
+    matter: &Matter,
+    decision: CafcassDecision,
+    note: &Option<String>,
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(judge.actor, Act::RecordCafcassDecision)?;
+    if !matter.referrals.iter().any(|r| r.decision.is_none()) {
+        return refuse(
+            Rule::Cafcass,
+            format!(
+                "matter {} has no referral to CAFCASS waiting on a decision",
+                matter.id
+            ),
+        );
+    }
+    Ok(vec![Event::CafcassDecided {
+        decision,
+        note: note.clone(),
+    }])
+}
+
+fn open_state(matter: &Matter, states: &[MatterState], what: &str) -> Result<(), Refusal> {
+    if states.contains(&matter.state) {
+        return Ok(());
+    }
+    refuse(
+        Rule::Actions,
+        format!(
+            "matter {} is {}: it cannot {what}",
+            matter.id,
+            state_words(matter)
+        ),
+    )
+}
+
+fn open_action(matter: &Matter, seq: u32) -> Result<&Action, Refusal> {
+    match matter.action(seq) {
+        None => refuse(
+            Rule::Actions,
+            format!(
+                "matter {} has no action {seq} (it has {})",
+                matter.id,
+                match matter.actions.len() {
+                    0 => "none".to_string(),
+                    n => format!("actions 1 to {n}"),
+                }
+            ),
+        ),
+        Some(action) if action.status == ActionStatus::Done => refuse(
+            Rule::Actions,
+            format!(
+                "action {seq} of matter {} was completed on {}",
+                matter.id,
+                action
+                    .completed_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            ),
+        ),
+        Some(action) => Ok(action),
+    }
+}

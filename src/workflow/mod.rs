@@ -1,0 +1,217 @@
+//! The operations: every workflow step, its messages and their delivery, and the documents built from
+//! the record, as a library that knows nothing of clap, the terminal or the environment.
+//!
+//! A command parses its arguments, calls an operation here and renders what comes back; the import,
+//! the demo, the data generator and the benchmarks call the same operations, so every step, however it
+//! arrives, goes through the same rules and writes.
+//!
+//! - [`step_in`]: one step inside a transaction the caller owns: resolve, judge (the engine), fold,
+//!   record (the store), queue its messages ([`outbox`]). [`take_step`] is it in a transaction of its
+//!   own; [`preview_step`] judges and rolls back.
+//! - [`calendar`]: the service's working-day calendar, with its closure days.
+//! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
+//! - [`alert_form`], [`pack`]: the alert form at any revision and the CAFCASS pack.
+//!
+//! Below it: `engine`, `notify`, `store`, `render`, `files`, `policy`. It must not import `commands`,
+//! `cli`, `prompt` or anything that reads the environment or the clock: today and now are values in
+//! [`Clock`].
+
+pub mod alert_form;
+pub mod calendar;
+pub mod outbox;
+pub mod pack;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::engine::{self, Judge, Opening, Policy, Request, Step};
+use crate::error::Problem;
+use crate::model::{Child, Matter, Staff};
+use crate::store::{Store, Tx};
+
+pub use calendar::Calendars;
+
+/// Today (for the rules) and now (for `recorded_at`), as the shell read them.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+}
+
+/// What every operation runs with: the authority's policy, the closure days its file adds, the clock,
+/// and whether steps are news to tell people of.
+pub struct Setting {
+    pub policy: Policy,
+    /// Closure days the policy file adds to the database's.
+    pub policy_closures: Vec<NaiveDate>,
+    pub clock: Clock,
+    /// Queue the rule table's messages in the outbox. Off for history brought in by `import` or made by
+    /// the generator: mail about steps taken months ago would tell people nothing and alarm them.
+    pub notify: bool,
+    /// The working-day calendar, built once and rebuilt only when the closure days change.
+    pub calendars: Calendars,
+}
+
+impl Setting {
+    pub fn new(policy: Policy, policy_closures: Vec<NaiveDate>, clock: Clock) -> Setting {
+        Setting {
+            policy,
+            policy_closures,
+            clock,
+            notify: true,
+            calendars: Calendars::default(),
+        }
+    }
+
+    /// The service's working-day calendar as the database stands in `tx`.
+    pub fn calendar(&self, tx: &Tx) -> anyhow::Result<crate::calendar::Calendar> {
+        self.calendars.of(tx, &self.policy_closures)
+    }
+}
+
+/// A step someone asks for: to open a matter about a child, or a step on a matter.
+#[derive(Debug, Clone)]
+pub enum Asked {
+    Open { child: String, opening: Opening },
+    On { matter: String, request: Request },
+}
+
+/// A step as recorded: the matter as it now stands, and what people should be told of it (a person the
+/// rule table names who could not be told, say).
+#[derive(Debug, Clone)]
+pub struct Taken {
+    pub matter: Matter,
+    pub warnings: Vec<String>,
+}
+
+/// One step in a transaction of its own: judged, recorded with its messages, committed.
+///
+/// `build` resolves the people the step names inside the same transaction.
+pub fn take_step(
+    store: &mut Store,
+    setting: &Setting,
+    actor: &str,
+    on: Option<NaiveDate>,
+    build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
+) -> anyhow::Result<Taken> {
+    let tx = store.write()?;
+    let taken = step_in(&tx, setting, actor, on, build)?;
+    tx.commit()?;
+    Ok(taken)
+}
+
+/// Judges a step exactly as `take_step` would and gives the matter it would lead to, recording nothing
+/// (the transaction is rolled back), so a person is asked to confirm with the real consequence and a
+/// step the rules refuse is refused before anyone is asked. No transaction is held while they answer.
+pub fn preview_step(
+    store: &mut Store,
+    setting: &Setting,
+    actor: &str,
+    on: Option<NaiveDate>,
+    build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
+) -> anyhow::Result<Matter> {
+    let tx = store.write()?;
+    let taken = step_in(&tx, setting, actor, on, build)?;
+    drop(tx);
+    Ok(taken.matter)
+}
+
+/// One workflow step inside a transaction the caller owns, so a bulk import or generator can put many
+/// steps in one transaction and still go through exactly the rules and writes a typed command does.
+pub fn step_in(
+    tx: &Tx,
+    setting: &Setting,
+    actor: &str,
+    on: Option<NaiveDate>,
+    build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
+) -> anyhow::Result<Taken> {
+    let actor = find_staff(tx, actor).context("who is acting (--as / IRO_USER)")?;
+    let asked = build(tx)?;
+    let calendar = setting.calendar(tx)?;
+    let on = on.unwrap_or(setting.clock.today);
+    let (before, child, events, id) = match &asked {
+        Asked::Open { child, opening } => {
+            let child = find_child(tx, child)?;
+            // A new matter's category must be one of the policy's.
+            crate::policy::check_category(&setting.policy, &opening.concern().category)?;
+            let judge = judge(&actor, &child, on, setting, &calendar);
+            let events = engine::open(opening, &judge)?;
+            let id = tx.next_matter_id(opening.id_prefix(), on.year())?;
+            (None, child, events, id)
+        }
+        Asked::On { matter, request } => {
+            let matter = find_matter(tx, matter)?;
+            let child = find_child(tx, &matter.child)?;
+            let judge = judge(&actor, &child, on, setting, &calendar);
+            let events = engine::decide(&matter, request, &judge)?;
+            let id = matter.id.clone();
+            (Some(matter), child, events, id)
+        }
+    };
+    let steps: Vec<Step> = events
+        .into_iter()
+        .map(|event| Step {
+            actor: actor.id.clone(),
+            on,
+            event,
+        })
+        .collect();
+    let mut state = before;
+    for step in &steps {
+        state = Some(engine::evolve(state, &id, step)?);
+    }
+    let Some(after) = state else {
+        anyhow::bail!("the engine accepted a step on {id} but recorded nothing");
+    };
+    tx.record(&after, &steps, setting.clock.now)?;
+    let warnings = if setting.notify {
+        outbox::queue(
+            tx,
+            &steps,
+            &after,
+            &child,
+            &setting.policy,
+            setting.clock.now,
+        )?
+    } else {
+        Vec::new()
+    };
+    Ok(Taken {
+        matter: after,
+        warnings,
+    })
+}
+
+fn judge<'a>(
+    actor: &'a Staff,
+    child: &'a Child,
+    on: NaiveDate,
+    setting: &'a Setting,
+    calendar: &'a crate::calendar::Calendar,
+) -> Judge<'a> {
+    Judge {
+        actor,
+        child,
+        on,
+        today: setting.clock.today,
+        policy: &setting.policy,
+        calendar,
+    }
+}
+
+pub fn find_staff(tx: &Tx, id: &str) -> anyhow::Result<Staff> {
+    tx.staff(id)?.ok_or_else(|| {
+        Problem::NotFound(format!("no member of staff '{id}' (see `iro staff list`)")).into()
+    })
+}
+
+pub fn find_child(tx: &Tx, reference: &str) -> anyhow::Result<Child> {
+    tx.child(reference)?.ok_or_else(|| {
+        Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into()
+    })
+}
+
+pub fn find_matter(tx: &Tx, id: &str) -> anyhow::Result<Matter> {
+    tx.matter(&id.to_ascii_uppercase())?
+        .ok_or_else(|| Problem::NotFound(format!("no matter '{id}' (see `iro list`)")).into())
+}
