@@ -3,52 +3,14 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::path::PathBuf;
 
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::FromArgMatches;
 
-use crate::commands::{self, Command, Context};
+pub use crate::commands::command;
+use crate::commands::{self, Cli, Context};
 use crate::engine::Policy;
 use crate::environment::{self, Environment};
 use crate::error;
-
-/// Escalation monitoring for Independent Reviewing Officer services: QAP actions, EPCP/DRP stages and
-/// CAFCASS referrals, with every deadline counted in working days of England and Wales.
-#[derive(Debug, Parser)]
-#[command(name = "iro", version, about, max_term_width = 100)]
-#[command(
-    after_help = "Example:\n  iro --db service.db report overdue --format csv\n\n\
-Exit status: 0 done, 1 other failure, 2 usage, 3 refused by a rule, 4 not found, 5 database problem,\n\
-6 overdue (report overdue --fail-if-any), 7 record does not check out."
-)]
-pub struct Cli {
-    /// The database file [env: IRO_DB; default: iro.db in the user's data directory]
-    #[arg(long, global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
-
-    /// The member of staff taking the step [env: IRO_USER; default: the login name]
-    #[arg(long = "as", global = true, value_name = "STAFF")]
-    pub acting_as: Option<String>,
-
-    /// The policy file [env: IRO_CONFIG; default: iro.toml beside the database]
-    #[arg(long, global = true, value_name = "PATH")]
-    pub config: Option<PathBuf>,
-
-    /// No messages on stderr, only errors
-    #[arg(long, short, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// More messages on stderr: the database and the policy file in use
-    #[arg(long, short, global = true)]
-    pub verbose: bool,
-
-    /// Go ahead without asking for confirmation (escalate, resolve, refer-cafcass at a terminal)
-    #[arg(long, short, global = true)]
-    pub yes: bool,
-
-    #[command(subcommand)]
-    pub command: Command,
-}
 
 /// Runs `iro` with these arguments and streams, returning the exit status.
 pub fn main(
@@ -168,18 +130,5 @@ fn usage_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
             let _ = writeln!(err, "error: {said} (see --help)");
             error::USAGE
         }
-    }
-}
-
-/// The command tree, for tests that check clap's own consistency rules.
-pub fn command() -> clap::Command {
-    Cli::command()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_command_tree_is_consistent() {
-        super::command().debug_assert();
     }
 }

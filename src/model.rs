@@ -151,7 +151,7 @@ impl Stage {
         Stage::try_from(self.number() + 1).ok()
     }
 
-    /// The role of the manager who resolves a matter at this stage (design rule 7).
+    /// The role of the manager who resolves a matter at this stage (rule 7).
     pub fn resolving_role(self) -> Role {
         match self {
             Stage::One => Role::TeamManager,
@@ -413,5 +413,32 @@ impl Matter {
     /// The earliest deadline still running.
     pub fn next_deadline(&self) -> Option<Deadline> {
         self.running().into_iter().next()
+    }
+}
+
+/// A matter as a listing shows it: its facts without its actions, and what its next deadline is made
+/// of (the open action due first, the current stage's response deadline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listed {
+    #[serde(flatten)]
+    pub matter: Matter,
+    #[serde(skip)]
+    pub first_open_action: Option<(u32, NaiveDate)>,
+    #[serde(skip)]
+    pub stage_response: Option<NaiveDate>,
+}
+
+impl Listed {
+    /// The earliest deadline still running (the one definition, [`running_deadlines`]).
+    pub fn next_deadline(&self) -> Option<Deadline> {
+        let m = &self.matter;
+        running_deadlines(
+            m.state,
+            m.drp_deadline,
+            self.stage_response,
+            self.first_open_action,
+        )
+        .into_iter()
+        .next()
     }
 }

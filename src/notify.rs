@@ -1,4 +1,4 @@
-//! Who is told of a step, and what they are told (design rule 10): pure, no I/O.
+//! Who is told of a step, and what they are told (rule 10): pure, no I/O.
 //!
 //! `compose` takes the steps a command recorded, the matter as it now stands, the child's allocation
 //! and the staff records of the people it names (looked up in the step's own transaction), and gives the
@@ -116,7 +116,7 @@ pub fn at_stage(stage: Stage) -> Told {
     }
 }
 
-/// Who is told of this event (protocol 10), judged on the matter as it stands after the step;
+/// Who is told of this event (rule 10), judged on the matter as it stands after the step;
 /// `None` for a step that tells no one.
 ///
 /// A resolution tells everyone told at the matter's last notifying step: the list of the stage it was

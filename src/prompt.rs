@@ -237,6 +237,7 @@ pub fn pick_matter(tx: &Tx, prompt: &str, states: &[MatterState]) -> anyhow::Res
     let matters: Vec<Matter> = tx
         .matters(&MatterFilter::default())?
         .into_iter()
+        .map(|listed| listed.matter)
         .filter(|m| states.contains(&m.state))
         .collect();
     let items: Vec<String> = matters

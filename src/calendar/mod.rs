@@ -1,4 +1,4 @@
-//! Working days and the bank holidays of England and Wales (design rule 1).
+//! Working days and the bank holidays of England and Wales (rule 1).
 //!
 //! Owns: the observed bank holidays for every year from [`FIRST_YEAR`] to [`LAST_YEAR`] (standing rules,
 //! Gregorian Easter, substitute days, and the days moved or added by proclamation), and the working-day

@@ -1,4 +1,4 @@
-//! `iro brief-senior`: the IRO team manager briefed the senior IRO manager (design rule 9).
+//! `iro brief-senior`: the IRO team manager briefed the senior IRO manager (rule 9).
 
 use chrono::NaiveDate;
 use clap::Args;

@@ -22,7 +22,7 @@ pub struct CompletionsArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &CompletionsArgs) -> anyhow::Result<Status> {
-    let mut command = crate::cli::command();
+    let mut command = super::command();
     // Into memory first: clap_complete panics on a write error, and `| head` closes the pipe early.
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "iro", &mut script);

@@ -41,7 +41,7 @@ pub struct EscalateArgs {
     pub on: Option<NaiveDate>,
 }
 
-/// Who is told when a matter enters a stage, for the confirmation: the rule table's row (protocol 10).
+/// Who is told when a matter enters a stage, for the confirmation: the rule table's row (rule 10).
 fn told(stage: Stage) -> String {
     crate::notify::at_stage(stage).in_words()
 }

@@ -1,4 +1,4 @@
-//! `iro legal-advice`: independent legal advice was sought (design rule 9).
+//! `iro legal-advice`: independent legal advice was sought (rule 9).
 
 use chrono::NaiveDate;
 use clap::Args;

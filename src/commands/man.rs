@@ -16,7 +16,7 @@ pub struct ManArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &ManArgs) -> anyhow::Result<Status> {
-    let mut root = crate::cli::command();
+    let mut root = super::command();
     root.build();
     let (page, title) = match &args.command {
         None => (root, "iro".to_string()),

@@ -45,7 +45,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clap::{ArgMatches, Subcommand};
+use clap::{ArgMatches, Parser, Subcommand};
 
 use crate::engine::{Opening, Policy, Request};
 use crate::environment::Environment;
@@ -56,6 +56,50 @@ use crate::workflow::{self, Asked, Clock, Setting};
 
 pub use crate::text::{parse_id, parse_name, parse_text, MAX_TEXT};
 pub use crate::workflow::{find_child, find_matter, find_staff};
+
+/// Escalation monitoring for Independent Reviewing Officer services: QAP actions, EPCP/DRP stages and
+/// CAFCASS referrals, with every deadline counted in working days of England and Wales.
+#[derive(Debug, Parser)]
+#[command(name = "iro", version, about, max_term_width = 100)]
+#[command(
+    after_help = "Example:\n  iro --db service.db report overdue --format csv\n\n\
+Exit status: 0 done, 1 other failure, 2 usage, 3 refused by a rule, 4 not found, 5 database problem,\n\
+6 overdue (report overdue --fail-if-any), 7 record does not check out."
+)]
+pub struct Cli {
+    /// The database file [env: IRO_DB; default: iro.db in the user's data directory]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// The member of staff taking the step [env: IRO_USER; default: the login name]
+    #[arg(long = "as", global = true, value_name = "STAFF")]
+    pub acting_as: Option<String>,
+
+    /// The policy file [env: IRO_CONFIG; default: iro.toml beside the database]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// No messages on stderr, only errors
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More messages on stderr: the database and the policy file in use
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+
+    /// Go ahead without asking for confirmation (escalate, resolve, refer-cafcass at a terminal)
+    #[arg(long, short, global = true)]
+    pub yes: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The command tree: for the shell to parse with, and for completions, the manual and clap's own
+/// consistency test.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
 
 /// Every subcommand.
 #[derive(Debug, Subcommand)]
@@ -314,4 +358,12 @@ pub fn preview(
 /// Writes a message for people (stderr); a closed stderr must not fail a recorded step.
 pub fn tell(ctx: &mut Context, message: std::fmt::Arguments) {
     let _ = writeln!(ctx.err, "{}", crate::text::shown(&message.to_string()));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_tree_is_consistent() {
+        super::command().debug_assert();
+    }
 }

@@ -1,4 +1,4 @@
-//! `iro outbox`: the messages the steps tell people (protocol 10): list them, write them as `.eml`
+//! `iro outbox`: the messages the steps tell people (rule 10): list them, write them as `.eml`
 //! files, or send them by SMTP. The delivery itself is `workflow::outbox`.
 
 use std::path::{Path, PathBuf};

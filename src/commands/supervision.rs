@@ -76,8 +76,8 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
         ..MatterFilter::default()
     })?;
     let mut items = Vec::new();
-    for summary in listed.iter().filter(|m| !m.state.is_finished()) {
-        let Some(m) = tx.matter(&summary.id)? else {
+    for summary in listed.iter().filter(|l| !l.matter.state.is_finished()) {
+        let Some(m) = tx.matter(&summary.matter.id)? else {
             continue;
         };
         let log = tx.matter_events(&m.id)?;

@@ -40,7 +40,7 @@ use Role::*;
 
 const IRO_SERVICE: &[Role] = &[Iro, IroTeamManager];
 
-/// Who may take each step (protocol 2, 3, 4, 5, 7, 8, 9).
+/// Who may take each step (rule 12).
 pub const WHO_MAY: &[Authority] = &[
     Authority {
         act: Act::Consult,

@@ -44,7 +44,7 @@ pub struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    /// No step is dated after today (protocol 11).
+    /// No step is dated after today (rule 11).
     fn not_in_the_future(&self) -> Result<(), Refusal> {
         if self.on > self.today {
             return refuse(
@@ -195,7 +195,7 @@ fn new_actions(actions: &[NewAction], last: u32, judge: &Judge) -> Result<Vec<Ac
     Ok(recorded)
 }
 
-/// The due date a timescale gives for a step taken on `on`; it must fall after that day (protocol 1).
+/// The due date a timescale gives for a step taken on `on`; it must fall after that day (rule 1).
 fn due_date(due: Timescale, on: NaiveDate, calendar: &Calendar) -> Result<NaiveDate, Refusal> {
     match due {
         Timescale::Within(0) => refuse(Rule::WorkingDays, "a timescale is at least 1 working day"),

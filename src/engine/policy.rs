@@ -15,7 +15,7 @@ pub struct Policy {
     pub stage_response_days: Option<u32>,
     /// What the authority calls stages 1, 2 and 3.
     pub stage_names: [String; 3],
-    /// The role of the manager who resolves a matter at stages 1, 2 and 3 (design rule 7).
+    /// The role of the manager who resolves a matter at stages 1, 2 and 3 (rule 7).
     pub resolving_roles: [Role; 3],
     /// The concern categories a matter may be raised under.
     pub categories: Vec<String>,

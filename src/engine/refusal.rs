@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::calendar::CalendarError;
 
-/// The rules of the protocol, numbered as in the design where it numbers them.
+/// The rules of the protocol, numbered as `docs/protocol.md` numbers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
     WorkingDays,
@@ -28,18 +28,18 @@ impl fmt::Display for Rule {
         f.write_str(match self {
             Rule::WorkingDays => "rule 1: working days",
             Rule::RaisingQap => "rule 2: raising a QAP",
-            Rule::Consultation => "pre-review consultation",
-            Rule::Meeting => "formal meetings",
+            Rule::Actions => "rule 2: actions",
             Rule::ChallengeWindow => "rule 3: challenge window",
             Rule::Extension => "rule 4: new timescales",
             Rule::EnteringDrp => "rule 5: entering EPCP/DRP",
             Rule::StageOrder => "rule 6: stage order",
             Rule::Resolution => "rule 7: resolution",
             Rule::Cafcass => "rule 8: CAFCASS",
-            Rule::WhoMayAct => "who may act",
-            Rule::EffectiveDate => "effective dates",
-            Rule::Finished => "finished matters",
-            Rule::Actions => "actions",
+            Rule::Consultation => "rule 9: pre-review consultation",
+            Rule::Meeting => "rule 9: formal meetings",
+            Rule::EffectiveDate => "rule 11: effective dates",
+            Rule::Finished => "rule 11: finished matters",
+            Rule::WhoMayAct => "rule 12: who may act",
         })
     }
 }

@@ -14,7 +14,7 @@ use super::request::{NewAction, Timescale};
 use super::{blank, due_date, new_actions, state_words, Judge};
 
 /// QAP actions with their due dates and the challenge window, numbered after `existing` actions
-/// (protocol 2, 3).
+/// (rule 2, 3).
 pub(super) fn raise_qap(
     actions: &[NewAction],
     existing: usize,
@@ -37,7 +37,7 @@ pub(super) fn raise_qap(
     }])
 }
 
-/// QAP actions raised on a matter in consultation (protocol 9).
+/// QAP actions raised on a matter in consultation (rule 9).
 pub(super) fn raise_qap_on(
     matter: &Matter,
     actions: &[NewAction],
@@ -58,7 +58,7 @@ pub(super) fn raise_qap_on(
 }
 
 /// Entry to EPCP/DRP at any stage: a reason above stage 1, and the resolution deadline fixed now
-/// (protocol 5).
+/// (rule 5).
 pub(super) fn enter_drp(
     stage: Stage,
     reason: &Option<String>,
@@ -92,7 +92,7 @@ fn stage_response_deadline(judge: &Judge) -> Result<Option<NaiveDate>, Refusal> 
 }
 
 /// A formal meeting at stage 2 or 3 with a senior IRO manager in the chair; its actions join the
-/// alert form (protocol 9).
+/// alert form (rule 9).
 pub(super) fn meeting(
     matter: &Matter,
     chair: &Staff,
@@ -133,7 +133,7 @@ pub(super) fn meeting(
 }
 
 /// The child's social work team manager challenges the QAP actions, once, within the window
-/// (protocol 3).
+/// (rule 3).
 pub(super) fn challenge(
     matter: &Matter,
     reason: &str,
@@ -185,7 +185,7 @@ pub(super) fn challenge(
     }])
 }
 
-/// A later timescale for an open action, agreed with an IRO team manager (protocol 4).
+/// A later timescale for an open action, agreed with an IRO team manager (rule 4).
 pub(super) fn extend(
     matter: &Matter,
     seq: u32,
@@ -250,7 +250,7 @@ pub(super) fn complete_action(
     }])
 }
 
-/// Entry to EPCP/DRP from consultation or QAP, or a stage up (protocol 5, 6).
+/// Entry to EPCP/DRP from consultation or QAP, or a stage up (rule 5, 6).
 pub(super) fn escalate(
     matter: &Matter,
     stage: Stage,
@@ -297,7 +297,7 @@ pub(super) fn escalate(
 }
 
 /// A QAP resolved by its IRO or an IRO team manager; an EPCP/DRP matter when an IRO team manager
-/// decides it is, naming the manager of the stage's role who resolved it (protocol 7).
+/// decides it is, naming the manager of the stage's role who resolved it (rule 7).
 pub(super) fn resolve(
     matter: &Matter,
     outcome: &str,
@@ -373,7 +373,7 @@ pub(super) fn resolve(
 }
 
 /// A referral to CAFCASS, only once the matter is in EPCP/DRP: concurrent while it runs, formal once
-/// the period has passed or stage 3 has not resolved it (protocol 8).
+/// the period has passed or stage 3 has not resolved it (rule 8).
 pub(super) fn refer_cafcass(
     matter: &Matter,
     reason: &str,
@@ -425,7 +425,7 @@ pub(super) fn refer_cafcass(
     }])
 }
 
-/// CAFCASS's decision on the referral waiting for one (protocol 8).
+/// CAFCASS's decision on the referral waiting for one (rule 8).
 pub(super) fn cafcass_decision(
     matter: &Matter,
     decision: CafcassDecision,

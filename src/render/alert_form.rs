@@ -83,7 +83,7 @@ pub struct FormAction {
     pub due_history: Vec<DueSet>,
 }
 
-/// Who was told of a stage, and who was copied in (design rule 10).
+/// Who was told of a stage, and who was copied in (rule 10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
     pub stage: crate::model::Stage,

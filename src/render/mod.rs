@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
-use crate::model::{Child, Matter, Staff};
+use crate::model::{Child, DueItem, Listed, Matter, Staff};
 
 /// How a listing is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -171,7 +171,7 @@ pub fn children(
 
 pub fn child(
     child: &Child,
-    matters: &[Matter],
+    matters: &[Listed],
     format: Format,
     colour: bool,
     out: &mut dyn Write,
@@ -180,10 +180,16 @@ pub fn child(
     struct ChildView<'a> {
         #[serde(flatten)]
         child: &'a Child,
-        matters: &'a [Matter],
+        matters: Vec<MatterView<'a>>,
     }
     match format {
-        Format::Json => json(&ChildView { child, matters }, out),
+        Format::Json => json(
+            &ChildView {
+                child,
+                matters: matters.iter().map(MatterView::listed).collect(),
+            },
+            out,
+        ),
         Format::Csv => self::matters(matters, format, colour, out),
         Format::Table => {
             writeln!(
@@ -225,7 +231,30 @@ const MATTER_HEADER: [&str; 13] = [
     "resolved_on",
 ];
 
-fn matter_row(m: &Matter) -> Vec<String> {
+/// A matter as JSON shows it: its fields, and the next deadline still running.
+#[derive(Serialize)]
+struct MatterView<'a> {
+    #[serde(flatten)]
+    matter: &'a Matter,
+    next_deadline: Option<NaiveDate>,
+    next_deadline_item: Option<DueItem>,
+}
+
+impl<'a> MatterView<'a> {
+    fn new(matter: &'a Matter, next: Option<crate::model::Deadline>) -> MatterView<'a> {
+        MatterView {
+            matter,
+            next_deadline: next.map(|d| d.due),
+            next_deadline_item: next.map(|d| d.item),
+        }
+    }
+
+    fn listed(listed: &'a Listed) -> MatterView<'a> {
+        MatterView::new(&listed.matter, listed.next_deadline())
+    }
+}
+
+fn matter_row(m: &Matter, next: Option<crate::model::Deadline>) -> Vec<String> {
     vec![
         m.id.clone(),
         m.child.clone(),
@@ -238,21 +267,30 @@ fn matter_row(m: &Matter) -> Vec<String> {
         date(m.challenge_deadline),
         date(m.drp_entered_on),
         date(m.drp_deadline),
-        date(m.next_deadline().map(|d| d.due)),
+        date(next.map(|d| d.due)),
         date(m.resolved_on),
     ]
 }
 
 /// Matters one a row; JSON carries the same fields as `show` (actions may be empty when not loaded).
 pub fn matters(
-    matters: &[Matter],
+    matters: &[Listed],
     format: Format,
     colour: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     match format {
-        Format::Json => json(&matters, out),
-        Format::Csv => csv_rows(&MATTER_HEADER, matters.iter().map(matter_row), out),
+        Format::Json => json(
+            &matters.iter().map(MatterView::listed).collect::<Vec<_>>(),
+            out,
+        ),
+        Format::Csv => csv_rows(
+            &MATTER_HEADER,
+            matters
+                .iter()
+                .map(|l| matter_row(&l.matter, l.next_deadline())),
+            out,
+        ),
         Format::Table => {
             let mut t = table(
                 &[
@@ -268,7 +306,8 @@ pub fn matters(
                 ],
                 colour,
             );
-            for m in matters {
+            for listed in matters {
+                let m = &listed.matter;
                 t.add_row(terminal_cells(vec![
                     m.id.clone(),
                     m.child.clone(),
@@ -278,7 +317,7 @@ pub fn matters(
                     m.state.to_string(),
                     m.stage.map(|s| s.to_string()).unwrap_or_default(),
                     m.raised_on.to_string(),
-                    date(m.next_deadline().map(|d| d.due)),
+                    date(listed.next_deadline().map(|d| d.due)),
                 ]));
             }
             writeln!(out, "{t}")?;
@@ -291,8 +330,8 @@ pub fn matters(
 /// One matter in full: its facts, actions, stages and referrals.
 pub fn matter(m: &Matter, format: Format, colour: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     match format {
-        Format::Json => json(m, out),
-        Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m)], out),
+        Format::Json => json(&MatterView::new(m, m.next_deadline()), out),
+        Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m, m.next_deadline())], out),
         Format::Table => {
             let stage = m.stage.map(|s| format!(" stage {s}")).unwrap_or_default();
             writeln!(

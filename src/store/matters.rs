@@ -1,17 +1,13 @@
 //! Matters, their actions, stages and referrals, and the events that built them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, OptionalExtension, Row};
 
-use super::audit::{chain_hash, EventColumns, GENESIS};
-use super::directory::parse_column;
+use super::backend::{BackendError, Row, Sql};
+use super::chain::event_from_row;
+pub use super::chain::RecordedEvent;
 use super::{StoreError, Tx};
 use crate::engine::{Event, Step};
-use crate::model::{Action, Matter, MatterState, Referral, Stage, StageEntry};
-
-const MATTER_COLUMNS: &str = "id, child, iro, team, category, summary, state, stage, raised_on, raised_by, \
-     challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by, outcome, \
-     last_step_on, qap_raised_on";
+use crate::model::{Action, Listed, Matter, MatterState, Referral, Stage, StageEntry};
 
 /// Which matters `list` shows; `None` means any.
 #[derive(Debug, Clone, Default)]
@@ -23,42 +19,113 @@ pub struct MatterFilter {
     pub team: Option<String>,
 }
 
-/// One event as recorded, for chronologies and exports.
-#[derive(Debug, Clone)]
-pub struct RecordedEvent {
-    pub id: i64,
-    pub matter: Option<String>,
-    pub child: Option<String>,
-    pub actor: String,
-    pub effective_on: NaiveDate,
-    pub recorded_at: String,
-    pub event: Event,
+/// The columns `matter_from_row` reads, in order.
+macro_rules! matter_columns {
+    () => {
+        "id, child, iro, team, category, summary, state, stage, raised_on, raised_by, \
+         challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by, \
+         outcome, last_step_on, qap_raised_on"
+    };
 }
 
+const NEXT_MATTER_NUMBER: Sql = Sql::new(
+    "the next matter number",
+    "SELECT COALESCE(MAX(number), 0) + 1 FROM matters WHERE prefix = ?1 AND year = ?2",
+);
+const MATTER: Sql = Sql::new(
+    "a matter by id",
+    concat!("SELECT ", matter_columns!(), " FROM matters WHERE id = ?1"),
+);
+const MATTER_ACTIONS: Sql = Sql::new(
+    "a matter's actions",
+    "SELECT seq, text, owner, due, status, completed_on FROM actions WHERE matter = ?1 ORDER BY seq",
+);
+const MATTER_STAGES: Sql = Sql::new(
+    "a matter's stages",
+    "SELECT stage, entered_on, reason, response_deadline FROM stages WHERE matter = ?1 ORDER BY event",
+);
+const MATTER_REFERRALS: Sql = Sql::new(
+    "a matter's CAFCASS referrals",
+    "SELECT kind, referred_on, reason, decision, decided_on FROM cafcass_referrals
+      WHERE matter = ?1 ORDER BY seq",
+);
+const WRITE_ACTION: Sql = Sql::new(
+    "write an action",
+    "INSERT INTO actions (matter, seq, text, owner, due, status, completed_on)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (matter, seq) DO UPDATE SET
+        text = excluded.text, owner = excluded.owner, due = excluded.due,
+        status = excluded.status, completed_on = excluded.completed_on
+     -- An action the step did not change is left alone: no page or index is rewritten.
+     WHERE actions.text IS DISTINCT FROM excluded.text OR actions.owner IS DISTINCT FROM excluded.owner
+        OR actions.due IS DISTINCT FROM excluded.due OR actions.status IS DISTINCT FROM excluded.status
+        OR actions.completed_on IS DISTINCT FROM excluded.completed_on",
+);
+const WRITE_REFERRAL: Sql = Sql::new(
+    "write a CAFCASS referral",
+    "INSERT INTO cafcass_referrals (matter, seq, kind, referred_on, reason, decision, decided_on)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (matter, seq) DO UPDATE SET
+        decision = excluded.decision, decided_on = excluded.decided_on
+     WHERE cafcass_referrals.decision IS DISTINCT FROM excluded.decision
+        OR cafcass_referrals.decided_on IS DISTINCT FROM excluded.decided_on",
+);
+const WRITE_STAGE: Sql = Sql::new(
+    "write a stage",
+    "INSERT INTO stages (matter, stage, entered_on, reason, event, response_deadline)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+);
+const WRITE_MATTER: Sql = Sql::new(
+    "write a matter",
+    "INSERT INTO matters (id, prefix, year, number, child, iro, team, category, summary, state, stage,
+        raised_on, raised_by, challenge_deadline, challenged_on, drp_entered_on, drp_deadline,
+        resolved_on, resolved_by, outcome, last_step_on, qap_raised_on)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
+     ON CONFLICT (id) DO UPDATE SET
+        state = excluded.state, stage = excluded.stage, challenged_on = excluded.challenged_on,
+        qap_raised_on = excluded.qap_raised_on, challenge_deadline = excluded.challenge_deadline,
+        drp_entered_on = excluded.drp_entered_on, drp_deadline = excluded.drp_deadline,
+        resolved_on = excluded.resolved_on, resolved_by = excluded.resolved_by,
+        outcome = excluded.outcome, last_step_on = excluded.last_step_on",
+);
+const RECORD_DUE: Sql = Sql::new(
+    "record a due date",
+    "INSERT INTO action_due_history (matter, seq, due, set_on, agreed_by, reason, event)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+);
+const LIST_MATTERS: Sql = Sql::new(
+    "matters by filter",
+    concat!(
+        "SELECT ",
+        matter_columns!(),
+        ",
+            (SELECT a.seq FROM actions a WHERE a.matter = m.id AND a.status = 'open'
+              ORDER BY a.due, a.seq LIMIT 1),
+            (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
+            (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage)
+           FROM matters m
+          WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR stage = ?2) AND (?3 IS NULL OR child = ?3)
+            AND (?4 IS NULL OR iro = ?4) AND (?5 IS NULL OR team = ?5)
+          ORDER BY raised_on DESC, id DESC"
+    ),
+);
+const MATTER_EVENTS: Sql = Sql::new(
+    "a matter's events",
+    "SELECT id, matter, child, actor, effective_on, recorded_at, details FROM events
+      WHERE matter = ?1 ORDER BY id",
+);
+
 impl Tx<'_> {
-    /// The next free matter id for a prefix and year: `Q-2026-0042`.
+    /// The next free matter id for a prefix and year: `Q-2026-0042`. Read under the write lock, and
+    /// unique by the schema, so two writers can never be given the same number.
     pub fn next_matter_id(&self, prefix: &str, year: i32) -> Result<String, StoreError> {
-        let number: i64 = self
-            .tx
-            .query_row(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM matters WHERE prefix = ?1 AND year = ?2",
-                params![prefix, year],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
+        let number: i64 = self.one(&NEXT_MATTER_NUMBER, &[&prefix, &year], |r| r.get(0))?;
         Ok(format!("{prefix}-{year}-{number:04}"))
     }
 
     /// A matter as it stands, with its actions, stages and referrals.
     pub fn matter(&self, id: &str) -> Result<Option<Matter>, StoreError> {
-        let found = self
-            .tx
-            .prepare_cached(&format!(
-                "SELECT {MATTER_COLUMNS} FROM matters WHERE id = ?1"
-            ))
-            .and_then(|mut stmt| stmt.query_row([id], matter_from_row).optional())
-            .map_err(|e| self.err(e))?;
-        let Some(mut matter) = found else {
+        let Some(mut matter) = self.row(&MATTER, &[&id], matter_from_row)? else {
             return Ok(None);
         };
         self.fill(&mut matter)?;
@@ -67,64 +134,33 @@ impl Tx<'_> {
 
     fn fill(&self, matter: &mut Matter) -> Result<(), StoreError> {
         let id = matter.id.as_str();
-        matter.actions = self
-            .tx
-            .prepare_cached(
-                "SELECT seq, text, owner, due, status, completed_on FROM actions WHERE matter = ?1 ORDER BY seq",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([id], |r| {
-                    Ok(Action {
-                        seq: r.get(0)?,
-                        text: r.get(1)?,
-                        owner: r.get(2)?,
-                        due: r.get(3)?,
-                        status: parse_column(r, 4)?,
-                        completed_on: r.get(5)?,
-                    })
-                })?
-                .collect()
+        matter.actions = self.rows(&MATTER_ACTIONS, &[&id], |r| {
+            Ok(Action {
+                seq: r.get(0)?,
+                text: r.get(1)?,
+                owner: r.get(2)?,
+                due: r.get(3)?,
+                status: r.get(4)?,
+                completed_on: r.get(5)?,
             })
-            .map_err(|e| self.err(e))?;
-        matter.stages = self
-            .tx
-            .prepare_cached(
-                "SELECT stage, entered_on, reason, response_deadline FROM stages WHERE matter = ?1 ORDER BY event",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([id], |r| {
-                    Ok(StageEntry {
-                        stage: stage_column(r, 0)?,
-                        entered_on: r.get(1)?,
-                        reason: r.get(2)?,
-                        response_deadline: r.get(3)?,
-                    })
-                })?
-                .collect()
+        })?;
+        matter.stages = self.rows(&MATTER_STAGES, &[&id], |r| {
+            Ok(StageEntry {
+                stage: r.get(0)?,
+                entered_on: r.get(1)?,
+                reason: r.get(2)?,
+                response_deadline: r.get(3)?,
             })
-            .map_err(|e| self.err(e))?;
-        matter.referrals = self
-            .tx
-            .prepare_cached(
-                "SELECT kind, referred_on, reason, decision, decided_on FROM cafcass_referrals
-                 WHERE matter = ?1 ORDER BY seq",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([id], |r| {
-                    Ok(Referral {
-                        kind: parse_column(r, 0)?,
-                        referred_on: r.get(1)?,
-                        reason: r.get(2)?,
-                        decision: match r.get::<_, Option<String>>(3)? {
-                            None => None,
-                            Some(_) => Some(parse_column(r, 3)?),
-                        },
-                        decided_on: r.get(4)?,
-                    })
-                })?
-                .collect()
+        })?;
+        matter.referrals = self.rows(&MATTER_REFERRALS, &[&id], |r| {
+            Ok(Referral {
+                kind: r.get(0)?,
+                referred_on: r.get(1)?,
+                reason: r.get(2)?,
+                decision: r.get(3)?,
+                decided_on: r.get(4)?,
             })
-            .map_err(|e| self.err(e))?;
+        })?;
         Ok(())
     }
 
@@ -138,52 +174,33 @@ impl Tx<'_> {
         recorded_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.write_matter(after)?;
-        for action in &after.actions {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO actions (matter, seq, text, owner, due, status, completed_on)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (matter, seq) DO UPDATE SET
-                        text = excluded.text, owner = excluded.owner, due = excluded.due,
-                        status = excluded.status, completed_on = excluded.completed_on
-                     -- An action the step did not change is left alone: no page or index is rewritten.
-                     WHERE text IS NOT excluded.text OR owner IS NOT excluded.owner OR due IS NOT excluded.due
-                        OR status IS NOT excluded.status OR completed_on IS NOT excluded.completed_on",
-                )
-                .and_then(|mut stmt| {
-                    stmt.execute(params![
-                        after.id,
-                        action.seq,
-                        action.text,
-                        action.owner,
-                        action.due,
-                        action.status.as_str(),
-                        action.completed_on
-                    ])
-                })
-                .map_err(|e| self.err(e))?;
+        for a in &after.actions {
+            self.exec(
+                &WRITE_ACTION,
+                &[
+                    &after.id,
+                    &a.seq,
+                    &a.text,
+                    &a.owner,
+                    &a.due,
+                    &a.status,
+                    &a.completed_on,
+                ],
+            )?;
         }
-        for (seq, referral) in (1..).zip(&after.referrals) {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO cafcass_referrals (matter, seq, kind, referred_on, reason, decision, decided_on)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (matter, seq) DO UPDATE SET
-                        decision = excluded.decision, decided_on = excluded.decided_on
-                     WHERE decision IS NOT excluded.decision OR decided_on IS NOT excluded.decided_on",
-                )
-                .and_then(|mut stmt| {
-                    stmt.execute(params![
-                        after.id,
-                        seq,
-                        referral.kind.as_str(),
-                        referral.referred_on,
-                        referral.reason,
-                        referral.decision.map(|d| d.as_str()),
-                        referral.decided_on
-                    ])
-                })
-                .map_err(|e| self.err(e))?;
+        for (seq, r) in (1u32..).zip(&after.referrals) {
+            self.exec(
+                &WRITE_REFERRAL,
+                &[
+                    &after.id,
+                    &seq,
+                    &r.kind,
+                    &r.referred_on,
+                    &r.reason,
+                    &r.decision,
+                    &r.decided_on,
+                ],
+            )?;
         }
         let recorded_at = recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         for step in steps {
@@ -192,8 +209,18 @@ impl Tx<'_> {
             match &step.event {
                 Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
                     for action in actions {
-                        self.record_due(
-                            &after.id, action.seq, action.due, step.on, None, None, event_id,
+                        let none: Option<&str> = None;
+                        self.exec(
+                            &RECORD_DUE,
+                            &[
+                                &after.id,
+                                &action.seq,
+                                &action.due,
+                                &step.on,
+                                &none,
+                                &none,
+                                &event_id,
+                            ],
                         )?;
                     }
                 }
@@ -204,14 +231,9 @@ impl Tx<'_> {
                     reason,
                     ..
                 } => {
-                    self.record_due(
-                        &after.id,
-                        *seq,
-                        *to,
-                        step.on,
-                        Some(agreed_by),
-                        Some(reason),
-                        event_id,
+                    self.exec(
+                        &RECORD_DUE,
+                        &[&after.id, seq, to, &step.on, agreed_by, reason, &event_id],
                     )?;
                 }
                 Event::DrpEntered {
@@ -226,22 +248,17 @@ impl Tx<'_> {
                     response_deadline,
                     ..
                 } => {
-                    self.tx
-                        .prepare_cached(
-                            "INSERT INTO stages (matter, stage, entered_on, reason, event, response_deadline)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        )
-                        .and_then(|mut stmt| {
-                            stmt.execute(params![
-                                after.id,
-                                stage.number(),
-                                step.on,
-                                reason,
-                                event_id,
-                                response_deadline
-                            ])
-                        })
-                        .map_err(|e| self.err(e))?;
+                    self.exec(
+                        &WRITE_STAGE,
+                        &[
+                            &after.id,
+                            stage,
+                            &step.on,
+                            reason,
+                            &event_id,
+                            response_deadline,
+                        ],
+                    )?;
                 }
                 _ => {}
             }
@@ -251,175 +268,67 @@ impl Tx<'_> {
 
     fn write_matter(&self, m: &Matter) -> Result<(), StoreError> {
         let (prefix, year, number) = split_id(&m.id);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO matters (id, prefix, year, number, child, iro, team, category, summary, state, stage,
-                    raised_on, raised_by, challenge_deadline, challenged_on, drp_entered_on, drp_deadline,
-                    resolved_on, resolved_by, outcome, last_step_on, qap_raised_on)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
-                 ON CONFLICT (id) DO UPDATE SET
-                    state = excluded.state, stage = excluded.stage, challenged_on = excluded.challenged_on,
-                    qap_raised_on = excluded.qap_raised_on, challenge_deadline = excluded.challenge_deadline,
-                    drp_entered_on = excluded.drp_entered_on, drp_deadline = excluded.drp_deadline,
-                    resolved_on = excluded.resolved_on, resolved_by = excluded.resolved_by,
-                    outcome = excluded.outcome, last_step_on = excluded.last_step_on",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    m.id,
-                    prefix,
-                    year,
-                    number,
-                    m.child,
-                    m.iro,
-                    m.team,
-                    m.category,
-                    m.summary,
-                    m.state.as_str(),
-                    m.stage.map(Stage::number),
-                    m.raised_on,
-                    m.raised_by,
-                    m.challenge_deadline,
-                    m.challenged_on,
-                    m.drp_entered_on,
-                    m.drp_deadline,
-                    m.resolved_on,
-                    m.resolved_by,
-                    m.outcome,
-                    m.last_step_on,
-                    m.qap_raised_on
-                ])
-            })
-            .map_err(|e| self.err(e))?;
+        self.exec(
+            &WRITE_MATTER,
+            &[
+                &m.id,
+                &prefix,
+                &year,
+                &number,
+                &m.child,
+                &m.iro,
+                &m.team,
+                &m.category,
+                &m.summary,
+                &m.state,
+                &m.stage,
+                &m.raised_on,
+                &m.raised_by,
+                &m.challenge_deadline,
+                &m.challenged_on,
+                &m.drp_entered_on,
+                &m.drp_deadline,
+                &m.resolved_on,
+                &m.resolved_by,
+                &m.outcome,
+                &m.last_step_on,
+                &m.qap_raised_on,
+            ],
+        )?;
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn record_due(
-        &self,
-        matter: &str,
-        seq: u32,
-        due: NaiveDate,
-        set_on: NaiveDate,
-        agreed_by: Option<&str>,
-        reason: Option<&str>,
-        event: i64,
-    ) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO action_due_history (matter, seq, due, set_on, agreed_by, reason, event)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .and_then(|mut stmt| stmt.execute(params![matter, seq, due, set_on, agreed_by, reason, event]))
-            .map_err(|e| self.err(e))?;
-        Ok(())
-    }
-
-    fn append_event(
-        &self,
-        matter: Option<&str>,
-        child: Option<&str>,
-        step: &Step,
-        recorded_at: &str,
-    ) -> Result<i64, StoreError> {
-        let details = serde_json::to_string(&step.event)
-            .map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(e.into())))?;
-        // Writers are serialised by the immediate transaction, so the tip cannot move under us.
-        let (id, prev_hash) = match self.chain_tip()? {
-            Some((last, hash)) => (last + 1, hash),
-            None => (1, GENESIS.to_string()),
-        };
-        let effective_on = step.on.to_string();
-        let hash = chain_hash(
-            &prev_hash,
-            &EventColumns {
-                id,
-                matter,
-                child,
-                kind: step.event.kind(),
-                actor: &step.actor,
-                effective_on: &effective_on,
-                recorded_at,
-                details: &details,
+    /// Matters matching the filter, newest first, without their actions but with what their next
+    /// deadline is made of.
+    pub fn matters(&self, filter: &MatterFilter) -> Result<Vec<Listed>, StoreError> {
+        self.rows(
+            &LIST_MATTERS,
+            &[
+                &filter.state,
+                &filter.stage,
+                &filter.child,
+                &filter.iro,
+                &filter.team,
+            ],
+            |r| {
+                let seq: Option<u32> = r.get(19)?;
+                let due: Option<NaiveDate> = r.get(20)?;
+                Ok(Listed {
+                    matter: matter_from_row(r)?,
+                    first_open_action: seq.zip(due),
+                    stage_response: r.get(21)?,
+                })
             },
-        );
-        self.tx
-            .prepare_cached(
-                "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    id,
-                    matter,
-                    child,
-                    step.event.kind(),
-                    step.actor,
-                    effective_on,
-                    recorded_at,
-                    details,
-                    prev_hash,
-                    hash
-                ])
-            })
-            .map_err(|e| self.err(e))?;
-        Ok(id)
-    }
-
-    /// Matters matching the filter, newest first, without their actions.
-    pub fn matters(&self, filter: &MatterFilter) -> Result<Vec<Matter>, StoreError> {
-        self.tx
-            .prepare_cached(&format!(
-                "SELECT {MATTER_COLUMNS} FROM matters
-                 WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR stage = ?2) AND (?3 IS NULL OR child = ?3)
-                   AND (?4 IS NULL OR iro = ?4) AND (?5 IS NULL OR team = ?5)
-                 ORDER BY raised_on DESC, id DESC"
-            ))
-            .and_then(|mut stmt| {
-                stmt.query_map(
-                    params![
-                        filter.state.map(|s| s.as_str()),
-                        filter.stage.map(Stage::number),
-                        filter.child,
-                        filter.iro,
-                        filter.team
-                    ],
-                    matter_from_row,
-                )?
-                .collect()
-            })
-            .map_err(|e| self.err(e))
+        )
     }
 
     /// Every event of one matter, in the order recorded.
     pub fn matter_events(&self, matter: &str) -> Result<Vec<RecordedEvent>, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT id, matter, child, actor, effective_on, recorded_at, details FROM events
-                 WHERE matter = ?1 ORDER BY id",
-            )
-            .and_then(|mut stmt| stmt.query_map([matter], event_from_row)?.collect())
-            .map_err(|e| self.err(e))
+        self.rows(&MATTER_EVENTS, &[&matter], event_from_row)
     }
 }
 
-pub(super) fn event_from_row(r: &Row) -> rusqlite::Result<RecordedEvent> {
-    let details: String = r.get(6)?;
-    let event = serde_json::from_str(&details).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
-    })?;
-    Ok(RecordedEvent {
-        id: r.get(0)?,
-        matter: r.get(1)?,
-        child: r.get(2)?,
-        actor: r.get(3)?,
-        effective_on: r.get(4)?,
-        recorded_at: r.get(5)?,
-        event,
-    })
-}
-
-fn matter_from_row(r: &Row) -> rusqlite::Result<Matter> {
+pub(super) fn matter_from_row(r: &dyn Row) -> Result<Matter, BackendError> {
     Ok(Matter {
         id: r.get(0)?,
         child: r.get(1)?,
@@ -427,11 +336,8 @@ fn matter_from_row(r: &Row) -> rusqlite::Result<Matter> {
         team: r.get(3)?,
         category: r.get(4)?,
         summary: r.get(5)?,
-        state: parse_column(r, 6)?,
-        stage: match r.get::<_, Option<u8>>(7)? {
-            None => None,
-            Some(_) => Some(stage_column(r, 7)?),
-        },
+        state: r.get(6)?,
+        stage: r.get(7)?,
         raised_on: r.get(8)?,
         raised_by: r.get(9)?,
         challenge_deadline: r.get(10)?,
@@ -446,13 +352,6 @@ fn matter_from_row(r: &Row) -> rusqlite::Result<Matter> {
         actions: Vec::new(),
         stages: Vec::new(),
         referrals: Vec::new(),
-    })
-}
-
-fn stage_column(r: &Row, index: usize) -> rusqlite::Result<Stage> {
-    let n: u8 = r.get(index)?;
-    Stage::try_from(n).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Integer, e.into())
     })
 }
 

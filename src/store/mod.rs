@@ -1,28 +1,38 @@
 //! The store: the only code that speaks SQL. It opens and migrates the database, runs each command in
-//! one immediate transaction, and reads and writes typed records through bound parameters.
+//! one transaction, and reads and writes typed records through bound parameters and codecs.
 //!
-//! It never decides a rule: the engine has judged every step before the store sees it.
+//! It never decides a rule: the engine has judged every step before the store sees it. The typed reads
+//! and writes below are written once over the storage seam ([`backend::Session`]); [`sqlite`] is its
+//! first backend. Writers are serialised by the backend's write lock, taken when the transaction begins,
+//! and the schema makes a fork of the chain or a reused matter number impossible to commit even so.
+//!
+//! - [`schema`]: the versions and their migrations.
+//! - [`chain`]: the hash chain over the events.
+//! - [`matters`], [`directory`], [`outbox`], [`reports`], [`audit`]: typed reads and writes.
 
 pub mod audit;
+pub mod backend;
+pub mod chain;
 mod directory;
 mod matters;
 pub mod outbox;
 pub mod reports;
 pub mod schema;
+pub mod sqlite;
+
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod tests;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
-
+use backend::{BackendError, Bind, Row, Session, Sql};
 pub use matters::{MatterFilter, RecordedEvent};
-
 pub use schema::SCHEMA_VERSION;
+use sqlite::Sqlite;
 
-/// How long a command waits for another writer before giving up: long enough for any single command.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Everything that can go wrong with the database file itself (exit status 5).
+/// Everything that can go wrong with the database itself (exit status 5, but where said otherwise).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{0} exists already: a new database or backup is never written over another file")]
@@ -49,24 +59,27 @@ pub enum StoreError {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("{path}: upgrading the schema to version {version} failed, the file is left at the version before: {cause}")]
+    #[error("{place}: upgrading the schema to version {version} failed, the file is left at the version before: {cause}")]
     Migration {
-        path: PathBuf,
+        place: String,
         version: i64,
-        cause: rusqlite::Error,
+        cause: String,
     },
-    #[error("database {path}: {cause}")]
-    Sqlite {
-        path: PathBuf,
-        cause: rusqlite::Error,
+    #[error("database {place}: {cause}")]
+    Database { place: String, cause: String },
+    /// A statement failed: which one, and why.
+    #[error("database {place}: {query}: {cause}")]
+    Query {
+        place: String,
+        query: &'static str,
+        cause: BackendError,
     },
 }
 
 /// An open iro database.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    db: Sqlite,
 }
 
 /// What `Store::create` found or did.
@@ -85,9 +98,9 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
+        let db = Sqlite::connect(path)?;
         // The version is judged before anything (even the journal mode) is written.
-        let version = store.user_version()?;
+        let version = db.user_version()?;
         if version == 0 {
             return Err(StoreError::NotIro(path.to_path_buf()));
         }
@@ -97,9 +110,9 @@ impl Store {
                 found: version,
             });
         }
-        store.configure()?;
-        store.migrate(version)?;
-        Ok(store)
+        db.configure()?;
+        db.migrate_to(version, SCHEMA_VERSION)?;
+        Ok(Store { db })
     }
 
     /// Creates a new database readable by its owner only, or opens the one already there. A missing
@@ -129,122 +142,16 @@ impl Store {
             }
         }
         // Create the file ourselves so it is never, even for a moment, readable by others.
-        create_private_file(path).map_err(io)?;
-        let store = Store::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        store.configure()?;
-        store.migrate(0)?;
-        Ok((store, Created::New))
+        crate::files::create_exclusive(path).map_err(io)?;
+        let db = Sqlite::connect(path)?;
+        db.configure()?;
+        db.migrate_to(0, SCHEMA_VERSION)?;
+        Ok((Store { db }, Created::New))
     }
 
-    fn connect(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
-        let sqlite = |cause| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            cause,
-        };
-        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(sqlite)?;
-        // SQLite quietly falls back to read-only on a write-protected file, and its first read would
-        // leave -wal/-shm files that keep failing writes after the file is made writable again.
-        if conn.is_readonly(rusqlite::MAIN_DB).map_err(sqlite)? {
-            return Err(StoreError::ReadOnly(path.to_path_buf()));
-        }
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(sqlite)?;
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
-    }
-
-    /// Settings for every connection of an accepted database.
-    fn configure(&self) -> Result<(), StoreError> {
-        let conn = &self.conn;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(|e| self.err(e))?;
-        let journal: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        if !journal.eq_ignore_ascii_case("wal") {
-            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
-                .map_err(|e| self.err(e))?;
-        }
-        // FULL: a step reported as recorded survives a power cut.
-        conn.pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| self.err(e))?;
-        Ok(())
-    }
-
-    fn user_version(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))
-    }
-
-    /// Brings the schema from `from` up to `SCHEMA_VERSION`, each version in one transaction.
-    fn migrate(&self, from: i64) -> Result<(), StoreError> {
-        self.migrate_to(from, SCHEMA_VERSION)
-    }
-
-    /// Applies the migrations after `from` up to and including `to`, each in its own immediate
-    /// transaction that also sets the version, so a failure leaves the database at the last whole version.
-    pub(crate) fn migrate_to(&self, from: i64, to: i64) -> Result<(), StoreError> {
-        for migration in schema::MIGRATIONS
-            .iter()
-            .filter(|m| m.version > from && m.version <= to)
-        {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-                    .map_err(|e| self.err(e))?;
-            // Another process may have upgraded the file while this one waited for the lock.
-            let now: i64 = tx
-                .query_row("PRAGMA user_version", [], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            if now >= migration.version {
-                continue;
-            }
-            tx.execute_batch(migration.sqlite)
-                .map_err(|e| StoreError::Migration {
-                    path: self.path.clone(),
-                    version: migration.version,
-                    cause: e,
-                })?;
-            tx.pragma_update(None, "user_version", migration.version)
-                .map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))?;
-        }
-        Ok(())
-    }
-
-    fn err(&self, cause: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
-            cause,
-        }
-    }
-
-    /// Copies the whole database to a new file with the online backup API, in one step under one read
-    /// lock, so the copy is a consistent snapshot even while other processes write.
+    /// Copies the whole database to a new file, consistently, even while others write.
     pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
-        create_private_file(target).map_err(|cause| match cause.kind() {
-            std::io::ErrorKind::AlreadyExists => StoreError::Exists(target.to_path_buf()),
-            _ => StoreError::Io {
-                path: target.to_path_buf(),
-                cause,
-            },
-        })?;
-        let sqlite = |cause| StoreError::Sqlite {
-            path: target.to_path_buf(),
-            cause,
-        };
-        let mut copy = Connection::open(target).map_err(sqlite)?;
-        let result = rusqlite::backup::Backup::new(&self.conn, &mut copy).and_then(|backup| {
-            backup.run_to_completion(std::os::raw::c_int::MAX, Duration::ZERO, None)
-        });
-        if let Err(e) = result {
-            drop(copy);
-            let _ = std::fs::remove_file(target);
-            return Err(sqlite(e));
-        }
-        Ok(())
+        self.db.backup_to(target)
     }
 
     /// The file's permission bits when group or others may read or write it; `None` when private.
@@ -252,7 +159,7 @@ impl Store {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&self.path).ok()?.permissions().mode() & 0o777;
+            let mode = std::fs::metadata(self.db.path()).ok()?.permissions().mode() & 0o777;
             (mode & 0o066 != 0).then_some(mode)
         }
         #[cfg(not(unix))]
@@ -268,81 +175,145 @@ impl Store {
     /// by many transactions is copied back once. Durability is unchanged: commits are as safe as a
     /// command's, and the log is checkpointed when the store is closed.
     pub fn tune_for_bulk(&self, cache_mib: u32) -> Result<(), StoreError> {
-        let kib = i64::from(cache_mib) * 1024;
-        self.conn
-            .pragma_update(None, "cache_size", -kib)
-            .and_then(|()| self.conn.pragma_update(None, "temp_store", "MEMORY"))
-            .and_then(|()| self.conn.pragma_update(None, "wal_autocheckpoint", 100_000))
-            .map_err(|e| self.err(e))
+        self.db.tune_for_bulk(cache_mib)
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.db.path()
     }
 
-    /// Starts the one transaction a command runs in. Immediate, so two writers never deadlock on
-    /// upgrading a read lock: the second waits (busy timeout) until the first commits.
+    /// The schema version the database is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.db.user_version()
+    }
+
+    /// Starts the one transaction a command runs in. It holds the write lock from its first statement,
+    /// so two writers never interleave: the second waits (busy timeout) until the first commits.
     pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|cause| StoreError::Sqlite {
-                path: path.clone(),
-                cause,
-            })?;
-        Ok(Tx { tx, path })
+        let place = self.db.path().display().to_string();
+        let session = self.db.begin(true)?;
+        Ok(Tx {
+            session: Box::new(session),
+            place,
+        })
     }
 
     /// Starts a read transaction: one consistent snapshot for a whole report.
     pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .map_err(|cause| StoreError::Sqlite {
-                path: path.clone(),
-                cause,
-            })?;
-        Ok(Tx { tx, path })
+        let place = self.db.path().display().to_string();
+        let session = self.db.begin(false)?;
+        Ok(Tx {
+            session: Box::new(session),
+            place,
+        })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn sqlite(&self) -> &Sqlite {
+        &self.db
     }
 }
 
 /// One command's transaction. Dropped without `commit`, it rolls back: nothing half-written remains.
 pub struct Tx<'a> {
-    tx: rusqlite::Transaction<'a>,
-    path: PathBuf,
+    session: Box<dyn Session + 'a>,
+    /// Where the database is, for messages.
+    place: String,
 }
 
 impl Tx<'_> {
     pub fn commit(self) -> Result<(), StoreError> {
-        let path = self.path;
-        self.tx
-            .commit()
-            .map_err(|cause| StoreError::Sqlite { path, cause })
+        let place = self.place;
+        self.session.commit().map_err(|cause| StoreError::Query {
+            place,
+            query: "commit",
+            cause,
+        })
     }
 
-    fn err(&self, cause: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.clone(),
+    fn err(&self, sql: &Sql, cause: BackendError) -> StoreError {
+        StoreError::Query {
+            place: self.place.clone(),
+            query: sql.name,
             cause,
         }
     }
-}
 
-#[cfg(unix)]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    crate::files::create_exclusive(path).map(drop)
-}
+    /// Runs a statement; gives how many rows it changed.
+    fn exec(&self, sql: &Sql, params: &[&dyn Bind]) -> Result<u64, StoreError> {
+        self.session
+            .execute(sql, params)
+            .map_err(|e| self.err(sql, e))
+    }
 
-#[cfg(not(unix))]
-fn create_private_file(path: &Path) -> std::io::Result<()> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map(drop)
-}
+    /// Every row of a query, each through `read`.
+    fn rows<T>(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        mut read: impl FnMut(&dyn Row) -> Result<T, BackendError>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut all = Vec::new();
+        self.session
+            .query(sql, params, &mut |row| {
+                all.push(read(row)?);
+                Ok(())
+            })
+            .map_err(|e| self.err(sql, e))?;
+        Ok(all)
+    }
 
-#[cfg(test)]
-mod tests;
+    /// The first row of a query, if any.
+    fn row<T>(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        mut read: impl FnMut(&dyn Row) -> Result<T, BackendError>,
+    ) -> Result<Option<T>, StoreError> {
+        let mut first = None;
+        self.session
+            .query(sql, params, &mut |row| {
+                if first.is_none() {
+                    first = Some(read(row)?);
+                }
+                Ok(())
+            })
+            .map_err(|e| self.err(sql, e))?;
+        Ok(first)
+    }
+
+    /// The one row a query must give.
+    fn one<T>(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        read: impl FnMut(&dyn Row) -> Result<T, BackendError>,
+    ) -> Result<T, StoreError> {
+        self.row(sql, params, read)?
+            .ok_or_else(|| self.err(sql, BackendError::Database("the query gave no row".into())))
+    }
+
+    /// Each row of a query, read by `read` and handed to `each` as it comes, so a long listing is never
+    /// held whole; `each` may stop the query with its own error.
+    fn stream<T, E: From<StoreError>>(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        mut read: impl FnMut(&dyn Row) -> Result<T, BackendError>,
+        mut each: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut stopped: Option<E> = None;
+        let result = self.session.query(sql, params, &mut |row| {
+            let item = read(row)?;
+            each(item).map_err(|e| {
+                stopped = Some(e);
+                BackendError::Stopped
+            })
+        });
+        match (result, stopped) {
+            (_, Some(e)) => Err(e),
+            (Err(cause), None) => Err(self.err(sql, cause).into()),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+}

@@ -6,9 +6,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Row};
 use serde::Serialize;
 
+use super::backend::{BackendError, Row, Sql};
 use super::{StoreError, Tx};
 use crate::notify::{Message, Recipient};
 
@@ -98,12 +98,91 @@ pub enum Which {
     Only(Vec<OutboxStatus>),
 }
 
-const COLUMNS: &str =
-    "id, matter, child, event_kind, created_at, to_addrs, cc_addrs, missing, subject, \
-     body, status, error, written_at, written_to, claimed_at, sent_at";
+macro_rules! outbox_columns {
+    () => {
+        "id, matter, child, event_kind, created_at, to_addrs, cc_addrs, missing, subject, \
+         body, status, error, written_at, written_to, claimed_at, sent_at"
+    };
+}
+
+const QUEUE_MESSAGE: Sql = Sql::new(
+    "queue a message",
+    "INSERT INTO outbox (matter, child, event_kind, created_at, to_addrs, cc_addrs, missing,
+        subject, body, status)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')
+     RETURNING id",
+);
+const ALL_MESSAGES: Sql = Sql::new(
+    "every message",
+    concat!("SELECT ", outbox_columns!(), " FROM outbox ORDER BY id"),
+);
+const UNDELIVERED: Sql = Sql::new(
+    "messages not yet delivered",
+    concat!(
+        "SELECT ",
+        outbox_columns!(),
+        " FROM outbox WHERE status IN ('pending', 'uncertain', 'failed') ORDER BY id"
+    ),
+);
+const BY_STATUS: Sql = Sql::new(
+    "messages by status",
+    concat!(
+        "SELECT ",
+        outbox_columns!(),
+        " FROM outbox
+          WHERE (status = 'pending' AND ?1) OR (status = 'written' AND ?2)
+             OR (status = 'uncertain' AND ?3) OR (status = 'failed' AND ?4)
+          ORDER BY id"
+    ),
+);
+const FOR_MATTER: Sql = Sql::new(
+    "a matter's messages",
+    concat!(
+        "SELECT ",
+        outbox_columns!(),
+        " FROM outbox WHERE matter = ?1 ORDER BY id"
+    ),
+);
+const MESSAGE: Sql = Sql::new(
+    "a message by id",
+    concat!("SELECT ", outbox_columns!(), " FROM outbox WHERE id = ?1"),
+);
+const MARK_WRITTEN: Sql = Sql::new(
+    "mark a message written",
+    "UPDATE outbox SET status = 'written', written_at = ?2, written_to = ?3, error = NULL
+     WHERE id = ?1 AND status = 'pending'",
+);
+const CLAIM: Sql = Sql::new(
+    "claim a message for sending",
+    "UPDATE outbox SET status = 'uncertain', claimed_at = ?3 WHERE id = ?1 AND status = ?2",
+);
+const MARK_SENT: Sql = Sql::new(
+    "mark a message sent",
+    "UPDATE outbox SET status = 'sent', sent_at = ?2, error = NULL
+     WHERE id = ?1 AND status = 'uncertain'",
+);
+const RELEASE: Sql = Sql::new(
+    "end a claim that did not deliver",
+    "UPDATE outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'uncertain'",
+);
+const MARK_FAILED: Sql = Sql::new(
+    "record why a message was not delivered",
+    "UPDATE outbox SET error = ?2 WHERE id = ?1 AND status = 'pending'",
+);
+const DATABASE_ID: Sql = Sql::new(
+    "the database's id",
+    "SELECT value FROM meta WHERE key = 'database_id'",
+);
 
 fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn json(value: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database {
+        place: "the outbox".into(),
+        cause: e.to_string(),
+    })
 }
 
 impl Tx<'_> {
@@ -116,107 +195,61 @@ impl Tx<'_> {
         created_at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let (to, cc, missing) = (
-            self.to_json(&message.to)?,
-            self.to_json(&message.cc)?,
-            self.to_json(&message.missing)?,
+            json(&message.to)?,
+            json(&message.cc)?,
+            json(&message.missing)?,
         );
-        self.tx
-            .prepare_cached(
-                "INSERT INTO outbox (matter, child, event_kind, created_at, to_addrs, cc_addrs, missing,
-                    subject, body, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    matter,
-                    child,
-                    message.kind,
-                    timestamp(created_at),
-                    to,
-                    cc,
-                    missing,
-                    message.subject,
-                    message.body
-                ])
-            })
-            .map_err(|e| self.err(e))?;
-        Ok(self.tx.last_insert_rowid())
-    }
-
-    fn to_json(&self, value: &impl Serialize) -> Result<String, StoreError> {
-        serde_json::to_string(value)
-            .map_err(|e| self.err(rusqlite::Error::ToSqlConversionFailure(e.into())))
+        self.one(
+            &QUEUE_MESSAGE,
+            &[
+                &matter,
+                &child,
+                &message.kind,
+                &timestamp(created_at),
+                &to,
+                &cc,
+                &missing,
+                &message.subject,
+                &message.body,
+            ],
+            |r| r.get(0),
+        )
     }
 
     /// Messages in the outbox, oldest first.
     pub fn outbox(&self, which: Which) -> Result<Vec<OutboxMessage>, StoreError> {
-        let all = match which {
-            Which::All => self
-                .tx
-                .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox ORDER BY id"))
-                .and_then(|mut stmt| stmt.query_map([], message_from_row)?.collect()),
-            Which::Undelivered => self
-                .tx
-                .prepare_cached(&format!(
-                    "SELECT {COLUMNS} FROM outbox WHERE status IN ('pending', 'uncertain', 'failed') ORDER BY id"
-                ))
-                .and_then(|mut stmt| stmt.query_map([], message_from_row)?.collect()),
+        match which {
+            Which::All => self.rows(&ALL_MESSAGES, &[], message_from_row),
+            Which::Undelivered => self.rows(&UNDELIVERED, &[], message_from_row),
             Which::Only(statuses) => {
                 let wanted = |s: OutboxStatus| statuses.contains(&s);
-                self.tx
-                    .prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM outbox
-                          WHERE (status = 'pending' AND ?1) OR (status = 'written' AND ?2)
-                             OR (status = 'uncertain' AND ?3) OR (status = 'failed' AND ?4)
-                          ORDER BY id"
-                    ))
-                    .and_then(|mut stmt| {
-                        stmt.query_map(
-                            params![
-                                wanted(OutboxStatus::Pending),
-                                wanted(OutboxStatus::Written),
-                                wanted(OutboxStatus::Uncertain),
-                                wanted(OutboxStatus::Failed)
-                            ],
-                            message_from_row,
-                        )?
-                        .collect()
-                    })
+                self.rows(
+                    &BY_STATUS,
+                    &[
+                        &wanted(OutboxStatus::Pending),
+                        &wanted(OutboxStatus::Written),
+                        &wanted(OutboxStatus::Uncertain),
+                        &wanted(OutboxStatus::Failed),
+                    ],
+                    message_from_row,
+                )
             }
-        };
-        all.map_err(|e| self.err(e))
+        }
     }
 
     /// Every message about one matter, oldest first.
     pub fn outbox_for_matter(&self, matter: &str) -> Result<Vec<OutboxMessage>, StoreError> {
-        self.tx
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM outbox WHERE matter = ?1 ORDER BY id"
-            ))
-            .and_then(|mut stmt| stmt.query_map([matter], message_from_row)?.collect())
-            .map_err(|e| self.err(e))
+        self.rows(&FOR_MATTER, &[&matter], message_from_row)
     }
 
     /// One message by id, as it stands now.
     pub fn outbox_message(&self, id: i64) -> Result<Option<OutboxMessage>, StoreError> {
-        use rusqlite::OptionalExtension;
-        self.tx
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"))
-            .and_then(|mut stmt| stmt.query_row([id], message_from_row).optional())
-            .map_err(|e| self.err(e))
+        self.row(&MESSAGE, &[&id], message_from_row)
     }
 
     /// Marks a pending message written to a file; false if it was no longer pending.
     pub fn mark_written(&self, id: i64, at: DateTime<Utc>, file: &str) -> Result<bool, StoreError> {
-        let changed = self
-            .tx
-            .execute(
-                "UPDATE outbox SET status = 'written', written_at = ?2, written_to = ?3, error = NULL
-                 WHERE id = ?1 AND status = 'pending'",
-                params![id, timestamp(at), file],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(changed == 1)
+        Ok(self.exec(&MARK_WRITTEN, &[&id, &timestamp(at), &file])? == 1)
     }
 
     /// Claims a message for sending, if its status is still `from`: it becomes `uncertain` until the
@@ -228,71 +261,40 @@ impl Tx<'_> {
         from: OutboxStatus,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let changed = self
-            .tx
-            .execute(
-                "UPDATE outbox SET status = 'uncertain', claimed_at = ?3
-                 WHERE id = ?1 AND status = ?2",
-                params![id, from.as_str(), timestamp(at)],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(changed == 1)
+        Ok(self.exec(&CLAIM, &[&id, &from, &timestamp(at)])? == 1)
     }
 
     /// Marks a claimed message sent: the server accepted it for every recipient.
     pub fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let changed = self
-            .tx
-            .execute(
-                "UPDATE outbox SET status = 'sent', sent_at = ?2, error = NULL
-                 WHERE id = ?1 AND status = 'uncertain'",
-                params![id, timestamp(at)],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(changed == 1)
+        Ok(self.exec(&MARK_SENT, &[&id, &timestamp(at)])? == 1)
     }
 
     /// Ends a claim that did not deliver: the message goes to `to` (back where it was when the server
     /// definitely did not take it, `failed` when it refused it for good, `uncertain` when nobody can say)
     /// with the error that stopped it.
     pub fn release_claim(&self, id: i64, to: OutboxStatus, error: &str) -> Result<(), StoreError> {
-        self.tx
-            .execute(
-                "UPDATE outbox SET status = ?2, error = ?3 WHERE id = ?1 AND status = 'uncertain'",
-                params![id, to.as_str(), error],
-            )
-            .map_err(|e| self.err(e))?;
+        self.exec(&RELEASE, &[&id, &to, &error])?;
         Ok(())
     }
 
     /// Records why a message could not be delivered; a pending one is kept pending.
     pub fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.tx
-            .execute(
-                "UPDATE outbox SET error = ?2 WHERE id = ?1 AND status = 'pending'",
-                params![id, error],
-            )
-            .map_err(|e| self.err(e))?;
+        self.exec(&MARK_FAILED, &[&id, &error])?;
         Ok(())
     }
 
     /// This database's own id: it names its messages and files so no two databases' can collide.
     pub fn database_id(&self) -> Result<String, StoreError> {
-        self.tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'database_id'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
+        self.one(&DATABASE_ID, &[], |r| r.get(0))
     }
 }
 
-fn message_from_row(r: &Row) -> rusqlite::Result<OutboxMessage> {
-    fn json<T: serde::de::DeserializeOwned>(r: &Row, index: usize) -> rusqlite::Result<T> {
+fn message_from_row(r: &dyn Row) -> Result<OutboxMessage, BackendError> {
+    fn json<T: serde::de::DeserializeOwned>(r: &dyn Row, index: usize) -> Result<T, BackendError> {
         let text: String = r.get(index)?;
-        serde_json::from_str(&text).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, e.into())
+        serde_json::from_str(&text).map_err(|e| BackendError::Decode {
+            column: index,
+            why: e.to_string(),
         })
     }
     Ok(OutboxMessage {
@@ -306,7 +308,7 @@ fn message_from_row(r: &Row) -> rusqlite::Result<OutboxMessage> {
         missing: json(r, 7)?,
         subject: r.get(8)?,
         body: r.get(9)?,
-        status: super::directory::parse_column(r, 10)?,
+        status: r.get(10)?,
         error: r.get(11)?,
         written_at: r.get(12)?,
         written_to: r.get(13)?,

@@ -7,13 +7,12 @@
 //! of records never holds them all in memory.
 
 use chrono::NaiveDate;
-use rusqlite::{params, Row};
 use serde::Serialize;
 
-use super::directory::parse_column;
+use super::backend::{BackendError, Row, Sql};
 use super::{StoreError, Tx};
 use crate::engine::Event;
-use crate::model::{ActionStatus, DueItem, MatterState, ReferralKind, Role, Staff, Stage};
+use crate::model::{ActionStatus, DueItem, MatterState, ReferralKind, Role, Stage};
 
 /// One deadline still running, due on or before the report's horizon.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +180,8 @@ pub struct Period {
 
 /// Open actions on matters in QAP or EPCP/DRP, and the resolution deadlines and current stage response
 /// deadlines of matters in EPCP/DRP, due on or before ?1; earliest first, then by matter, the
-/// resolution deadline before the actions.
+/// resolution deadline before the actions. This is `model::running_deadlines` as SQL, for the nightly
+/// report over every running matter; a test holds the two to the same answers.
 ///
 /// The QAP half walks the matters still running (`matters_state`) and reads their open actions by the
 /// primary key: it reads the live caseload, never the history. Walking open actions by due date instead would
@@ -190,141 +190,199 @@ pub struct Period {
 /// that is about 175,000 dead rows for 23,000 live ones. The DRP half is one range scan of the partial index
 /// `matters_drp_deadline`. `INDEXED BY` and `CROSS JOIN` (outer loop first) hold the plan to that
 /// whatever statistics the file has or lacks.
-const DUE_SQL: &str = "\
-    SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
-      FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
-     WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
-       AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
-    UNION ALL
-    SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
-      FROM matters m INDEXED BY matters_drp_deadline
-     WHERE m.state = 'drp' AND m.drp_deadline <= ?1
-       AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
-    UNION ALL
-    SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
-      FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
-     WHERE m.state = 'drp' AND s.response_deadline <= ?1
-       AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
-    ORDER BY 11, 1, 7, 8";
+pub(super) const DUE: Sql = Sql::each(
+    "running deadlines due by a day",
+    "SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
+       FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
+      WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
+        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+     UNION ALL
+     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
+       FROM matters m INDEXED BY matters_drp_deadline
+      WHERE m.state = 'drp' AND m.drp_deadline <= ?1
+        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+     UNION ALL
+     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
+       FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
+      WHERE m.state = 'drp' AND s.response_deadline <= ?1
+        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+     ORDER BY 11, 1, 7, 8",
+    "SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
+       FROM matters m JOIN actions a ON a.matter = m.id
+      WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
+        AND (?2::text IS NULL OR m.iro = ?2) AND (?3::text IS NULL OR m.team = ?3)
+     UNION ALL
+     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
+       FROM matters m
+      WHERE m.state = 'drp' AND m.drp_deadline <= ?1
+        AND (?2::text IS NULL OR m.iro = ?2) AND (?3::text IS NULL OR m.team = ?3)
+     UNION ALL
+     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
+       FROM matters m JOIN stages s ON s.matter = m.id AND s.stage = m.stage
+      WHERE m.state = 'drp' AND s.response_deadline <= ?1
+        AND (?2::text IS NULL OR m.iro = ?2) AND (?3::text IS NULL OR m.team = ?3)
+     ORDER BY 11, 1, 7, 8",
+);
+
+const OPEN_MATTERS: Sql = Sql::new(
+    "the open matters",
+    "SELECT m.id, m.child, m.state, m.stage, m.iro, m.team, m.category, m.raised_on, m.drp_deadline,
+            (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
+            (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage),
+            (SELECT a.seq FROM actions a WHERE a.matter = m.id AND a.status = 'open'
+              ORDER BY a.due, a.seq LIMIT 1)
+       FROM matters m
+      WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass')
+        AND (?1 IS NULL OR m.iro = ?1) AND (?2 IS NULL OR m.team = ?2)
+      ORDER BY CASE m.state WHEN 'consultation' THEN 0 WHEN 'qap' THEN 1 WHEN 'drp' THEN 2 ELSE 3 END,
+               m.stage, m.raised_on, m.id",
+);
+
+const STEP_FACTS: Sql = Sql::each(
+    "the steps a period's figures count",
+    "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
+            json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C'
+       FROM events e JOIN matters m ON m.id = e.matter
+      WHERE e.effective_on BETWEEN ?1 AND ?2
+        AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
+      ORDER BY e.effective_on, e.id",
+    "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
+            (e.details::jsonb ->> 'stage')::bigint, (e.details::jsonb -> 'opening') IS NULL
+                OR e.details::jsonb -> 'opening' = 'null'::jsonb,
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C'
+       FROM events e JOIN matters m ON m.id = e.matter
+      WHERE e.effective_on BETWEEN ?1 AND ?2
+        AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
+      ORDER BY e.effective_on, e.id",
+);
+
+const REFERRAL_FACTS: Sql = Sql::new(
+    "the referrals a period's figures count",
+    "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on
+       FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
+      WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
+      ORDER BY r.referred_on, r.matter, r.seq",
+);
+
+const CHILD_CHRONOLOGY: Sql = Sql::new(
+    "a child's chronology",
+    "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
+            e.details
+       FROM events e LEFT JOIN staff s ON s.id = e.actor
+      WHERE e.child = ?1 ORDER BY e.effective_on, e.id",
+);
+
+const MATTER_CHRONOLOGY: Sql = Sql::new(
+    "a matter's chronology",
+    "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
+            e.details
+       FROM events e LEFT JOIN staff s ON s.id = e.actor
+      WHERE e.matter = ?1 ORDER BY e.effective_on, e.id",
+);
+
+const EXPORT_EVENTS: Sql = Sql::new(
+    "events for export",
+    "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
+            e.details
+       FROM events e LEFT JOIN staff s ON s.id = e.actor
+      WHERE (?1 IS NULL OR e.effective_on >= ?1) AND (?2 IS NULL OR e.effective_on <= ?2)
+      ORDER BY e.id",
+);
+
+const EXPORT_MATTERS: Sql = Sql::new(
+    "matters for export",
+    "SELECT id, child, iro, team, category, summary, state, stage, raised_on, raised_by,
+            challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by,
+            outcome, last_step_on
+       FROM matters
+      WHERE (?1 IS NULL OR raised_on >= ?1) AND (?2 IS NULL OR raised_on <= ?2)
+      ORDER BY prefix, year, number",
+);
+
+const EXPORT_ACTIONS: Sql = Sql::new(
+    "actions for export",
+    "SELECT a.matter, m.child, m.team, m.raised_on, a.seq, a.text, a.owner,
+            (SELECT h.due FROM action_due_history h WHERE h.matter = a.matter AND h.seq = a.seq
+              ORDER BY h.event LIMIT 1),
+            a.due,
+            (SELECT COUNT(*) FROM action_due_history h
+              WHERE h.matter = a.matter AND h.seq = a.seq AND h.agreed_by IS NOT NULL),
+            a.status, a.completed_on
+       FROM actions a JOIN matters m ON m.id = a.matter
+      WHERE (?1 IS NULL OR m.raised_on >= ?1) AND (?2 IS NULL OR m.raised_on <= ?2)
+      ORDER BY m.prefix, m.year, m.number, a.seq",
+);
 
 impl Tx<'_> {
-    /// The service's closure days as one text (ISO dates, in order, comma-separated): a cheap, exact key
-    /// for a working-day calendar built from them.
-    pub fn closure_days_key(&self) -> Result<String, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT COALESCE(group_concat(day, ','), '') FROM (SELECT day FROM closure_days ORDER BY day)",
-            )
-            .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
-            .map_err(|e| self.err(e))
-    }
-
     /// Every running deadline due on or before `through`, earliest (most overdue) first, one at a time.
     ///
-    /// Reads the running matters and their open actions, not the history (see `DUE_SQL`).
+    /// Reads the running matters and their open actions, not the history (see `DUE`).
     pub fn due_through<E: From<StoreError>>(
         &self,
         through: NaiveDate,
         filter: &DueFilter,
-        mut each: impl FnMut(DueRow) -> Result<(), E>,
+        each: impl FnMut(DueRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut stmt = self.tx.prepare_cached(DUE_SQL).map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query(params![through, filter.iro, filter.team])
-            .map_err(|e| self.err(e))?;
-        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
-            let item = due_row(row).map_err(|e| self.err(e))?;
-            each(item)?;
-        }
-        Ok(())
+        self.stream(&DUE, &[&through, &filter.iro, &filter.team], due_row, each)
     }
 
     /// The open matters, optionally of one IRO or team, by state, stage and age.
     pub fn open_matters(&self, filter: &DueFilter) -> Result<Vec<OpenMatter>, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT m.id, m.child, m.state, m.stage, m.iro, m.team, m.category, m.raised_on, m.drp_deadline,
-                        (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
-                        (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage),
-                        (SELECT a.seq FROM actions a WHERE a.matter = m.id AND a.status = 'open'
-                          ORDER BY a.due, a.seq LIMIT 1)
-                   FROM matters m
-                  WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass')
-                    AND (?1 IS NULL OR m.iro = ?1) AND (?2 IS NULL OR m.team = ?2)
-                  ORDER BY CASE m.state WHEN 'consultation' THEN 0 WHEN 'qap' THEN 1 WHEN 'drp' THEN 2 ELSE 3 END,
-                           m.stage,
-                           m.raised_on, m.id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![filter.iro, filter.team], |r| {
-                    Ok(OpenMatter {
-                        id: r.get(0)?,
-                        child: r.get(1)?,
-                        state: parse_column(r, 2)?,
-                        stage: stage_at(r, 3)?,
-                        iro: r.get(4)?,
-                        team: r.get(5)?,
-                        category: r.get(6)?,
-                        raised_on: r.get(7)?,
-                        drp_deadline: r.get(8)?,
-                        next_action: match (r.get::<_, Option<u32>>(11)?, r.get(9)?) {
-                            (Some(seq), Some(due)) => Some((seq, due)),
-                            _ => None,
-                        },
-                        stage_response_due: r.get(10)?,
-                    })
-                })?
-                .collect()
+        self.rows(&OPEN_MATTERS, &[&filter.iro, &filter.team], |r| {
+            let seq: Option<u32> = r.get(11)?;
+            let due: Option<NaiveDate> = r.get(9)?;
+            Ok(OpenMatter {
+                id: r.get(0)?,
+                child: r.get(1)?,
+                state: r.get(2)?,
+                stage: r.get(3)?,
+                iro: r.get(4)?,
+                team: r.get(5)?,
+                category: r.get(6)?,
+                raised_on: r.get(7)?,
+                drp_deadline: r.get(8)?,
+                next_action: seq.zip(due),
+                stage_response_due: r.get(10)?,
             })
-            .map_err(|e| self.err(e))
+        })
     }
 
     /// The QAPs raised, entries to EPCP/DRP and resolutions that took effect from `from` to `to`.
     pub fn step_facts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StepFact>, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
-                        json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
-                        m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C'
-                   FROM events e JOIN matters m ON m.id = e.matter
-                  WHERE e.effective_on BETWEEN ?1 AND ?2
-                    AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
-                  ORDER BY e.effective_on, e.id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![from, to], |r| {
-                    let kind = match r.get_ref(0)?.as_str()? {
-                        "consultation-opened" => StepKind::ConsultationOpened,
-                        "qap-raised" => StepKind::QapRaised,
-                        "drp-entered" => StepKind::DrpEntered,
-                        _ => StepKind::Resolved,
-                    };
-                    Ok(StepFact {
-                        kind,
-                        on: r.get(1)?,
-                        matter: r.get(2)?,
-                        category: r.get(3)?,
-                        team: r.get(4)?,
-                        entry_stage: match kind {
-                            StepKind::DrpEntered => stage_at(r, 5)?,
-                            _ => None,
-                        },
-                        // No opening: the step moved an existing matter on. A matter opened by a
-                        // consultation carries the C prefix; one that was a QAP has its raising date.
-                        from_qap: kind == StepKind::DrpEntered && r.get::<_, bool>(6)? && r.get::<_, bool>(10)?,
-                        from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
-                            && r.get::<_, bool>(6)?
-                            && r.get::<_, bool>(11)?
-                            && !(kind == StepKind::DrpEntered && r.get::<_, bool>(10)?),
-                        qap_raised: r.get(10)?,
-                        drp_entered_on: r.get(7)?,
-                        drp_deadline: r.get(8)?,
-                        stage: stage_at(r, 9)?,
-                    })
-                })?
-                .collect()
+        self.rows(&STEP_FACTS, &[&from, &to], |r| {
+            let kind = match r.get::<String>(0)?.as_str() {
+                "consultation-opened" => StepKind::ConsultationOpened,
+                "qap-raised" => StepKind::QapRaised,
+                "drp-entered" => StepKind::DrpEntered,
+                _ => StepKind::Resolved,
+            };
+            let no_opening: bool = r.get(6)?;
+            let qap_raised: bool = r.get(10)?;
+            let consultation_prefix: bool = r.get(11)?;
+            Ok(StepFact {
+                kind,
+                on: r.get(1)?,
+                matter: r.get(2)?,
+                category: r.get(3)?,
+                team: r.get(4)?,
+                entry_stage: match kind {
+                    StepKind::DrpEntered => r.get(5)?,
+                    _ => None,
+                },
+                // No opening: the step moved an existing matter on. A matter opened by a consultation
+                // carries the C prefix; one that was a QAP has its raising date.
+                from_qap: kind == StepKind::DrpEntered && no_opening && qap_raised,
+                from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
+                    && no_opening
+                    && consultation_prefix
+                    && !(kind == StepKind::DrpEntered && qap_raised),
+                qap_raised,
+                drp_entered_on: r.get(7)?,
+                drp_deadline: r.get(8)?,
+                stage: r.get(9)?,
             })
-            .map_err(|e| self.err(e))
+        })
     }
 
     /// Referrals to CAFCASS made, or decided, from `from` to `to`.
@@ -333,192 +391,94 @@ impl Tx<'_> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<ReferralFact>, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on
-                   FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
-                  WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
-                  ORDER BY r.referred_on, r.matter, r.seq",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map(params![from, to], |r| {
-                    Ok(ReferralFact {
-                        matter: r.get(0)?,
-                        category: r.get(1)?,
-                        team: r.get(2)?,
-                        kind: parse_column(r, 3)?,
-                        referred_on: r.get(4)?,
-                        decision: match r.get_ref(5)?.as_str_or_null()? {
-                            None => None,
-                            Some(_) => Some(parse_column(r, 5)?),
-                        },
-                        decided_on: r.get(6)?,
-                    })
-                })?
-                .collect()
+        self.rows(&REFERRAL_FACTS, &[&from, &to], |r| {
+            Ok(ReferralFact {
+                matter: r.get(0)?,
+                category: r.get(1)?,
+                team: r.get(2)?,
+                kind: r.get(3)?,
+                referred_on: r.get(4)?,
+                decision: r.get(5)?,
+                decided_on: r.get(6)?,
             })
-            .map_err(|e| self.err(e))
+        })
     }
 
     /// The events of a child's record or of one matter, by effective date then as recorded.
     pub fn chronology<E: From<StoreError>>(
         &self,
         scope: Scope,
-        mut each: impl FnMut(EventRow) -> Result<(), E>,
+        each: impl FnMut(EventRow) -> Result<(), E>,
     ) -> Result<(), E> {
         let (sql, key) = match scope {
-            Scope::Child(child) => (
-                "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-                        e.details
-                   FROM events e LEFT JOIN staff s ON s.id = e.actor
-                  WHERE e.child = ?1 ORDER BY e.effective_on, e.id",
-                child,
-            ),
-            Scope::Matter(matter) => (
-                "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-                        e.details
-                   FROM events e LEFT JOIN staff s ON s.id = e.actor
-                  WHERE e.matter = ?1 ORDER BY e.effective_on, e.id",
-                matter,
-            ),
+            Scope::Child(child) => (&CHILD_CHRONOLOGY, child),
+            Scope::Matter(matter) => (&MATTER_CHRONOLOGY, matter),
         };
-        self.each_event(sql, params![key], &mut each)
+        self.stream(sql, &[&key], event_row, each)
     }
 
     /// Every event whose effective date lies in the period, in the order recorded.
     pub fn export_events<E: From<StoreError>>(
         &self,
         period: Period,
-        mut each: impl FnMut(EventRow) -> Result<(), E>,
+        each: impl FnMut(EventRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.each_event(
-            "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-                    e.details
-               FROM events e LEFT JOIN staff s ON s.id = e.actor
-              WHERE (?1 IS NULL OR e.effective_on >= ?1) AND (?2 IS NULL OR e.effective_on <= ?2)
-              ORDER BY e.id",
-            params![period.from, period.to],
-            &mut each,
-        )
-    }
-
-    fn each_event<E: From<StoreError>>(
-        &self,
-        sql: &str,
-        params: &[&dyn rusqlite::ToSql],
-        each: &mut dyn FnMut(EventRow) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let mut stmt = self.tx.prepare_cached(sql).map_err(|e| self.err(e))?;
-        let mut rows = stmt.query(params).map_err(|e| self.err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let row = event_row(r).map_err(|e| self.err(e))?;
-            each(row)?;
-        }
-        Ok(())
-    }
-
-    /// Everyone holding a role, by id: the senior IRO managers and assistant directors an alert form copies.
-    pub fn staff_in_role(&self, role: Role) -> Result<Vec<Staff>, StoreError> {
-        self.tx
-            .prepare_cached(
-                "SELECT id, name, role, email, team FROM staff WHERE role = ?1 ORDER BY id",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_map([role.as_str()], |r| {
-                    Ok(Staff {
-                        id: r.get(0)?,
-                        name: r.get(1)?,
-                        role: parse_column(r, 2)?,
-                        email: r.get(3)?,
-                        team: r.get(4)?,
-                    })
-                })?
-                .collect()
-            })
-            .map_err(|e| self.err(e))
+        self.stream(&EXPORT_EVENTS, &[&period.from, &period.to], event_row, each)
     }
 
     /// Matters raised in the period, in id order.
     pub fn export_matters<E: From<StoreError>>(
         &self,
         period: Period,
-        mut each: impl FnMut(MatterRow) -> Result<(), E>,
+        each: impl FnMut(MatterRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(
-                "SELECT id, child, iro, team, category, summary, state, stage, raised_on, raised_by,
-                        challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by,
-                        outcome, last_step_on
-                   FROM matters
-                  WHERE (?1 IS NULL OR raised_on >= ?1) AND (?2 IS NULL OR raised_on <= ?2)
-                  ORDER BY prefix, year, number",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query(params![period.from, period.to])
-            .map_err(|e| self.err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let row = matter_row(r).map_err(|e| self.err(e))?;
-            each(row)?;
-        }
-        Ok(())
+        self.stream(
+            &EXPORT_MATTERS,
+            &[&period.from, &period.to],
+            matter_row,
+            each,
+        )
     }
 
     /// Actions of the matters raised in the period, by matter and number.
     pub fn export_actions<E: From<StoreError>>(
         &self,
         period: Period,
-        mut each: impl FnMut(ActionRow) -> Result<(), E>,
+        each: impl FnMut(ActionRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(
-                "SELECT a.matter, m.child, m.team, m.raised_on, a.seq, a.text, a.owner,
-                        (SELECT h.due FROM action_due_history h WHERE h.matter = a.matter AND h.seq = a.seq
-                          ORDER BY h.event, h.rowid LIMIT 1),
-                        a.due,
-                        (SELECT COUNT(*) FROM action_due_history h
-                          WHERE h.matter = a.matter AND h.seq = a.seq AND h.agreed_by IS NOT NULL),
-                        a.status, a.completed_on
-                   FROM actions a JOIN matters m ON m.id = a.matter
-                  WHERE (?1 IS NULL OR m.raised_on >= ?1) AND (?2 IS NULL OR m.raised_on <= ?2)
-                  ORDER BY m.prefix, m.year, m.number, a.seq",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut rows = stmt
-            .query(params![period.from, period.to])
-            .map_err(|e| self.err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let row = ActionRow {
-                matter: r.get(0).map_err(|e| self.err(e))?,
-                child: r.get(1).map_err(|e| self.err(e))?,
-                team: r.get(2).map_err(|e| self.err(e))?,
-                raised_on: r.get(3).map_err(|e| self.err(e))?,
-                seq: r.get(4).map_err(|e| self.err(e))?,
-                text: r.get(5).map_err(|e| self.err(e))?,
-                owner: r.get(6).map_err(|e| self.err(e))?,
-                first_due: r.get(7).map_err(|e| self.err(e))?,
-                due: r.get(8).map_err(|e| self.err(e))?,
-                extensions: r.get(9).map_err(|e| self.err(e))?,
-                status: parse_column(r, 10).map_err(|e| self.err(e))?,
-                completed_on: r.get(11).map_err(|e| self.err(e))?,
-            };
-            each(row)?;
-        }
-        Ok(())
+        self.stream(
+            &EXPORT_ACTIONS,
+            &[&period.from, &period.to],
+            |r| {
+                Ok(ActionRow {
+                    matter: r.get(0)?,
+                    child: r.get(1)?,
+                    team: r.get(2)?,
+                    raised_on: r.get(3)?,
+                    seq: r.get(4)?,
+                    text: r.get(5)?,
+                    owner: r.get(6)?,
+                    first_due: r.get(7)?,
+                    due: r.get(8)?,
+                    extensions: r.get(9)?,
+                    status: r.get(10)?,
+                    completed_on: r.get(11)?,
+                })
+            },
+            each,
+        )
     }
 }
 
-fn due_row(r: &Row) -> rusqlite::Result<DueRow> {
+fn due_row(r: &dyn Row) -> Result<DueRow, BackendError> {
     Ok(DueRow {
         matter: r.get(0)?,
         child: r.get(1)?,
         iro: r.get(2)?,
         team: r.get(3)?,
-        state: parse_column(r, 4)?,
-        stage: stage_at(r, 5)?,
-        item: parse_column::<DueItem>(r, 6)?,
+        state: r.get(4)?,
+        stage: r.get(5)?,
+        item: r.get(6)?,
         action: r.get(7)?,
         action_text: r.get(8)?,
         owner: r.get(9)?,
@@ -526,7 +486,7 @@ fn due_row(r: &Row) -> rusqlite::Result<DueRow> {
     })
 }
 
-fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
+fn event_row(r: &dyn Row) -> Result<EventRow, BackendError> {
     Ok(EventRow {
         id: r.get(0)?,
         matter: r.get(1)?,
@@ -534,17 +494,14 @@ fn event_row(r: &Row) -> rusqlite::Result<EventRow> {
         kind: r.get(3)?,
         actor: r.get(4)?,
         actor_name: r.get(5)?,
-        actor_role: match r.get_ref(6)?.as_str_or_null()? {
-            None => None,
-            Some(_) => Some(parse_column(r, 6)?),
-        },
+        actor_role: r.get(6)?,
         effective_on: r.get(7)?,
         recorded_at: r.get(8)?,
         details: r.get(9)?,
     })
 }
 
-fn matter_row(r: &Row) -> rusqlite::Result<MatterRow> {
+fn matter_row(r: &dyn Row) -> Result<MatterRow, BackendError> {
     Ok(MatterRow {
         id: r.get(0)?,
         child: r.get(1)?,
@@ -552,8 +509,8 @@ fn matter_row(r: &Row) -> rusqlite::Result<MatterRow> {
         team: r.get(3)?,
         category: r.get(4)?,
         summary: r.get(5)?,
-        state: parse_column(r, 6)?,
-        stage: stage_at(r, 7)?,
+        state: r.get(6)?,
+        stage: r.get(7)?,
         raised_on: r.get(8)?,
         raised_by: r.get(9)?,
         challenge_deadline: r.get(10)?,
@@ -567,20 +524,6 @@ fn matter_row(r: &Row) -> rusqlite::Result<MatterRow> {
     })
 }
 
-/// A nullable stage column.
-fn stage_at(r: &Row, index: usize) -> rusqlite::Result<Option<Stage>> {
-    match r.get::<_, Option<u8>>(index)? {
-        None => Ok(None),
-        Some(n) => Stage::try_from(n).map(Some).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                index,
-                rusqlite::types::Type::Integer,
-                e.into(),
-            )
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::Store;
@@ -590,11 +533,10 @@ mod tests {
     #[test]
     fn the_overdue_query_reads_the_live_caseload_by_index() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let (mut store, _) = Store::create(&dir.path().join("iro.db"), false).expect("create");
-        let tx = store.read().expect("tx");
-        let plan: Vec<String> = tx
-            .tx
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE_SQL))
+        let (store, _) = Store::create(&dir.path().join("iro.db"), false).expect("create");
+        let conn = store.sqlite().connection();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE.sqlite))
             .and_then(|mut stmt| {
                 stmt.query_map(
                     rusqlite::params!["2026-11-26", None::<String>, None::<String>],

@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[Migration] = &[
         what: "outbox delivery states (uncertain, failed) and the database's own id",
         sqlite: include_str!("../../migrations/sqlite/0002-outbox-delivery.sql"),
     },
+    Migration {
+        version: 3,
+        what: "no two events follow the same one: the chain cannot fork",
+        sqlite: include_str!("../../migrations/sqlite/0003-chain-cannot-fork.sql"),
+    },
 ];
 
 /// The schema version this build writes; a database with a higher one is refused untouched.

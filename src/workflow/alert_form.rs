@@ -1,5 +1,5 @@
 //! The alert form of a matter at any numbered revision: "this form clarifies actions and timescales and
-//! is shared with relevant parties at the 3 stages" (protocol 5).
+//! is shared with relevant parties at the 3 stages" (rule 5).
 
 use chrono::NaiveDate;
 
@@ -113,7 +113,7 @@ pub fn build(
             },
         })
     };
-    // Who was told of each stage: the rule table's row for it (protocol 10), read as the directory
+    // Who was told of each stage: the rule table's row for it (rule 10), read as the directory
     // stands now.
     let staff = people_to_tell(tx, &child, &[])?;
     let as_person = |r: &Recipient| -> render::Person {

@@ -1,4 +1,4 @@
-//! The CAFCASS pack: "All EPCP/DRP reports are provided to CAFCASS" (protocol 8). For a matter referred
+//! The CAFCASS pack: "All EPCP/DRP reports are provided to CAFCASS" (rule 8). For a matter referred
 //! to CAFCASS, one Markdown document and one printable HTML file holding the chronology, every alert
 //! form revision, the legal advice and meeting records and the messages sent, with a manifest of SHA-256
 //! digests and the audit head hash at the time.

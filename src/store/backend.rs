@@ -1,0 +1,294 @@
+//! The storage seam: what a database backend gives the store, and the codecs values cross it by.
+//!
+//! The store's typed reads and writes are written once, over [`Session`] (one transaction); a backend
+//! supplies the connection, the transaction, the binding of parameters and the reading of rows, and its
+//! dialect's text of the few statements that differ ([`Sql::postgres`]). Every value crosses as a bound
+//! parameter ([`Bind`]) and comes back through a codec ([`Decode`]): no value is ever spliced into SQL.
+//! A backend passes the conformance suite (`store::conformance`) before it is trusted.
+
+use std::borrow::Cow;
+
+use chrono::NaiveDate;
+
+/// One statement, named so an error says which query failed, in the SQLite dialect (parameters `?1`,
+/// `?2`, ...) and, where PostgreSQL's differs, in its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Sql {
+    pub name: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: Option<&'static str>,
+}
+
+impl Sql {
+    /// A statement both dialects read alike.
+    pub const fn new(name: &'static str, sql: &'static str) -> Sql {
+        Sql {
+            name,
+            sqlite: sql,
+            postgres: None,
+        }
+    }
+
+    /// A statement whose PostgreSQL text differs.
+    pub const fn each(name: &'static str, sqlite: &'static str, postgres: &'static str) -> Sql {
+        Sql {
+            name,
+            sqlite,
+            postgres: Some(postgres),
+        }
+    }
+}
+
+/// What went wrong below the store, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The database refused or failed the statement.
+    #[error("{0}")]
+    Database(String),
+    /// A column held something its codec cannot read.
+    #[error("column {column}: {why}")]
+    Decode { column: usize, why: String },
+    /// The caller's row handler stopped the query (its own error is kept by the caller).
+    #[error("stopped by the reader")]
+    Stopped,
+}
+
+/// A parameter value as a backend binds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'a> {
+    Null,
+    Int(i64),
+    Text(Cow<'a, str>),
+}
+
+/// A column value as a backend reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueRef<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+/// A value that goes into a statement as a bound parameter.
+pub trait Bind {
+    fn value(&self) -> Value<'_>;
+}
+
+/// A value read out of a column.
+pub trait Decode: Sized {
+    fn decode(value: ValueRef<'_>) -> Result<Self, String>;
+}
+
+/// One row of a query's result.
+pub trait Row {
+    fn column(&self, index: usize) -> Result<ValueRef<'_>, BackendError>;
+}
+
+impl dyn Row + '_ {
+    /// Column `index` through its codec.
+    pub fn get<T: Decode>(&self, index: usize) -> Result<T, BackendError> {
+        T::decode(self.column(index)?).map_err(|why| BackendError::Decode { column: index, why })
+    }
+}
+
+/// One transaction on a database. Dropped without [`Session::commit`], it rolls back.
+pub trait Session {
+    /// Which dialect the statements are read in.
+    fn dialect(&self) -> Dialect;
+    /// Runs a statement; gives how many rows it changed.
+    fn execute(&self, sql: &Sql, params: &[&dyn Bind]) -> Result<u64, BackendError>;
+    /// Runs a query and hands each row to `each`, in order, as it is read.
+    fn query(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        each: &mut dyn FnMut(&dyn Row) -> Result<(), BackendError>,
+    ) -> Result<(), BackendError>;
+    fn commit(self: Box<Self>) -> Result<(), BackendError>;
+}
+
+/// The SQL dialects the store speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Sql {
+    /// The statement's text in `dialect`.
+    pub fn text(&self, dialect: Dialect) -> &'static str {
+        match (dialect, self.postgres) {
+            (Dialect::Postgres, Some(text)) => text,
+            _ => self.sqlite,
+        }
+    }
+}
+
+// Codecs for plain values.
+
+impl Bind for str {
+    fn value(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+
+impl Bind for String {
+    fn value(&self) -> Value<'_> {
+        Value::Text(Cow::Borrowed(self))
+    }
+}
+
+impl<T: Bind + ?Sized> Bind for &T {
+    fn value(&self) -> Value<'_> {
+        (**self).value()
+    }
+}
+
+impl<T: Bind> Bind for Option<T> {
+    fn value(&self) -> Value<'_> {
+        match self {
+            Some(v) => v.value(),
+            None => Value::Null,
+        }
+    }
+}
+
+macro_rules! bind_int {
+    ($($ty:ty),+) => {$(
+        impl Bind for $ty {
+            fn value(&self) -> Value<'_> {
+                Value::Int(i64::from(*self))
+            }
+        }
+    )+};
+}
+bind_int!(i64, i32, u32, u8, bool);
+
+impl Bind for usize {
+    fn value(&self) -> Value<'_> {
+        Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+    }
+}
+
+/// Dates are stored as ISO `YYYY-MM-DD` text, so they sort and compare as strings in either dialect.
+impl Bind for NaiveDate {
+    fn value(&self) -> Value<'_> {
+        Value::Text(Cow::Owned(self.format("%Y-%m-%d").to_string()))
+    }
+}
+
+impl Decode for String {
+    fn decode(value: ValueRef<'_>) -> Result<String, String> {
+        match value {
+            ValueRef::Text(text) => Ok(text.to_string()),
+            other => Err(format!("expected text, found {other:?}")),
+        }
+    }
+}
+
+impl Decode for i64 {
+    fn decode(value: ValueRef<'_>) -> Result<i64, String> {
+        match value {
+            ValueRef::Int(n) => Ok(n),
+            other => Err(format!("expected a number, found {other:?}")),
+        }
+    }
+}
+
+macro_rules! decode_int {
+    ($($ty:ty),+) => {$(
+        impl Decode for $ty {
+            fn decode(value: ValueRef<'_>) -> Result<$ty, String> {
+                let n = i64::decode(value)?;
+                <$ty>::try_from(n).map_err(|_| format!("{n} is out of range"))
+            }
+        }
+    )+};
+}
+decode_int!(u32, u8, usize, i32);
+
+impl Decode for bool {
+    fn decode(value: ValueRef<'_>) -> Result<bool, String> {
+        Ok(i64::decode(value)? != 0)
+    }
+}
+
+impl Decode for NaiveDate {
+    fn decode(value: ValueRef<'_>) -> Result<NaiveDate, String> {
+        let text = String::decode(value)?;
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| format!("'{text}' is not a date"))
+    }
+}
+
+impl<T: Decode> Decode for Option<T> {
+    fn decode(value: ValueRef<'_>) -> Result<Option<T>, String> {
+        match value {
+            ValueRef::Null => Ok(None),
+            other => T::decode(other).map(Some),
+        }
+    }
+}
+
+/// Codecs for the model's word enums: stored as the one word the command line and JSON use too.
+macro_rules! words_codec {
+    ($($ty:ty),+) => {$(
+        impl Bind for $ty {
+            fn value(&self) -> Value<'_> {
+                Value::Text(Cow::Borrowed(self.as_str()))
+            }
+        }
+        impl Decode for $ty {
+            fn decode(value: ValueRef<'_>) -> Result<$ty, String> {
+                String::decode(value)?.parse()
+            }
+        }
+    )+};
+}
+words_codec!(
+    crate::model::Role,
+    crate::model::MatterState,
+    crate::model::ActionStatus,
+    crate::model::ReferralKind,
+    crate::model::CafcassDecision,
+    crate::model::DueItem,
+    super::outbox::OutboxStatus
+);
+
+/// A stage is stored as its number.
+impl Bind for crate::model::Stage {
+    fn value(&self) -> Value<'_> {
+        Value::Int(i64::from(self.number()))
+    }
+}
+
+impl Decode for crate::model::Stage {
+    fn decode(value: ValueRef<'_>) -> Result<crate::model::Stage, String> {
+        crate::model::Stage::try_from(u8::decode(value)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{MatterState, Stage};
+
+    #[test]
+    fn values_come_back_through_their_codecs() {
+        let date = NaiveDate::from_ymd_opt(2026, 11, 26).expect("date");
+        assert_eq!(date.value(), Value::Text("2026-11-26".into()));
+        assert_eq!(NaiveDate::decode(ValueRef::Text("2026-11-26")), Ok(date));
+        assert!(NaiveDate::decode(ValueRef::Text("26/11/2026")).is_err());
+        assert_eq!(Stage::Two.value(), Value::Int(2));
+        assert_eq!(Stage::decode(ValueRef::Int(3)), Ok(Stage::Three));
+        assert!(Stage::decode(ValueRef::Int(4)).is_err());
+        assert_eq!(MatterState::Drp.value(), Value::Text("drp".into()));
+        assert_eq!(
+            MatterState::decode(ValueRef::Text("qap")),
+            Ok(MatterState::Qap)
+        );
+        assert!(MatterState::decode(ValueRef::Text("lost")).is_err());
+        assert_eq!(Option::<u32>::decode(ValueRef::Null), Ok(None));
+        assert_eq!(None::<i64>.value(), Value::Null);
+        assert!(u32::decode(ValueRef::Int(-1)).is_err());
+    }
+}

@@ -1,0 +1,412 @@
+//! The conformance suite: what every storage backend must do for the store to be trusted on it. Each
+//! check is written once, generic over a [`Backend`] that makes a fresh database and opens connections
+//! to it, and `conformance!` runs the whole suite for one backend.
+
+use std::sync::{Arc, Barrier};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use super::backend::Sql;
+use super::outbox::{OutboxStatus, Which};
+use super::{Store, StoreError, SCHEMA_VERSION};
+use crate::engine::{evolve, Event, Opened, Step};
+use crate::model::{Action, ActionStatus, Child, Matter, MatterState, Role, Staff, Stage};
+use crate::notify::{Message, Recipient};
+
+/// A database for one check: made empty at the current schema, and opened as often as asked.
+pub(super) trait Backend: Send + Sync + Sized + 'static {
+    fn fresh() -> Self;
+    fn connect(&self) -> Store;
+}
+
+/// The SQLite backend on a file in a temporary directory.
+pub(super) struct SqliteFile {
+    dir: tempfile::TempDir,
+}
+
+impl Backend for SqliteFile {
+    fn fresh() -> SqliteFile {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Store::create(&dir.path().join("iro.db"), false).expect("create");
+        SqliteFile { dir }
+    }
+
+    fn connect(&self) -> Store {
+        Store::open(&self.dir.path().join("iro.db")).expect("open")
+    }
+}
+
+fn day(text: &str) -> NaiveDate {
+    text.parse().expect("valid")
+}
+
+fn at() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 9, 30, 0)
+        .single()
+        .expect("valid time")
+}
+
+fn directory(store: &mut Store) {
+    let tx = store.write().expect("tx");
+    for (id, role) in [
+        ("asmith", Role::Iro),
+        ("jwhite", Role::IroTeamManager),
+        ("bking", Role::SocialWorker),
+        ("tgreen", Role::TeamManager),
+        ("mblack", Role::ServiceManager),
+    ] {
+        let staff = Staff {
+            id: id.into(),
+            name: format!("Name of {id}"),
+            role,
+            email: format!("{id}@example.gov.uk"),
+            team: Some("Children in Care 1".into()),
+        };
+        assert!(tx.add_staff(&staff).expect("add staff"));
+        assert!(
+            !tx.add_staff(&staff).expect("add again"),
+            "an id is taken once"
+        );
+    }
+    let child = Child {
+        reference: "LCS-1".into(),
+        name: "Zoë Nowak".into(),
+        team: "North".into(),
+        social_worker: "bking".into(),
+        practice_supervisor: None,
+        team_manager: "tgreen".into(),
+        service_manager: "mblack".into(),
+        iro: "asmith".into(),
+        iro_team_manager: "jwhite".into(),
+    };
+    assert!(tx.add_child(&child).expect("add child"));
+    assert!(!tx.add_child(&child).expect("add child twice"));
+    tx.commit().expect("commit");
+}
+
+/// A QAP raised on a Monday and entered into EPCP/DRP the next day, as the engine folds it.
+fn raised(id: &str) -> (Matter, Vec<Step>) {
+    let steps = vec![
+        Step {
+            actor: "asmith".into(),
+            on: day("2026-11-02"),
+            event: Event::QapRaised {
+                opening: Some(Opened {
+                    child: "LCS-1".into(),
+                    iro: "asmith".into(),
+                    team: "North".into(),
+                    category: "permanence".into(),
+                    summary: "drift".into(),
+                }),
+                challenge_deadline: day("2026-11-09"),
+                actions: vec![Action {
+                    seq: 1,
+                    text: "assess".into(),
+                    owner: "bking".into(),
+                    due: day("2026-11-20"),
+                    status: ActionStatus::Open,
+                    completed_on: None,
+                }],
+            },
+        },
+        Step {
+            actor: "asmith".into(),
+            on: day("2026-11-03"),
+            event: Event::DrpEntered {
+                opening: None,
+                stage: Stage::One,
+                deadline: day("2026-12-01"),
+                reason: None,
+                response_deadline: Some(day("2026-11-10")),
+            },
+        },
+    ];
+    let mut state = None;
+    for step in &steps {
+        state = Some(evolve(state, id, step).expect("evolve"));
+    }
+    (state.expect("state"), steps)
+}
+
+pub(super) fn the_directory_reads_back_as_written<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let tx = store.read().expect("tx");
+    let child = tx.child("LCS-1").expect("read").expect("the child");
+    assert_eq!(child.name, "Zoë Nowak");
+    assert_eq!(child.practice_supervisor, None);
+    let staff = tx.staff("jwhite").expect("read").expect("staff");
+    assert_eq!(
+        (staff.role, staff.team.as_deref()),
+        (Role::IroTeamManager, Some("Children in Care 1"))
+    );
+    assert_eq!(tx.staff("nobody").expect("read"), None);
+    assert_eq!(tx.all_staff().expect("all").len(), 5);
+    assert_eq!(tx.staff_in_role(Role::TeamManager).expect("role").len(), 1);
+    assert_eq!(
+        tx.children(Some("asmith"), None).expect("children").len(),
+        1
+    );
+    assert!(tx
+        .children(None, Some("South"))
+        .expect("children")
+        .is_empty());
+}
+
+pub(super) fn recorded_state_reads_back_as_the_engine_folded_it<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let (matter, steps) = raised("Q-2026-0001");
+    let tx = store.write().expect("tx");
+    assert_eq!(tx.next_matter_id("Q", 2026).expect("id"), "Q-2026-0001");
+    tx.record(&matter, &steps, at()).expect("record");
+    tx.commit().expect("commit");
+    let tx = store.read().expect("tx");
+    assert_eq!(
+        tx.matter("Q-2026-0001").expect("read"),
+        Some(matter.clone())
+    );
+    assert_eq!(tx.next_matter_id("Q", 2026).expect("id"), "Q-2026-0002");
+    assert_eq!(tx.next_matter_id("Q", 2027).expect("id"), "Q-2027-0001");
+    let events = tx.matter_events("Q-2026-0001").expect("events");
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1].event, steps[1].event);
+    assert_eq!(events[0].recorded_at, "2026-11-26T09:30:00.000000Z");
+    let listed = tx.matters(&super::MatterFilter::default()).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].matter.state, MatterState::Drp);
+    assert_eq!(
+        listed[0].next_deadline(),
+        matter.next_deadline(),
+        "a listing's next deadline is the one the whole matter gives"
+    );
+    let walk = tx.walk_chain().expect("walk");
+    assert_eq!(walk.events, 2);
+    assert!(walk.first_break.is_none());
+    assert_eq!(walk.head, tx.head_hash().expect("head"));
+}
+
+pub(super) fn a_transaction_dropped_without_commit_leaves_nothing<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let (matter, steps) = raised("Q-2026-0001");
+    {
+        let tx = store.write().expect("tx");
+        tx.record(&matter, &steps, at()).expect("record");
+    }
+    let tx = store.read().expect("tx");
+    assert_eq!(tx.matter("Q-2026-0001").expect("read"), None);
+    assert!(tx.matter_events("Q-2026-0001").expect("events").is_empty());
+}
+
+pub(super) fn events_cannot_be_changed_or_deleted<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let (matter, steps) = raised("Q-2026-0001");
+    let tx = store.write().expect("tx");
+    tx.record(&matter, &steps, at()).expect("record");
+    tx.commit().expect("commit");
+    for sql in ["UPDATE events SET actor = 'someone'", "DELETE FROM events"] {
+        let tx = store.write().expect("tx");
+        let err = tx.exec(&Sql::new("tamper", sql), &[]).expect_err("refused");
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+}
+
+/// Writers on separate connections at once: every event lands, numbered without gaps, on one chain.
+pub(super) fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number<B: Backend>() {
+    let db = Arc::new(B::fresh());
+    directory(&mut db.connect());
+    const WRITERS: usize = 4;
+    const EACH: usize = 5;
+    let start = Arc::new(Barrier::new(WRITERS));
+    let handles: Vec<_> = (0..WRITERS)
+        .map(|_| {
+            let (db, start) = (Arc::clone(&db), Arc::clone(&start));
+            std::thread::spawn(move || {
+                let mut store = db.connect();
+                start.wait();
+                for _ in 0..EACH {
+                    let tx = store.write().expect("tx");
+                    let id = tx.next_matter_id("Q", 2026).expect("id");
+                    let (matter, steps) = raised(&id);
+                    tx.record(&matter, &steps, at()).expect("record");
+                    tx.commit().expect("commit");
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().expect("a writer");
+    }
+    let mut store = db.connect();
+    let tx = store.read().expect("tx");
+    let walk = tx.walk_chain().expect("walk");
+    assert_eq!(walk.events as usize, WRITERS * EACH * 2);
+    assert!(walk.first_break.is_none(), "{:?}", walk.first_break);
+    let listed = tx.matters(&super::MatterFilter::default()).expect("list");
+    assert_eq!(
+        listed.len(),
+        WRITERS * EACH,
+        "one matter per write, none lost or merged"
+    );
+}
+
+/// A message is claimed once however many runs try, and goes only the ways its status allows.
+pub(super) fn an_outbox_message_is_claimed_once<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let (matter, steps) = raised("Q-2026-0001");
+    let tx = store.write().expect("tx");
+    tx.record(&matter, &steps, at()).expect("record");
+    let message = Message {
+        kind: "qap-raised",
+        to: vec![Recipient {
+            id: "bking".into(),
+            name: "Ben King".into(),
+            email: "bking@example.gov.uk".into(),
+        }],
+        cc: Vec::new(),
+        missing: vec!["practice supervisor: none allocated to LCS-1".into()],
+        subject: "[iro] Q-2026-0001 LCS-1: QAP raised".into(),
+        body: "Zoë".into(),
+    };
+    let id = tx
+        .queue_message("Q-2026-0001", "LCS-1", &message, at())
+        .expect("queue");
+    tx.commit().expect("commit");
+    let mut other = db.connect();
+    let first = store.write().expect("tx");
+    assert!(first
+        .claim_for_send(id, OutboxStatus::Pending, at())
+        .expect("claim"));
+    first.commit().expect("commit");
+    let second = other.write().expect("tx");
+    assert!(!second
+        .claim_for_send(id, OutboxStatus::Pending, at())
+        .expect("claim"));
+    assert!(
+        !second.mark_written(id, at(), "x.eml").expect("write"),
+        "not pending any more"
+    );
+    second.commit().expect("commit");
+    let tx = store.write().expect("tx");
+    assert!(tx.mark_sent(id, at()).expect("sent"));
+    tx.commit().expect("commit");
+    let tx = store.read().expect("tx");
+    let stored = tx.outbox_message(id).expect("read").expect("the message");
+    assert_eq!(stored.status, OutboxStatus::Sent);
+    assert_eq!(
+        (
+            stored.to.clone(),
+            stored.missing.clone(),
+            stored.body.as_str()
+        ),
+        (message.to, message.missing, "Zoë")
+    );
+    assert!(tx.outbox(Which::Undelivered).expect("list").is_empty());
+    assert_eq!(tx.database_id().expect("id").len(), 32);
+}
+
+pub(super) fn closure_days_are_kept_in_order<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    let tx = store.write().expect("tx");
+    assert!(tx
+        .add_closure_day(day("2026-12-29"), "Christmas")
+        .expect("add"));
+    assert!(tx
+        .add_closure_day(day("2026-12-24"), "Christmas Eve")
+        .expect("add"));
+    assert!(!tx
+        .add_closure_day(day("2026-12-24"), "again")
+        .expect("again"));
+    tx.commit().expect("commit");
+    let tx = store.read().expect("tx");
+    assert_eq!(tx.closure_days_key().expect("key"), "2026-12-24,2026-12-29");
+    assert_eq!(tx.closure_days().expect("days")[0].1, "Christmas Eve");
+}
+
+pub(super) fn a_new_database_is_at_the_current_schema<B: Backend>() {
+    let db = B::fresh();
+    let store = db.connect();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+}
+
+/// A failing statement names itself.
+pub(super) fn errors_name_the_query<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    let tx = store.write().expect("tx");
+    let err = tx
+        .exec(
+            &Sql::new(
+                "a statement that cannot be",
+                "INSERT INTO nowhere VALUES (1)",
+            ),
+            &[],
+        )
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            StoreError::Query {
+                query: "a statement that cannot be",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+/// Runs every check of the suite for one backend.
+macro_rules! conformance {
+    ($backend:ident, $ty:ty) => {
+        mod $backend {
+            use super::*;
+            #[test]
+            fn the_directory_reads_back_as_written() {
+                super::the_directory_reads_back_as_written::<$ty>()
+            }
+            #[test]
+            fn recorded_state_reads_back_as_the_engine_folded_it() {
+                super::recorded_state_reads_back_as_the_engine_folded_it::<$ty>()
+            }
+            #[test]
+            fn a_transaction_dropped_without_commit_leaves_nothing() {
+                super::a_transaction_dropped_without_commit_leaves_nothing::<$ty>()
+            }
+            #[test]
+            fn events_cannot_be_changed_or_deleted() {
+                super::events_cannot_be_changed_or_deleted::<$ty>()
+            }
+            #[test]
+            fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number() {
+                super::concurrent_writers_never_fork_the_chain_or_share_a_matter_number::<$ty>()
+            }
+            #[test]
+            fn an_outbox_message_is_claimed_once() {
+                super::an_outbox_message_is_claimed_once::<$ty>()
+            }
+            #[test]
+            fn closure_days_are_kept_in_order() {
+                super::closure_days_are_kept_in_order::<$ty>()
+            }
+            #[test]
+            fn a_new_database_is_at_the_current_schema() {
+                super::a_new_database_is_at_the_current_schema::<$ty>()
+            }
+            #[test]
+            fn errors_name_the_query() {
+                super::errors_name_the_query::<$ty>()
+            }
+        }
+    };
+}
+
+conformance!(sqlite, SqliteFile);
