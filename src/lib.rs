@@ -31,6 +31,8 @@ pub mod engine;
 pub mod environment;
 pub mod error;
 pub mod files;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod model;
 pub mod notify;
 pub mod policy;
@@ -54,6 +56,7 @@ mod layers {
         ("calendar", 0),
         ("files", 0),
         ("dates", 1),
+        ("fixture", 1),
         ("engine", 2),
         ("notify", 3),
         ("store", 4),

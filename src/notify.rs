@@ -471,31 +471,15 @@ mod tests {
         }
     }
 
+    /// The test directory, with a second senior IRO manager: a role held by two is told to both.
     fn directory() -> Vec<Staff> {
-        vec![
-            person("bking", Role::SocialWorker),
-            person("cdoe", Role::PracticeSupervisor),
-            person("tgreen", Role::TeamManager),
-            person("mblack", Role::ServiceManager),
-            person("jwhite", Role::IroTeamManager),
-            person("senior", Role::SeniorIroManager),
-            person("senior2", Role::SeniorIroManager),
-            person("adir", Role::AssistantDirector),
-        ]
+        let mut staff = crate::fixture::staff();
+        staff.push(person("senior2", Role::SeniorIroManager));
+        staff
     }
 
     fn child() -> Child {
-        Child {
-            reference: "LCS-104233".into(),
-            name: "Sam Jones".into(),
-            team: "North".into(),
-            social_worker: "bking".into(),
-            practice_supervisor: Some("cdoe".into()),
-            team_manager: "tgreen".into(),
-            service_manager: "mblack".into(),
-            iro: "asmith".into(),
-            iro_team_manager: "jwhite".into(),
-        }
+        crate::fixture::child()
     }
 
     fn step(event: Event) -> Step {

@@ -7,45 +7,23 @@ use proptest::prelude::*;
 use super::audit::replay_mismatch;
 use super::find_staff;
 use crate::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
-use crate::model::{CafcassDecision, Child, Matter, Role, Staff, Stage};
+use crate::model::{CafcassDecision, Matter, Stage};
 use crate::store::{Store, Tx};
 use crate::workflow::{step_in, Asked, Clock, Setting};
 
 const ACTORS: [&str; 5] = ["asmith", "jwhite", "tgreen", "bking", "senior"];
 const RESOLVERS: [&str; 4] = ["tgreen", "mblack", "adir", "asmith"];
 
+/// The shared test directory (`crate::fixture`), and a second child of the same people.
 fn directory(tx: &Tx) {
-    for (id, role) in [
-        ("asmith", Role::Iro),
-        ("jwhite", Role::IroTeamManager),
-        ("senior", Role::SeniorIroManager),
-        ("bking", Role::SocialWorker),
-        ("cdoe", Role::PracticeSupervisor),
-        ("tgreen", Role::TeamManager),
-        ("mblack", Role::ServiceManager),
-        ("adir", Role::AssistantDirector),
-    ] {
-        let staff = Staff {
-            id: id.into(),
-            name: id.into(),
-            role,
-            email: format!("{id}@example.gov.uk"),
-            team: None,
-        };
+    for staff in crate::fixture::staff() {
         tx.add_staff(&staff).expect("staff");
     }
-    for reference in ["LCS-1", "LCS-2"] {
-        let child = Child {
-            reference: reference.into(),
-            name: "Sam".into(),
-            team: "North".into(),
-            social_worker: "bking".into(),
-            practice_supervisor: Some("cdoe".into()),
-            team_manager: "tgreen".into(),
-            service_manager: "mblack".into(),
-            iro: "asmith".into(),
-            iro_team_manager: "jwhite".into(),
-        };
+    for (reference, mut child) in ["LCS-1", "LCS-2"]
+        .into_iter()
+        .zip(std::iter::repeat(crate::fixture::child()))
+    {
+        child.reference = reference.into();
         tx.add_child(&child).expect("child");
     }
 }

@@ -19,37 +19,29 @@ fn staff(id: &str, role: Role) -> Staff {
     }
 }
 
+use crate::fixture::person;
+
 fn iro() -> Staff {
-    staff("asmith", Role::Iro)
+    person("asmith")
 }
 fn iro_tm() -> Staff {
-    staff("jwhite", Role::IroTeamManager)
+    person("jwhite")
 }
 fn team_manager() -> Staff {
-    staff("tgreen", Role::TeamManager)
+    person("tgreen")
 }
 fn service_manager() -> Staff {
-    staff("mblack", Role::ServiceManager)
+    person("mblack")
 }
 fn director() -> Staff {
-    staff("adir", Role::AssistantDirector)
+    person("adir")
 }
 fn social_worker() -> Staff {
-    staff("bking", Role::SocialWorker)
+    person("bking")
 }
 
 fn child() -> Child {
-    Child {
-        reference: "LCS-104233".into(),
-        name: "Sam".into(),
-        team: "North".into(),
-        social_worker: "bking".into(),
-        practice_supervisor: Some("cdoe".into()),
-        team_manager: "tgreen".into(),
-        service_manager: "mblack".into(),
-        iro: "asmith".into(),
-        iro_team_manager: "jwhite".into(),
-    }
+    crate::fixture::child()
 }
 
 /// What a test asks: to open a matter, or a step on one.
@@ -801,7 +793,7 @@ fn a_qap_is_resolved_by_its_own_iro_or_an_iro_team_manager() {
         outcome: "done".into(),
         resolved_by: None,
     };
-    let other_iro = staff("pother", Role::Iro);
+    let other_iro = person("pother");
     assert_eq!(
         step(Some(&qap()), resolve(), &other_iro, day(RAISED), day(TODAY))
             .unwrap_err()
@@ -1084,7 +1076,7 @@ mod properties {
 }
 
 fn senior() -> Staff {
-    staff("senior", Role::SeniorIroManager)
+    person("senior")
 }
 
 fn consultation() -> Matter {

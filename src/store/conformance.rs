@@ -10,7 +10,7 @@ use super::backend::Sql;
 use super::outbox::{OutboxStatus, Which};
 use super::{Store, StoreError, SCHEMA_VERSION};
 use crate::engine::{evolve, Event, Opened, Step};
-use crate::model::{Action, ActionStatus, Child, Matter, MatterState, Role, Staff, Stage};
+use crate::model::{Action, ActionStatus, Matter, MatterState, Role, Stage};
 use crate::notify::{Message, Recipient};
 
 /// A database for one check: made empty at the current schema, and opened as often as asked.
@@ -46,39 +46,20 @@ fn at() -> chrono::DateTime<Utc> {
         .expect("valid time")
 }
 
+/// The shared test directory (`crate::fixture`), a child named in another script, and each id added once.
 fn directory(store: &mut Store) {
     let tx = store.write().expect("tx");
-    for (id, role) in [
-        ("asmith", Role::Iro),
-        ("jwhite", Role::IroTeamManager),
-        ("bking", Role::SocialWorker),
-        ("tgreen", Role::TeamManager),
-        ("mblack", Role::ServiceManager),
-    ] {
-        let staff = Staff {
-            id: id.into(),
-            name: format!("Name of {id}"),
-            role,
-            email: format!("{id}@example.gov.uk"),
-            team: Some("Children in Care 1".into()),
-        };
+    for staff in crate::fixture::staff() {
         assert!(tx.add_staff(&staff).expect("add staff"));
         assert!(
             !tx.add_staff(&staff).expect("add again"),
             "an id is taken once"
         );
     }
-    let child = Child {
-        reference: "LCS-1".into(),
-        name: "Zoë Nowak".into(),
-        team: "North".into(),
-        social_worker: "bking".into(),
-        practice_supervisor: None,
-        team_manager: "tgreen".into(),
-        service_manager: "mblack".into(),
-        iro: "asmith".into(),
-        iro_team_manager: "jwhite".into(),
-    };
+    let mut child = crate::fixture::child();
+    child.reference = "LCS-1".into();
+    child.name = "Zoë Nowak".into();
+    child.practice_supervisor = None;
     assert!(tx.add_child(&child).expect("add child"));
     assert!(!tx.add_child(&child).expect("add child twice"));
     tx.commit().expect("commit");
@@ -139,11 +120,14 @@ pub(super) fn the_directory_reads_back_as_written<B: Backend>() {
     let staff = tx.staff("jwhite").expect("read").expect("staff");
     assert_eq!(
         (staff.role, staff.team.as_deref()),
-        (Role::IroTeamManager, Some("Children in Care 1"))
+        (Role::IroTeamManager, Some("IRO-North"))
     );
     assert_eq!(tx.staff("nobody").expect("read"), None);
-    assert_eq!(tx.all_staff().expect("all").len(), 5);
-    assert_eq!(tx.staff_in_role(Role::TeamManager).expect("role").len(), 1);
+    assert_eq!(
+        tx.all_staff().expect("all").len(),
+        crate::fixture::staff().len()
+    );
+    assert_eq!(tx.staff_in_role(Role::TeamManager).expect("role").len(), 2);
     assert_eq!(
         tx.children(Some("asmith"), None).expect("children").len(),
         1
@@ -313,6 +297,84 @@ pub(super) fn an_outbox_message_is_claimed_once<B: Backend>() {
     assert_eq!(tx.database_id().expect("id").len(), 32);
 }
 
+/// The nightly report's SQL and `model::running_deadlines` give the same deadlines for every matter:
+/// in QAP, in EPCP/DRP with a stage response deadline, with an action done, waiting on CAFCASS, resolved.
+pub(super) fn the_overdue_query_is_the_running_deadlines<B: Backend>() {
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let tx = store.write().expect("tx");
+    let later = |m: &Matter, id: &str, event: Event| {
+        let step = Step {
+            actor: "asmith".into(),
+            on: day("2026-11-04"),
+            event,
+        };
+        (evolve(Some(m.clone()), id, &step).expect("evolve"), step)
+    };
+    for (n, shape) in ["qap", "drp", "done", "cafcass", "resolved"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("Q-2026-{:04}", n + 1);
+        let (mut matter, mut steps) = raised(&id);
+        if shape == "qap" {
+            steps.truncate(1);
+            matter = evolve(None, &id, &steps[0]).expect("evolve");
+        }
+        let extra = match shape {
+            "done" => Some(Event::ActionCompleted { seq: 1, note: None }),
+            "cafcass" => Some(Event::ReferredToCafcass {
+                referral: crate::model::ReferralKind::Formal,
+                reason: "rights".into(),
+            }),
+            "resolved" => Some(Event::Resolved {
+                outcome: "agreed".into(),
+                resolved_by: "tgreen".into(),
+            }),
+            _ => None,
+        };
+        if let Some(event) = extra {
+            let (after, step) = later(&matter, &id, event);
+            matter = after;
+            steps.push(step);
+        }
+        tx.record(&matter, &steps, at()).expect("record");
+    }
+    tx.commit().expect("commit");
+    let tx = store.read().expect("tx");
+    let mut from_sql: Vec<(String, crate::model::Deadline)> = Vec::new();
+    tx.due_through(
+        day("2199-12-31"),
+        &super::reports::DueFilter::default(),
+        |row| -> Result<(), StoreError> {
+            from_sql.push((
+                row.matter,
+                crate::model::Deadline {
+                    due: row.due,
+                    item: row.item,
+                    action: row.action,
+                },
+            ));
+            Ok(())
+        },
+    )
+    .expect("due");
+    let mut from_model: Vec<(String, crate::model::Deadline)> = Vec::new();
+    for listed in tx.matters(&super::MatterFilter::default()).expect("list") {
+        let matter = tx.matter(&listed.matter.id).expect("read").expect("matter");
+        from_model.extend(matter.running().into_iter().map(|d| (matter.id.clone(), d)));
+    }
+    from_sql.sort();
+    from_model.sort();
+    assert_eq!(from_sql, from_model);
+    assert_eq!(
+        from_model.len(),
+        6,
+        "qap 1, drp 3, done 2, cafcass and resolved none: {from_model:?}"
+    );
+}
+
 pub(super) fn closure_days_are_kept_in_order<B: Backend>() {
     let db = B::fresh();
     let mut store = db.connect();
@@ -392,6 +454,10 @@ macro_rules! conformance {
             #[test]
             fn an_outbox_message_is_claimed_once() {
                 super::an_outbox_message_is_claimed_once::<$ty>()
+            }
+            #[test]
+            fn the_overdue_query_is_the_running_deadlines() {
+                super::the_overdue_query_is_the_running_deadlines::<$ty>()
             }
             #[test]
             fn closure_days_are_kept_in_order() {

@@ -10,11 +10,42 @@ pub const TODAY: &str = "2026-11-26";
 /// `iro` as a plain process on `db` and `today`, in an environment holding only what the tests set:
 /// nothing of the machine's (`IRO_*`, `HOME`, SMTP settings, colours) leaks in.
 pub fn process(db: &Path, today: &str) -> std::process::Command {
+    let mut cmd = at_a_terminal(db, today);
+    cmd.stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// The same environment, for a process a pseudo-terminal will be attached to.
+pub fn at_a_terminal(db: &Path, today: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_iro"));
     cmd.env_clear()
         .env("IRO_DB", db)
         .env("IRO_TODAY", today)
         .env("USER", "nobody-in-the-directory")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// The rows of a shared fixture file in `tests/fixtures`, its header left out.
+pub fn fixture(name: &str) -> Vec<Vec<String>> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    csv::Reader::from_path(&path)
+        .expect("a fixture")
+        .records()
+        .map(|r| r.expect("a row").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// An example script run by bash as a user would run it, in a cleared environment: only `PATH` for the
+/// system's tools and `IRO` naming the binary under test.
+pub fn script(path: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(path)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("IRO", env!("CARGO_BIN_EXE_iro"))
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null());
     cmd
@@ -38,58 +69,38 @@ impl Service {
         }
     }
 
-    /// A service with its staff directory and two children.
+    /// A service with the shared test directory (`tests/fixtures/staff.csv` and `children.csv`, the
+    /// same the unit tests use), each added as a person would add it.
     pub fn new() -> Service {
         let service = Service::empty();
         service.ok(&["init"]);
-        for (id, role, team) in [
-            ("asmith", "iro", "IRO-North"),
-            ("pother", "iro", "IRO-North"),
-            ("jwhite", "iro-team-manager", "IRO-North"),
-            ("senior", "senior-iro-manager", "IRO"),
-            ("bking", "social-worker", "North"),
-            ("cdoe", "practice-supervisor", "North"),
-            ("tgreen", "team-manager", "North"),
-            ("tother", "team-manager", "South"),
-            ("mblack", "service-manager", "North"),
-            ("adir", "assistant-director", "Children"),
-        ] {
+        for staff in fixture("staff.csv") {
+            let [id, name, role, email, team] = [0, 1, 2, 3, 4].map(|i| staff[i].as_str());
             service.ok(&[
-                "staff",
-                "add",
-                id,
-                "--name",
-                &format!("Name of {id}"),
-                "--role",
-                role,
-                "--email",
-                &format!("{id}@example.gov.uk"),
-                "--team",
+                "staff", "add", id, "--name", name, "--role", role, "--email", email, "--team",
                 team,
             ]);
         }
-        for child in ["LCS-104233", "LCS-200001"] {
-            service.ok(&[
-                "child",
-                "add",
-                child,
-                "--name",
-                "Sam Jones",
-                "--team",
-                "North",
+        for child in fixture("children.csv") {
+            let mut args = vec![
+                "child", "add", &child[0], "--name", &child[1], "--team", &child[2],
+            ];
+            for (flag, value) in [
                 "--social-worker",
-                "bking",
                 "--practice-supervisor",
-                "cdoe",
                 "--team-manager",
-                "tgreen",
                 "--service-manager",
-                "mblack",
                 "--iro",
-                "asmith",
                 "--iro-team-manager",
-                "jwhite",
-            ]);
+            ]
+            .into_iter()
+            .zip(&child[3..])
+            {
+                if !value.is_empty() {
+                    args.extend([flag, value.as_str()]);
+                }
+            }
+            service.ok(&args);
         }
         service
     }
@@ -140,6 +151,23 @@ impl Service {
             "a refused step changed the database: iro {args:?}"
         );
         stderr
+    }
+
+    /// A refusal as a person sees it, for a snapshot: the exit status and the one line on stderr, the
+    /// database checked unchanged.
+    pub fn refusal(&self, args: &[&str]) -> String {
+        let before = self.dump();
+        let output = self.iro().args(args).output().expect("run iro");
+        assert_eq!(
+            self.dump(),
+            before,
+            "a refused step changed the database: iro {args:?}"
+        );
+        format!(
+            "exit status {}\n{}",
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr)
+        )
     }
 
     /// Raises a QAP on `child` as `actor` on `on` (today when `None`), with one action due within 5

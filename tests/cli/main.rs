@@ -6,6 +6,7 @@ mod outbox;
 mod privacy;
 mod protocol;
 mod record;
+mod refusals;
 mod reports;
 mod safety;
 mod shell;

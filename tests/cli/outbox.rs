@@ -789,3 +789,63 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(sink.received().len(), 2);
 }
+
+/// The alert form's "who was told" and the messages the steps queued come from the one rule table.
+#[test]
+fn the_alert_form_names_the_people_the_messages_went_to() {
+    let service = Service::new();
+    let q = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &q,
+        "--stage",
+        "1",
+        "--on",
+        "2026-11-03",
+    ]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &q,
+        "--stage",
+        "3",
+        "--reason",
+        "No reply",
+        "--on",
+        "2026-11-04",
+    ]);
+    let form: Value =
+        serde_json::from_str(&service.ok(&["report", "alert-form", &q, "--format", "json"]))
+            .expect("form json");
+    let ids = |people: &Value| -> Vec<String> {
+        people
+            .as_array()
+            .expect("people")
+            .iter()
+            .map(|p| p["id"].as_str().expect("an id").to_string())
+            .collect()
+    };
+    let stages: Vec<Value> = outbox(&service)
+        .into_iter()
+        .filter(|m| m["event_kind"] == "drp-entered" || m["event_kind"] == "stage-raised")
+        .collect();
+    let notified = form["notified"].as_array().expect("notified");
+    assert_eq!(notified.len(), 2);
+    for (notice, message) in notified.iter().zip(&stages) {
+        assert_eq!(
+            ids(&notice["to"]),
+            ids(&message["to"]),
+            "to, stage {}",
+            notice["stage"]
+        );
+        assert_eq!(
+            ids(&notice["copy"]),
+            ids(&message["cc"]),
+            "copy, stage {}",
+            notice["stage"]
+        );
+    }
+}

@@ -43,6 +43,7 @@ fn mentions_the_lock(stderr: &str) -> bool {
 fn has_command(name: &str) -> bool {
     let output = Command::new(env!("CARGO_BIN_EXE_iro"))
         .arg("--help")
+        .env_clear()
         .output()
         .expect("iro --help");
     text(&output.stdout)

@@ -16,12 +16,7 @@ const TODAY: &str = "2026-11-26";
 
 /// `iro` on a database, on the fixed today.
 fn iro(db: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("iro").expect("the iro binary");
-    cmd.env("IRO_DB", db)
-        .env("IRO_TODAY", TODAY)
-        .env_remove("IRO_USER")
-        .env("NO_COLOR", "1");
-    cmd
+    Command::from_std(crate::common::process(db, TODAY))
 }
 
 fn run(db: &Path, args: &[&str]) -> Output {
@@ -852,9 +847,7 @@ fn the_nightly_script_writes_a_dated_csv_and_fails_when_something_is_overdue() {
     let db = scenario();
     let reports = tempfile::tempdir().expect("a temporary directory");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nightly-overdue.sh");
-    let output = std::process::Command::new("bash")
-        .arg(script)
-        .env("IRO", env!("CARGO_BIN_EXE_iro"))
+    let output = crate::common::script(&script)
         .env("IRO_DB", db)
         .env("IRO_TODAY", TODAY)
         .env("IRO_REPORT_DIR", reports.path())

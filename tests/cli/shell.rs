@@ -32,15 +32,8 @@ fn run(service: &Service, args: &[&str]) -> (Option<i32>, String, String) {
 
 /// `iro` in a pseudo-terminal (stdin and stdout a terminal), over the service's database.
 fn pty(service: &Service, args: &[&str]) -> PtySession {
-    let mut cmd = Command::new(iro_path());
-    cmd.args(args)
-        .env("IRO_DB", &service.db)
-        .env("IRO_TODAY", &service.today)
-        .env_remove("IRO_USER")
-        .env_remove("IRO_CONFIG")
-        .env("USER", "nobody-in-the-directory")
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm");
+    let mut cmd = crate::common::at_a_terminal(&service.db, &service.today);
+    cmd.args(args).env("TERM", "xterm");
     rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn iro in a pty")
 }
 
@@ -325,6 +318,8 @@ fn bash_loads_the_completions() {
     );
     let output = Command::new("bash")
         .args(["-c", &script])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
         .env("IRO_DB", &service.db)
         .output()
         .expect("run bash");
@@ -437,9 +432,8 @@ fn tables_are_not_coloured_off_a_terminal() {
 fn overdue_rows_are_red_at_a_terminal_unless_no_color() {
     let service = Service::new();
     service.raise_qap("asmith", "LCS-104233", None);
-    let mut cmd = Command::new(iro_path());
+    let mut cmd = crate::common::at_a_terminal(&service.db, &service.today);
     cmd.args(["report", "overdue"])
-        .env("IRO_DB", &service.db)
         .env("IRO_TODAY", "2027-03-01")
         .env_remove("NO_COLOR")
         .env("TERM", "xterm");
@@ -451,11 +445,9 @@ fn overdue_rows_are_red_at_a_terminal_unless_no_color() {
         "no red at a terminal: {screen:?}"
     );
 
-    let mut cmd = Command::new(iro_path());
+    let mut cmd = crate::common::at_a_terminal(&service.db, &service.today);
     cmd.args(["report", "overdue"])
-        .env("IRO_DB", &service.db)
         .env("IRO_TODAY", "2027-03-01")
-        .env("NO_COLOR", "1")
         .env("TERM", "xterm");
     let mut p = rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn");
     let screen = p.exp_eof().expect("ends");

@@ -872,10 +872,7 @@ fn list_filters_by_state_stage_child_iro_and_team() {
 #[test]
 fn the_walkthrough_example_runs_as_a_user_would_type_it() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/walkthrough.sh");
-    let output = std::process::Command::new("bash")
-        .arg(script)
-        .env("IRO", env!("CARGO_BIN_EXE_iro"))
-        .env_remove("IRO_DB")
+    let output = crate::common::script(std::path::Path::new(script))
         .output()
         .expect("run walkthrough");
     let stdout = String::from_utf8_lossy(&output.stdout);
