@@ -48,11 +48,11 @@ fn build(dir: &Path) -> std::path::PathBuf {
 fn benches(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let db = build(dir.path());
-    let mut store = Store::open(&db).expect("open");
     let clock = Clock {
         today: today(),
         now: Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap(),
     };
+    let mut store = Store::open(&db, clock.now).expect("open");
     let setting = Setting::new(Policy::default(), Vec::new(), clock);
 
     let mut group = c.benchmark_group("write");

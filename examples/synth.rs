@@ -30,7 +30,7 @@ use iro::calendar::Calendar;
 use iro::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
 use iro::model::{CafcassDecision, Child, Matter, MatterState, Role, Staff, Stage};
 use iro::store::{Store, Tx};
-use iro::workflow::{step_in, Asked, Clock, Setting};
+use iro::workflow::{directory, step_in, Asked, Clock, Setting};
 
 /// Generate a believable IRO service database through the store code the commands use
 #[derive(Debug, Parser)]
@@ -103,28 +103,34 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
     if args.children == 0 {
         bail!("--children must be at least 1");
     }
-    let (mut store, _) = Store::create(&args.db, false)?;
+    let set_up = Utc.from_utc_datetime(&args.today.and_time(NaiveTime::MIN));
+    let (mut store, _) = Store::create(&args.db, false, set_up)?;
     store.tune_for_bulk(args.cache_mib)?;
     let directory = Directory::new(args.children, args.seed);
     let tx = store.write()?;
-    for staff in &directory.staff {
-        tx.add_staff(staff)?;
-    }
-    for child in &directory.children {
-        tx.add_child(child)?;
-    }
-    for day in christmas_closures(args.today) {
-        tx.add_closure_day(day, "Christmas shutdown")?;
-    }
     let mut setting = Setting::new(
         Policy::default(),
         Vec::new(),
         Clock {
             today: args.today,
-            // Each step sets its own time of recording; this one is never used.
-            now: Utc.from_utc_datetime(&args.today.and_time(NaiveTime::MIN)),
+            // Each step sets its own time of recording; the directory is recorded at this one.
+            now: set_up,
         },
     );
+    // The service's people and children, in post since before the first matter (ten years back).
+    let by = directory::By {
+        actor: "synth",
+        on: args.today - Days::new(3_700),
+    };
+    for staff in &directory.staff {
+        directory::add_staff(&tx, &setting, by, staff.clone())?;
+    }
+    for child in &directory.children {
+        directory::add_child(&tx, &setting, by, child.clone())?;
+    }
+    for day in christmas_closures(args.today) {
+        directory::add_closure_day(&tx, &setting, by, day, "Christmas shutdown".into())?;
+    }
     setting.notify = false;
     let calendar = setting.calendar(&tx)?;
     tx.commit()?;
@@ -292,6 +298,8 @@ impl Directory {
                 role,
                 email,
                 team: Some(team.to_string()),
+                login: None,
+                left_on: None,
             });
             id
         };
@@ -373,8 +381,11 @@ impl Directory {
                     practice_supervisor: (!rng.chance(0.05)).then(|| team.supervisor.clone()),
                     team_manager: team.manager.clone(),
                     service_manager: team.service_manager.clone(),
+                    assistant_director: None,
                     iro,
                     iro_team_manager,
+                    ceased_on: None,
+                    cease_reason: None,
                 }
             })
             .collect();

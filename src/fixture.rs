@@ -23,6 +23,8 @@ pub fn staff() -> Vec<Staff> {
             role: r[2].parse().expect("a role"),
             email: r[3].to_string(),
             team: Some(r[4].to_string()),
+            login: None,
+            left_on: None,
         })
         .collect()
 }
@@ -49,8 +51,11 @@ pub fn children() -> Vec<Child> {
                 practice_supervisor: given(4),
                 team_manager: r[5].to_string(),
                 service_manager: r[6].to_string(),
+                assistant_director: None,
                 iro: r[7].to_string(),
                 iro_team_manager: r[8].to_string(),
+                ceased_on: None,
+                cease_reason: None,
             }
         })
         .collect()
@@ -59,4 +64,18 @@ pub fn children() -> Vec<Child> {
 /// The child most tests are about: LCS-104233.
 pub fn child() -> Child {
     children().remove(0)
+}
+
+/// The moment the tests record things at.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 26, 9, 30, 0)
+        .single()
+        .expect("a time")
+}
+
+/// The day the test directory took effect: before every step a test takes.
+pub fn joined() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("a date")
 }

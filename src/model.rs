@@ -242,18 +242,31 @@ words!(CafcassDecision, "CAFCASS decision", {
     CriteriaNotMet => "criteria-not-met",
 });
 
-/// A member of staff, known by a short login-style id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A member of staff, known by a short login-style id, as the directory holds them on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Staff {
     pub id: String,
     pub name: String,
     pub role: Role,
     pub email: String,
     pub team: Option<String>,
+    /// The login (OS account or database role) that is theirs, where one is bound.
+    #[serde(default)]
+    pub login: Option<String>,
+    /// The day they left the service, after which they take no step and are told nothing.
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
 }
 
-/// A looked-after child and the people allocated to them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+impl Staff {
+    /// Whether they are still in post on `day`.
+    pub fn in_post_on(&self, day: NaiveDate) -> bool {
+        self.left_on.is_none_or(|left| day <= left)
+    }
+}
+
+/// A looked-after child and the people allocated to them, as the directory holds them on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Child {
     pub reference: String,
     pub name: String,
@@ -262,8 +275,108 @@ pub struct Child {
     pub practice_supervisor: Option<String>,
     pub team_manager: String,
     pub service_manager: String,
+    /// The assistant director of the child's directorate, where a service has more than one; else
+    /// every assistant director is told at stage 3 and any may resolve it.
+    #[serde(default)]
+    pub assistant_director: Option<String>,
     pub iro: String,
     pub iro_team_manager: String,
+    /// The day the child stopped being looked after: no new matter is opened after it.
+    #[serde(default)]
+    pub ceased_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub cease_reason: Option<String>,
+}
+
+/// The allocation slots of a child, each with the roles that may fill it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Slot {
+    SocialWorker,
+    PracticeSupervisor,
+    TeamManager,
+    ServiceManager,
+    AssistantDirector,
+    Iro,
+    IroTeamManager,
+}
+
+words!(Slot, "allocation", {
+    SocialWorker => "social-worker",
+    PracticeSupervisor => "practice-supervisor",
+    TeamManager => "team-manager",
+    ServiceManager => "service-manager",
+    AssistantDirector => "assistant-director",
+    Iro => "iro",
+    IroTeamManager => "iro-team-manager",
+});
+
+impl Slot {
+    /// The roles a member of staff in this slot may hold. An IRO team manager may hold a caseload, so
+    /// may be a child's IRO.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Slot::SocialWorker => &[Role::SocialWorker],
+            Slot::PracticeSupervisor => &[Role::PracticeSupervisor],
+            Slot::TeamManager => &[Role::TeamManager],
+            Slot::ServiceManager => &[Role::ServiceManager],
+            Slot::AssistantDirector => &[Role::AssistantDirector],
+            Slot::Iro => &[Role::Iro, Role::IroTeamManager],
+            Slot::IroTeamManager => &[Role::IroTeamManager],
+        }
+    }
+}
+
+impl Child {
+    /// Who fills a slot, if anyone.
+    pub fn in_slot(&self, slot: Slot) -> Option<&str> {
+        match slot {
+            Slot::SocialWorker => Some(&self.social_worker),
+            Slot::PracticeSupervisor => self.practice_supervisor.as_deref(),
+            Slot::TeamManager => Some(&self.team_manager),
+            Slot::ServiceManager => Some(&self.service_manager),
+            Slot::AssistantDirector => self.assistant_director.as_deref(),
+            Slot::Iro => Some(&self.iro),
+            Slot::IroTeamManager => Some(&self.iro_team_manager),
+        }
+    }
+
+    /// Puts `id` in a slot (`None` empties an optional one; a required slot keeps its holder).
+    pub fn set_slot(&mut self, slot: Slot, id: Option<String>) {
+        match (slot, id) {
+            (Slot::SocialWorker, Some(id)) => self.social_worker = id,
+            (Slot::PracticeSupervisor, id) => self.practice_supervisor = id,
+            (Slot::TeamManager, Some(id)) => self.team_manager = id,
+            (Slot::ServiceManager, Some(id)) => self.service_manager = id,
+            (Slot::AssistantDirector, id) => self.assistant_director = id,
+            (Slot::Iro, Some(id)) => self.iro = id,
+            (Slot::IroTeamManager, Some(id)) => self.iro_team_manager = id,
+            (_, None) => {}
+        }
+    }
+
+    /// Whether the child was still looked after on `day`.
+    pub fn looked_after_on(&self, day: NaiveDate) -> bool {
+        self.ceased_on.is_none_or(|ceased| day <= ceased)
+    }
+}
+
+/// One member of staff acting for another for a period: they may take the absent person's steps and
+/// are told instead of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cover {
+    pub absent: String,
+    pub by: String,
+    pub from: NaiveDate,
+    /// The last day of the cover; open-ended when `None`.
+    pub to: Option<NaiveDate>,
+    pub reason: Option<String>,
+}
+
+impl Cover {
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day <= to)
+    }
 }
 
 /// One action with an owner and a timescale, on a QAP or an alert form.
@@ -441,4 +554,13 @@ impl Listed {
         .into_iter()
         .next()
     }
+}
+
+/// One dated change in a person's or a child's history, as the history prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Dated {
+    pub effective_on: NaiveDate,
+    pub recorded_at: String,
+    pub by: String,
+    pub what: String,
 }

@@ -12,7 +12,9 @@ use std::fmt::Write as _;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Event, Policy, Step};
-use crate::model::{Action, ActionStatus, Child, Matter, Role, Staff, Stage};
+use chrono::NaiveDate;
+
+use crate::model::{Action, ActionStatus, Child, Cover, Matter, Role, Staff, Stage};
 
 /// Someone the rule table names for a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +141,7 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
         Event::ConsultationOpened { .. }
         | Event::Challenged { .. }
         | Event::ActionCompleted { .. }
+        | Event::ActionReassigned { .. }
         | Event::CafcassDecided { .. }
         | Event::SeniorManagerBriefed { .. }
         | Event::Noted { .. } => None,
@@ -151,6 +154,9 @@ pub struct Recipient {
     pub id: String,
     pub name: String,
     pub email: String,
+    /// The absent person they were told in place of, when they were covering.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covering_for: Option<String>,
 }
 
 impl From<&Staff> for Recipient {
@@ -159,8 +165,18 @@ impl From<&Staff> for Recipient {
             id: staff.id.clone(),
             name: staff.name.clone(),
             email: staff.email.clone(),
+            covering_for: None,
         }
     }
+}
+
+/// The directory a step's messages are addressed from, as it stood on the step's day: the staff the
+/// rule table may name (with those covering for them), the covers in force, and the day.
+#[derive(Debug, Clone, Copy)]
+pub struct People<'a> {
+    pub staff: &'a [Staff],
+    pub covers: &'a [Cover],
+    pub on: NaiveDate,
 }
 
 /// One message to queue for one step.
@@ -168,6 +184,8 @@ impl From<&Staff> for Recipient {
 pub struct Message {
     /// The event kind of the step (`qap-raised`, `stage-raised`, ...).
     pub kind: &'static str,
+    /// Which of the steps handed to `compose` it tells of.
+    pub step: usize,
     pub to: Vec<Recipient>,
     pub cc: Vec<Recipient>,
     /// The people the rule table names who could not be told, each with why.
@@ -191,11 +209,11 @@ pub fn compose(
     steps: &[Step],
     after: &Matter,
     child: &Child,
-    staff: &[Staff],
+    people: People,
     policy: &Policy,
 ) -> Composed {
     let mut composed = Composed::default();
-    for step in steps {
+    for (index, step) in steps.iter().enumerate() {
         let Some(told) = who_is_told(&step.event, after) else {
             continue;
         };
@@ -203,9 +221,9 @@ pub fn compose(
             mut to,
             mut cc,
             mut missing,
-        } = addressed(told, child, staff);
+        } = addressed(told, child, people);
         for id in present(&step.event) {
-            match staff.iter().find(|s| s.id == id) {
+            match people.staff.iter().find(|s| s.id == id) {
                 Some(person) if !to.iter().any(|r| r.id == person.id) => to.push(person.into()),
                 Some(_) => {}
                 None => missing.push(format!("meeting attendee {id}: not in the staff directory")),
@@ -219,10 +237,23 @@ pub fn compose(
                 after.id, after.child
             ));
         }
+        let covering: Vec<String> = to
+            .iter()
+            .chain(&cc)
+            .filter_map(|r| {
+                r.covering_for.as_ref().map(|absent| {
+                    format!(
+                        "{} ({}) in place of {absent}, whom they cover for",
+                        r.name, r.id
+                    )
+                })
+            })
+            .collect();
         composed.messages.push(Message {
             kind: step.event.kind(),
+            step: index,
             subject: format!("[iro] {} {}: {title}", after.id, after.child),
-            body: body(step, after, told, &missing, policy),
+            body: body(step, after, told, &missing, &covering, policy),
             to,
             cc,
             missing,
@@ -240,11 +271,11 @@ pub struct Addressed {
     pub missing: Vec<String>,
 }
 
-/// The people a row of the rule table names for this child, found in `staff` (see `compose`).
-pub fn addressed(told: Told, child: &Child, staff: &[Staff]) -> Addressed {
+/// The people a row of the rule table names for this child, found in `people` (see `compose`).
+pub fn addressed(told: Told, child: &Child, people: People) -> Addressed {
     let mut missing = Vec::new();
-    let to = resolve(told.to, child, staff, &mut missing);
-    let mut cc = resolve(told.cc, child, staff, &mut missing);
+    let to = resolve(told.to, child, people, &mut missing);
+    let mut cc = resolve(told.cc, child, people, &mut missing);
     cc.retain(|r| !to.iter().any(|t| t.id == r.id));
     Addressed { to, cc, missing }
 }
@@ -261,13 +292,15 @@ pub fn present(event: &Event) -> Vec<&str> {
     }
 }
 
-/// The people named by `parties`, each once, in the order the table names them.
+/// The people named by `parties`, each once, in the order the table names them: the person in post,
+/// or whoever covers for them on the day.
 fn resolve(
     parties: &[Party],
     child: &Child,
-    staff: &[Staff],
+    directory: People,
     missing: &mut Vec<String>,
 ) -> Vec<Recipient> {
+    let staff = directory.staff;
     let mut found: Vec<Recipient> = Vec::new();
     for &party in parties {
         let people: Vec<&Staff> = match allocated(party, child) {
@@ -294,7 +327,10 @@ fn resolve(
                     SeniorIroManagers => Role::SeniorIroManager,
                     _ => Role::AssistantDirector,
                 };
-                let holders: Vec<&Staff> = staff.iter().filter(|s| s.role == role).collect();
+                let holders: Vec<&Staff> = staff
+                    .iter()
+                    .filter(|s| s.role == role && s.in_post_on(directory.on))
+                    .collect();
                 if holders.is_empty() {
                     missing.push(format!("{}: none in the staff directory", party.label()));
                     continue;
@@ -303,8 +339,29 @@ fn resolve(
             }
         };
         for person in people {
-            if !found.iter().any(|r| r.id == person.id) {
-                found.push(person.into());
+            if !person.in_post_on(directory.on) {
+                missing.push(format!(
+                    "{} {}: left on {}",
+                    party.label(),
+                    person.id,
+                    person.left_on.map(|d| d.to_string()).unwrap_or_default()
+                ));
+                continue;
+            }
+            let cover = directory
+                .covers
+                .iter()
+                .filter(|c| c.absent == person.id && c.in_force_on(directory.on))
+                .find_map(|c| staff.iter().find(|s| s.id == c.by));
+            let recipient = match cover {
+                Some(by) => Recipient {
+                    covering_for: Some(person.id.clone()),
+                    ..by.into()
+                },
+                None => person.into(),
+            };
+            if !found.iter().any(|r| r.id == recipient.id) {
+                found.push(recipient);
             }
         }
     }
@@ -319,7 +376,9 @@ fn allocated(party: Party, child: &Child) -> Option<Option<&str>> {
         TeamManager => Some(Some(&child.team_manager)),
         ServiceManager => Some(Some(&child.service_manager)),
         IroTeamManager => Some(Some(&child.iro_team_manager)),
-        SeniorIroManagers | AssistantDirectors => None,
+        // A child of a directorate with its own assistant director tells that one; else every one.
+        AssistantDirectors => child.assistant_director.as_deref().map(Some),
+        SeniorIroManagers => None,
     }
 }
 
@@ -338,7 +397,14 @@ pub fn title(event: &Event) -> String {
     }
 }
 
-fn body(step: &Step, m: &Matter, told: Told, missing: &[String], policy: &Policy) -> String {
+fn body(
+    step: &Step,
+    m: &Matter,
+    told: Told,
+    missing: &[String],
+    covering: &[String],
+    policy: &Policy,
+) -> String {
     let mut b = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(b, "Matter: {}", m.id);
@@ -381,6 +447,9 @@ fn body(step: &Step, m: &Matter, told: Told, missing: &[String], policy: &Policy
     }
     let _ = writeln!(b);
     let _ = writeln!(b, "Told: to {}; copy {}.", labels(told.to), labels(told.cc));
+    if !covering.is_empty() {
+        let _ = writeln!(b, "Told as cover: {}.", covering.join("; "));
+    }
     if !missing.is_empty() {
         let _ = writeln!(b, "Could not be told: {}.", missing.join("; "));
     }
@@ -468,6 +537,8 @@ mod tests {
             role,
             email: format!("{id}@example.gov.uk"),
             team: None,
+            login: None,
+            left_on: None,
         }
     }
 
@@ -480,6 +551,14 @@ mod tests {
 
     fn child() -> Child {
         crate::fixture::child()
+    }
+
+    fn people(staff: &[Staff]) -> People<'_> {
+        People {
+            staff,
+            covers: &[],
+            on: day(26),
+        }
     }
 
     fn step(event: Event) -> Step {
@@ -531,7 +610,8 @@ mod tests {
             ),
         ] {
             let (m, s) = entered(stage);
-            let c = compose(&[s], &m, &child(), &directory(), &Policy::default());
+            let staff = directory();
+            let c = compose(&[s], &m, &child(), people(&staff), &Policy::default());
             assert_eq!(c.messages.len(), 1);
             assert!(c.warnings.is_empty(), "{:?}", c.warnings);
             let msg = &c.messages[0];
@@ -573,7 +653,7 @@ mod tests {
             .into_iter()
             .filter(|s| !matches!(s.role, Role::AssistantDirector | Role::SeniorIroManager))
             .collect();
-        let out = compose(&[s], &m, &c, &staff, &Policy::default());
+        let out = compose(&[s], &m, &c, people(&staff), &Policy::default());
         let msg = &out.messages[0];
         assert!(msg.to.is_empty());
         assert_eq!(ids(&msg.cc), ["mblack", "tgreen", "jwhite"]);
@@ -607,13 +687,74 @@ mod tests {
             supervision: false,
         };
         assert_eq!(who_is_told(&note, &m), None);
+        let staff = directory();
         let c = compose(
             &[step(note)],
             &m,
             &child(),
-            &directory(),
+            people(&staff),
             &Policy::default(),
         );
         assert!(c.messages.is_empty());
+    }
+
+    #[test]
+    fn a_covered_person_is_told_through_their_cover_and_a_leaver_not_at_all() {
+        let (m, s) = entered(Stage::One);
+        let mut staff = directory();
+        // The IRO team manager is away, covered by the senior IRO manager's colleague.
+        staff.push(person("jcover", Role::IroTeamManager));
+        let covers = [Cover {
+            absent: "jwhite".into(),
+            by: "jcover".into(),
+            from: day(20),
+            to: Some(day(30)),
+            reason: None,
+        }];
+        let at = People {
+            staff: &staff,
+            covers: &covers,
+            on: day(26),
+        };
+        let c = compose(
+            std::slice::from_ref(&s),
+            &m,
+            &child(),
+            at,
+            &Policy::default(),
+        );
+        let cc = &c.messages[0].cc;
+        assert_eq!(ids(cc), ["jcover", "senior", "senior2"]);
+        assert_eq!(cc[0].covering_for.as_deref(), Some("jwhite"));
+        assert!(c.messages[0].body.contains("in place of jwhite"));
+        // After the cover ends, the absent person is told again.
+        let after = People {
+            on: day(30) + chrono::Days::new(1),
+            ..at
+        };
+        let c = compose(
+            std::slice::from_ref(&s),
+            &m,
+            &child(),
+            after,
+            &Policy::default(),
+        );
+        assert_eq!(ids(&c.messages[0].cc)[0], "jwhite");
+        // A team manager who has left is not told, and said not to be.
+        let mut without = staff.clone();
+        for person in without.iter_mut().filter(|p| p.id == "tgreen") {
+            person.left_on = Some(day(2));
+        }
+        let left = People {
+            staff: &without,
+            ..at
+        };
+        let c = compose(&[s], &m, &child(), left, &Policy::default());
+        assert!(c.messages[0].to.is_empty());
+        assert!(
+            c.messages[0].missing[0].contains("tgreen: left on 2026-11-02"),
+            "{:?}",
+            c.messages[0].missing
+        );
     }
 }

@@ -94,7 +94,7 @@ pub fn command(
     let path = ctx.db_path().ok();
     let calendar = match path.filter(|p| p.is_file()) {
         Some(path) => {
-            let mut store = crate::store::Store::open(&path)?;
+            let mut store = crate::store::Store::open(&path, ctx.now)?;
             let tx = store.read()?;
             super::service_calendar(ctx, &tx)?
         }

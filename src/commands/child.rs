@@ -1,26 +1,73 @@
-//! `iro child add|list|show`: the looked-after children and who is allocated to them.
+//! `iro child add|reallocate|cease|list|show`: the looked-after children and who is allocated to them,
+//! as a dated history (rule 13).
 
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
-use super::{find_child, find_staff, parse_id, parse_name, Context};
-use crate::error::{Problem, Status};
-use crate::model::{Child, Role};
+use super::{change, find_child, parse_id, parse_name, Context};
+use crate::dates::parse_date;
+use crate::error::Status;
+use crate::model::{Child, Slot};
 use crate::render::{self, Format};
 use crate::store::MatterFilter;
+use crate::text::parse_text;
+use crate::workflow::directory::{self, Reallocation};
 
-/// Add, list and show children
+/// Add, reallocate, list and show children, and record a child who stops being looked after
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  iro child list --iro asmith\n  iro child show LCS-104233")]
+#[command(
+    after_help = "Examples:\n  iro child list --iro asmith\n  iro child reallocate LCS-104233 --team \"Children in Care 2\" --team-manager kosei --on 2026-12-01\n  \
+iro child show LCS-104233 --history"
+)]
 pub struct ChildArgs {
     #[command(subcommand)]
     pub command: ChildCommand,
+}
+
+/// The people allocated to a child, each optional so `reallocate` can change some and keep the rest.
+#[derive(Debug, Clone, Args)]
+pub struct AllocationArgs {
+    #[arg(long, value_name = "ID")]
+    pub social_worker: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub practice_supervisor: Option<String>,
+    /// The social work team manager
+    #[arg(long, value_name = "ID")]
+    pub team_manager: Option<String>,
+    /// The children's service manager
+    #[arg(long, value_name = "ID")]
+    pub service_manager: Option<String>,
+    /// The assistant director of the child's directorate, where a service has more than one
+    #[arg(long, value_name = "ID")]
+    pub assistant_director: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub iro: Option<String>,
+    #[arg(long, value_name = "ID")]
+    pub iro_team_manager: Option<String>,
+}
+
+impl AllocationArgs {
+    fn given(&self) -> Vec<(Slot, Option<String>)> {
+        [
+            (Slot::SocialWorker, &self.social_worker),
+            (Slot::PracticeSupervisor, &self.practice_supervisor),
+            (Slot::TeamManager, &self.team_manager),
+            (Slot::ServiceManager, &self.service_manager),
+            (Slot::AssistantDirector, &self.assistant_director),
+            (Slot::Iro, &self.iro),
+            (Slot::IroTeamManager, &self.iro_team_manager),
+        ]
+        .into_iter()
+        .filter_map(|(slot, id)| id.clone().map(|id| (slot, Some(id))))
+        .collect()
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ChildCommand {
     /// Add a child with their allocated staff
     #[command(
-        after_help = "Example:\n  iro child add LCS-104233 --name \"Sam Jones\" --team North --social-worker bking \\\n    --practice-supervisor cdoe --team-manager tgreen --service-manager mblack --iro asmith --iro-team-manager jwhite"
+        after_help = "Example:\n  iro child add LCS-104233 --name \"Sam Jones\" --team \"Children in Care 1\" --social-worker bking \\\n    --practice-supervisor cdoe --team-manager tgreen --service-manager mblack --iro asmith --iro-team-manager jwhite"
     )]
     Add {
         /// The reference of the child's electronic file, e.g. LCS-104233
@@ -41,12 +88,45 @@ pub enum ChildCommand {
         /// The children's service manager
         #[arg(long, value_name = "ID")]
         service_manager: String,
+        /// The assistant director of the child's directorate, where a service has more than one
+        #[arg(long, value_name = "ID")]
+        assistant_director: Option<String>,
         #[arg(long, value_name = "ID")]
         iro: String,
         #[arg(long, value_name = "ID")]
         iro_team_manager: String,
+        /// The day they became looked after, if not today
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        on: Option<NaiveDate>,
     },
-    /// List children
+    /// Change who is allocated to a child, or their team, from a day
+    #[command(
+        after_help = "Steps from that day on are judged and told by the new allocation; earlier ones keep theirs.\n\n\
+Example:\n  iro child reallocate LCS-104233 --social-worker nworker --on 2026-12-01 --reason \"Allocated to a new worker\""
+    )]
+    Reallocate {
+        reference: String,
+        #[command(flatten)]
+        allocation: AllocationArgs,
+        /// The new social work team
+        #[arg(long, value_parser = parse_name)]
+        team: Option<String>,
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        on: Option<NaiveDate>,
+        #[arg(long, value_parser = parse_text)]
+        reason: Option<String>,
+    },
+    /// Record that a child stopped being looked after: no new matter after that day
+    #[command(after_help = "Their open matters stay open, and are listed.\n\n\
+Example:\n  iro child cease LCS-104233 --on 2026-12-01 --reason \"Returned home under a care order discharge\"")]
+    Cease {
+        reference: String,
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        on: NaiveDate,
+        #[arg(long, value_parser = parse_text)]
+        reason: String,
+    },
+    /// List children as allocated now
     #[command(after_help = "Example:\n  iro child list --iro asmith --format csv")]
     List {
         #[arg(long, value_name = "ID")]
@@ -56,17 +136,18 @@ pub enum ChildCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Show a child's allocation and matters
-    #[command(after_help = "Example:\n  iro child show LCS-104233 --format json")]
+    /// Show a child's allocation and matters, and with --history every dated change
+    #[command(after_help = "Example:\n  iro child show LCS-104233 --history")]
     Show {
         reference: String,
+        #[arg(long)]
+        history: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
 }
 
 pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
-    let mut store = ctx.open()?;
     match &args.command {
         ChildCommand::Add {
             reference,
@@ -76,44 +157,11 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
             practice_supervisor,
             team_manager,
             service_manager,
+            assistant_director,
             iro,
             iro_team_manager,
+            on,
         } => {
-            let tx = store.write()?;
-            let allocated = [
-                ("--social-worker", Some(social_worker), Role::SocialWorker),
-                (
-                    "--practice-supervisor",
-                    practice_supervisor.as_ref(),
-                    Role::PracticeSupervisor,
-                ),
-                ("--team-manager", Some(team_manager), Role::TeamManager),
-                (
-                    "--service-manager",
-                    Some(service_manager),
-                    Role::ServiceManager,
-                ),
-                ("--iro", Some(iro), Role::Iro),
-                (
-                    "--iro-team-manager",
-                    Some(iro_team_manager),
-                    Role::IroTeamManager,
-                ),
-            ];
-            for (flag, id, role) in allocated {
-                let Some(id) = id else { continue };
-                let staff = find_staff(&tx, id)?;
-                // An IRO team manager may hold a caseload, so may be allocated as a child's IRO.
-                let fits =
-                    staff.role == role || (role == Role::Iro && staff.role == Role::IroTeamManager);
-                if !fits {
-                    return Err(Problem::Usage(format!(
-                        "{flag} {id}: {id} is {}, not {role}",
-                        staff.role
-                    ))
-                    .into());
-                }
-            }
             let child = Child {
                 reference: reference.clone(),
                 name: name.clone(),
@@ -122,18 +170,58 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
                 practice_supervisor: practice_supervisor.clone(),
                 team_manager: team_manager.clone(),
                 service_manager: service_manager.clone(),
+                assistant_director: assistant_director.clone(),
                 iro: iro.clone(),
                 iro_team_manager: iro_team_manager.clone(),
+                ceased_on: None,
+                cease_reason: None,
             };
-            if !tx.add_child(&child)? {
-                return Err(
-                    Problem::Usage(format!("there is already a child '{reference}'")).into(),
-                );
-            }
-            tx.commit()?;
+            change(ctx, *on, |tx, setting, by| {
+                directory::add_child(tx, setting, by, child)
+            })?;
             writeln!(ctx.err, "added child {reference} (IRO {iro}, team {team})")?;
         }
+        ChildCommand::Reallocate {
+            reference,
+            allocation,
+            team,
+            on,
+            reason,
+        } => {
+            let reallocation = Reallocation {
+                slots: allocation.given(),
+                team: team.clone(),
+            };
+            let made = change(ctx, *on, |tx, setting, by| {
+                directory::reallocate(tx, setting, by, reference, reallocation, reason.clone())
+            })?;
+            match made {
+                Some(made) => writeln!(ctx.err, "{}", made.describe())?,
+                None => writeln!(ctx.err, "{reference}: nothing to change")?,
+            }
+        }
+        ChildCommand::Cease {
+            reference,
+            on,
+            reason,
+        } => {
+            let open = change(ctx, Some(*on), |tx, setting, by| {
+                directory::cease(tx, setting, by, reference, reason.clone())
+            })?;
+            writeln!(ctx.err, "{reference} stopped being looked after on {on}")?;
+            if !open.is_empty() {
+                writeln!(
+                    ctx.err,
+                    "still open, and staying open until settled: {}",
+                    open.join(", ")
+                )?;
+                for id in &open {
+                    writeln!(ctx.out, "{id}")?;
+                }
+            }
+        }
         ChildCommand::List { iro, team, format } => {
+            let mut store = ctx.open()?;
             let tx = store.read()?;
             render::children(
                 &tx.children(iro.as_deref(), team.as_deref())?,
@@ -142,14 +230,31 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
                 ctx.out,
             )?;
         }
-        ChildCommand::Show { reference, format } => {
+        ChildCommand::Show {
+            reference,
+            history,
+            format,
+        } => {
+            let mut store = ctx.open()?;
             let tx = store.read()?;
             let child = find_child(&tx, reference)?;
             let matters = tx.matters(&MatterFilter {
                 child: Some(child.reference.clone()),
                 ..MatterFilter::default()
             })?;
-            render::child(&child, &matters, *format, ctx.colour, ctx.out)?;
+            let changes = if *history {
+                Some(tx.child_history(reference)?)
+            } else {
+                None
+            };
+            render::child(
+                &child,
+                &matters,
+                changes.as_deref(),
+                *format,
+                ctx.colour,
+                ctx.out,
+            )?;
         }
     }
     Ok(Status::Done)

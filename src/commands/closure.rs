@@ -35,7 +35,6 @@ pub enum ClosureCommand {
 }
 
 pub fn run(ctx: &mut Context, args: &ClosureArgs) -> anyhow::Result<Status> {
-    let mut store = ctx.open()?;
     match &args.command {
         ClosureCommand::Add { day, reason } => {
             let calendar = crate::calendar::Calendar::england_and_wales();
@@ -46,14 +45,16 @@ pub fn run(ctx: &mut Context, args: &ClosureArgs) -> anyhow::Result<Status> {
                 ))
                 .into());
             }
-            let tx = store.write()?;
-            if !tx.add_closure_day(*day, reason)? {
+            let added = super::change(ctx, None, |tx, setting, by| {
+                crate::workflow::directory::add_closure_day(tx, setting, by, *day, reason.clone())
+            })?;
+            if !added {
                 return Err(Problem::Usage(format!("{day} is a closure day already")).into());
             }
-            tx.commit()?;
             writeln!(ctx.err, "{day} is now a closure day")?;
         }
         ClosureCommand::List => {
+            let mut store = ctx.open()?;
             let tx = store.read()?;
             for (day, reason) in tx.closure_days()? {
                 writeln!(ctx.out, "{day}\t{reason}")?;

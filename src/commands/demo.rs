@@ -144,7 +144,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
     let path = ctx.db.clone().unwrap_or_else(|| PathBuf::from(DEMO_DB));
     // Running the README's command twice should just work: the default demo file is ours to replace,
     // but only when it is an iro database; a file named on the command line is never touched.
-    if ctx.db.is_none() && path.is_file() && Store::open(&path).is_ok() {
+    if ctx.db.is_none() && path.is_file() && Store::open(&path, ctx.now).is_ok() {
         for suffix in ["", "-wal", "-shm"] {
             let mut file = path.clone().into_os_string();
             file.push(suffix);
@@ -187,7 +187,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
         STAFF.len(),
         ctx.today
     )?;
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open(&path, ctx.now)?;
     let tx = store.read()?;
     let query = report::OverdueQuery {
         as_of: ctx.today,
@@ -216,14 +216,20 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
 /// Creates the database at `ctx.db` and takes every step; gives the calendar, the number of matters
 /// and the id of one whose alert form is worth a look.
 fn build(ctx: &mut Context) -> anyhow::Result<(Calendar, usize, String)> {
-    let (mut store, _) = Store::create(&ctx.db_path()?, false)?;
+    let (mut store, _) = Store::create(&ctx.db_path()?, false, ctx.now)?;
     let (staff, children) = directory();
     let tx = store.write()?;
+    // The service's people were in post a year before today, before any of its steps.
+    let by = crate::workflow::directory::By {
+        actor: "iro-demo",
+        on: ctx.today - chrono::Days::new(365),
+    };
+    let setting = super::setting(ctx);
     for (id, ..) in STAFF {
-        tx.add_staff(&staff[id])?;
+        crate::workflow::directory::add_staff(&tx, &setting, by, staff[id].clone())?;
     }
     for child in &children {
-        tx.add_child(child)?;
+        crate::workflow::directory::add_child(&tx, &setting, by, child.clone())?;
     }
     let calendar = service_calendar(ctx, &tx)?;
     tx.commit()?;
@@ -252,6 +258,8 @@ fn directory() -> (HashMap<&'static str, Staff>, Vec<Child>) {
                 role,
                 email,
                 team: Some(team.to_string()),
+                login: None,
+                left_on: None,
             };
             (id, staff)
         })
@@ -284,8 +292,11 @@ fn directory() -> (HashMap<&'static str, Staff>, Vec<Child>) {
             practice_supervisor: Some(supervisor.to_string()),
             team_manager: team_manager.to_string(),
             service_manager: service_manager.to_string(),
+            assistant_director: None,
             iro: iro.to_string(),
             iro_team_manager: iro_team_manager.to_string(),
+            ceased_on: None,
+            cease_reason: None,
         });
         i += 1;
     }

@@ -206,8 +206,10 @@ impl TryFrom<EventRow> for ExportedEvent {
     type Error = serde_json::Error;
 
     fn try_from(row: EventRow) -> Result<ExportedEvent, serde_json::Error> {
+        let mut details = serde_json::from_str(&row.details)?;
+        without_child_names(&mut details);
         Ok(ExportedEvent {
-            details: serde_json::from_str(&row.details)?,
+            details,
             id: row.id,
             matter: row.matter,
             child: row.child,
@@ -217,6 +219,21 @@ impl TryFrom<EventRow> for ExportedEvent {
             effective_on: row.effective_on,
             recorded_at: row.recorded_at,
         })
+    }
+}
+
+/// Exports name a child by reference only: a directory change carries the child's whole entry, so
+/// the name is taken out of every object that is a child (the one with a `reference`).
+fn without_child_names(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            if fields.contains_key("reference") {
+                fields.remove("name");
+            }
+            fields.values_mut().for_each(without_child_names);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_child_names),
+        _ => {}
     }
 }
 

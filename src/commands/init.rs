@@ -13,7 +13,7 @@ pub struct InitArgs {}
 
 pub fn run(ctx: &mut Context, _args: &InitArgs) -> anyhow::Result<crate::error::Status> {
     let path = ctx.db_path()?;
-    let (_, created) = Store::create(&path, ctx.db.is_none())?;
+    let (_, created) = Store::create(&path, ctx.db.is_none(), ctx.now)?;
     let said = match created {
         Created::New => "created",
         Created::AlreadyThere => "already there, up to date",

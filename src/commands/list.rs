@@ -21,9 +21,10 @@ pub struct ListArgs {
     /// A child's reference
     #[arg(long)]
     pub child: Option<String>,
-    /// An IRO's id
+    /// Matters of children this IRO is allocated to now, or covers for today
     #[arg(long)]
     pub iro: Option<String>,
+    /// Matters of children in this social work team now
     #[arg(long)]
     pub team: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -39,6 +40,7 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
         child: args.child.clone(),
         iro: args.iro.clone(),
         team: args.team.clone(),
+        on: Some(ctx.today),
     })?;
     render::matters(&matters, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)

@@ -17,6 +17,7 @@ pub mod closure;
 pub mod complete_action;
 pub mod completions;
 pub mod consult;
+pub mod cover;
 pub mod demo;
 pub mod escalate;
 pub mod export;
@@ -108,6 +109,7 @@ pub enum Command {
     Staff(staff::StaffArgs),
     Child(child::ChildArgs),
     Closure(closure::ClosureArgs),
+    Cover(cover::CoverArgs),
     RaiseQap(raise_qap::RaiseQapArgs),
     Challenge(challenge::ChallengeArgs),
     Extend(extend::ExtendArgs),
@@ -163,6 +165,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Staff(args) => staff::run(ctx, args),
         Command::Child(args) => child::run(ctx, args),
         Command::Closure(args) => closure::run(ctx, args),
+        Command::Cover(args) => cover::run(ctx, args),
         Command::RaiseQap(args) => raise_qap::run(ctx, args),
         Command::Challenge(args) => challenge::run(ctx, args),
         Command::Extend(args) => extend::run(ctx, args),
@@ -244,7 +247,7 @@ impl Context<'_> {
     /// Opens the database, warning when others on the machine can read it: it holds special-category
     /// data about children.
     pub fn open(&mut self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.db_path()?)?;
+        let store = Store::open(&self.db_path()?, self.now)?;
         if let Some(mode) = store.readable_by_others() {
             let path = store.path().display().to_string();
             tell(
@@ -340,6 +343,33 @@ pub fn take(
         tell(ctx, format_args!("warning: {warning}"));
     }
     Ok(taken.matter)
+}
+
+/// Who a directory change is recorded as made by: the member of staff acting, else the login name.
+pub fn directory_actor(ctx: &Context) -> String {
+    ctx.acting_as
+        .clone()
+        .or_else(|| ctx.env.login.clone())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Makes a directory change in one transaction, dated `on` (today when `None`).
+pub fn change<T>(
+    ctx: &mut Context,
+    on: Option<NaiveDate>,
+    make: impl FnOnce(&Tx, &Setting, workflow::directory::By) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    let mut store = ctx.open()?;
+    let actor = directory_actor(ctx);
+    let setting = setting(ctx);
+    let by = workflow::directory::By {
+        actor: &actor,
+        on: on.unwrap_or(ctx.today),
+    };
+    let tx = store.write()?;
+    let made = make(&tx, &setting, by)?;
+    tx.commit()?;
+    Ok(made)
 }
 
 /// What a step would lead to, recorded nowhere: for the confirmation a person is asked at a terminal.

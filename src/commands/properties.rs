@@ -16,16 +16,15 @@ const RESOLVERS: [&str; 4] = ["tgreen", "mblack", "adir", "asmith"];
 
 /// The shared test directory (`crate::fixture`), and a second child of the same people.
 fn directory(tx: &Tx) {
-    for staff in crate::fixture::staff() {
-        tx.add_staff(&staff).expect("staff");
-    }
-    for (reference, mut child) in ["LCS-1", "LCS-2"]
+    let children: Vec<_> = ["LCS-1", "LCS-2"]
         .into_iter()
-        .zip(std::iter::repeat(crate::fixture::child()))
-    {
-        child.reference = reference.into();
-        tx.add_child(&child).expect("child");
-    }
+        .map(|reference| {
+            let mut child = crate::fixture::child();
+            child.reference = reference.into();
+            child
+        })
+        .collect();
+    crate::store::conformance::record_fixture(tx, &children);
 }
 
 fn event_count(tx: &Tx) -> u64 {
@@ -155,7 +154,7 @@ proptest! {
     #[test]
     fn random_commands_never_break_the_protocol_or_the_record(script in proptest::collection::vec(command(), 1..40)) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (mut store, _) = Store::create(&dir.path().join("iro.db"), false).expect("create");
+        let (mut store, _) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now()).expect("create");
         let tx = store.write().expect("tx");
         directory(&tx);
         let policy = Policy::default();

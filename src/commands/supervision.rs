@@ -71,8 +71,10 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
     let iro = find_staff(&tx, &args.iro)?;
     let calendar = service_calendar(ctx, &tx)?;
     let horizon = calendar.add_working_days(as_of, args.within)?;
+    // The IRO's caseload as allocated now, with the caseload of anyone they cover for on the day.
     let listed = tx.matters(&MatterFilter {
         iro: Some(iro.id.clone()),
+        on: Some(as_of),
         ..MatterFilter::default()
     })?;
     let mut items = Vec::new();

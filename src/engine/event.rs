@@ -46,6 +46,13 @@ pub enum Event {
     },
     /// An action was done.
     ActionCompleted { seq: u32, note: Option<String> },
+    /// An action passed to another owner (its owner left the service).
+    ActionReassigned {
+        seq: u32,
+        from: String,
+        to: String,
+        reason: String,
+    },
     /// The matter entered EPCP/DRP; the alert form is created and the resolution deadline fixed.
     DrpEntered {
         opening: Option<Opened>,
@@ -107,6 +114,7 @@ impl Event {
             Event::Challenged { .. } => "challenged",
             Event::ActionExtended { .. } => "action-extended",
             Event::ActionCompleted { .. } => "action-completed",
+            Event::ActionReassigned { .. } => "action-reassigned",
             Event::DrpEntered { .. } => "drp-entered",
             Event::StageRaised { .. } => "stage-raised",
             Event::MeetingHeld { .. } => "meeting-held",
@@ -168,6 +176,12 @@ impl Event {
                 Some(note) => format!("action {seq} completed: {note}"),
                 None => format!("action {seq} completed"),
             },
+            Event::ActionReassigned {
+                seq,
+                from,
+                to,
+                reason,
+            } => format!("action {seq} passed from {from} to {to}: {reason}"),
             Event::DrpEntered {
                 opening,
                 stage,
@@ -340,6 +354,14 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
             action.status = ActionStatus::Done;
             action.completed_on = Some(on);
         }
+        Event::ActionReassigned { seq, to, .. } => {
+            let action = matter
+                .actions
+                .iter_mut()
+                .find(|a| a.seq == *seq)
+                .ok_or_else(|| bad("no such action"))?;
+            action.owner = to.clone();
+        }
         Event::DrpEntered {
             stage,
             deadline,
@@ -445,5 +467,31 @@ fn opened(id: &str, opening: &Opened, state: MatterState, actor: &str, on: Naive
         actions: Vec::new(),
         stages: Vec::new(),
         referrals: Vec::new(),
+    }
+}
+
+/// Anything on the record: a step on a matter, or a change to the directory. Stored as the one or the
+/// other's own JSON, told apart by its `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Entry {
+    Step(Event),
+    Change(super::directory::Change),
+}
+
+impl Entry {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entry::Step(event) => event.kind(),
+            Entry::Change(change) => change.kind(),
+        }
+    }
+
+    /// One line for people, as the chronology prints it.
+    pub fn describe(&self) -> String {
+        match self {
+            Entry::Step(event) => event.describe(),
+            Entry::Change(change) => change.describe(),
+        }
     }
 }

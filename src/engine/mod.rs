@@ -10,6 +10,7 @@
 //! in [`authority`]. Rules are cited by their number in `docs/protocol.md`.
 
 pub mod authority;
+pub mod directory;
 mod event;
 mod policy;
 mod refusal;
@@ -24,7 +25,8 @@ use crate::calendar::Calendar;
 use crate::model::{Action, ActionStatus, Child, Matter, MatterState, Staff, Stage};
 
 pub use authority::{may, Act, Authority, WHO_MAY};
-pub use event::{evolve, Event, Inconsistent, Opened, Step};
+pub use directory::Change;
+pub use event::{evolve, Entry, Event, Inconsistent, Opened, Step};
 pub use policy::{Policy, DEFAULT_CATEGORIES};
 use refusal::refuse;
 pub use refusal::{Refusal, Rule};
@@ -44,8 +46,21 @@ pub struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    /// No step is dated after today (rule 11).
+    /// No step is dated after today (rule 11), nor taken by someone who had left by its day (rule 12).
     fn not_in_the_future(&self) -> Result<(), Refusal> {
+        if !self.actor.in_post_on(self.on) {
+            return refuse(
+                Rule::WhoMayAct,
+                format!(
+                    "{} left on {}: they take no step after that day",
+                    self.actor.id,
+                    self.actor
+                        .left_on
+                        .map(|d| d.to_string())
+                        .unwrap_or_default()
+                ),
+            );
+        }
         if self.on > self.today {
             return refuse(
                 Rule::EffectiveDate,
@@ -63,6 +78,17 @@ impl Judge<'_> {
 pub fn open(opening: &Opening, judge: &Judge) -> Result<Vec<Event>, Refusal> {
     judge.not_in_the_future()?;
     let child = judge.child;
+    if !child.looked_after_on(judge.on) {
+        return refuse(
+            Rule::Directory,
+            format!(
+                "{} stopped being looked after on {} ({}): no new matter is opened after that day",
+                child.reference,
+                child.ceased_on.map(|d| d.to_string()).unwrap_or_default(),
+                child.cease_reason.as_deref().unwrap_or("no reason given")
+            ),
+        );
+    }
     let opened = |concern: &Concern| Opened {
         child: child.reference.clone(),
         iro: child.iro.clone(),

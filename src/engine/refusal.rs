@@ -21,6 +21,7 @@ pub enum Rule {
     EffectiveDate,
     Finished,
     Actions,
+    Directory,
 }
 
 impl fmt::Display for Rule {
@@ -40,6 +41,7 @@ impl fmt::Display for Rule {
             Rule::EffectiveDate => "rule 11: effective dates",
             Rule::Finished => "rule 11: finished matters",
             Rule::WhoMayAct => "rule 12: who may act",
+            Rule::Directory => "rule 13: the directory",
         })
     }
 }

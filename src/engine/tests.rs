@@ -16,6 +16,8 @@ fn staff(id: &str, role: Role) -> Staff {
         role,
         email: format!("{id}@example.gov.uk"),
         team: None,
+        login: None,
+        left_on: None,
     }
 }
 

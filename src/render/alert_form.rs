@@ -83,13 +83,30 @@ pub struct FormAction {
     pub due_history: Vec<DueSet>,
 }
 
-/// Who was told of a stage, and who was copied in (rule 10).
+/// Who was told of a stage, and who was copied in (rule 10): the people and addresses the message
+/// queued at the step named, as they were that day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notice {
     pub stage: crate::model::Stage,
     pub entered_on: NaiveDate,
     pub to: Vec<Person>,
     pub copy: Vec<Person>,
+    /// How the message went (`pending`, `written`, `sent`, ...); null when none was queued.
+    pub delivery: Option<String>,
+    /// Why no one is named, when no message was queued for the step.
+    pub note: Option<String>,
+}
+
+/// How a message went, as a reader of the form would say it.
+fn delivery_phrase(status: &str) -> &str {
+    match status {
+        "pending" => "queued, not yet sent",
+        "written" => "written to a file for the service to send",
+        "uncertain" => "sending did not finish: it may not have arrived",
+        "sent" => "sent",
+        "failed" => "refused by the mail server",
+        other => other,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -252,7 +269,15 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
     }
     writeln!(out, "\n## Who was told\n")?;
     for n in &form.notified {
-        writeln!(out, "Stage {} ({}):\n", n.stage, n.entered_on)?;
+        let delivery = n
+            .delivery
+            .as_deref()
+            .map(|d| format!(", {}", delivery_phrase(d)))
+            .unwrap_or_default();
+        writeln!(out, "Stage {} ({}{delivery}):\n", n.stage, n.entered_on)?;
+        if let Some(note) = &n.note {
+            writeln!(out, "{}\n", md(note))?;
+        }
         for p in &n.to {
             writeln!(out, "- to: {}", md(&p.to_string()))?;
         }

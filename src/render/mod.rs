@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
-use crate::model::{Child, DueItem, Listed, Matter, Staff};
+use crate::model::{Child, Cover, Dated, DueItem, Listed, Matter, Staff};
 
 /// How a listing is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,7 +105,7 @@ pub fn staff(
     colour: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let header = ["id", "name", "role", "email", "team"];
+    let header = ["id", "name", "role", "email", "team", "login", "left_on"];
     let rows = staff.iter().map(|s| {
         vec![
             s.id.clone(),
@@ -113,6 +113,8 @@ pub fn staff(
             s.role.to_string(),
             s.email.clone(),
             s.team.clone().unwrap_or_default(),
+            s.login.clone().unwrap_or_default(),
+            date(s.left_on),
         ]
     });
     match format {
@@ -120,6 +122,101 @@ pub fn staff(
         Format::Csv => csv_rows(&header, rows, out),
         Format::Table => {
             let mut t = table(&header, colour);
+            t.add_rows(rows.map(terminal_cells));
+            writeln!(out, "{t}")?;
+            Ok(())
+        }
+    }
+}
+
+/// One member of staff, the covers for or by them, and with `history` every dated change.
+pub fn person(
+    staff: &Staff,
+    covers: &[Cover],
+    history: Option<&[Dated]>,
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct PersonView<'a> {
+        #[serde(flatten)]
+        staff: &'a Staff,
+        covers: &'a [Cover],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        history: Option<&'a [Dated]>,
+    }
+    match format {
+        Format::Json => json(
+            &PersonView {
+                staff,
+                covers,
+                history,
+            },
+            out,
+        ),
+        Format::Csv => self::history(history.unwrap_or_default(), format, colour, out),
+        Format::Table => {
+            writeln!(
+                out,
+                "{} {} ({}{})",
+                staff.id,
+                staff.name,
+                staff.role,
+                staff
+                    .team
+                    .as_deref()
+                    .map(|t| format!(", {t}"))
+                    .unwrap_or_default()
+            )?;
+            writeln!(
+                out,
+                "  e-mail {}; login {}",
+                staff.email,
+                staff.login.as_deref().unwrap_or("(none bound)")
+            )?;
+            if let Some(left) = staff.left_on {
+                writeln!(out, "  left on {left}")?;
+            }
+            for c in covers {
+                let until =
+                    c.to.map(|to| format!(" to {to}"))
+                        .unwrap_or_else(|| " until further notice".into());
+                writeln!(
+                    out,
+                    "  {} covers for {} from {}{until}",
+                    c.by, c.absent, c.from
+                )?;
+            }
+            if let Some(history) = history {
+                self::history(history, format, colour, out)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Dated changes, oldest first.
+pub fn history(
+    history: &[Dated],
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let header = ["effective_on", "what", "by", "recorded_at"];
+    let rows = history.iter().map(|h| {
+        vec![
+            h.effective_on.to_string(),
+            h.what.clone(),
+            h.by.clone(),
+            h.recorded_at.clone(),
+        ]
+    });
+    match format {
+        Format::Json => json(&history, out),
+        Format::Csv => csv_rows(&header, rows, out),
+        Format::Table => {
+            let mut t = table(&["from", "change", "by", "recorded"], colour);
             t.add_rows(rows.map(terminal_cells));
             writeln!(out, "{t}")?;
             Ok(())
@@ -141,8 +238,10 @@ pub fn children(
         "practice_supervisor",
         "team_manager",
         "service_manager",
+        "assistant_director",
         "iro",
         "iro_team_manager",
+        "ceased_on",
     ];
     let rows = children.iter().map(|c| {
         vec![
@@ -153,8 +252,10 @@ pub fn children(
             c.practice_supervisor.clone().unwrap_or_default(),
             c.team_manager.clone(),
             c.service_manager.clone(),
+            c.assistant_director.clone().unwrap_or_default(),
             c.iro.clone(),
             c.iro_team_manager.clone(),
+            date(c.ceased_on),
         ]
     });
     match format {
@@ -172,6 +273,7 @@ pub fn children(
 pub fn child(
     child: &Child,
     matters: &[Listed],
+    history: Option<&[Dated]>,
     format: Format,
     colour: bool,
     out: &mut dyn Write,
@@ -181,16 +283,22 @@ pub fn child(
         #[serde(flatten)]
         child: &'a Child,
         matters: Vec<MatterView<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        history: Option<&'a [Dated]>,
     }
     match format {
         Format::Json => json(
             &ChildView {
                 child,
                 matters: matters.iter().map(MatterView::listed).collect(),
+                history,
             },
             out,
         ),
-        Format::Csv => self::matters(matters, format, colour, out),
+        Format::Csv => match history {
+            Some(history) => self::history(history, format, colour, out),
+            None => self::matters(matters, format, colour, out),
+        },
         Format::Table => {
             writeln!(
                 out,
@@ -204,12 +312,27 @@ pub fn child(
             )?;
             writeln!(
                 out,
-                "  social worker {}, practice supervisor {}, team manager {}, service manager {}",
+                "  social worker {}, practice supervisor {}, team manager {}, service manager {}{}",
                 child.social_worker,
                 child.practice_supervisor.as_deref().unwrap_or("(none)"),
                 child.team_manager,
-                child.service_manager
+                child.service_manager,
+                child
+                    .assistant_director
+                    .as_deref()
+                    .map(|a| format!(", assistant director {a}"))
+                    .unwrap_or_default()
             )?;
+            if let Some(ceased) = child.ceased_on {
+                writeln!(
+                    out,
+                    "  stopped being looked after on {ceased}: {}",
+                    child.cease_reason.as_deref().unwrap_or_default()
+                )?;
+            }
+            if let Some(history) = history {
+                self::history(history, format, colour, out)?;
+            }
             self::matters(matters, format, colour, out)
         }
     }

@@ -105,6 +105,12 @@ pub trait Session {
         each: &mut dyn FnMut(&dyn Row) -> Result<(), BackendError>,
     ) -> Result<(), BackendError>;
     fn commit(self: Box<Self>) -> Result<(), BackendError>;
+    /// Runs a migration's script: statements of the schema, none with parameters.
+    fn batch(&self, script: &str) -> Result<(), BackendError>;
+    /// The schema version the database is at.
+    fn schema_version(&self) -> Result<i64, BackendError>;
+    /// Records that the database is now at `version`.
+    fn set_schema_version(&self, version: i64) -> Result<(), BackendError>;
 }
 
 /// The SQL dialects the store speaks.

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::backend::{BackendError, Row, Sql};
 use super::{StoreError, Tx};
-use crate::engine::{Event, Step};
+use crate::engine::{Entry, Event, Step};
 
 /// The `prev_hash` of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -101,11 +101,7 @@ impl Tx<'_> {
             .map_or_else(|| GENESIS.to_string(), |(_, hash)| hash))
     }
 
-    /// Appends one event to the chain after its tip; gives the event's id.
-    ///
-    /// The tip is read in the writer's transaction, which holds the write lock from its start, so no
-    /// other writer can append between the read and the insert; the primary key and the unique hash
-    /// would refuse a second event at the same place even so.
+    /// Appends one step on a matter to the chain; gives the event's id.
     pub(super) fn append_event(
         &self,
         matter: Option<&str>,
@@ -113,7 +109,35 @@ impl Tx<'_> {
         step: &Step,
         recorded_at: &str,
     ) -> Result<i64, StoreError> {
-        let details = serde_json::to_string(&step.event).map_err(|e| StoreError::Query {
+        let entry = Entry::Step(step.event.clone());
+        self.append_entry(
+            matter,
+            child,
+            step.event.kind(),
+            &step.actor,
+            step.on,
+            recorded_at,
+            &entry,
+        )
+    }
+
+    /// Appends one entry to the chain after its tip; gives the event's id.
+    ///
+    /// The tip is read in the writer's transaction, which holds the write lock from its start, so no
+    /// other writer can append between the read and the insert; the primary key and the unique
+    /// `prev_hash` would refuse a second event at the same place even so.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn append_entry(
+        &self,
+        matter: Option<&str>,
+        child: Option<&str>,
+        kind: &str,
+        actor: &str,
+        on: NaiveDate,
+        recorded_at: &str,
+        entry: &Entry,
+    ) -> Result<i64, StoreError> {
+        let details = serde_json::to_string(entry).map_err(|e| StoreError::Query {
             place: self.place.clone(),
             query: APPEND_EVENT.name,
             cause: BackendError::Database(e.to_string()),
@@ -122,8 +146,7 @@ impl Tx<'_> {
             Some((last, hash)) => (last + 1, hash),
             None => (1, GENESIS.to_string()),
         };
-        let effective_on = step.on.to_string();
-        let kind = step.event.kind();
+        let effective_on = on.to_string();
         let hash = chain_hash(
             &prev_hash,
             &EventColumns {
@@ -131,7 +154,7 @@ impl Tx<'_> {
                 matter,
                 child,
                 kind,
-                actor: &step.actor,
+                actor,
                 effective_on: &effective_on,
                 recorded_at,
                 details: &details,
@@ -144,7 +167,7 @@ impl Tx<'_> {
                 &matter,
                 &child,
                 &kind,
-                &step.actor,
+                &actor,
                 &effective_on,
                 &recorded_at,
                 &details,

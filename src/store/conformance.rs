@@ -27,12 +27,12 @@ pub(super) struct SqliteFile {
 impl Backend for SqliteFile {
     fn fresh() -> SqliteFile {
         let dir = tempfile::tempdir().expect("tempdir");
-        Store::create(&dir.path().join("iro.db"), false).expect("create");
+        Store::create(&dir.path().join("iro.db"), false, crate::fixture::now()).expect("create");
         SqliteFile { dir }
     }
 
     fn connect(&self) -> Store {
-        Store::open(&self.dir.path().join("iro.db")).expect("open")
+        Store::open(&self.dir.path().join("iro.db"), crate::fixture::now()).expect("open")
     }
 }
 
@@ -46,23 +46,36 @@ fn at() -> chrono::DateTime<Utc> {
         .expect("valid time")
 }
 
-/// The shared test directory (`crate::fixture`), a child named in another script, and each id added once.
+/// The shared test directory (`crate::fixture`), with a child named in another script.
 fn directory(store: &mut Store) {
     let tx = store.write().expect("tx");
-    for staff in crate::fixture::staff() {
-        assert!(tx.add_staff(&staff).expect("add staff"));
-        assert!(
-            !tx.add_staff(&staff).expect("add again"),
-            "an id is taken once"
-        );
-    }
     let mut child = crate::fixture::child();
     child.reference = "LCS-1".into();
     child.name = "Zoë Nowak".into();
     child.practice_supervisor = None;
-    assert!(tx.add_child(&child).expect("add child"));
-    assert!(!tx.add_child(&child).expect("add child twice"));
+    record_fixture(&tx, &[child]);
     tx.commit().expect("commit");
+}
+
+/// Records the test directory (`crate::fixture`) in `tx` as the directory commands would, with
+/// `children`, in force since `fixture::joined`.
+pub(crate) fn record_fixture(tx: &super::Tx, children: &[crate::model::Child]) {
+    use crate::engine::Change;
+    use crate::fixture::{joined, now};
+    for staff in crate::fixture::staff() {
+        let change = Change::StaffAdded {
+            staff: Box::new(staff),
+        };
+        tx.record_change(&change, "fixture", joined(), now())
+            .expect("staff");
+    }
+    for child in children {
+        let change = Change::ChildAdded {
+            child: Box::new(child.clone()),
+        };
+        tx.record_change(&change, "fixture", joined(), now())
+            .expect("child");
+    }
 }
 
 /// A QAP raised on a Monday and entered into EPCP/DRP the next day, as the engine folds it.
@@ -167,7 +180,11 @@ pub(super) fn recorded_state_reads_back_as_the_engine_folded_it<B: Backend>() {
         "a listing's next deadline is the one the whole matter gives"
     );
     let walk = tx.walk_chain().expect("walk");
-    assert_eq!(walk.events, 2);
+    assert_eq!(
+        walk.events as usize,
+        2 + crate::fixture::staff().len() + 1,
+        "the two steps, after the directory's own events"
+    );
     assert!(walk.first_break.is_none());
     assert_eq!(walk.head, tx.head_hash().expect("head"));
 }
@@ -230,7 +247,8 @@ pub(super) fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number<B
     let mut store = db.connect();
     let tx = store.read().expect("tx");
     let walk = tx.walk_chain().expect("walk");
-    assert_eq!(walk.events as usize, WRITERS * EACH * 2);
+    let directory = crate::fixture::staff().len() + 1;
+    assert_eq!(walk.events as usize, directory + WRITERS * EACH * 2);
     assert!(walk.first_break.is_none(), "{:?}", walk.first_break);
     let listed = tx.matters(&super::MatterFilter::default()).expect("list");
     assert_eq!(
@@ -250,10 +268,12 @@ pub(super) fn an_outbox_message_is_claimed_once<B: Backend>() {
     tx.record(&matter, &steps, at()).expect("record");
     let message = Message {
         kind: "qap-raised",
+        step: 0,
         to: vec![Recipient {
             id: "bking".into(),
             name: "Ben King".into(),
             email: "bking@example.gov.uk".into(),
+            covering_for: None,
         }],
         cc: Vec::new(),
         missing: vec!["practice supervisor: none allocated to LCS-1".into()],
@@ -261,7 +281,7 @@ pub(super) fn an_outbox_message_is_claimed_once<B: Backend>() {
         body: "Zoë".into(),
     };
     let id = tx
-        .queue_message("Q-2026-0001", "LCS-1", &message, at())
+        .queue_message("Q-2026-0001", "LCS-1", &message, None, at())
         .expect("queue");
     tx.commit().expect("commit");
     let mut other = db.connect();
@@ -379,15 +399,19 @@ pub(super) fn closure_days_are_kept_in_order<B: Backend>() {
     let db = B::fresh();
     let mut store = db.connect();
     let tx = store.write().expect("tx");
-    assert!(tx
-        .add_closure_day(day("2026-12-29"), "Christmas")
-        .expect("add"));
-    assert!(tx
-        .add_closure_day(day("2026-12-24"), "Christmas Eve")
-        .expect("add"));
-    assert!(!tx
-        .add_closure_day(day("2026-12-24"), "again")
-        .expect("again"));
+    for (on, reason) in [("2026-12-29", "Christmas"), ("2026-12-24", "Christmas Eve")] {
+        let change = crate::engine::Change::ClosureDayAdded {
+            day: day(on),
+            reason: reason.into(),
+        };
+        tx.record_change(&change, "fixture", day("2026-11-01"), at())
+            .expect("add");
+    }
+    assert_eq!(
+        tx.closure_day(day("2026-12-24")).expect("read").as_deref(),
+        Some("Christmas Eve")
+    );
+    assert_eq!(tx.closure_day(day("2026-12-23")).expect("read"), None);
     tx.commit().expect("commit");
     let tx = store.read().expect("tx");
     assert_eq!(tx.closure_days_key().expect("key"), "2026-12-24,2026-12-29");

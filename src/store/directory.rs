@@ -1,50 +1,157 @@
-//! Staff, children and closure days: the directory every step is checked against.
+//! The directory: staff, children and their allocation, cover and closure days, each change an event on
+//! the chain and each version kept with the day it took effect (rule 13).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::backend::{BackendError, Row, Sql};
 use super::{StoreError, Tx};
-use crate::model::{Child, Role, Staff};
+use crate::calendar::FIRST_DAY;
+use crate::engine::directory::Change;
+use crate::engine::Entry;
+use crate::model::{Child, Cover, Dated, Role, Slot, Staff};
 
-const ADD_STAFF: Sql = Sql::new(
+macro_rules! staff_columns {
+    () => {
+        "id, name, role, email, team, login, left_on"
+    };
+}
+macro_rules! child_columns {
+    () => {
+        "ref, name, team, social_worker, practice_supervisor, team_manager, service_manager, \
+         assistant_director, iro, iro_team_manager, ceased_on, cease_reason"
+    };
+}
+
+const INSERT_STAFF: Sql = Sql::new(
     "add a member of staff",
-    "INSERT INTO staff (id, name, role, email, team) VALUES (?1, ?2, ?3, ?4, ?5)
-     ON CONFLICT (id) DO NOTHING",
+    "INSERT INTO staff (id, name, role, email, team, login, left_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+);
+const UPDATE_STAFF: Sql = Sql::new(
+    "update a member of staff",
+    "UPDATE staff SET name = ?2, role = ?3, email = ?4, team = ?5, login = ?6, left_on = ?7 WHERE id = ?1",
+);
+const STAFF_VERSION: Sql = Sql::new(
+    "record a version of a member of staff",
+    "INSERT INTO staff_versions (id, from_on, event, name, role, email, team, login, left_on)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 );
 const STAFF: Sql = Sql::new(
     "a member of staff by id",
-    "SELECT id, name, role, email, team FROM staff WHERE id = ?1",
+    concat!("SELECT ", staff_columns!(), " FROM staff WHERE id = ?1"),
+);
+const STAFF_ON: Sql = Sql::new(
+    "a member of staff as they were on a day",
+    "SELECT id, name, role, email, team, login, left_on FROM staff_versions
+      WHERE id = ?1 AND from_on <= ?2 ORDER BY from_on DESC, event DESC LIMIT 1",
+);
+const STAFF_FIRST: Sql = Sql::new(
+    "a member of staff as first recorded",
+    "SELECT id, name, role, email, team, login, left_on FROM staff_versions
+      WHERE id = ?1 ORDER BY from_on, event LIMIT 1",
+);
+const CHILD_FIRST: Sql = Sql::new(
+    "a child as first recorded",
+    "SELECT child, name, team, social_worker, practice_supervisor, team_manager, service_manager,
+            assistant_director, iro, iro_team_manager, ceased_on, cease_reason
+       FROM allocations WHERE child = ?1 ORDER BY from_on, event LIMIT 1",
+);
+const STAFF_BY_LOGIN: Sql = Sql::new(
+    "a member of staff by login",
+    concat!("SELECT ", staff_columns!(), " FROM staff WHERE login = ?1"),
 );
 const ALL_STAFF: Sql = Sql::new(
     "every member of staff",
-    "SELECT id, name, role, email, team FROM staff ORDER BY role, id",
+    concat!("SELECT ", staff_columns!(), " FROM staff ORDER BY role, id"),
 );
 const STAFF_IN_ROLE: Sql = Sql::new(
     "staff holding a role",
-    "SELECT id, name, role, email, team FROM staff WHERE role = ?1 ORDER BY id",
+    concat!(
+        "SELECT ",
+        staff_columns!(),
+        " FROM staff WHERE role = ?1 ORDER BY id"
+    ),
 );
-const ADD_CHILD: Sql = Sql::new(
+const INSERT_CHILD: Sql = Sql::new(
     "add a child",
     "INSERT INTO children (ref, name, team, social_worker, practice_supervisor, team_manager,
-        service_manager, iro, iro_team_manager)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-     ON CONFLICT (ref) DO NOTHING",
+        service_manager, assistant_director, iro, iro_team_manager, ceased_on, cease_reason)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+);
+const UPDATE_CHILD: Sql = Sql::new(
+    "update a child",
+    "UPDATE children SET name = ?2, team = ?3, social_worker = ?4, practice_supervisor = ?5,
+        team_manager = ?6, service_manager = ?7, assistant_director = ?8, iro = ?9,
+        iro_team_manager = ?10, ceased_on = ?11, cease_reason = ?12
+      WHERE ref = ?1",
+);
+const ALLOCATION: Sql = Sql::new(
+    "record a child's allocation",
+    "INSERT INTO allocations (child, from_on, event, name, team, social_worker, practice_supervisor,
+        team_manager, service_manager, assistant_director, iro, iro_team_manager, ceased_on, cease_reason)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
 );
 const CHILD: Sql = Sql::new(
     "a child by reference",
-    "SELECT ref, name, team, social_worker, practice_supervisor, team_manager, service_manager, iro,
-            iro_team_manager
-       FROM children WHERE ref = ?1",
+    concat!("SELECT ", child_columns!(), " FROM children WHERE ref = ?1"),
+);
+const CHILD_ON: Sql = Sql::new(
+    "a child as allocated on a day",
+    "SELECT child, name, team, social_worker, practice_supervisor, team_manager, service_manager,
+            assistant_director, iro, iro_team_manager, ceased_on, cease_reason
+       FROM allocations WHERE child = ?1 AND from_on <= ?2 ORDER BY from_on DESC, event DESC LIMIT 1",
 );
 const CHILDREN: Sql = Sql::new(
     "children by IRO or team",
-    "SELECT ref, name, team, social_worker, practice_supervisor, team_manager, service_manager, iro,
-            iro_team_manager
-       FROM children WHERE (?1 IS NULL OR iro = ?1) AND (?2 IS NULL OR team = ?2) ORDER BY ref",
+    concat!(
+        "SELECT ",
+        child_columns!(),
+        " FROM children WHERE (?1 IS NULL OR iro = ?1) AND (?2 IS NULL OR team = ?2) ORDER BY ref"
+    ),
 );
-const ADD_CLOSURE_DAY: Sql = Sql::new(
+const CHILDREN_OF: Sql = Sql::new(
+    "children allocated to someone",
+    concat!(
+        "SELECT ",
+        child_columns!(),
+        " FROM children WHERE social_worker = ?1 OR practice_supervisor = ?1 OR team_manager = ?1
+            OR service_manager = ?1 OR assistant_director = ?1 OR iro = ?1 OR iro_team_manager = ?1
+          ORDER BY ref"
+    ),
+);
+const OPEN_ACTIONS_OF: Sql = Sql::new(
+    "the open actions someone owns on running matters",
+    "SELECT a.matter, a.seq FROM actions a JOIN matters m ON m.id = a.matter
+      WHERE a.owner = ?1 AND a.status = 'open' AND m.state NOT IN ('resolved', 'closed')
+      ORDER BY a.matter, a.seq",
+);
+const INSERT_COVER: Sql = Sql::new(
+    "record a cover",
+    "INSERT INTO covers (absent, by, from_on, to_on, reason, event) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+);
+const COVERS_ON: Sql = Sql::new(
+    "the covers in force on a day",
+    "SELECT absent, by, from_on, to_on, reason FROM covers
+      WHERE from_on <= ?1 AND (to_on IS NULL OR to_on >= ?1) ORDER BY event",
+);
+const COVERS_OF: Sql = Sql::new(
+    "the covers for or by someone",
+    "SELECT absent, by, from_on, to_on, reason FROM covers WHERE absent = ?1 OR by = ?1 ORDER BY event",
+);
+const LAST_STAFF_CHANGE: Sql = Sql::new(
+    "the day of someone's last change",
+    "SELECT MAX(from_on) FROM staff_versions WHERE id = ?1",
+);
+const LAST_CHILD_CHANGE: Sql = Sql::new(
+    "the day of a child's last change",
+    "SELECT MAX(from_on) FROM allocations WHERE child = ?1",
+);
+const INSERT_CLOSURE_DAY: Sql = Sql::new(
     "add a closure day",
-    "INSERT INTO closure_days (day, reason) VALUES (?1, ?2) ON CONFLICT (day) DO NOTHING",
+    "INSERT INTO closure_days (day, reason, event) VALUES (?1, ?2, ?3)",
+);
+const CLOSURE_DAY: Sql = Sql::new(
+    "a closure day",
+    "SELECT reason FROM closure_days WHERE day = ?1",
 );
 const CLOSURE_DAYS: Sql = Sql::new(
     "the closure days",
@@ -55,61 +162,186 @@ const CLOSURE_DAYS_KEY: Sql = Sql::each(
     "SELECT COALESCE(group_concat(day, ','), '') FROM (SELECT day FROM closure_days ORDER BY day)",
     "SELECT COALESCE(string_agg(day, ',' ORDER BY day), '') FROM closure_days",
 );
+const CHANGES_OF_CHILD: Sql = Sql::new(
+    "a child's directory history",
+    "SELECT effective_on, recorded_at, actor, details FROM events
+      WHERE child = ?1 AND matter IS NULL ORDER BY id",
+);
+const CHANGES_OF_STAFF: Sql = Sql::new(
+    "a member of staff's directory history",
+    "SELECT e.effective_on, e.recorded_at, e.actor, e.details FROM staff_versions v
+       JOIN events e ON e.id = v.event WHERE v.id = ?1
+     UNION ALL
+     SELECT e.effective_on, e.recorded_at, e.actor, e.details FROM covers c
+       JOIN events e ON e.id = c.event WHERE c.absent = ?1 OR c.by = ?1
+     ORDER BY 2",
+);
+const EVERY_STAFF: Sql = Sql::new(
+    "every member of staff, as stored",
+    concat!("SELECT ", staff_columns!(), " FROM staff ORDER BY id"),
+);
+const EVERY_CHILD: Sql = Sql::new(
+    "every child, as stored",
+    concat!("SELECT ", child_columns!(), " FROM children ORDER BY ref"),
+);
+const EVERY_CLOSURE_DAY: Sql = Sql::new(
+    "every closure day, as stored",
+    "SELECT day, reason FROM closure_days ORDER BY day",
+);
+const SET_CLOSURE_EVENT: Sql = Sql::new(
+    "link a closure day to its event",
+    "UPDATE closure_days SET event = ?2 WHERE day = ?1",
+);
 
 impl Tx<'_> {
-    /// Adds a member of staff; false if the id is taken.
-    pub fn add_staff(&self, staff: &Staff) -> Result<bool, StoreError> {
-        let added = self.exec(
-            &ADD_STAFF,
-            &[
-                &staff.id,
-                &staff.name,
-                &staff.role,
-                &staff.email,
-                &staff.team,
-            ],
+    /// Records a directory change: its event on the chain, and the state it leaves.
+    pub fn record_change(
+        &self,
+        change: &Change,
+        actor: &str,
+        on: NaiveDate,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let at = recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        // The event names the child, so a new child's row comes first.
+        if let Change::ChildAdded { child } = change {
+            self.exec(&INSERT_CHILD, &child_params(child))?;
+        }
+        let event = self.append_entry(
+            None,
+            change.child(),
+            change.kind(),
+            actor,
+            on,
+            &at,
+            &Entry::Change(change.clone()),
         )?;
-        Ok(added == 1)
+        match change {
+            Change::StaffAdded { staff } => {
+                self.exec(&INSERT_STAFF, &staff_params(staff))?;
+                self.staff_version(staff, on, event)?;
+            }
+            Change::StaffUpdated { after, .. } => {
+                self.exec(&UPDATE_STAFF, &staff_params(after))?;
+                self.staff_version(after, on, event)?;
+            }
+            Change::StaffLeft { before, .. } => {
+                let mut after = before.clone();
+                after.left_on = Some(on);
+                self.exec(&UPDATE_STAFF, &staff_params(&after))?;
+                self.staff_version(&after, on, event)?;
+            }
+            Change::ChildAdded { child } => {
+                self.allocation(child, on, event)?;
+            }
+            Change::ChildReallocated { after, .. } => {
+                self.exec(&UPDATE_CHILD, &child_params(after))?;
+                self.allocation(after, on, event)?;
+            }
+            Change::ChildCeased { before, reason } => {
+                let mut after = before.clone();
+                after.ceased_on = Some(on);
+                after.cease_reason = Some(reason.clone());
+                self.exec(&UPDATE_CHILD, &child_params(&after))?;
+                self.allocation(&after, on, event)?;
+            }
+            Change::CoverSet { cover } => {
+                self.exec(
+                    &INSERT_COVER,
+                    &[
+                        &cover.absent,
+                        &cover.by,
+                        &cover.from,
+                        &cover.to,
+                        &cover.reason,
+                        &event,
+                    ],
+                )?;
+            }
+            Change::ClosureDayAdded { day, reason } => {
+                self.exec(&INSERT_CLOSURE_DAY, &[day, reason, &event])?;
+            }
+        }
+        Ok(event)
     }
 
+    fn staff_version(&self, s: &Staff, on: NaiveDate, event: i64) -> Result<(), StoreError> {
+        self.exec(
+            &STAFF_VERSION,
+            &[
+                &s.id, &on, &event, &s.name, &s.role, &s.email, &s.team, &s.login, &s.left_on,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn allocation(&self, c: &Child, on: NaiveDate, event: i64) -> Result<(), StoreError> {
+        self.exec(
+            &ALLOCATION,
+            &[
+                &c.reference,
+                &on,
+                &event,
+                &c.name,
+                &c.team,
+                &c.social_worker,
+                &c.practice_supervisor,
+                &c.team_manager,
+                &c.service_manager,
+                &c.assistant_director,
+                &c.iro,
+                &c.iro_team_manager,
+                &c.ceased_on,
+                &c.cease_reason,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A member of staff as they stand now.
     pub fn staff(&self, id: &str) -> Result<Option<Staff>, StoreError> {
         self.row(&STAFF, &[&id], staff_from_row)
+    }
+
+    /// A member of staff as they were on `day`: the version in force that day, or for a day before the
+    /// directory first recorded them (history brought in later), as first recorded.
+    pub fn staff_on(&self, id: &str, day: NaiveDate) -> Result<Option<Staff>, StoreError> {
+        match self.row(&STAFF_ON, &[&id, &day], staff_from_row)? {
+            Some(staff) => Ok(Some(staff)),
+            None => self.row(&STAFF_FIRST, &[&id], staff_from_row),
+        }
+    }
+
+    /// The member of staff a login is bound to.
+    pub fn staff_by_login(&self, login: &str) -> Result<Option<Staff>, StoreError> {
+        self.row(&STAFF_BY_LOGIN, &[&login], staff_from_row)
     }
 
     pub fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
         self.rows(&ALL_STAFF, &[], staff_from_row)
     }
 
-    /// Everyone holding a role, by id: the senior IRO managers and assistant directors a step may tell
-    /// (index `staff_role`).
+    /// Everyone holding a role now, by id: the senior IRO managers and assistant directors a step may
+    /// tell (index `staff_role`).
     pub fn staff_in_role(&self, role: Role) -> Result<Vec<Staff>, StoreError> {
         self.rows(&STAFF_IN_ROLE, &[&role], staff_from_row)
     }
 
-    /// Adds a child; false if the reference is taken.
-    pub fn add_child(&self, child: &Child) -> Result<bool, StoreError> {
-        let added = self.exec(
-            &ADD_CHILD,
-            &[
-                &child.reference,
-                &child.name,
-                &child.team,
-                &child.social_worker,
-                &child.practice_supervisor,
-                &child.team_manager,
-                &child.service_manager,
-                &child.iro,
-                &child.iro_team_manager,
-            ],
-        )?;
-        Ok(added == 1)
-    }
-
+    /// A child as allocated now.
     pub fn child(&self, reference: &str) -> Result<Option<Child>, StoreError> {
         self.row(&CHILD, &[&reference], child_from_row)
     }
 
-    /// Children, optionally only those of one IRO or one team.
+    /// A child as allocated on `day`: the allocation in force that day, or for a day before the
+    /// directory first recorded them, as first recorded.
+    pub fn child_on(&self, reference: &str, day: NaiveDate) -> Result<Option<Child>, StoreError> {
+        match self.row(&CHILD_ON, &[&reference, &day], child_from_row)? {
+            Some(child) => Ok(Some(child)),
+            None => self.row(&CHILD_FIRST, &[&reference], child_from_row),
+        }
+    }
+
+    /// Children as allocated now, optionally only those of one IRO or one team.
     pub fn children(
         &self,
         iro: Option<&str>,
@@ -118,9 +350,57 @@ impl Tx<'_> {
         self.rows(&CHILDREN, &[&iro, &team], child_from_row)
     }
 
-    /// Adds a closure day; false if it was one already.
-    pub fn add_closure_day(&self, day: NaiveDate, reason: &str) -> Result<bool, StoreError> {
-        Ok(self.exec(&ADD_CLOSURE_DAY, &[&day, &reason])? == 1)
+    /// What a member of staff holds now: open actions on running matters, and the children and slots
+    /// they are allocated to.
+    pub fn held_by(&self, id: &str) -> Result<crate::engine::directory::Held, StoreError> {
+        let actions = self.rows(&OPEN_ACTIONS_OF, &[&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut allocations = Vec::new();
+        for child in self.rows(&CHILDREN_OF, &[&id], child_from_row)? {
+            for slot in Slot::ALL {
+                if child.in_slot(*slot) == Some(id) {
+                    allocations.push((child.reference.clone(), *slot));
+                }
+            }
+        }
+        Ok(crate::engine::directory::Held {
+            actions,
+            allocations,
+        })
+    }
+
+    /// The covers in force on `day`.
+    pub fn covers_on(&self, day: NaiveDate) -> Result<Vec<Cover>, StoreError> {
+        self.rows(&COVERS_ON, &[&day], cover_from_row)
+    }
+
+    /// Every cover for or by a member of staff.
+    pub fn covers_of(&self, id: &str) -> Result<Vec<Cover>, StoreError> {
+        self.rows(&COVERS_OF, &[&id], cover_from_row)
+    }
+
+    /// The day of the last change to a member of staff, if any.
+    pub fn last_staff_change(&self, id: &str) -> Result<Option<NaiveDate>, StoreError> {
+        self.one(&LAST_STAFF_CHANGE, &[&id], |r| r.get(0))
+    }
+
+    /// The day of the last change to a child, if any.
+    pub fn last_child_change(&self, reference: &str) -> Result<Option<NaiveDate>, StoreError> {
+        self.one(&LAST_CHILD_CHANGE, &[&reference], |r| r.get(0))
+    }
+
+    /// A child's directory history, oldest first.
+    pub fn child_history(&self, reference: &str) -> Result<Vec<Dated>, StoreError> {
+        self.rows(&CHANGES_OF_CHILD, &[&reference], dated_from_row)
+    }
+
+    /// A member of staff's directory history (their versions and the covers for or by them), oldest first.
+    pub fn staff_history(&self, id: &str) -> Result<Vec<Dated>, StoreError> {
+        self.rows(&CHANGES_OF_STAFF, &[&id], dated_from_row)
+    }
+
+    /// A closure day's reason, if the day is one.
+    pub fn closure_day(&self, day: NaiveDate) -> Result<Option<String>, StoreError> {
+        self.row(&CLOSURE_DAY, &[&day], |r| r.get(0))
     }
 
     pub fn closure_days(&self) -> Result<Vec<(NaiveDate, String)>, StoreError> {
@@ -132,6 +412,108 @@ impl Tx<'_> {
     pub fn closure_days_key(&self) -> Result<String, StoreError> {
         self.one(&CLOSURE_DAYS_KEY, &[], |r| r.get(0))
     }
+
+    /// Every staff, child and closure-day row as stored, for the audit to compare with its replay.
+    pub fn stored_directory(&self) -> Result<StoredDirectory, StoreError> {
+        Ok(StoredDirectory {
+            staff: self.rows(&EVERY_STAFF, &[], staff_from_row)?,
+            children: self.rows(&EVERY_CHILD, &[], child_from_row)?,
+            closure_days: self.rows(&EVERY_CLOSURE_DAY, &[], |r| Ok((r.get(0)?, r.get(1)?)))?,
+        })
+    }
+}
+
+/// The directory tables as they stand, each in key order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoredDirectory {
+    pub staff: Vec<Staff>,
+    pub children: Vec<Child>,
+    pub closure_days: Vec<(NaiveDate, String)>,
+}
+
+/// The migration to version 4: the directory as it stands goes on the chain, each staff member, child
+/// and closure day as a change in force since the record began, so the directory can be replayed from
+/// its events like everything else.
+pub(super) fn record_the_directory_as_it_stands(
+    tx: &Tx,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let StoredDirectory {
+        staff,
+        children,
+        closure_days: closures,
+    } = tx.stored_directory()?;
+    for s in staff {
+        let change = Change::StaffAdded {
+            staff: Box::new(s.clone()),
+        };
+        let event = tx.append_entry(
+            None,
+            None,
+            change.kind(),
+            UPGRADE,
+            FIRST_DAY,
+            &at,
+            &Entry::Change(change),
+        )?;
+        tx.staff_version(&s, FIRST_DAY, event)?;
+    }
+    for c in children {
+        let change = Change::ChildAdded {
+            child: Box::new(c.clone()),
+        };
+        let event = tx.append_entry(
+            None,
+            Some(&c.reference),
+            change.kind(),
+            UPGRADE,
+            FIRST_DAY,
+            &at,
+            &Entry::Change(change),
+        )?;
+        tx.allocation(&c, FIRST_DAY, event)?;
+    }
+    for (day, reason) in closures {
+        let change = Change::ClosureDayAdded { day, reason };
+        let event = tx.append_entry(
+            None,
+            None,
+            change.kind(),
+            UPGRADE,
+            FIRST_DAY,
+            &at,
+            &Entry::Change(change),
+        )?;
+        tx.exec(&SET_CLOSURE_EVENT, &[&day, &event])?;
+    }
+    Ok(())
+}
+
+/// Who recorded the directory as it stood when a database was upgraded to keep its history.
+pub const UPGRADE: &str = "iro-upgrade";
+
+fn staff_params(s: &Staff) -> [&dyn super::backend::Bind; 7] {
+    [
+        &s.id, &s.name, &s.role, &s.email, &s.team, &s.login, &s.left_on,
+    ]
+}
+
+fn child_params(c: &Child) -> [&dyn super::backend::Bind; 12] {
+    [
+        &c.reference,
+        &c.name,
+        &c.team,
+        &c.social_worker,
+        &c.practice_supervisor,
+        &c.team_manager,
+        &c.service_manager,
+        &c.assistant_director,
+        &c.iro,
+        &c.iro_team_manager,
+        &c.ceased_on,
+        &c.cease_reason,
+    ]
 }
 
 fn staff_from_row(r: &dyn Row) -> Result<Staff, BackendError> {
@@ -141,6 +523,8 @@ fn staff_from_row(r: &dyn Row) -> Result<Staff, BackendError> {
         role: r.get(2)?,
         email: r.get(3)?,
         team: r.get(4)?,
+        login: r.get(5)?,
+        left_on: r.get(6)?,
     })
 }
 
@@ -153,7 +537,36 @@ fn child_from_row(r: &dyn Row) -> Result<Child, BackendError> {
         practice_supervisor: r.get(4)?,
         team_manager: r.get(5)?,
         service_manager: r.get(6)?,
-        iro: r.get(7)?,
-        iro_team_manager: r.get(8)?,
+        assistant_director: r.get(7)?,
+        iro: r.get(8)?,
+        iro_team_manager: r.get(9)?,
+        ceased_on: r.get(10)?,
+        cease_reason: r.get(11)?,
+    })
+}
+
+fn cover_from_row(r: &dyn Row) -> Result<Cover, BackendError> {
+    Ok(Cover {
+        absent: r.get(0)?,
+        by: r.get(1)?,
+        from: r.get(2)?,
+        to: r.get(3)?,
+        reason: r.get(4)?,
+    })
+}
+
+fn dated_from_row(r: &dyn Row) -> Result<Dated, BackendError> {
+    let details: String = r.get(3)?;
+    let what = serde_json::from_str::<Entry>(&details)
+        .map(|entry| entry.describe())
+        .map_err(|e| BackendError::Decode {
+            column: 3,
+            why: e.to_string(),
+        })?;
+    Ok(Dated {
+        effective_on: r.get(0)?,
+        recorded_at: r.get(1)?,
+        by: r.get(2)?,
+        what,
     })
 }

@@ -15,16 +15,20 @@ pub struct MatterFilter {
     pub state: Option<MatterState>,
     pub stage: Option<Stage>,
     pub child: Option<String>,
+    /// Matters of children this IRO is allocated to now, or covers for on `on`.
     pub iro: Option<String>,
+    /// Matters of children in this social work team now.
     pub team: Option<String>,
+    /// The day whose cover counts.
+    pub on: Option<NaiveDate>,
 }
 
 /// The columns `matter_from_row` reads, in order.
 macro_rules! matter_columns {
     () => {
-        "id, child, iro, team, category, summary, state, stage, raised_on, raised_by, \
-         challenge_deadline, challenged_on, drp_entered_on, drp_deadline, resolved_on, resolved_by, \
-         outcome, last_step_on, qap_raised_on"
+        "m.id, m.child, m.iro, m.team, m.category, m.summary, m.state, m.stage, m.raised_on, \
+         m.raised_by, m.challenge_deadline, m.challenged_on, m.drp_entered_on, m.drp_deadline, \
+         m.resolved_on, m.resolved_by, m.outcome, m.last_step_on, m.qap_raised_on"
     };
 }
 
@@ -34,7 +38,11 @@ const NEXT_MATTER_NUMBER: Sql = Sql::new(
 );
 const MATTER: Sql = Sql::new(
     "a matter by id",
-    concat!("SELECT ", matter_columns!(), " FROM matters WHERE id = ?1"),
+    concat!(
+        "SELECT ",
+        matter_columns!(),
+        " FROM matters m WHERE m.id = ?1"
+    ),
 );
 const MATTER_ACTIONS: Sql = Sql::new(
     "a matter's actions",
@@ -103,10 +111,12 @@ const LIST_MATTERS: Sql = Sql::new(
               ORDER BY a.due, a.seq LIMIT 1),
             (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
             (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage)
-           FROM matters m
-          WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR stage = ?2) AND (?3 IS NULL OR child = ?3)
-            AND (?4 IS NULL OR iro = ?4) AND (?5 IS NULL OR team = ?5)
-          ORDER BY raised_on DESC, id DESC"
+           FROM matters m JOIN children c ON c.ref = m.child
+          WHERE (?1 IS NULL OR m.state = ?1) AND (?2 IS NULL OR m.stage = ?2) AND (?3 IS NULL OR m.child = ?3)
+            AND (?4 IS NULL OR c.iro = ?4 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro
+                 AND v.by = ?4 AND v.from_on <= ?6 AND (v.to_on IS NULL OR v.to_on >= ?6)))
+            AND (?5 IS NULL OR c.team = ?5)
+          ORDER BY m.raised_on DESC, m.id DESC"
     ),
 );
 const MATTER_EVENTS: Sql = Sql::new(
@@ -164,7 +174,8 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records the steps of one command and the state they lead to, in this transaction.
+    /// Records the steps of one command and the state they lead to, in this transaction; gives each
+    /// step's event id.
     ///
     /// `after` is the engine's own fold of `steps` over the matter as it stood, so state and log agree.
     pub fn record(
@@ -172,7 +183,7 @@ impl Tx<'_> {
         after: &Matter,
         steps: &[Step],
         recorded_at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         self.write_matter(after)?;
         for a in &after.actions {
             self.exec(
@@ -203,9 +214,11 @@ impl Tx<'_> {
             )?;
         }
         let recorded_at = recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut ids = Vec::with_capacity(steps.len());
         for step in steps {
             let event_id =
                 self.append_event(Some(&after.id), Some(&after.child), step, &recorded_at)?;
+            ids.push(event_id);
             match &step.event {
                 Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
                     for action in actions {
@@ -263,7 +276,7 @@ impl Tx<'_> {
                 _ => {}
             }
         }
-        Ok(())
+        Ok(ids)
     }
 
     fn write_matter(&self, m: &Matter) -> Result<(), StoreError> {
@@ -309,6 +322,7 @@ impl Tx<'_> {
                 &filter.child,
                 &filter.iro,
                 &filter.team,
+                &filter.on,
             ],
             |r| {
                 let seq: Option<u32> = r.get(19)?;

@@ -21,11 +21,13 @@ pub mod schema;
 pub mod sqlite;
 
 #[cfg(test)]
-mod conformance;
+pub(crate) mod conformance;
 #[cfg(test)]
 mod tests;
 
 use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
 
 use backend::{BackendError, Bind, Row, Session, Sql};
 pub use matters::{MatterFilter, RecordedEvent};
@@ -90,8 +92,9 @@ pub enum Created {
 }
 
 impl Store {
-    /// Opens an existing iro database for reading and writing, migrating an older schema.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    /// Opens an existing iro database for reading and writing, migrating an older schema (an upgrade
+    /// that records anything records it as of `now`).
+    pub fn open(path: &Path, now: DateTime<Utc>) -> Result<Store, StoreError> {
         if path.is_dir() {
             return Err(StoreError::IsDirectory(path.to_path_buf()));
         }
@@ -111,19 +114,24 @@ impl Store {
             });
         }
         db.configure()?;
-        db.migrate_to(version, SCHEMA_VERSION)?;
-        Ok(Store { db })
+        let mut store = Store { db };
+        store.migrate_to(version, SCHEMA_VERSION, now)?;
+        Ok(store)
     }
 
     /// Creates a new database readable by its owner only, or opens the one already there. A missing
     /// directory is made (readable by its owner only) only when `make_directory` says so: for the default
     /// path in the user's data directory, never for a path someone typed.
-    pub fn create(path: &Path, make_directory: bool) -> Result<(Store, Created), StoreError> {
+    pub fn create(
+        path: &Path,
+        make_directory: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(Store, Created), StoreError> {
         if path.is_dir() {
             return Err(StoreError::IsDirectory(path.to_path_buf()));
         }
         if path.exists() {
-            return Ok((Store::open(path)?, Created::AlreadyThere));
+            return Ok((Store::open(path, now)?, Created::AlreadyThere));
         }
         let io = |cause| StoreError::Io {
             path: path.to_path_buf(),
@@ -145,8 +153,50 @@ impl Store {
         crate::files::create_exclusive(path).map_err(io)?;
         let db = Sqlite::connect(path)?;
         db.configure()?;
-        db.migrate_to(0, SCHEMA_VERSION)?;
-        Ok((Store { db }, Created::New))
+        let mut store = Store { db };
+        store.migrate_to(0, SCHEMA_VERSION, now)?;
+        Ok((store, Created::New))
+    }
+
+    /// Applies the migrations after `from` up to and including `to`, each in its own transaction that
+    /// also records the version, so a failure leaves the database at the last whole version.
+    pub(crate) fn migrate_to(
+        &mut self,
+        from: i64,
+        to: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for migration in schema::MIGRATIONS
+            .iter()
+            .filter(|m| m.version > from && m.version <= to)
+        {
+            let place = self.db.path().display().to_string();
+            let failed = |cause: String| StoreError::Migration {
+                place: place.clone(),
+                version: migration.version,
+                cause,
+            };
+            let tx = self.write()?;
+            // Another process may have upgraded the file while this one waited for the lock.
+            let at = tx
+                .session
+                .schema_version()
+                .map_err(|e| failed(e.to_string()))?;
+            if at >= migration.version {
+                continue;
+            }
+            tx.session
+                .batch(migration.sqlite)
+                .map_err(|e| failed(e.to_string()))?;
+            if let Some(backfill) = migration.backfill {
+                backfill(&tx, now).map_err(|e| failed(e.to_string()))?;
+            }
+            tx.session
+                .set_schema_version(migration.version)
+                .map_err(|e| failed(e.to_string()))?;
+            tx.commit()?;
+        }
+        Ok(())
     }
 
     /// Copies the whole database to a new file, consistently, even while others write.

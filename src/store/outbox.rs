@@ -108,8 +108,8 @@ macro_rules! outbox_columns {
 const QUEUE_MESSAGE: Sql = Sql::new(
     "queue a message",
     "INSERT INTO outbox (matter, child, event_kind, created_at, to_addrs, cc_addrs, missing,
-        subject, body, status)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')
+        subject, body, status, event)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)
      RETURNING id",
 );
 const ALL_MESSAGES: Sql = Sql::new(
@@ -142,6 +142,18 @@ const FOR_MATTER: Sql = Sql::new(
         outbox_columns!(),
         " FROM outbox WHERE matter = ?1 ORDER BY id"
     ),
+);
+const FOR_EVENT: Sql = Sql::new(
+    "the messages a step queued",
+    concat!(
+        "SELECT ",
+        outbox_columns!(),
+        " FROM outbox WHERE event = ?1 ORDER BY id"
+    ),
+);
+const STAGE_EVENTS: Sql = Sql::new(
+    "the events that entered a matter's stages",
+    "SELECT stage, event FROM stages WHERE matter = ?1 ORDER BY event",
 );
 const MESSAGE: Sql = Sql::new(
     "a message by id",
@@ -192,6 +204,7 @@ impl Tx<'_> {
         matter: &str,
         child: &str,
         message: &Message,
+        event: Option<i64>,
         created_at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let (to, cc, missing) = (
@@ -211,6 +224,7 @@ impl Tx<'_> {
                 &missing,
                 &message.subject,
                 &message.body,
+                &event,
             ],
             |r| r.get(0),
         )
@@ -240,6 +254,19 @@ impl Tx<'_> {
     /// Every message about one matter, oldest first.
     pub fn outbox_for_matter(&self, matter: &str) -> Result<Vec<OutboxMessage>, StoreError> {
         self.rows(&FOR_MATTER, &[&matter], message_from_row)
+    }
+
+    /// The messages one step queued.
+    pub fn outbox_for_event(&self, event: i64) -> Result<Vec<OutboxMessage>, StoreError> {
+        self.rows(&FOR_EVENT, &[&event], message_from_row)
+    }
+
+    /// The event that entered each of a matter's stages.
+    pub fn stage_events(
+        &self,
+        matter: &str,
+    ) -> Result<Vec<(crate::model::Stage, i64)>, StoreError> {
+        self.rows(&STAGE_EVENTS, &[&matter], |r| Ok((r.get(0)?, r.get(1)?)))
     }
 
     /// One message by id, as it stands now.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::backend::{BackendError, Row, Sql};
 use super::{StoreError, Tx};
-use crate::engine::Event;
+use crate::engine::Entry;
 use crate::model::{ActionStatus, DueItem, MatterState, ReferralKind, Role, Stage};
 
 /// One deadline still running, due on or before the report's horizon.
@@ -19,6 +19,7 @@ use crate::model::{ActionStatus, DueItem, MatterState, ReferralKind, Role, Stage
 pub struct DueRow {
     pub matter: String,
     pub child: String,
+    /// The child's IRO and team now: who is responsible for the deadline.
     pub iro: String,
     pub team: String,
     pub state: MatterState,
@@ -34,8 +35,12 @@ pub struct DueRow {
 /// Which deadlines the overdue report asks for.
 #[derive(Debug, Clone, Default)]
 pub struct DueFilter {
+    /// Matters of children this IRO is allocated to now, or covers for on `on`.
     pub iro: Option<String>,
+    /// Matters of children in this social work team now.
     pub team: Option<String>,
+    /// The day whose cover counts (the report's as-of day).
+    pub on: Option<NaiveDate>,
 }
 
 /// An open matter (QAP, EPCP/DRP or waiting on CAFCASS) as the caseload report shows it.
@@ -125,7 +130,7 @@ pub struct EventRow {
 
 impl EventRow {
     /// The recorded event, for `Event::describe`.
-    pub fn event(&self) -> Result<Event, serde_json::Error> {
+    pub fn event(&self) -> Result<Entry, serde_json::Error> {
         serde_json::from_str(&self.details)
     }
 }
@@ -190,50 +195,45 @@ pub struct Period {
 /// that is about 175,000 dead rows for 23,000 live ones. The DRP half is one range scan of the partial index
 /// `matters_drp_deadline`. `INDEXED BY` and `CROSS JOIN` (outer loop first) hold the plan to that
 /// whatever statistics the file has or lacks.
-pub(super) const DUE: Sql = Sql::each(
+pub(super) const DUE: Sql = Sql::new(
     "running deadlines due by a day",
-    "SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
+    "SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
        FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
+            CROSS JOIN children c ON c.ref = m.child
       WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
-        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+        AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?2
+             AND v.from_on <= ?4 AND (v.to_on IS NULL OR v.to_on >= ?4)))
+        AND (?3 IS NULL OR c.team = ?3)
      UNION ALL
-     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
-       FROM matters m INDEXED BY matters_drp_deadline
+     SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
+       FROM matters m INDEXED BY matters_drp_deadline CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND m.drp_deadline <= ?1
-        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
+        AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?2
+             AND v.from_on <= ?4 AND (v.to_on IS NULL OR v.to_on >= ?4)))
+        AND (?3 IS NULL OR c.team = ?3)
      UNION ALL
-     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
+     SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
        FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
+            CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND s.response_deadline <= ?1
-        AND (?2 IS NULL OR m.iro = ?2) AND (?3 IS NULL OR m.team = ?3)
-     ORDER BY 11, 1, 7, 8",
-    "SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
-       FROM matters m JOIN actions a ON a.matter = m.id
-      WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
-        AND (?2::text IS NULL OR m.iro = ?2) AND (?3::text IS NULL OR m.team = ?3)
-     UNION ALL
-     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
-       FROM matters m
-      WHERE m.state = 'drp' AND m.drp_deadline <= ?1
-        AND (?2::text IS NULL OR m.iro = ?2) AND (?3::text IS NULL OR m.team = ?3)
-     UNION ALL
-     SELECT m.id, m.child, m.iro, m.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
-       FROM matters m JOIN stages s ON s.matter = m.id AND s.stage = m.stage
-      WHERE m.state = 'drp' AND s.response_deadline <= ?1
-        AND (?2::text IS NULL OR m.iro = ?2) AND (?3::text IS NULL OR m.team = ?3)
+        AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?2
+             AND v.from_on <= ?4 AND (v.to_on IS NULL OR v.to_on >= ?4)))
+        AND (?3 IS NULL OR c.team = ?3)
      ORDER BY 11, 1, 7, 8",
 );
 
 const OPEN_MATTERS: Sql = Sql::new(
     "the open matters",
-    "SELECT m.id, m.child, m.state, m.stage, m.iro, m.team, m.category, m.raised_on, m.drp_deadline,
+    "SELECT m.id, m.child, m.state, m.stage, c.iro, c.team, m.category, m.raised_on, m.drp_deadline,
             (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
             (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage),
             (SELECT a.seq FROM actions a WHERE a.matter = m.id AND a.status = 'open'
               ORDER BY a.due, a.seq LIMIT 1)
-       FROM matters m
+       FROM matters m JOIN children c ON c.ref = m.child
       WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass')
-        AND (?1 IS NULL OR m.iro = ?1) AND (?2 IS NULL OR m.team = ?2)
+        AND (?1 IS NULL OR c.iro = ?1 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?1
+             AND v.from_on <= ?3 AND (v.to_on IS NULL OR v.to_on >= ?3)))
+        AND (?2 IS NULL OR c.team = ?2)
       ORDER BY CASE m.state WHEN 'consultation' THEN 0 WHEN 'qap' THEN 1 WHEN 'drp' THEN 2 ELSE 3 END,
                m.stage, m.raised_on, m.id",
 );
@@ -324,28 +324,37 @@ impl Tx<'_> {
         filter: &DueFilter,
         each: impl FnMut(DueRow) -> Result<(), E>,
     ) -> Result<(), E> {
-        self.stream(&DUE, &[&through, &filter.iro, &filter.team], due_row, each)
+        self.stream(
+            &DUE,
+            &[&through, &filter.iro, &filter.team, &filter.on],
+            due_row,
+            each,
+        )
     }
 
     /// The open matters, optionally of one IRO or team, by state, stage and age.
     pub fn open_matters(&self, filter: &DueFilter) -> Result<Vec<OpenMatter>, StoreError> {
-        self.rows(&OPEN_MATTERS, &[&filter.iro, &filter.team], |r| {
-            let seq: Option<u32> = r.get(11)?;
-            let due: Option<NaiveDate> = r.get(9)?;
-            Ok(OpenMatter {
-                id: r.get(0)?,
-                child: r.get(1)?,
-                state: r.get(2)?,
-                stage: r.get(3)?,
-                iro: r.get(4)?,
-                team: r.get(5)?,
-                category: r.get(6)?,
-                raised_on: r.get(7)?,
-                drp_deadline: r.get(8)?,
-                next_action: seq.zip(due),
-                stage_response_due: r.get(10)?,
-            })
-        })
+        self.rows(
+            &OPEN_MATTERS,
+            &[&filter.iro, &filter.team, &filter.on],
+            |r| {
+                let seq: Option<u32> = r.get(11)?;
+                let due: Option<NaiveDate> = r.get(9)?;
+                Ok(OpenMatter {
+                    id: r.get(0)?,
+                    child: r.get(1)?,
+                    state: r.get(2)?,
+                    stage: r.get(3)?,
+                    iro: r.get(4)?,
+                    team: r.get(5)?,
+                    category: r.get(6)?,
+                    raised_on: r.get(7)?,
+                    drp_deadline: r.get(8)?,
+                    next_action: seq.zip(due),
+                    stage_response_due: r.get(10)?,
+                })
+            },
+        )
     }
 
     /// The QAPs raised, entries to EPCP/DRP and resolutions that took effect from `from` to `to`.
@@ -533,13 +542,14 @@ mod tests {
     #[test]
     fn the_overdue_query_reads_the_live_caseload_by_index() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let (store, _) = Store::create(&dir.path().join("iro.db"), false).expect("create");
+        let (store, _) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now())
+            .expect("create");
         let conn = store.sqlite().connection();
         let plan: Vec<String> = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE.sqlite))
             .and_then(|mut stmt| {
                 stmt.query_map(
-                    rusqlite::params!["2026-11-26", None::<String>, None::<String>],
+                    rusqlite::params!["2026-11-26", None::<String>, None::<String>, None::<String>],
                     |r| r.get::<_, String>(3),
                 )?
                 .collect()

@@ -2,14 +2,19 @@
 //! migration in [`MIGRATIONS`], applied in its own transaction. A released text is never edited: a change
 //! to the schema is a new migration at the end of the list.
 
-/// One version of the schema and the SQL that brings the version before it up to it.
+/// One version of the schema and the SQL that brings the version before it up to it, with, where the
+/// SQL alone cannot, the records written in the same transaction (events on the chain need their hashes).
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     pub version: i64,
     /// What the version changes, in a line.
     pub what: &'static str,
     pub sqlite: &'static str,
+    pub backfill: Option<Backfill>,
 }
+
+/// Records a migration writes in its transaction, given the time it runs.
+pub type Backfill = fn(&Tx, DateTime<Utc>) -> Result<(), StoreError>;
 
 /// Every version, in order. Append only.
 pub const MIGRATIONS: &[Migration] = &[
@@ -17,18 +22,32 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         what: "the schema as first released",
         sqlite: include_str!("../../schema.sql"),
+        backfill: None,
     },
     Migration {
         version: 2,
         what: "outbox delivery states (uncertain, failed) and the database's own id",
         sqlite: include_str!("../../migrations/sqlite/0002-outbox-delivery.sql"),
+        backfill: None,
     },
     Migration {
         version: 3,
         what: "no two events follow the same one: the chain cannot fork",
         sqlite: include_str!("../../migrations/sqlite/0003-chain-cannot-fork.sql"),
+        backfill: None,
+    },
+    Migration {
+        version: 4,
+        what:
+            "the directory as a dated history: staff versions, allocations, cover, events for each",
+        sqlite: include_str!("../../migrations/sqlite/0004-directory-history.sql"),
+        backfill: Some(super::directory::record_the_directory_as_it_stands),
     },
 ];
+
+use chrono::{DateTime, Utc};
+
+use super::{StoreError, Tx};
 
 /// The schema version this build writes; a database with a higher one is refused untouched.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

@@ -8,7 +8,6 @@ use rusqlite::types::{ToSqlOutput, ValueRef as SqliteValue};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
-use super::schema::MIGRATIONS;
 use super::StoreError;
 
 /// How long a command waits for another writer before giving up: long enough for any single command.
@@ -78,36 +77,6 @@ impl Sqlite {
         self.conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| self.err(e))
-    }
-
-    /// Applies the migrations after `from` up to and including `to`, each in its own immediate
-    /// transaction that also sets the version, so a failure leaves the database at the last whole version.
-    pub fn migrate_to(&self, from: i64, to: i64) -> Result<(), StoreError> {
-        for migration in MIGRATIONS
-            .iter()
-            .filter(|m| m.version > from && m.version <= to)
-        {
-            let tx =
-                rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-                    .map_err(|e| self.err(e))?;
-            // Another process may have upgraded the file while this one waited for the lock.
-            let now: i64 = tx
-                .query_row("PRAGMA user_version", [], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            if now >= migration.version {
-                continue;
-            }
-            tx.execute_batch(migration.sqlite)
-                .map_err(|e| StoreError::Migration {
-                    place: self.path.display().to_string(),
-                    version: migration.version,
-                    cause: e.to_string(),
-                })?;
-            tx.pragma_update(None, "user_version", migration.version)
-                .map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))?;
-        }
-        Ok(())
     }
 
     /// Copies the whole database to a new file with the online backup API, in one step under one read
@@ -229,6 +198,22 @@ impl Session for SqliteSession<'_> {
 
     fn commit(self: Box<Self>) -> Result<(), BackendError> {
         self.tx.commit().map_err(failed)
+    }
+
+    fn batch(&self, script: &str) -> Result<(), BackendError> {
+        self.tx.execute_batch(script).map_err(failed)
+    }
+
+    fn schema_version(&self) -> Result<i64, BackendError> {
+        self.tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(failed)
+    }
+
+    fn set_schema_version(&self, version: i64) -> Result<(), BackendError> {
+        self.tx
+            .pragma_update(None, "user_version", version)
+            .map_err(failed)
     }
 }
 

@@ -5,7 +5,8 @@
 use super::*;
 
 fn new_store(dir: &tempfile::TempDir) -> Store {
-    let (store, created) = Store::create(&dir.path().join("iro.db"), false).expect("create");
+    let (store, created) =
+        Store::create(&dir.path().join("iro.db"), false, crate::fixture::now()).expect("create");
     assert_eq!(created, Created::New);
     store
 }
@@ -25,7 +26,8 @@ fn a_new_database_is_private_and_at_the_current_schema() {
         assert_eq!(mode & 0o777, 0o600);
     }
     drop(store);
-    let (_, again) = Store::create(&dir.path().join("iro.db"), false).expect("create again");
+    let (_, again) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now())
+        .expect("create again");
     assert_eq!(again, Created::AlreadyThere);
 }
 
@@ -33,17 +35,20 @@ fn a_new_database_is_private_and_at_the_current_schema() {
 fn missing_directory_and_foreign_files_are_refused_untouched() {
     let dir = tempfile::tempdir().expect("tempdir");
     let missing = dir.path().join("none.db");
-    assert!(matches!(Store::open(&missing), Err(StoreError::Missing(_))));
+    assert!(matches!(
+        Store::open(&missing, crate::fixture::now()),
+        Err(StoreError::Missing(_))
+    ));
     assert!(!missing.exists(), "opening never creates");
     assert!(matches!(
-        Store::open(dir.path()),
+        Store::open(dir.path(), crate::fixture::now()),
         Err(StoreError::IsDirectory(_))
     ));
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "not a database, just notes\n".repeat(200)).expect("write");
     let before = std::fs::read(&text).expect("read");
     assert!(matches!(
-        Store::open(&text),
+        Store::open(&text, crate::fixture::now()),
         Err(StoreError::Database { .. })
     ));
     assert_eq!(std::fs::read(&text).expect("read"), before);
@@ -62,7 +67,7 @@ fn a_database_from_a_newer_iro_is_refused_and_left_as_it_was() {
             .expect("checkpoint");
     }
     let before = std::fs::read(&path).expect("read");
-    match Store::open(&path) {
+    match Store::open(&path, crate::fixture::now()) {
         Err(StoreError::Newer { found, .. }) => assert_eq!(found, SCHEMA_VERSION + 1),
         other => panic!("expected Newer, got {other:?}"),
     }
@@ -86,8 +91,11 @@ fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_check
     assert!(head.first_break.is_none());
     for migration in schema::MIGRATIONS.iter().skip(1) {
         store
-            .db
-            .migrate_to(migration.version - 1, migration.version)
+            .migrate_to(
+                migration.version - 1,
+                migration.version,
+                crate::fixture::now(),
+            )
             .unwrap_or_else(|e| panic!("version {}: {e}", migration.version));
         assert_eq!(store.schema_version().expect("version"), migration.version);
         let walk = store.read().expect("tx").walk_chain().expect("walk");
@@ -99,6 +107,8 @@ fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_check
         );
     }
     // Applying the list again changes nothing: each version is applied once.
-    store.db.migrate_to(1, SCHEMA_VERSION).expect("again");
+    store
+        .migrate_to(1, SCHEMA_VERSION, crate::fixture::now())
+        .expect("again");
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
 }

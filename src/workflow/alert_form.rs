@@ -3,13 +3,12 @@
 
 use chrono::NaiveDate;
 
-use super::outbox::people_to_tell;
 use super::{find_child, find_matter};
 use crate::calendar::Calendar;
 use crate::engine::{evolve, Event, Step};
 use crate::error::Problem;
 use crate::model::{Matter, MatterState};
-use crate::notify::{self, Recipient};
+use crate::notify::Recipient;
 use crate::render;
 use crate::store::Tx;
 
@@ -113,33 +112,55 @@ pub fn build(
             },
         })
     };
-    // Who was told of each stage: the rule table's row for it (rule 10), read as the directory
-    // stands now.
-    let staff = people_to_tell(tx, &child, &[])?;
-    let as_person = |r: &Recipient| -> render::Person {
-        match staff.iter().find(|s| s.id == r.id) {
-            Some(s) => render::Person::from(s),
-            None => render::Person {
+    // Who was told of each stage: what the step queued, with the addresses as they were that day,
+    // never recomputed from today's directory.
+    let stage_events = tx.stage_events(&m.id)?;
+    let mut notified = Vec::new();
+    for s in &m.stages {
+        let event = stage_events
+            .iter()
+            .find(|(stage, _)| *stage == s.stage)
+            .map(|(_, event)| *event);
+        let queued = match event {
+            Some(event) => tx.outbox_for_event(event)?,
+            None => Vec::new(),
+        };
+        let as_person = |r: &Recipient| -> anyhow::Result<render::Person> {
+            let role = tx.staff_on(&r.id, s.entered_on)?.map(|st| st.role);
+            Ok(render::Person {
                 id: r.id.clone(),
-                name: r.name.clone(),
-                role: None,
+                name: match &r.covering_for {
+                    Some(absent) => format!("{} (covering for {absent})", r.name),
+                    None => r.name.clone(),
+                },
+                role,
                 email: Some(r.email.clone()),
-            },
-        }
-    };
-    let notified = m
-        .stages
-        .iter()
-        .map(|s| {
-            let told = notify::addressed(notify::at_stage(s.stage), &child, &staff);
-            render::Notice {
+            })
+        };
+        let notice = match queued.first() {
+            Some(message) => render::Notice {
                 stage: s.stage,
                 entered_on: s.entered_on,
-                to: told.to.iter().map(as_person).collect(),
-                copy: told.cc.iter().map(as_person).collect(),
-            }
-        })
-        .collect();
+                to: message.to.iter().map(as_person).collect::<anyhow::Result<_>>()?,
+                copy: message.cc.iter().map(as_person).collect::<anyhow::Result<_>>()?,
+                delivery: Some(message.status.to_string()),
+                note: (!message.missing.is_empty())
+                    .then(|| format!("Could not be told: {}.", message.missing.join("; "))),
+            },
+            None => render::Notice {
+                stage: s.stage,
+                entered_on: s.entered_on,
+                to: Vec::new(),
+                copy: Vec::new(),
+                delivery: None,
+                note: Some(
+                    "No message was queued for this step (it was imported or generated): nobody was notified by iro."
+                        .into(),
+                ),
+            },
+        };
+        notified.push(notice);
+    }
     // Each action's due dates as the events set them, up to this revision.
     let mut history: Vec<(u32, render::DueSet)> = Vec::new();
     for e in &log[..=end] {

@@ -9,6 +9,7 @@
 //!   record (the store), queue its messages ([`outbox`]). [`take_step`] is it in a transaction of its
 //!   own; [`preview_step`] judges and rolls back.
 //! - [`calendar`]: the service's working-day calendar, with its closure days.
+//! - [`directory`]: the changes to who works here, which children are looked after and who covers.
 //! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
 //! - [`alert_form`], [`pack`]: the alert form at any revision and the CAFCASS pack.
 //!
@@ -18,6 +19,7 @@
 
 pub mod alert_form;
 pub mod calendar;
+pub mod directory;
 pub mod outbox;
 pub mod pack;
 
@@ -125,13 +127,21 @@ pub fn step_in(
     on: Option<NaiveDate>,
     build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
 ) -> anyhow::Result<Taken> {
-    let actor = find_staff(tx, actor).context("who is acting (--as / IRO_USER)")?;
+    let on = on.unwrap_or(setting.clock.today);
+    // Judged, and told, by the directory as it stood on the step's own day.
+    let actor = tx
+        .staff_on(actor, on)?
+        .ok_or_else(|| {
+            anyhow::Error::from(Problem::NotFound(format!(
+                "no member of staff '{actor}' (see `iro staff list`)"
+            )))
+        })
+        .context("who is acting (--as / IRO_USER)")?;
     let asked = build(tx)?;
     let calendar = setting.calendar(tx)?;
-    let on = on.unwrap_or(setting.clock.today);
     let (before, child, events, id) = match &asked {
         Asked::Open { child, opening } => {
-            let child = find_child(tx, child)?;
+            let child = child_on(tx, child, on)?;
             // A new matter's category must be one of the policy's.
             crate::policy::check_category(&setting.policy, &opening.concern().category)?;
             let judge = judge(&actor, &child, on, setting, &calendar);
@@ -141,7 +151,7 @@ pub fn step_in(
         }
         Asked::On { matter, request } => {
             let matter = find_matter(tx, matter)?;
-            let child = find_child(tx, &matter.child)?;
+            let child = child_on(tx, &matter.child, on)?;
             let judge = judge(&actor, &child, on, setting, &calendar);
             let events = engine::decide(&matter, request, &judge)?;
             let id = matter.id.clone();
@@ -163,11 +173,12 @@ pub fn step_in(
     let Some(after) = state else {
         anyhow::bail!("the engine accepted a step on {id} but recorded nothing");
     };
-    tx.record(&after, &steps, setting.clock.now)?;
+    let events = tx.record(&after, &steps, setting.clock.now)?;
     let warnings = if setting.notify {
         outbox::queue(
             tx,
             &steps,
+            &events,
             &after,
             &child,
             &setting.policy,
@@ -207,6 +218,13 @@ pub fn find_staff(tx: &Tx, id: &str) -> anyhow::Result<Staff> {
 
 pub fn find_child(tx: &Tx, reference: &str) -> anyhow::Result<Child> {
     tx.child(reference)?.ok_or_else(|| {
+        Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into()
+    })
+}
+
+/// A child as allocated on `on`.
+pub fn child_on(tx: &Tx, reference: &str, on: NaiveDate) -> anyhow::Result<Child> {
+    tx.child_on(reference, on)?.ok_or_else(|| {
         Problem::NotFound(format!("no child '{reference}' (see `iro child list`)")).into()
     })
 }

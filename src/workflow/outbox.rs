@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
@@ -20,7 +20,7 @@ use lettre::{Address, SmtpTransport, Transport};
 use crate::engine::{Policy, Step};
 use crate::error::Problem;
 use crate::files;
-use crate::model::{Child, Matter, Role, Staff};
+use crate::model::{Child, Cover, Matter, Role, Staff};
 use crate::notify::{self, Recipient};
 use crate::store::outbox::{OutboxMessage, OutboxStatus, Which};
 use crate::store::{Store, Tx};
@@ -32,6 +32,7 @@ use crate::text::parse_email;
 pub fn queue(
     tx: &Tx,
     steps: &[Step],
+    events: &[i64],
     after: &Matter,
     child: &Child,
     policy: &Policy,
@@ -47,40 +48,64 @@ pub fn queue(
         .iter()
         .flat_map(|step| notify::present(&step.event))
         .collect();
-    let staff = people_to_tell(tx, child, &present)?;
-    let composed = notify::compose(steps, after, child, &staff, policy);
+    let on = steps.last().map_or(after.last_step_on, |s| s.on);
+    let (staff, covers) = people_to_tell(tx, child, &present, on)?;
+    let people = notify::People {
+        staff: &staff,
+        covers: &covers,
+        on,
+    };
+    let composed = notify::compose(steps, after, child, people, policy);
     for message in &composed.messages {
-        tx.queue_message(&after.id, &after.child, message, now)?;
+        let event = events.get(message.step).copied();
+        tx.queue_message(&after.id, &after.child, message, event, now)?;
     }
     Ok(composed.warnings)
 }
 
-/// The staff records the rule table may name for this child: the people allocated to them, everyone
-/// holding a role named by role (senior IRO managers, assistant directors), and those `present`.
-pub fn people_to_tell(tx: &Tx, child: &Child, present: &[&str]) -> anyhow::Result<Vec<Staff>> {
+/// The staff records the rule table may name for this child on `on`, as they were that day: the
+/// people allocated to them, everyone holding a role named by role (senior IRO managers, assistant
+/// directors), those `present`, and whoever covers for any of them; and the covers in force that day.
+pub fn people_to_tell(
+    tx: &Tx,
+    child: &Child,
+    present: &[&str],
+    on: NaiveDate,
+) -> anyhow::Result<(Vec<Staff>, Vec<Cover>)> {
     let allocated = [
         Some(&child.social_worker),
         child.practice_supervisor.as_ref(),
         Some(&child.team_manager),
         Some(&child.service_manager),
+        child.assistant_director.as_ref(),
         Some(&child.iro_team_manager),
+        Some(&child.iro),
     ];
     // The holders of the two roles named by role (index `staff_role`), then the people allocated or
     // present, by id: a handful of rows however large the directory, in the directory's order (role, id).
-    let mut staff: Vec<Staff> = tx.staff_in_role(Role::SeniorIroManager)?;
-    staff.extend(tx.staff_in_role(Role::AssistantDirector)?);
+    let mut staff: Vec<Staff> = Vec::new();
+    for holder in tx
+        .staff_in_role(Role::SeniorIroManager)?
+        .into_iter()
+        .chain(tx.staff_in_role(Role::AssistantDirector)?)
+    {
+        staff.extend(tx.staff_on(&holder.id, on)?);
+    }
+    let covers = tx.covers_on(on)?;
+    let covering = covers.iter().map(|c| c.by.as_str());
     for id in allocated
         .into_iter()
         .flatten()
         .map(String::as_str)
         .chain(present.iter().copied())
+        .chain(covering)
     {
         if !staff.iter().any(|s| s.id == id) {
-            staff.extend(tx.staff(id)?);
+            staff.extend(tx.staff_on(id, on)?);
         }
     }
     staff.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));
-    Ok(staff)
+    Ok((staff, covers))
 }
 
 /// The Message-ID of an outbox message: the same whichever way and however often it is delivered, and

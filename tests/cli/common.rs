@@ -7,6 +7,9 @@ use assert_cmd::Command;
 /// The day the tests live on.
 pub const TODAY: &str = "2026-11-26";
 
+/// The day the test directory was set up: before any step a test dates.
+pub const JOINED: &str = "2026-01-05";
+
 /// `iro` as a plain process on `db` and `today`, in an environment holding only what the tests set:
 /// nothing of the machine's (`IRO_*`, `HOME`, SMTP settings, colours) leaks in.
 pub fn process(db: &Path, today: &str) -> std::process::Command {
@@ -78,12 +81,12 @@ impl Service {
             let [id, name, role, email, team] = [0, 1, 2, 3, 4].map(|i| staff[i].as_str());
             service.ok(&[
                 "staff", "add", id, "--name", name, "--role", role, "--email", email, "--team",
-                team,
+                team, "--on", JOINED,
             ]);
         }
         for child in fixture("children.csv") {
             let mut args = vec![
-                "child", "add", &child[0], "--name", &child[1], "--team", &child[2],
+                "child", "add", &child[0], "--name", &child[1], "--team", &child[2], "--on", JOINED,
             ];
             for (flag, value) in [
                 "--social-worker",

@@ -61,8 +61,9 @@ fn count(conn: &Connection, sql: &str) -> i64 {
 }
 
 /// Events per kind.
+/// How many steps of each kind, the directory's own events left out.
 fn event_kinds(conn: &Connection) -> BTreeMap<String, i64> {
-    conn.prepare("SELECT kind, COUNT(*) FROM events GROUP BY kind")
+    conn.prepare("SELECT kind, COUNT(*) FROM events WHERE matter IS NOT NULL GROUP BY kind")
         .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
         .expect("events per kind")
 }
@@ -86,6 +87,14 @@ fn checkpoint(db: &Path) {
 }
 
 /// Runs `audit verify`; it must exit 0 and print `ok N events, head H`. Returns (N, H).
+/// How many events record the directory (matter-less): every count of steps leaves them out.
+fn directory_events(db: &Path) -> u64 {
+    count(
+        &connect(db),
+        "SELECT COUNT(*) FROM events WHERE matter IS NULL",
+    ) as u64
+}
+
 fn verified(db: &Path) -> (u64, String) {
     let output = run(
         db,
@@ -350,7 +359,10 @@ fn eight_writers_and_a_reader_all_get_through_and_every_step_is_counted() {
     assert_eq!(count(&conn, "SELECT COUNT(*) FROM stages"), half);
     let head = last_hash(&conn);
     drop(conn);
-    assert_eq!(verified(&service.db), (total as u64, head));
+    assert_eq!(
+        verified(&service.db),
+        (directory_events(&service.db) + total as u64, head)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -547,7 +559,11 @@ fn a_writer_killed_at_any_moment_leaves_a_whole_database() {
         let conn = connect(&service.db);
         let matters = count(&conn, "SELECT COUNT(*) FROM matters");
         // Every bulk QAP is all there or not there at all: one event, 60 actions, 60 due dates.
-        assert_eq!(events as i64, matters, "round {round}: one event per QAP");
+        assert_eq!(
+            (events - directory_events(&service.db)) as i64,
+            matters,
+            "round {round}: one event per QAP"
+        );
         assert_eq!(
             count(&conn, "SELECT COUNT(*) FROM actions"),
             matters * ACTIONS as i64,
@@ -628,7 +644,7 @@ fn a_backup_taken_while_others_write_is_a_consistent_private_copy() {
     stop.store(true, Ordering::SeqCst);
     let failures = writer.join().expect("writer thread");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    let total = 1 + notes.load(Ordering::SeqCst) as u64;
+    let total = directory_events(&service.db) + 1 + notes.load(Ordering::SeqCst) as u64;
 
     let live = connect(&service.db);
     for copy in &copies {
@@ -711,7 +727,8 @@ fn the_chain_head_is_printed_and_the_triggers_refuse_changes() {
     scenario(&service);
     let conn = connect(&service.db);
     let head = last_hash(&conn);
-    assert_eq!(verified(&service.db), (5, head.clone()));
+    let directory = directory_events(&service.db);
+    assert_eq!(verified(&service.db), (directory + 5, head.clone()));
     assert_eq!(service.ok(&["audit", "head"]), format!("{head}\n"));
 
     let before = service.dump();
@@ -726,7 +743,7 @@ fn the_chain_head_is_printed_and_the_triggers_refuse_changes() {
     }
     drop(conn);
     assert_eq!(service.dump(), before);
-    assert_eq!(verified(&service.db), (5, head));
+    assert_eq!(verified(&service.db), (directory + 5, head));
 }
 
 #[test]
@@ -771,7 +788,11 @@ fn a_deleted_event_is_found_at_the_event_after_it() {
     scenario(&service);
     let conn = connect(&service.db);
     let id = note_event(&conn, "first note");
-    assert_eq!(id, 2, "a middle event");
+    assert_eq!(
+        id as u64,
+        directory_events(&service.db) + 2,
+        "a middle event"
+    );
     conn.execute_batch("DROP TRIGGER events_no_delete")
         .expect("drop trigger");
     assert_eq!(
@@ -791,16 +812,17 @@ fn a_forged_event_appended_behind_the_tools_back_is_named() {
     let conn = connect(&service.db);
     let head = last_hash(&conn);
     // A plausible note with the right prev_hash but a hash that is not over its contents.
+    let next = count(&conn, "SELECT MAX(id) + 1 FROM events");
     conn.execute(
         "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash)
-         VALUES (6, ?1, 'LCS-104233', 'noted', 'asmith', '2026-11-20', '2026-11-20T09:00:00.000000Z',
+         VALUES (?4, ?1, 'LCS-104233', 'noted', 'asmith', '2026-11-20', '2026-11-20T09:00:00.000000Z',
                  '{\"kind\":\"noted\",\"text\":\"forged\"}', ?2, ?3)",
-        rusqlite::params![m, head, "f".repeat(64)],
+        rusqlite::params![m, head, "f".repeat(64), next],
     )
     .expect("forge");
     drop(conn);
     let said = broken(&service);
-    assert!(said.contains("event 6:"), "{said}");
+    assert!(said.contains(&format!("event {next}:")), "{said}");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1188,7 +1210,7 @@ fn hostile_and_wrong_input_gets_one_line_its_exit_status_and_changes_no_byte() {
     ]);
     assert_ne!(service.dump(), dump_before);
     let (events, _) = verified(&service.db);
-    assert_eq!(events, 6);
+    assert_eq!(events - directory_events(&service.db), 6);
 }
 
 /// The database the first released iro made (`tests/fixtures/v1.db`): the demo service with a month
@@ -1231,17 +1253,42 @@ fn a_database_from_the_first_release_upgrades_and_still_checks_out() {
             ),
         )
     };
-    let (events, head) = verified(&db);
-    assert_eq!(
-        head, V1_HEAD,
-        "the record the release wrote is the record still"
-    );
-    assert_eq!(events as i64, before.0);
+    let (events, _) = verified(&db);
+    assert!(version(&db) > 1, "opened by this iro, it was upgraded");
+    {
+        // The record the release wrote is the record still: its last event keeps the head the
+        // release printed, and the upgrade only appended the directory as it stood.
+        let conn = connect(&db);
+        let released_head: String = conn
+            .query_row("SELECT hash FROM events WHERE id = ?1", [before.0], |r| {
+                r.get(0)
+            })
+            .expect("the release's last event");
+        assert_eq!(released_head, V1_HEAD);
+        let directory = count(&conn, "SELECT COUNT(*) FROM staff")
+            + count(&conn, "SELECT COUNT(*) FROM children")
+            + count(&conn, "SELECT COUNT(*) FROM closure_days");
+        assert_eq!(events as i64, before.0 + directory);
+        assert_eq!(
+            count(
+                &conn,
+                &format!(
+                    "SELECT COUNT(*) FROM events \
+                     WHERE id > {} AND matter IS NULL AND actor = 'iro-upgrade'",
+                    before.0
+                )
+            ),
+            directory
+        );
+    }
     assert!(version(&db) > 1, "opened by this iro, it was upgraded");
     let conn = connect(&db);
     assert_eq!(
         (
-            count(&conn, "SELECT COUNT(*) FROM events"),
+            count(
+                &conn,
+                &format!("SELECT COUNT(*) FROM events WHERE id <= {}", before.0)
+            ),
             count(&conn, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
             count(
                 &conn,

@@ -12,6 +12,8 @@ use assert_cmd::Command;
 use insta::{assert_json_snapshot, assert_snapshot};
 use serde_json::Value;
 
+use crate::common::JOINED;
+
 const TODAY: &str = "2026-11-26";
 
 /// `iro` on a database, on the fixed today.
@@ -89,7 +91,7 @@ fn build_scenario(db: &Path) {
             db,
             &[
                 "staff", "add", id, "--name", name, "--role", role, "--email", &email, "--team",
-                team,
+                team, "--on", JOINED,
             ],
         );
     }
@@ -112,6 +114,8 @@ fn build_scenario(db: &Path) {
             "asmith",
             "--iro-team-manager",
             "jwhite",
+            "--on",
+            JOINED,
         ];
         if let Some(supervisor) = supervisor {
             args.extend(["--practice-supervisor", supervisor]);
@@ -701,7 +705,11 @@ fn chronology_in_effective_date_order() {
         "effective-date order, though E-2026-0001 was recorded after Q-2026-0001"
     );
     assert_eq!(header[8], "what");
-    assert_eq!(rows[0][8], "entered EPCP/DRP at stage 3; resolution deadline 2026-09-29 (health-assessment: CAMHS referral refused twice); reason: Risk of harm");
+    assert_eq!(
+        rows[0][8], "LCS-220481 became looked after, in team South, IRO asmith",
+        "the child's own directory changes are part of its chronology"
+    );
+    assert_eq!(rows[1][8], "entered EPCP/DRP at stage 3; resolution deadline 2026-09-29 (health-assessment: CAMHS referral refused twice); reason: Risk of harm");
     fails(db, 4, &["report", "chronology", "--child", "LCS-999999"]);
 }
 
@@ -786,22 +794,31 @@ fn exports_parse_back_with_formulas_neutralised_unless_raw() {
             "json",
         ],
     ));
-    let kinds: Vec<&str> = events
+    let steps: Vec<&Value> = events
         .as_array()
         .expect("events")
+        .iter()
+        .filter(|e| !e["matter"].is_null())
+        .collect();
+    let kinds: Vec<&str> = steps
         .iter()
         .map(|e| e["kind"].as_str().expect("kind"))
         .collect();
     assert_eq!(kinds, ["resolved", "qap-raised", "noted"]);
-    assert_eq!(events[0]["details"]["resolved_by"], "kosei");
+    assert_eq!(steps[0]["details"]["resolved_by"], "kosei");
     let (header, rows) = csv_records(&ok(
         db,
         &["export", "events", "--to", "2026-09-10", "--format", "csv"],
     ));
     let details = header.iter().position(|h| h == "details").expect("details");
-    let first: Value = serde_json::from_str(&rows[0][details]).expect("details as JSON");
+    let matter = header.iter().position(|h| h == "matter").expect("matter");
+    // The directory as it was set up comes first; then the steps, in the order recorded.
+    let (directory, steps): (Vec<_>, Vec<_>) = rows.iter().partition(|r| r[matter].is_empty());
+    assert!(directory.len() > 10, "the staff and children added");
+    assert!(rows.iter().position(|r| !r[matter].is_empty()) == Some(directory.len()));
+    let first: Value = serde_json::from_str(&steps[0][details]).expect("details as JSON");
     assert_eq!(first["kind"], "qap-raised", "in the order recorded");
-    assert_eq!(rows.len(), 2);
+    assert_eq!(steps.len(), 2);
     fails(db, 2, &["export", "events"]);
 }
 

@@ -619,8 +619,9 @@ fn bad_input_is_refused_with_its_exit_status_and_changes_nothing() {
             "x@example.gov.uk",
         ],
     );
+    // A person in the wrong role for a slot is refused by the directory's rule.
     let err = service.fails(
-        2,
+        3,
         &[
             "child",
             "add",

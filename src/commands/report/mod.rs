@@ -52,10 +52,10 @@ pub struct OverdueArgs {
     /// Also list what falls due within the next N working days
     #[arg(long, value_name = "N")]
     pub due_within: Option<u32>,
-    /// Only matters of this IRO
+    /// Only matters of children this IRO is allocated to now, or covers for
     #[arg(long, value_name = "ID")]
     pub iro: Option<String>,
-    /// Only matters of this social work team
+    /// Only matters of children in this social work team now
     #[arg(long, value_name = "TEAM")]
     pub team: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -75,10 +75,10 @@ pub struct OpenArgs {
     /// The day ages and deadlines are counted to [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
-    /// Only matters of this IRO
+    /// Only matters of children this IRO is allocated to now, or covers for
     #[arg(long, value_name = "ID")]
     pub iro: Option<String>,
-    /// Only matters of this social work team
+    /// Only matters of children in this social work team now
     #[arg(long, value_name = "TEAM")]
     pub team: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -321,6 +321,7 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
         filter: DueFilter {
             iro: args.iro.clone(),
             team: args.team.clone(),
+            on: Some(as_of),
         },
     };
     let (rows, overdue) = write_overdue(
@@ -454,6 +455,7 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
     let filter = DueFilter {
         iro: args.iro.clone(),
         team: args.team.clone(),
+        on: Some(as_of),
     };
     let mut rows = Vec::new();
     for m in tx.open_matters(&filter)? {

@@ -1,0 +1,339 @@
+//! Changing the directory (rule 13): people join, change, leave and cover for each other; children are
+//! added, reallocated and stop being looked after; closure days are set. Each change is judged
+//! (`engine::directory`), recorded as an event with the state it leaves, and dated.
+
+use chrono::NaiveDate;
+
+use super::{find_child, find_staff, Setting};
+use crate::engine::directory::{self, Change};
+use crate::engine::{evolve, Event, Refusal, Rule, Step};
+use crate::error::Problem;
+use crate::model::{Child, Cover, Slot, Staff};
+use crate::store::Tx;
+
+/// Who makes a change, and the day it takes effect.
+#[derive(Debug, Clone, Copy)]
+pub struct By<'a> {
+    /// The member of staff (or, setting a directory up, the login) making the change.
+    pub actor: &'a str,
+    pub on: NaiveDate,
+}
+
+fn dated(setting: &Setting, by: By, subject: &str, last: Option<NaiveDate>) -> anyhow::Result<()> {
+    directory::dated(by.on, setting.clock.today, subject, last)?;
+    Ok(())
+}
+
+/// A new member of staff.
+pub fn add_staff(tx: &Tx, setting: &Setting, by: By, staff: Staff) -> anyhow::Result<()> {
+    if tx.staff(&staff.id)?.is_some() {
+        return Err(
+            Problem::Usage(format!("there is already a member of staff '{}'", staff.id)).into(),
+        );
+    }
+    login_free(tx, &staff)?;
+    dated(setting, by, &staff.id, None)?;
+    tx.record_change(
+        &Change::StaffAdded {
+            staff: Box::new(staff),
+        },
+        by.actor,
+        by.on,
+        setting.clock.now,
+    )?;
+    Ok(())
+}
+
+/// A login belongs to one member of staff only.
+fn login_free(tx: &Tx, staff: &Staff) -> anyhow::Result<()> {
+    if let Some(login) = &staff.login {
+        if let Some(other) = tx.staff_by_login(login)?.filter(|o| o.id != staff.id) {
+            return Err(
+                Problem::Usage(format!("the login '{login}' is {}'s already", other.id)).into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What `staff update` may change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct StaffUpdate {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub team: Option<String>,
+    pub role: Option<crate::model::Role>,
+    pub login: Option<String>,
+}
+
+/// A dated change to a member of staff; `None` when it changes nothing.
+pub fn update_staff(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    id: &str,
+    update: StaffUpdate,
+    reason: Option<String>,
+) -> anyhow::Result<Option<Change>> {
+    let before = find_staff(tx, id)?;
+    let mut after = before.clone();
+    if let Some(name) = update.name {
+        after.name = name;
+    }
+    if let Some(email) = update.email {
+        after.email = email;
+    }
+    if let Some(team) = update.team {
+        after.team = Some(team);
+    }
+    if let Some(role) = update.role {
+        after.role = role;
+    }
+    if let Some(login) = update.login {
+        after.login = Some(login);
+    }
+    if after == before {
+        return Ok(None);
+    }
+    login_free(tx, &after)?;
+    dated(setting, by, id, tx.last_staff_change(id)?)?;
+    if after.role != before.role {
+        // A new role must still fit every slot they are allocated to.
+        for (child, slot) in tx.held_by(id)?.allocations {
+            directory::fits(slot, &after, by.on).map_err(|r| Refusal {
+                message: format!("{} (allocated to {child}): reallocate first", r.message),
+                ..r
+            })?;
+        }
+    }
+    let change = Change::StaffUpdated {
+        before: Box::new(before),
+        after: Box::new(after),
+        reason,
+    };
+    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    Ok(Some(change))
+}
+
+/// What a leaver's work became.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Left {
+    /// Open actions that passed to the successor: (matter, action number).
+    pub actions: Vec<(String, u32)>,
+    /// Children reallocated to the successor, with the slots they took.
+    pub children: Vec<(String, Vec<Slot>)>,
+}
+
+/// A member of staff leaves on `by.on`: refused while they hold open actions or children unless a
+/// successor is named, in which case each passes to the successor, dated, in the same transaction.
+pub fn leave(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    id: &str,
+    successor: Option<&str>,
+    reason: Option<String>,
+) -> anyhow::Result<Left> {
+    let leaver = find_staff(tx, id)?;
+    let successor = successor.map(|s| find_staff(tx, s)).transpose()?;
+    dated(setting, by, id, tx.last_staff_change(id)?)?;
+    let held = tx.held_by(id)?;
+    directory::leaving(&leaver, by.on, &held, successor.as_ref())?;
+    let mut left = Left::default();
+    if let Some(successor) = &successor {
+        for (matter_id, seq) in &held.actions {
+            let matter = super::find_matter(tx, matter_id)?;
+            // The owner changes on the day they left, or after the matter's last step if that is later.
+            let on = by.on.max(matter.last_step_on);
+            let step = Step {
+                actor: by.actor.to_string(),
+                on,
+                event: Event::ActionReassigned {
+                    seq: *seq,
+                    from: leaver.id.clone(),
+                    to: successor.id.clone(),
+                    reason: format!("{} left on {}", leaver.id, by.on),
+                },
+            };
+            let after = evolve(Some(matter), matter_id, &step)?;
+            tx.record(&after, std::slice::from_ref(&step), setting.clock.now)?;
+            left.actions.push((matter_id.clone(), *seq));
+        }
+        let mut children: Vec<String> = held.allocations.iter().map(|(c, _)| c.clone()).collect();
+        children.dedup();
+        for reference in children {
+            let before = find_child(tx, &reference)?;
+            let slots: Vec<Slot> = held
+                .allocations
+                .iter()
+                .filter(|(c, _)| *c == reference)
+                .map(|(_, slot)| *slot)
+                .collect();
+            let mut after = before.clone();
+            for slot in &slots {
+                after.set_slot(*slot, Some(successor.id.clone()));
+            }
+            let on = by
+                .on
+                .max(tx.last_child_change(&reference)?.unwrap_or(by.on));
+            let change = Change::ChildReallocated {
+                before: Box::new(before),
+                after: Box::new(after),
+                reason: Some(format!("{} left; {} takes over", leaver.id, successor.id)),
+            };
+            tx.record_change(&change, by.actor, on, setting.clock.now)?;
+            left.children.push((reference, slots));
+        }
+    }
+    let change = Change::StaffLeft {
+        before: Box::new(leaver),
+        successor: successor.map(|s| s.id),
+        reason,
+    };
+    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    Ok(left)
+}
+
+/// Checks every slot of a child's allocation names someone in the directory whose role fits, in post
+/// on the day.
+fn allocation_fits(tx: &Tx, child: &Child, on: NaiveDate) -> anyhow::Result<()> {
+    for slot in Slot::ALL {
+        let Some(id) = child.in_slot(*slot) else {
+            continue;
+        };
+        let staff = find_staff(tx, id).map_err(|e| e.context(format!("--{slot} {id}")))?;
+        directory::fits(*slot, &staff, on).map_err(|r| Refusal {
+            message: format!("--{slot} {id}: {}", r.message),
+            ..r
+        })?;
+    }
+    Ok(())
+}
+
+/// A child who has become looked after, with the people allocated to them.
+pub fn add_child(tx: &Tx, setting: &Setting, by: By, child: Child) -> anyhow::Result<()> {
+    if tx.child(&child.reference)?.is_some() {
+        return Err(
+            Problem::Usage(format!("there is already a child '{}'", child.reference)).into(),
+        );
+    }
+    dated(setting, by, &child.reference, None)?;
+    allocation_fits(tx, &child, by.on)?;
+    tx.record_change(
+        &Change::ChildAdded {
+            child: Box::new(child),
+        },
+        by.actor,
+        by.on,
+        setting.clock.now,
+    )?;
+    Ok(())
+}
+
+/// What a reallocation changes: slots given a new holder (`None` empties an optional one), and the team.
+#[derive(Debug, Clone, Default)]
+pub struct Reallocation {
+    pub slots: Vec<(Slot, Option<String>)>,
+    pub team: Option<String>,
+}
+
+/// A child reallocated on `by.on`; `None` when it changes nothing.
+pub fn reallocate(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    reference: &str,
+    reallocation: Reallocation,
+    reason: Option<String>,
+) -> anyhow::Result<Option<Change>> {
+    let before = find_child(tx, reference)?;
+    let mut after = before.clone();
+    for (slot, id) in reallocation.slots {
+        after.set_slot(slot, id);
+    }
+    if let Some(team) = reallocation.team {
+        after.team = team;
+    }
+    if after == before {
+        return Ok(None);
+    }
+    dated(setting, by, reference, tx.last_child_change(reference)?)?;
+    allocation_fits(tx, &after, by.on)?;
+    let change = Change::ChildReallocated {
+        before: Box::new(before),
+        after: Box::new(after),
+        reason,
+    };
+    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    Ok(Some(change))
+}
+
+/// A child stops being looked after on `by.on`; gives their matters still open, which stay open.
+pub fn cease(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    reference: &str,
+    reason: String,
+) -> anyhow::Result<Vec<String>> {
+    let before = find_child(tx, reference)?;
+    if let Some(ceased) = before.ceased_on {
+        return Err(Refusal {
+            rule: Rule::Directory,
+            message: format!("{reference} stopped being looked after already, on {ceased}"),
+        }
+        .into());
+    }
+    dated(setting, by, reference, tx.last_child_change(reference)?)?;
+    tx.record_change(
+        &Change::ChildCeased {
+            before: Box::new(before),
+            reason,
+        },
+        by.actor,
+        by.on,
+        setting.clock.now,
+    )?;
+    let open = tx
+        .matters(&crate::store::MatterFilter {
+            child: Some(reference.to_string()),
+            ..Default::default()
+        })?
+        .into_iter()
+        .filter(|l| !l.matter.state.is_finished())
+        .map(|l| l.matter.id)
+        .collect();
+    Ok(open)
+}
+
+/// One member of staff acting for another for a period.
+pub fn set_cover(tx: &Tx, setting: &Setting, by: By, cover: Cover) -> anyhow::Result<()> {
+    let absent = find_staff(tx, &cover.absent)?;
+    let covering = find_staff(tx, &cover.by).map_err(|e| e.context("--by"))?;
+    // Arranged today (or on `--on`); the period it covers may lie ahead.
+    dated(setting, by, &cover.absent, None)?;
+    directory::cover(&cover, &absent, &covering)?;
+    tx.record_change(
+        &Change::CoverSet { cover },
+        by.actor,
+        by.on,
+        setting.clock.now,
+    )?;
+    Ok(())
+}
+
+/// A day the service does not work; false if it was one already.
+pub fn add_closure_day(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    day: NaiveDate,
+    reason: String,
+) -> anyhow::Result<bool> {
+    if tx.closure_day(day)?.is_some() {
+        return Ok(false);
+    }
+    let change = Change::ClosureDayAdded { day, reason };
+    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    Ok(true)
+}
