@@ -80,10 +80,10 @@ pub fn main(
     match result {
         Ok(status) => status.code(),
         Err(e) if error::is_broken_pipe(&e) => error::DONE,
-        Err(e) if e.is::<commands::import::RowErrors>() => {
+        Err(e) if e.is::<crate::workflow::sheet::RowErrors>() => {
             // An import lists every row's errors, one a line, before the summary.
             let rows = e
-                .downcast_ref::<commands::import::RowErrors>()
+                .downcast_ref::<crate::workflow::sheet::RowErrors>()
                 .expect("checked above");
             for line in &rows.lines {
                 let _ = writeln!(err, "{line}");

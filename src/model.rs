@@ -312,6 +312,19 @@ words!(Slot, "allocation", {
 });
 
 impl Slot {
+    /// The slot's column in a children extract (`directory import`).
+    pub fn column(self) -> &'static str {
+        match self {
+            Slot::SocialWorker => "social_worker",
+            Slot::PracticeSupervisor => "practice_supervisor",
+            Slot::TeamManager => "team_manager",
+            Slot::ServiceManager => "service_manager",
+            Slot::AssistantDirector => "assistant_director",
+            Slot::Iro => "iro",
+            Slot::IroTeamManager => "iro_team_manager",
+        }
+    }
+
     /// The roles a member of staff in this slot may hold. An IRO team manager may hold a caseload, so
     /// may be a child's IRO.
     pub fn roles(self) -> &'static [Role] {

@@ -155,7 +155,7 @@ pub struct Recipient {
     pub name: String,
     pub email: String,
     /// The absent person they were told in place of, when they were covering.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub covering_for: Option<String>,
 }
 

@@ -108,6 +108,12 @@ Example:\n  iro child reallocate LCS-104233 --social-worker nworker --on 2026-12
         reference: String,
         #[command(flatten)]
         allocation: AllocationArgs,
+        /// The child no longer has a practice supervisor
+        #[arg(long, conflicts_with = "practice_supervisor")]
+        no_practice_supervisor: bool,
+        /// The child no longer has an assistant director of their own (every one is told at stage 3)
+        #[arg(long, conflicts_with = "assistant_director")]
+        no_assistant_director: bool,
         /// The new social work team
         #[arg(long, value_parser = parse_name)]
         team: Option<String>,
@@ -177,20 +183,32 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
                 cease_reason: None,
             };
             change(ctx, *on, |tx, setting, by| {
-                directory::add_child(tx, setting, by, child)
+                directory::add_child(tx, setting, by, child).map(drop)
             })?;
             writeln!(ctx.err, "added child {reference} (IRO {iro}, team {team})")?;
         }
         ChildCommand::Reallocate {
             reference,
             allocation,
+            no_practice_supervisor,
+            no_assistant_director,
             team,
             on,
             reason,
         } => {
+            let mut slots = allocation.given();
+            for (emptied, slot) in [
+                (*no_practice_supervisor, Slot::PracticeSupervisor),
+                (*no_assistant_director, Slot::AssistantDirector),
+            ] {
+                if emptied {
+                    slots.push((slot, None));
+                }
+            }
             let reallocation = Reallocation {
-                slots: allocation.given(),
+                slots,
                 team: team.clone(),
+                name: None,
             };
             let made = change(ctx, *on, |tx, setting, by| {
                 directory::reallocate(tx, setting, by, reference, reallocation, reason.clone())

@@ -4,8 +4,6 @@
 //! refer-cafcass, resolve), each judged by [`step_in`](super::step_in) on the row's own dates, all in one
 //! transaction: the file goes in whole only if every row passes, and `--dry-run` never commits.
 
-use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -13,10 +11,11 @@ use clap::Args;
 
 use super::{find_staff, parse_id, parse_text, tell, Context};
 use crate::dates::parse_date;
-use crate::engine::{Concern, NewAction, Opening, Refusal, Request, Timescale};
-use crate::error::{self, Problem, Status};
+use crate::engine::{Concern, NewAction, Opening, Request, Timescale};
+use crate::error::{Problem, Status};
 use crate::model::{Child, MatterState, Role, Stage};
 use crate::store::Tx;
+use crate::workflow::sheet::{Cells, Columns, RowError, RowErrors, Sheet};
 use crate::workflow::{step_in, Asked, Setting};
 
 /// Import a spreadsheet tracker (CSV): every row checked by the protocol's rules, all rows or none
@@ -41,17 +40,8 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
-/// Every error an import found: one line each, then the summary; the exit status they call for.
-#[derive(Debug, thiserror::Error)]
-#[error("{summary}")]
-pub struct RowErrors {
-    pub lines: Vec<String>,
-    pub summary: String,
-    pub code: u8,
-}
-
 /// The columns `iro import` reads.
-const COLUMNS: [&str; 18] = [
+const NAMES: [&str; 18] = [
     "child",
     "iro",
     "category",
@@ -72,76 +62,11 @@ const COLUMNS: [&str; 18] = [
     "resolved_by",
 ];
 
-const REQUIRED: [&str; 4] = ["child", "category", "summary", "raised_on"];
-
-/// Rows from this many on show a progress bar (at a terminal).
-const PROGRESS_FROM: usize = 200;
-
-/// One error: the spreadsheet row, the column, the reason; and whether a rule of the protocol refused it.
-struct RowError {
-    row: usize,
-    column: &'static str,
-    reason: String,
-    refused: bool,
-}
-
-/// One row's cells by column name, with the errors met reading them.
-struct Cells<'a> {
-    row: usize,
-    record: &'a csv::StringRecord,
-    index: &'a HashMap<&'static str, usize>,
-    errors: Vec<RowError>,
-}
-
-impl Cells<'_> {
-    fn raw(&self, column: &'static str) -> Option<&str> {
-        let i = *self.index.get(column)?;
-        self.record
-            .get(i)
-            .map(str::trim)
-            .filter(|cell| !cell.is_empty())
-    }
-
-    fn fail(&mut self, column: &'static str, reason: impl Into<String>) {
-        self.errors.push(RowError {
-            row: self.row,
-            column,
-            reason: reason.into(),
-            refused: false,
-        });
-    }
-
-    fn parsed<T>(
-        &mut self,
-        column: &'static str,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        let cell = self.raw(column)?.to_string();
-        match parse(&cell) {
-            Ok(value) => Some(value),
-            Err(reason) => {
-                self.fail(column, reason);
-                None
-            }
-        }
-    }
-
-    fn required<T>(
-        &mut self,
-        column: &'static str,
-        parse: impl Fn(&str) -> Result<T, String>,
-    ) -> Option<T> {
-        if self.raw(column).is_none() {
-            self.fail(column, "is empty; every row needs it");
-            return None;
-        }
-        self.parsed(column, parse)
-    }
-
-    fn date(&mut self, column: &'static str) -> Option<NaiveDate> {
-        self.parsed(column, parse_date)
-    }
-}
+const COLUMNS: Columns = Columns {
+    names: &NAMES,
+    aliases: &[],
+    required: &["child", "category", "summary", "raised_on"],
+};
 
 /// A row read and checked cell by cell, before any rule is asked.
 struct Entry {
@@ -228,17 +153,13 @@ fn read_row(cells: &mut Cells) -> Option<Entry> {
         }
         _ => None,
     };
-    if action.is_none()
-        && stages.is_empty()
-        && cells.raw("action").is_none()
-        && cells.errors.is_empty()
-    {
+    if action.is_none() && stages.is_empty() && cells.raw("action").is_none() && !cells.failed() {
         cells.fail(
             "action",
             "the row has neither a QAP action nor a stage: nothing to record",
         );
     }
-    if !cells.errors.is_empty() {
+    if cells.failed() {
         return None;
     }
     Some(Entry {
@@ -256,103 +177,14 @@ fn read_row(cells: &mut Cells) -> Option<Entry> {
     })
 }
 
-/// Column names as people write them: `Raised on`, `raised-on` and `RAISED_ON` are one column.
-fn normalise(header: &str) -> String {
-    // Excel writes a byte-order mark before "CSV UTF-8".
-    header
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_ascii_lowercase()
-        .replace([' ', '-'], "_")
-}
-
 pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
     let file = std::fs::File::open(&args.file)
         .map_err(|e| Problem::Usage(format!("cannot read {}: {e}", args.file.display())))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-    let header = reader
-        .headers()
-        .map_err(|e| Problem::Usage(format!("{}: {e}", args.file.display())))?
-        .clone();
-    let mut index: HashMap<&'static str, usize> = HashMap::new();
+    let sheet = Sheet::read(&args.file.display().to_string(), file, &COLUMNS)?;
     let mut errors: Vec<RowError> = Vec::new();
-    for (i, name) in header.iter().enumerate() {
-        let name = normalise(name);
-        match COLUMNS.iter().find(|c| **c == name) {
-            Some(column) => {
-                index.insert(column, i);
-            }
-            None if name.is_empty() => {}
-            None => {
-                return Err(Problem::Usage(format!(
-                    "{} row 1: column '{name}' is not one iro reads ({})",
-                    args.file.display(),
-                    COLUMNS.join(", ")
-                ))
-                .into())
-            }
-        }
-    }
-    let absent: Vec<&str> = REQUIRED
-        .iter()
-        .filter(|c| !index.contains_key(**c))
-        .copied()
-        .collect();
-    if !absent.is_empty() {
-        return Err(Problem::Usage(format!(
-            "{} row 1: the header lacks the column(s) {}",
-            args.file.display(),
-            absent.join(", ")
-        ))
-        .into());
-    }
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|e| Problem::Usage(format!("{}: {e}", args.file.display())))?;
+    let entries = sheet.rows(&mut errors, read_row);
 
-    let mut entries = Vec::new();
-    for (i, record) in records.iter().enumerate() {
-        if record.iter().all(|cell| cell.trim().is_empty()) {
-            continue;
-        }
-        if record.len() > header.len() {
-            errors.push(RowError {
-                row: i + 2,
-                column: "(row)",
-                reason: format!(
-                    "has {} cells, more than the header's {} columns",
-                    record.len(),
-                    header.len()
-                ),
-                refused: false,
-            });
-            continue;
-        }
-        let mut cells = Cells {
-            row: i + 2,
-            record,
-            index: &index,
-            errors: Vec::new(),
-        };
-        if let Some(entry) = read_row(&mut cells) {
-            entries.push(entry);
-        }
-        errors.append(&mut cells.errors);
-    }
-
-    let progress = (records.len() >= PROGRESS_FROM
-        && !ctx.quiet
-        && std::io::stderr().is_terminal())
-    .then(|| {
-        let bar = indicatif::ProgressBar::new(entries.len() as u64);
-        if let Ok(style) =
-            indicatif::ProgressStyle::with_template("importing {bar:40} {pos}/{len} rows")
-        {
-            bar.set_style(style);
-        }
-        bar
-    });
+    let progress = super::progress(ctx, entries.len(), "importing");
     let mut store = ctx.open()?;
     let tx = store.write()?;
     let mut setting = super::setting(ctx);
@@ -383,29 +215,11 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
     }
     if !errors.is_empty() {
         drop(tx);
-        errors.sort_by_key(|e| e.row);
-        let rows = {
-            let mut rows: Vec<usize> = errors.iter().map(|e| e.row).collect();
-            rows.dedup();
-            rows.len()
-        };
-        let code = if errors.iter().all(|e| e.refused) {
-            error::REFUSED
-        } else {
-            error::USAGE
-        };
-        return Err(RowErrors {
-            lines: errors
-                .iter()
-                .map(|e| format!("row {}, column {}: {}", e.row, e.column, e.reason))
-                .collect(),
-            summary: format!(
-                "{}: {} error(s) in {rows} row(s); nothing was imported",
-                args.file.display(),
-                errors.len()
-            ),
-            code,
-        }
+        let sheet = sheet.name;
+        return Err(RowErrors::new(
+            errors.into_iter().map(|e| (sheet.clone(), e)).collect(),
+            "nothing was imported",
+        )
         .into());
     }
     if args.dry_run {
@@ -457,12 +271,7 @@ fn import_row(
     entry: &Entry,
 ) -> Result<(String, usize, Vec<String>), RowError> {
     let row = entry.row;
-    let fail = |column: &'static str, e: anyhow::Error| RowError {
-        row,
-        column,
-        refused: e.chain().any(|c| c.is::<Refusal>()),
-        reason: error::one_line(&e),
-    };
+    let fail = |column: &'static str, e: anyhow::Error| RowError::from_error(row, column, &e);
     let child = tx
         .child(&entry.child)
         .map_err(|e| fail("child", e.into()))?

@@ -19,6 +19,7 @@ pub mod completions;
 pub mod consult;
 pub mod cover;
 pub mod demo;
+pub mod directory;
 pub mod escalate;
 pub mod export;
 pub mod extend;
@@ -110,6 +111,7 @@ pub enum Command {
     Child(child::ChildArgs),
     Closure(closure::ClosureArgs),
     Cover(cover::CoverArgs),
+    Directory(directory::DirectoryArgs),
     RaiseQap(raise_qap::RaiseQapArgs),
     Challenge(challenge::ChallengeArgs),
     Extend(extend::ExtendArgs),
@@ -166,6 +168,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Child(args) => child::run(ctx, args),
         Command::Closure(args) => closure::run(ctx, args),
         Command::Cover(args) => cover::run(ctx, args),
+        Command::Directory(args) => directory::run(ctx, args),
         Command::RaiseQap(args) => raise_qap::run(ctx, args),
         Command::Challenge(args) => challenge::run(ctx, args),
         Command::Extend(args) => extend::run(ctx, args),
@@ -359,6 +362,24 @@ pub fn change<T>(
     on: Option<NaiveDate>,
     make: impl FnOnce(&Tx, &Setting, workflow::directory::By) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
+    directory_work(ctx, on, true, make)
+}
+
+/// The same directory work, rolled back: for a dry run.
+pub fn without_commit<T>(
+    ctx: &mut Context,
+    on: Option<NaiveDate>,
+    make: impl FnOnce(&Tx, &Setting, workflow::directory::By) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    directory_work(ctx, on, false, make)
+}
+
+fn directory_work<T>(
+    ctx: &mut Context,
+    on: Option<NaiveDate>,
+    commit: bool,
+    make: impl FnOnce(&Tx, &Setting, workflow::directory::By) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let mut store = ctx.open()?;
     let actor = directory_actor(ctx);
     let setting = setting(ctx);
@@ -368,7 +389,9 @@ pub fn change<T>(
     };
     let tx = store.write()?;
     let made = make(&tx, &setting, by)?;
-    tx.commit()?;
+    if commit {
+        tx.commit()?;
+    }
     Ok(made)
 }
 
@@ -388,6 +411,25 @@ pub fn preview(
 /// Writes a message for people (stderr); a closed stderr must not fail a recorded step.
 pub fn tell(ctx: &mut Context, message: std::fmt::Arguments) {
     let _ = writeln!(ctx.err, "{}", crate::text::shown(&message.to_string()));
+}
+
+/// Work of this many rows or more shows a progress bar.
+const PROGRESS_FROM: usize = 200;
+
+/// A progress bar for long work of `total` rows, drawn on stderr at a terminal only: a pipe, a job's
+/// log or `--quiet` gets nothing.
+pub fn progress(ctx: &Context, total: usize, doing: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if total < PROGRESS_FROM || ctx.quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template(&format!("{doing} {{bar:40}} {{pos}}/{{len}} rows"))
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 #[cfg(test)]

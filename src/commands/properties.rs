@@ -4,11 +4,11 @@
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
-use super::audit::replay_mismatch;
 use super::find_staff;
 use crate::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
 use crate::model::{CafcassDecision, Matter, Stage};
 use crate::store::{Store, Tx};
+use crate::workflow::audit::replay_mismatch;
 use crate::workflow::{step_in, Asked, Clock, Setting};
 
 const ACTORS: [&str; 5] = ["asmith", "jwhite", "tgreen", "bking", "senior"];

@@ -131,7 +131,7 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
                 left_on: None,
             };
             change(ctx, *on, |tx, setting, by| {
-                directory::add_staff(tx, setting, by, staff)
+                directory::add_staff(tx, setting, by, staff).map(drop)
             })?;
             writeln!(ctx.err, "added {id} ({role})")?;
         }

@@ -100,6 +100,29 @@ impl Change {
         }
     }
 
+    /// The row a change leaves in force from its day `on`: the staff or child record as it stands after
+    /// it, the cover it sets or the closure day it adds. The store writes it and the audit's replay
+    /// folds it, so the two cannot disagree about what a change means.
+    pub fn leaves(&self, on: NaiveDate) -> Leaves {
+        match self {
+            Change::StaffAdded { staff } => Leaves::Staff((**staff).clone()),
+            Change::StaffUpdated { after, .. } => Leaves::Staff((**after).clone()),
+            Change::StaffLeft { before, .. } => Leaves::Staff(Staff {
+                left_on: Some(on),
+                ..(**before).clone()
+            }),
+            Change::ChildAdded { child } => Leaves::Child((**child).clone()),
+            Change::ChildReallocated { after, .. } => Leaves::Child((**after).clone()),
+            Change::ChildCeased { before, reason } => Leaves::Child(Child {
+                ceased_on: Some(on),
+                cease_reason: Some(reason.clone()),
+                ..(**before).clone()
+            }),
+            Change::CoverSet { cover } => Leaves::Cover(cover.clone()),
+            Change::ClosureDayAdded { day, reason } => Leaves::ClosureDay(*day, reason.clone()),
+        }
+    }
+
     /// One line for people, as the history and the chronology print it.
     pub fn describe(&self) -> String {
         match self {
@@ -182,6 +205,10 @@ impl Change {
                 if before.team != after.team {
                     changed.insert(0, format!("team {} to {}", before.team, after.team));
                 }
+                if before.name != after.name {
+                    // Not the names themselves: a chronology is shared redacted.
+                    changed.insert(0, "name changed".to_string());
+                }
                 format!(
                     "{} reallocated: {}{}",
                     after.reference,
@@ -215,6 +242,68 @@ fn because(reason: &Option<String>) -> String {
         .as_deref()
         .map(|r| format!(" ({r})"))
         .unwrap_or_default()
+}
+
+/// What a change leaves in force: one directory row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leaves {
+    Staff(Staff),
+    Child(Child),
+    Cover(Cover),
+    ClosureDay(NaiveDate, String),
+}
+
+/// One version of a record with the day it took effect and the event that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version<T> {
+    pub key: String,
+    pub from_on: NaiveDate,
+    pub event: i64,
+    pub record: T,
+}
+
+/// The directory as its changes leave it, every table of it: what the state tables must hold if nothing
+/// has been edited behind the record's back. Built by folding the changes in the order recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replayed {
+    pub staff: std::collections::BTreeMap<String, Staff>,
+    pub staff_versions: Vec<Version<Staff>>,
+    pub children: std::collections::BTreeMap<String, Child>,
+    pub allocations: Vec<Version<Child>>,
+    /// Each cover with the event that set it.
+    pub covers: Vec<(i64, Cover)>,
+    /// Each closure day with its reason and the event that added it.
+    pub closure_days: std::collections::BTreeMap<NaiveDate, (String, i64)>,
+}
+
+impl Replayed {
+    /// Folds in the change recorded as `event`, in force from `on`.
+    pub fn apply(&mut self, event: i64, on: NaiveDate, change: &Change) {
+        match change.leaves(on) {
+            Leaves::Staff(staff) => {
+                self.staff_versions.push(Version {
+                    key: staff.id.clone(),
+                    from_on: on,
+                    event,
+                    record: staff.clone(),
+                });
+                self.staff.insert(staff.id.clone(), staff);
+            }
+            Leaves::Child(child) => {
+                self.allocations.push(Version {
+                    key: child.reference.clone(),
+                    from_on: on,
+                    event,
+                    record: child.clone(),
+                });
+                self.children.insert(child.reference.clone(), child);
+            }
+            Leaves::Cover(cover) => self.covers.push((event, cover)),
+            Leaves::ClosureDay(day, reason) => {
+                self.closure_days.insert(day, (reason, event));
+            }
+        }
+    }
 }
 
 /// A change takes effect on a day that is not in the future and not before the last change to the same

@@ -209,6 +209,19 @@ pub fn decide(matter: &Matter, request: &Request, judge: &Judge) -> Result<Vec<E
 fn new_actions(actions: &[NewAction], last: u32, judge: &Judge) -> Result<Vec<Action>, Refusal> {
     let mut recorded = Vec::with_capacity(actions.len());
     for (seq, action) in (last + 1..).zip(actions) {
+        if let Some(left) = action
+            .owner
+            .left_on
+            .filter(|_| !action.owner.in_post_on(judge.on))
+        {
+            return refuse(
+                Rule::Directory,
+                format!(
+                    "{} left on {left}: an action cannot be given to them on {} (give it to whoever took over their work)",
+                    action.owner.id, judge.on
+                ),
+            );
+        }
         recorded.push(Action {
             seq,
             text: action.text.clone(),

@@ -1340,3 +1340,34 @@ fn supervision_notes_are_the_iros_and_their_managers() {
         Rule::WhoMayAct
     );
 }
+
+#[test]
+fn an_action_is_given_only_to_someone_in_post_on_the_day() {
+    let leaver = Staff {
+        left_on: Some(day("2026-11-03")),
+        ..social_worker()
+    };
+    let asking = |on: &str| {
+        let request = Opening::RaiseQap {
+            concern: Concern {
+                category: "contact".into(),
+                summary: "x".into(),
+            },
+            actions: vec![NewAction {
+                text: "x".into(),
+                owner: leaver.clone(),
+                due: Timescale::Within(5),
+            }],
+        };
+        step(None, request, &iro(), day(on), day(TODAY))
+    };
+    // Up to and on the day they left, they may still be given it (a step recorded late).
+    assert!(asking("2026-11-03").is_ok());
+    let refused = asking("2026-11-04").unwrap_err();
+    assert_eq!(refused.rule, Rule::Directory);
+    assert!(
+        refused.message.contains("bking left on 2026-11-03"),
+        "{}",
+        refused.message
+    );
+}

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::backend::{BackendError, Row, Sql};
 use super::{StoreError, Tx};
 use crate::calendar::FIRST_DAY;
-use crate::engine::directory::Change;
+use crate::engine::directory::{Change, Leaves, Version};
 use crate::engine::Entry;
 use crate::model::{Child, Cover, Dated, Role, Slot, Staff};
 
@@ -186,7 +186,26 @@ const EVERY_CHILD: Sql = Sql::new(
 );
 const EVERY_CLOSURE_DAY: Sql = Sql::new(
     "every closure day, as stored",
-    "SELECT day, reason FROM closure_days ORDER BY day",
+    "SELECT day, reason, event FROM closure_days ORDER BY day",
+);
+const EVERY_STAFF_VERSION: Sql = Sql::new(
+    "every version of every member of staff, as stored",
+    "SELECT id, name, role, email, team, login, left_on, from_on, event FROM staff_versions
+      ORDER BY event, id",
+);
+const EVERY_ALLOCATION: Sql = Sql::new(
+    "every allocation of every child, as stored",
+    "SELECT child, name, team, social_worker, practice_supervisor, team_manager, service_manager,
+            assistant_director, iro, iro_team_manager, ceased_on, cease_reason, from_on, event
+       FROM allocations ORDER BY event, child",
+);
+const EVERY_COVER: Sql = Sql::new(
+    "every cover, as stored",
+    "SELECT absent, by, from_on, to_on, reason, event FROM covers ORDER BY event",
+);
+const DIRECTORY_CHANGES: Sql = Sql::new(
+    "every directory change, in the order recorded",
+    "SELECT id, effective_on, details FROM events WHERE matter IS NULL ORDER BY id",
 );
 const SET_CLOSURE_EVENT: Sql = Sql::new(
     "link a closure day to its event",
@@ -216,36 +235,23 @@ impl Tx<'_> {
             &at,
             &Entry::Change(change.clone()),
         )?;
-        match change {
-            Change::StaffAdded { staff } => {
-                self.exec(&INSERT_STAFF, &staff_params(staff))?;
-                self.staff_version(staff, on, event)?;
+        let added = matches!(
+            change,
+            Change::StaffAdded { .. } | Change::ChildAdded { .. }
+        );
+        match change.leaves(on) {
+            Leaves::Staff(staff) => {
+                let write = if added { &INSERT_STAFF } else { &UPDATE_STAFF };
+                self.exec(write, &staff_params(&staff))?;
+                self.staff_version(&staff, on, event)?;
             }
-            Change::StaffUpdated { after, .. } => {
-                self.exec(&UPDATE_STAFF, &staff_params(after))?;
-                self.staff_version(after, on, event)?;
+            Leaves::Child(child) => {
+                if !added {
+                    self.exec(&UPDATE_CHILD, &child_params(&child))?;
+                }
+                self.allocation(&child, on, event)?;
             }
-            Change::StaffLeft { before, .. } => {
-                let mut after = before.clone();
-                after.left_on = Some(on);
-                self.exec(&UPDATE_STAFF, &staff_params(&after))?;
-                self.staff_version(&after, on, event)?;
-            }
-            Change::ChildAdded { child } => {
-                self.allocation(child, on, event)?;
-            }
-            Change::ChildReallocated { after, .. } => {
-                self.exec(&UPDATE_CHILD, &child_params(after))?;
-                self.allocation(after, on, event)?;
-            }
-            Change::ChildCeased { before, reason } => {
-                let mut after = before.clone();
-                after.ceased_on = Some(on);
-                after.cease_reason = Some(reason.clone());
-                self.exec(&UPDATE_CHILD, &child_params(&after))?;
-                self.allocation(&after, on, event)?;
-            }
-            Change::CoverSet { cover } => {
+            Leaves::Cover(cover) => {
                 self.exec(
                     &INSERT_COVER,
                     &[
@@ -258,8 +264,8 @@ impl Tx<'_> {
                     ],
                 )?;
             }
-            Change::ClosureDayAdded { day, reason } => {
-                self.exec(&INSERT_CLOSURE_DAY, &[day, reason, &event])?;
+            Leaves::ClosureDay(day, reason) => {
+                self.exec(&INSERT_CLOSURE_DAY, &[&day, &reason, &event])?;
             }
         }
         Ok(event)
@@ -413,22 +419,68 @@ impl Tx<'_> {
         self.one(&CLOSURE_DAYS_KEY, &[], |r| r.get(0))
     }
 
-    /// Every staff, child and closure-day row as stored, for the audit to compare with its replay.
+    /// Every directory row as stored, for the audit to compare with its replay.
     pub fn stored_directory(&self) -> Result<StoredDirectory, StoreError> {
         Ok(StoredDirectory {
             staff: self.rows(&EVERY_STAFF, &[], staff_from_row)?,
+            staff_versions: self.rows(&EVERY_STAFF_VERSION, &[], |r| {
+                let record = staff_from_row(r)?;
+                Ok(Version {
+                    key: record.id.clone(),
+                    from_on: r.get(7)?,
+                    event: r.get(8)?,
+                    record,
+                })
+            })?,
             children: self.rows(&EVERY_CHILD, &[], child_from_row)?,
-            closure_days: self.rows(&EVERY_CLOSURE_DAY, &[], |r| Ok((r.get(0)?, r.get(1)?)))?,
+            allocations: self.rows(&EVERY_ALLOCATION, &[], |r| {
+                let record = child_from_row(r)?;
+                Ok(Version {
+                    key: record.reference.clone(),
+                    from_on: r.get(12)?,
+                    event: r.get(13)?,
+                    record,
+                })
+            })?,
+            covers: self.rows(&EVERY_COVER, &[], |r| Ok((r.get(5)?, cover_from_row(r)?)))?,
+            closure_days: self.rows(&EVERY_CLOSURE_DAY, &[], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?,
         })
+    }
+
+    /// Every directory change in the order recorded, with its event id and the day it took effect.
+    pub fn for_each_directory_change(
+        &self,
+        mut each: impl FnMut(i64, NaiveDate, Change) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.stream(
+            &DIRECTORY_CHANGES,
+            &[],
+            |r| {
+                let details: String = r.get(2)?;
+                let change =
+                    serde_json::from_str::<Change>(&details).map_err(|e| BackendError::Decode {
+                        column: 2,
+                        why: e.to_string(),
+                    })?;
+                Ok((r.get(0)?, r.get(1)?, change))
+            },
+            |(id, on, change)| each(id, on, change),
+        )
     }
 }
 
-/// The directory tables as they stand, each in key order.
+/// The directory tables as they stand, each in the order of its key or its event.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StoredDirectory {
     pub staff: Vec<Staff>,
+    pub staff_versions: Vec<Version<Staff>>,
     pub children: Vec<Child>,
-    pub closure_days: Vec<(NaiveDate, String)>,
+    pub allocations: Vec<Version<Child>>,
+    pub covers: Vec<(i64, Cover)>,
+    /// Each closure day with its reason and the event that added it (none before version 4).
+    pub closure_days: Vec<(NaiveDate, String, Option<i64>)>,
 }
 
 /// The migration to version 4: the directory as it stands goes on the chain, each staff member, child
@@ -443,6 +495,7 @@ pub(super) fn record_the_directory_as_it_stands(
         staff,
         children,
         closure_days: closures,
+        ..
     } = tx.stored_directory()?;
     for s in staff {
         let change = Change::StaffAdded {
@@ -474,7 +527,7 @@ pub(super) fn record_the_directory_as_it_stands(
         )?;
         tx.allocation(&c, FIRST_DAY, event)?;
     }
-    for (day, reason) in closures {
+    for (day, reason, _) in closures {
         let change = Change::ClosureDayAdded { day, reason };
         let event = tx.append_entry(
             None,

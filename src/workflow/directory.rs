@@ -25,7 +25,7 @@ fn dated(setting: &Setting, by: By, subject: &str, last: Option<NaiveDate>) -> a
 }
 
 /// A new member of staff.
-pub fn add_staff(tx: &Tx, setting: &Setting, by: By, staff: Staff) -> anyhow::Result<()> {
+pub fn add_staff(tx: &Tx, setting: &Setting, by: By, staff: Staff) -> anyhow::Result<Change> {
     if tx.staff(&staff.id)?.is_some() {
         return Err(
             Problem::Usage(format!("there is already a member of staff '{}'", staff.id)).into(),
@@ -33,15 +33,11 @@ pub fn add_staff(tx: &Tx, setting: &Setting, by: By, staff: Staff) -> anyhow::Re
     }
     login_free(tx, &staff)?;
     dated(setting, by, &staff.id, None)?;
-    tx.record_change(
-        &Change::StaffAdded {
-            staff: Box::new(staff),
-        },
-        by.actor,
-        by.on,
-        setting.clock.now,
-    )?;
-    Ok(())
+    let change = Change::StaffAdded {
+        staff: Box::new(staff),
+    };
+    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    Ok(change)
 }
 
 /// A login belongs to one member of staff only.
@@ -92,20 +88,59 @@ pub fn update_staff(
     if let Some(login) = update.login {
         after.login = Some(login);
     }
+    revise_staff(tx, setting, by, before, after, reason)
+}
+
+/// A member of staff changed from `before` (as they stand) to `after`, dated; `None` when nothing
+/// differs. A new role must still fit every slot they are allocated to.
+pub fn revise_staff(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    before: Staff,
+    after: Staff,
+    reason: Option<String>,
+) -> anyhow::Result<Option<Change>> {
+    if after.role != before.role {
+        still_fits(tx, &after, by.on)?;
+    }
+    revise_staff_unchecked(tx, setting, by, before, after, reason)
+}
+
+/// Whether a member of staff, as `staff` says, still fits every slot they are allocated to.
+pub fn still_fits(tx: &Tx, staff: &Staff, on: NaiveDate) -> anyhow::Result<()> {
+    for (child, slot) in tx.held_by(&staff.id)?.allocations {
+        directory::fits(slot, staff, on).map_err(|r| Refusal {
+            message: format!("{} (allocated to {child}): reallocate first", r.message),
+            ..r
+        })?;
+    }
+    Ok(())
+}
+
+/// [`revise_staff`] without the check that a new role fits their allocations, for a caller that makes
+/// it once its other changes are in (an extract that promotes someone and moves their children).
+pub(super) fn revise_staff_unchecked(
+    tx: &Tx,
+    setting: &Setting,
+    by: By,
+    before: Staff,
+    after: Staff,
+    reason: Option<String>,
+) -> anyhow::Result<Option<Change>> {
     if after == before {
         return Ok(None);
     }
+    let id = &before.id;
+    if let Some(left) = before.left_on {
+        return Err(Refusal {
+            rule: Rule::Directory,
+            message: format!("{id} left on {left}: their record is closed"),
+        }
+        .into());
+    }
     login_free(tx, &after)?;
     dated(setting, by, id, tx.last_staff_change(id)?)?;
-    if after.role != before.role {
-        // A new role must still fit every slot they are allocated to.
-        for (child, slot) in tx.held_by(id)?.allocations {
-            directory::fits(slot, &after, by.on).map_err(|r| Refusal {
-                message: format!("{} (allocated to {child}): reallocate first", r.message),
-                ..r
-            })?;
-        }
-    }
     let change = Change::StaffUpdated {
         before: Box::new(before),
         after: Box::new(after),
@@ -194,24 +229,52 @@ pub fn leave(
     Ok(left)
 }
 
-/// Checks every slot of a child's allocation names someone in the directory whose role fits, in post
-/// on the day.
-fn allocation_fits(tx: &Tx, child: &Child, on: NaiveDate) -> anyhow::Result<()> {
+/// The first slot of a child's allocation that does not name someone in the directory whose role fits,
+/// in post on the day: the slot, and why.
+pub fn misallocated(
+    tx: &Tx,
+    child: &Child,
+    on: NaiveDate,
+) -> anyhow::Result<Option<(Slot, anyhow::Error)>> {
     for slot in Slot::ALL {
         let Some(id) = child.in_slot(*slot) else {
             continue;
         };
-        let staff = find_staff(tx, id).map_err(|e| e.context(format!("--{slot} {id}")))?;
-        directory::fits(*slot, &staff, on).map_err(|r| Refusal {
+        let staff = match tx.staff(id)? {
+            Some(staff) => staff,
+            None => {
+                return Ok(Some((
+                    *slot,
+                    find_staff(tx, id).expect_err("not in the directory"),
+                )))
+            }
+        };
+        if let Err(refusal) = directory::fits(*slot, &staff, on) {
+            return Ok(Some((*slot, refusal.into())));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks every slot of a child's allocation names someone in the directory whose role fits, in post
+/// on the day.
+fn allocation_fits(tx: &Tx, child: &Child, on: NaiveDate) -> anyhow::Result<()> {
+    let Some((slot, e)) = misallocated(tx, child, on)? else {
+        return Ok(());
+    };
+    let id = child.in_slot(slot).unwrap_or_default();
+    Err(match e.downcast::<Refusal>() {
+        Ok(r) => Refusal {
             message: format!("--{slot} {id}: {}", r.message),
             ..r
-        })?;
-    }
-    Ok(())
+        }
+        .into(),
+        Err(e) => e.context(format!("--{slot} {id}")),
+    })
 }
 
 /// A child who has become looked after, with the people allocated to them.
-pub fn add_child(tx: &Tx, setting: &Setting, by: By, child: Child) -> anyhow::Result<()> {
+pub fn add_child(tx: &Tx, setting: &Setting, by: By, child: Child) -> anyhow::Result<Change> {
     if tx.child(&child.reference)?.is_some() {
         return Err(
             Problem::Usage(format!("there is already a child '{}'", child.reference)).into(),
@@ -219,22 +282,20 @@ pub fn add_child(tx: &Tx, setting: &Setting, by: By, child: Child) -> anyhow::Re
     }
     dated(setting, by, &child.reference, None)?;
     allocation_fits(tx, &child, by.on)?;
-    tx.record_change(
-        &Change::ChildAdded {
-            child: Box::new(child),
-        },
-        by.actor,
-        by.on,
-        setting.clock.now,
-    )?;
-    Ok(())
+    let change = Change::ChildAdded {
+        child: Box::new(child),
+    };
+    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    Ok(change)
 }
 
-/// What a reallocation changes: slots given a new holder (`None` empties an optional one), and the team.
+/// What a reallocation changes: slots given a new holder (`None` empties an optional one), the team,
+/// and the name the child is known by, where the case system corrected it.
 #[derive(Debug, Clone, Default)]
 pub struct Reallocation {
     pub slots: Vec<(Slot, Option<String>)>,
     pub team: Option<String>,
+    pub name: Option<String>,
 }
 
 /// A child reallocated on `by.on`; `None` when it changes nothing.
@@ -247,12 +308,24 @@ pub fn reallocate(
     reason: Option<String>,
 ) -> anyhow::Result<Option<Change>> {
     let before = find_child(tx, reference)?;
+    if let Some(ceased) = before.ceased_on {
+        return Err(Refusal {
+            rule: Rule::Directory,
+            message: format!(
+                "{reference} stopped being looked after on {ceased}: there is no allocation to change"
+            ),
+        }
+        .into());
+    }
     let mut after = before.clone();
     for (slot, id) in reallocation.slots {
         after.set_slot(slot, id);
     }
     if let Some(team) = reallocation.team {
         after.team = team;
+    }
+    if let Some(name) = reallocation.name {
+        after.name = name;
     }
     if after == before {
         return Ok(None);

@@ -9,19 +9,24 @@
 //!   record (the store), queue its messages ([`outbox`]). [`take_step`] is it in a transaction of its
 //!   own; [`preview_step`] judges and rolls back.
 //! - [`calendar`]: the service's working-day calendar, with its closure days.
-//! - [`directory`]: the changes to who works here, which children are looked after and who covers.
+//! - [`directory`]: the changes to who works here, which children are looked after and who covers;
+//!   [`extracts`] brings them in from the case-management system's CSV extracts ([`sheet`]).
 //! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
 //! - [`alert_form`], [`pack`]: the alert form at any revision and the CAFCASS pack.
+//! - [`audit`]: the state tables replayed from the record and compared with what is stored.
 //!
 //! Below it: `engine`, `notify`, `store`, `render`, `files`, `policy`. It must not import `commands`,
 //! `cli`, `prompt` or anything that reads the environment or the clock: today and now are values in
 //! [`Clock`].
 
 pub mod alert_form;
+pub mod audit;
 pub mod calendar;
 pub mod directory;
+pub mod extracts;
 pub mod outbox;
 pub mod pack;
+pub mod sheet;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};

@@ -2,6 +2,7 @@
 
 mod calendar;
 mod common;
+mod directory;
 mod outbox;
 mod privacy;
 mod protocol;

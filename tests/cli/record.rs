@@ -783,6 +783,56 @@ fn a_state_row_that_its_events_do_not_explain_is_named() {
 }
 
 #[test]
+fn a_directory_edited_behind_the_tools_back_is_named() {
+    // Each edit touches no event, so only the replay of the directory's changes can see it.
+    for (sql, named) in [
+        (
+            "UPDATE children SET social_worker = 'pother' WHERE ref = 'LCS-104233'",
+            "child LCS-104233: social_worker is \"pother\" but its events say \"bking\"",
+        ),
+        (
+            "UPDATE staff SET email = 'someone@elsewhere.example' WHERE id = 'tgreen'",
+            "staff tgreen: email",
+        ),
+        (
+            "UPDATE allocations SET iro = 'pother' WHERE child = 'LCS-200001'",
+            "allocation LCS-200001 from 2026-01-05",
+        ),
+        (
+            "UPDATE staff_versions SET role = 'team-manager' WHERE id = 'bking'",
+            "staff version bking from 2026-01-05",
+        ),
+        ("UPDATE covers SET to_on = NULL", "cover set by event"),
+        ("DELETE FROM covers", "cover set by event"),
+        (
+            "INSERT INTO closure_days (day, reason) VALUES ('2026-12-24', 'Christmas Eve')",
+            "closure day 2026-12-24: no recorded event explains it",
+        ),
+    ] {
+        let service = Service::new();
+        service.ok(&[
+            "cover",
+            "asmith",
+            "--by",
+            "pother",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-13",
+        ]);
+        verified(&service.db);
+        let conn = connect(&service.db);
+        assert!(
+            conn.execute(sql, []).expect(sql) > 0,
+            "{sql} changed nothing"
+        );
+        drop(conn);
+        let said = broken(&service);
+        assert!(said.contains(named), "{sql}: {said}");
+    }
+}
+
+#[test]
 fn a_deleted_event_is_found_at_the_event_after_it() {
     let service = Service::new();
     scenario(&service);

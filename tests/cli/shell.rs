@@ -849,3 +849,38 @@ fn consult_asks_at_a_terminal_and_names_every_missing_flag_without_one() {
         (Some("LCS-200001"), Some("consultation"))
     );
 }
+
+#[test]
+fn a_large_directory_import_shows_progress_only_at_a_terminal() {
+    let service = Service::new();
+    let mut extract = String::from(
+        "ref,name,team,social_worker,team_manager,service_manager,iro,iro_team_manager\n",
+    );
+    for n in 0..250 {
+        extract.push_str(&format!(
+            "LCS-{:06},Child {n},North,bking,tgreen,mblack,asmith,jwhite\n",
+            300_000 + n
+        ));
+    }
+    let path = service.dir.path().join("children.csv");
+    std::fs::write(&path, extract).expect("write");
+    let path = path.to_str().expect("path");
+    let args = ["directory", "import", "--children", path, "--dry-run"];
+
+    let mut p = pty(&service, &args);
+    let screen = p.exp_eof().expect("ends");
+    assert!(
+        screen.contains("importing ") && screen.contains("/250 rows"),
+        "{screen:?}"
+    );
+    assert!(
+        screen.contains("250 change(s) would be recorded"),
+        "{screen:?}"
+    );
+    assert_eq!(exit_code(&mut p), 0);
+
+    let (code, _, err) = run(&service, &args);
+    assert_eq!(code, Some(0));
+    assert!(!err.contains("importing"), "{err}");
+    assert!(err.contains("250 change(s) would be recorded"), "{err}");
+}
