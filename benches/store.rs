@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use iro::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
+use iro::engine::{Concern, NewAction, Opening, Request, Timescale};
 use iro::model::Stage;
 use iro::store::reports::{DueFilter, Scope};
 use iro::store::Store;
@@ -53,7 +53,11 @@ fn benches(c: &mut Criterion) {
         now: Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap(),
     };
     let mut store = Store::open(&db, clock.now).expect("open");
-    let setting = Setting::new(Policy::default(), Vec::new(), clock);
+    let setting = Setting::new(
+        &iro::policy::Loaded::defaults(iro::policy::Source::Defaults(None)),
+        clock,
+        "bench",
+    );
 
     let mut group = c.benchmark_group("write");
     group

@@ -29,6 +29,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use iro::calendar::Calendar;
 use iro::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
 use iro::model::{CafcassDecision, Child, Matter, MatterState, Role, Staff, Stage};
+use iro::policy;
 use iro::store::{Store, Tx};
 use iro::workflow::{directory, step_in, Asked, Clock, Setting};
 
@@ -109,25 +110,20 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
     let directory = Directory::new(args.children, args.seed);
     let tx = store.write()?;
     let mut setting = Setting::new(
-        Policy::default(),
-        Vec::new(),
+        &policy::Loaded::defaults(policy::Source::Defaults(None)),
         Clock {
             today: args.today,
             // Each step sets its own time of recording; the directory is recorded at this one.
             now: set_up,
         },
+        "synth",
     );
     // The service's people and children, in post since before the first matter (ten years back).
     let by = directory::By {
         actor: "synth",
         on: args.today - Days::new(3_700),
     };
-    for staff in &directory.staff {
-        directory::add_staff(&tx, &setting, by, staff.clone())?;
-    }
-    for child in &directory.children {
-        directory::add_child(&tx, &setting, by, child.clone())?;
-    }
+    let by = directory::set_up(&tx, &setting, by, &directory.staff, &directory.children)?;
     for day in christmas_closures(args.today) {
         directory::add_closure_day(&tx, &setting, by, day, "Christmas shutdown".into())?;
     }

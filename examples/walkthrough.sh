@@ -12,6 +12,9 @@ export IRO_TODAY=2026-11-26
 run() { echo "\$ iro $*" >&2; "$IRO" "$@"; }
 
 run init
+# Business support sets the directory up, bound to the login they run iro as; once an admin or an IRO
+# manager is in the directory, only they change it.
+run staff add support --name "Business Support" --role admin --email support@example.gov.uk --login "$(id -un)"
 run staff add asmith --name "Alex Smith" --role iro --email alex.smith@example.gov.uk --team IRO
 run staff add jwhite --name "Jo White" --role iro-team-manager --email jo.white@example.gov.uk --team IRO
 run staff add bking --name "Bo King" --role social-worker --email bo.king@example.gov.uk --team North

@@ -18,8 +18,9 @@ pub struct Environment {
     pub db: Option<PathBuf>,
     /// `IRO_USER`: the member of staff acting, when `--as` is not given.
     pub user: Option<String>,
-    /// The login name (`USER`, else `USERNAME`).
-    pub login: Option<String>,
+    /// The operating-system account running the process, by its real user id (never `$USER`, which
+    /// anyone can set): what every event records as `entered_by`.
+    pub login: String,
     /// `IRO_CONFIG`.
     pub config: Option<PathBuf>,
     /// `NO_COLOR` is set (and not empty).
@@ -46,9 +47,7 @@ impl Environment {
         Ok(Environment {
             db: path("IRO_DB"),
             user: text("IRO_USER")?,
-            login: text("USER")?
-                .or(text("USERNAME")?)
-                .filter(|id| !id.trim().is_empty()),
+            login: os_login(),
             config: path("IRO_CONFIG"),
             no_colour: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             mail_from: text("IRO_MAIL_FROM")?.filter(|v| !v.is_empty()),
@@ -81,6 +80,16 @@ pub fn clock(env: &Environment) -> (NaiveDate, DateTime<Utc>) {
         .today
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     (today, now)
+}
+
+/// The account of the process's real user id, from the system's user database; `uid-N` for an id it
+/// does not name (a container's user, say).
+pub fn os_login() -> String {
+    let uid = nix::unistd::getuid();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => user.name,
+        _ => format!("uid-{}", uid.as_raw()),
+    }
 }
 
 /// An environment variable that must be text if set.

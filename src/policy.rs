@@ -366,6 +366,30 @@ fn first_line(message: &str) -> String {
 
 /// The policy as a file: what `iro policy show` prints, and a starting point for an `iro.toml`.
 pub fn to_toml(loaded: &Loaded) -> String {
+    let mut text = format!("# The policy in force: {}\n", loaded.source);
+    text.push_str(&format!("# digest: {}\n", loaded.digest()));
+    if loaded.policy.stage_response_days.is_none() {
+        text.push_str("# stage_response_days is not set: no response deadline within a stage\n");
+    }
+    text.push_str(&loaded.canonical());
+    text
+}
+
+impl Loaded {
+    /// The policy in one canonical text, whatever file it came from (its comments, order and spacing
+    /// left out): what a step records the digest of, and the record keeps.
+    pub fn canonical(&self) -> String {
+        canonical_toml(self)
+    }
+
+    /// The SHA-256 of the canonical text, in hex: recorded with every step taken under it.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        format!("{:x}", Sha256::digest(self.canonical().as_bytes()))
+    }
+}
+
+fn canonical_toml(loaded: &Loaded) -> String {
     #[derive(Serialize)]
     struct Closure<'a> {
         date: String,
@@ -400,12 +424,7 @@ pub fn to_toml(loaded: &Loaded) -> String {
             })
             .collect(),
     };
-    let mut text = format!("# The policy in force: {}\n", loaded.source);
-    if loaded.policy.stage_response_days.is_none() {
-        text.push_str("# stage_response_days is not set: no response deadline within a stage\n");
-    }
-    text.push_str(&toml::to_string_pretty(&file).unwrap_or_default());
-    text
+    toml::to_string_pretty(&file).unwrap_or_default()
 }
 
 /// Whether a category is one the policy lists; if not, the usage error naming the allowed list.

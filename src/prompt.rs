@@ -260,19 +260,14 @@ pub fn pick_category(categories: &[String]) -> anyhow::Result<String> {
     Ok(categories[i].clone())
 }
 
-/// Who is acting, asked for when neither `--as` nor `IRO_USER` says and the login name is not a member of
-/// staff.
-pub fn ask_actor(tx: &Tx, acting_as: &mut Option<String>) -> anyhow::Result<()> {
+/// Who is acting, asked for when neither `--as` nor `IRO_USER` says and the login running is neither
+/// bound to a member of staff nor a staff id.
+pub fn ask_actor(tx: &Tx, acting_as: &mut Option<String>, login: &str) -> anyhow::Result<()> {
     if acting_as.is_some() {
         return Ok(());
     }
-    let login = std::env::var("USER")
-        .ok()
-        .or_else(|| std::env::var("USERNAME").ok());
-    if let Some(login) = login {
-        if tx.staff(&login)?.is_some() {
-            return Ok(());
-        }
+    if tx.staff_by_login(login)?.is_some() || tx.staff(login)?.is_some() {
+        return Ok(());
     }
     *acting_as = Some(pick_staff(tx, "Who is acting (--as)", &[])?);
     Ok(())

@@ -49,7 +49,7 @@ fn collect(
     if asker.asks() {
         let mut store = ctx.open()?;
         let tx = store.read()?;
-        prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+        prompt::ask_actor(&tx, &mut ctx.acting_as, &ctx.env.login)?;
         asker.fill(&mut child, "CHILD", || prompt::pick_child(&tx))?;
         asker.fill(&mut category, "--category", || {
             prompt::pick_category(&ctx.policy.categories)

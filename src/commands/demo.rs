@@ -225,12 +225,8 @@ fn build(ctx: &mut Context) -> anyhow::Result<(Calendar, usize, String)> {
         on: ctx.today - chrono::Days::new(365),
     };
     let setting = super::setting(ctx);
-    for (id, ..) in STAFF {
-        crate::workflow::directory::add_staff(&tx, &setting, by, staff[id].clone())?;
-    }
-    for child in &children {
-        crate::workflow::directory::add_child(&tx, &setting, by, child.clone())?;
-    }
+    let in_order: Vec<Staff> = STAFF.iter().map(|(id, ..)| staff[id].clone()).collect();
+    crate::workflow::directory::set_up(&tx, &setting, by, &in_order, &children)?;
     let calendar = service_calendar(ctx, &tx)?;
     tx.commit()?;
     drop(store);

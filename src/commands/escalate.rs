@@ -80,7 +80,7 @@ fn collect(ctx: &mut Context, args: &EscalateArgs) -> anyhow::Result<EscalateArg
     }
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+    prompt::ask_actor(&tx, &mut ctx.acting_as, &ctx.env.login)?;
     if filled.matter.is_none() && filled.child.is_none() {
         let open = [
             MatterState::Consultation,

@@ -261,15 +261,25 @@ impl Context<'_> {
         Ok(store)
     }
 
-    /// The member of staff acting: `--as`, else `IRO_USER`, else the login name.
-    pub fn actor_id(&self) -> anyhow::Result<String> {
-        self.acting_as
-            .clone()
-            .or_else(|| self.env.login.clone())
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| {
-                Problem::Usage("who is acting? give --as STAFF or set IRO_USER".into()).into()
-            })
+    /// The member of staff acting: `--as`, else `IRO_USER`, else the member of staff bound to the login
+    /// running, else the login itself.
+    pub fn actor_id(&self, tx: &Tx) -> anyhow::Result<String> {
+        if self
+            .acting_as
+            .as_deref()
+            .is_some_and(|id| id.trim().is_empty())
+        {
+            return Err(Problem::Usage(
+                "--as (or IRO_USER) is empty: name a member of staff".into(),
+            )
+            .into());
+        }
+        workflow::identity::actor_id(tx, &self.env.login, self.acting_as.as_deref())
+    }
+
+    /// The login running the command, as events record it (`entered_by`).
+    pub fn login(&self) -> &str {
+        &self.env.login
     }
 
     /// The closure days the policy file adds, as dates.
@@ -293,7 +303,12 @@ pub fn with_setting<T>(ctx: &Context, with: impl FnOnce(&Setting) -> T) -> T {
 
 /// The setting of this run (policy, closure days, clock): what every operation needs.
 pub fn setting(ctx: &Context) -> Setting {
-    Setting::new(ctx.policy.clone(), ctx.policy_closure_days(), ctx.clock())
+    let loaded = crate::policy::Loaded {
+        policy: ctx.policy.clone(),
+        closure_days: ctx.policy_closures.clone(),
+        source: ctx.policy_source.clone(),
+    };
+    Setting::new(&loaded, ctx.clock(), ctx.login())
 }
 
 /// The service's working-day calendar as the database stands in `tx`, with the policy file's closure days.
@@ -338,7 +353,7 @@ pub fn take(
     build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
 ) -> anyhow::Result<Matter> {
     let mut store = ctx.open()?;
-    let actor = ctx.actor_id()?;
+    let actor = ctx.actor_id(&store.read()?)?;
     let taken = with_setting(ctx, |setting| {
         workflow::take_step(&mut store, setting, &actor, on, build)
     })?;
@@ -346,14 +361,6 @@ pub fn take(
         tell(ctx, format_args!("warning: {warning}"));
     }
     Ok(taken.matter)
-}
-
-/// Who a directory change is recorded as made by: the member of staff acting, else the login name.
-pub fn directory_actor(ctx: &Context) -> String {
-    ctx.acting_as
-        .clone()
-        .or_else(|| ctx.env.login.clone())
-        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// Makes a directory change in one transaction, dated `on` (today when `None`).
@@ -381,7 +388,7 @@ fn directory_work<T>(
     make: impl FnOnce(&Tx, &Setting, workflow::directory::By) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let mut store = ctx.open()?;
-    let actor = directory_actor(ctx);
+    let actor = ctx.actor_id(&store.read()?)?;
     let setting = setting(ctx);
     let by = workflow::directory::By {
         actor: &actor,
@@ -402,7 +409,7 @@ pub fn preview(
     build: impl FnOnce(&Tx) -> anyhow::Result<Asked>,
 ) -> anyhow::Result<Matter> {
     let mut store = ctx.open()?;
-    let actor = ctx.actor_id()?;
+    let actor = ctx.actor_id(&store.read()?)?;
     with_setting(ctx, |setting| {
         workflow::preview_step(&mut store, setting, &actor, on, build)
     })

@@ -5,7 +5,7 @@ use chrono::{Days, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
 
 use super::find_staff;
-use crate::engine::{Concern, NewAction, Opening, Policy, Request, Timescale};
+use crate::engine::{Concern, NewAction, Opening, Request, Timescale};
 use crate::model::{CafcassDecision, Matter, Stage};
 use crate::store::{Store, Tx};
 use crate::workflow::audit::replay_mismatch;
@@ -157,12 +157,15 @@ proptest! {
         let (mut store, _) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now()).expect("create");
         let tx = store.write().expect("tx");
         directory(&tx);
-        let policy = Policy::default();
         let clock = Clock {
             today: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
             now: Utc.with_ymd_and_hms(2026, 12, 31, 12, 0, 0).single().expect("time"),
         };
-        let setting = Setting::new(policy, Vec::new(), clock);
+        let setting = Setting::new(
+            &crate::policy::Loaded::defaults(crate::policy::Source::Defaults(None)),
+            clock,
+            "tester",
+        );
         let mut on = NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
         let mut ids: Vec<String> = Vec::new();
         for c in &script {

@@ -73,7 +73,7 @@ fn collect(
     let tx = store.as_mut().map(|s| s.read()).transpose()?;
     let tx = tx.as_ref();
     if let Some(tx) = tx {
-        prompt::ask_actor(tx, &mut ctx.acting_as)?;
+        prompt::ask_actor(tx, &mut ctx.acting_as, &ctx.env.login)?;
     }
     let read = || tx.expect("a terminal asks with the database open");
     asker.fill(&mut filled.child, "CHILD", || prompt::pick_child(read()))?;

@@ -54,7 +54,7 @@ fn collect(ctx: &mut Context, args: &ReferCafcassArgs) -> anyhow::Result<ReferCa
     }
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    prompt::ask_actor(&tx, &mut ctx.acting_as)?;
+    prompt::ask_actor(&tx, &mut ctx.acting_as, &ctx.env.login)?;
     asker.fill(&mut filled.matter, "MATTER", || {
         prompt::pick_matter(&tx, "Matter to refer", &[MatterState::Drp])
     })?;

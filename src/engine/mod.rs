@@ -43,6 +43,8 @@ pub struct Judge<'a> {
     pub today: NaiveDate,
     pub policy: &'a Policy,
     pub calendar: &'a Calendar,
+    /// The covers in force on the step's day: who acts for whom.
+    pub covers: &'a [crate::model::Cover],
 }
 
 impl Judge<'_> {
@@ -98,7 +100,7 @@ pub fn open(opening: &Opening, judge: &Judge) -> Result<Vec<Event>, Refusal> {
     };
     match opening {
         Opening::Consult { concern, with } => {
-            may(judge.actor, Act::Consult)?;
+            may(Act::Consult, judge)?;
             if with.is_empty() {
                 return refuse(
                     Rule::Consultation,
@@ -111,7 +113,7 @@ pub fn open(opening: &Opening, judge: &Judge) -> Result<Vec<Event>, Refusal> {
             }])
         }
         Opening::RaiseQap { concern, actions } => {
-            may(judge.actor, Act::RaiseQap)?;
+            may(Act::RaiseQap, judge)?;
             steps::raise_qap(actions, 0, Some(opened(concern)), judge)
         }
         Opening::EnterDrp {
@@ -119,7 +121,7 @@ pub fn open(opening: &Opening, judge: &Judge) -> Result<Vec<Event>, Refusal> {
             stage,
             reason,
         } => {
-            may(judge.actor, Act::Escalate)?;
+            may(Act::Escalate, judge)?;
             steps::enter_drp(*stage, reason, Some(opened(concern)), judge)
         }
     }
@@ -181,21 +183,21 @@ pub fn decide(matter: &Matter, request: &Request, judge: &Judge) -> Result<Vec<E
             steps::cafcass_decision(matter, *decision, note, judge)
         }
         Request::LegalAdvice { note } => {
-            may(judge.actor, Act::LegalAdvice)?;
+            may(Act::LegalAdvice, judge)?;
             Ok(vec![Event::LegalAdviceSought { note: note.clone() }])
         }
         Request::BriefSenior { note } => {
-            may(judge.actor, Act::BriefSenior)?;
+            may(Act::BriefSenior, judge)?;
             Ok(vec![Event::SeniorManagerBriefed { note: note.clone() }])
         }
         Request::Note { text, supervision } => {
             may(
-                judge.actor,
                 if *supervision {
                     Act::SupervisionNote
                 } else {
                     Act::Note
                 },
+                judge,
             )?;
             Ok(vec![Event::Noted {
                 text: text.clone(),

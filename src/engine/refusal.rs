@@ -22,6 +22,7 @@ pub enum Rule {
     Finished,
     Actions,
     Directory,
+    Identity,
 }
 
 impl fmt::Display for Rule {
@@ -42,6 +43,7 @@ impl fmt::Display for Rule {
             Rule::Finished => "rule 11: finished matters",
             Rule::WhoMayAct => "rule 12: who may act",
             Rule::Directory => "rule 13: the directory",
+            Rule::Identity => "rule 14: identity",
         })
     }
 }

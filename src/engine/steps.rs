@@ -7,7 +7,7 @@ use crate::model::{
     Action, ActionStatus, CafcassDecision, Matter, MatterState, ReferralKind, Role, Staff, Stage,
 };
 
-use super::authority::{may, Act};
+use super::authority::{may, may_in_role, may_resolve, Act};
 use super::event::{Event, Opened};
 use super::refusal::{refuse, Refusal, Rule};
 use super::request::{NewAction, Timescale};
@@ -43,7 +43,7 @@ pub(super) fn raise_qap_on(
     actions: &[NewAction],
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::RaiseQap)?;
+    may(Act::RaiseQap, judge)?;
     if matter.state != MatterState::Consultation {
         return refuse(
             Rule::RaisingQap,
@@ -100,7 +100,7 @@ pub(super) fn meeting(
     actions: &[NewAction],
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::Meeting)?;
+    may(Act::Meeting, judge)?;
     match (matter.state, matter.stage) {
         (MatterState::Drp, Some(stage)) if stage > Stage::FIRST => {}
         _ => {
@@ -139,18 +139,7 @@ pub(super) fn challenge(
     reason: &str,
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    let actor = judge.actor;
-    if may(actor, Act::Challenge).is_err() || actor.id != judge.child.team_manager {
-        return refuse(
-            Rule::WhoMayAct,
-            format!(
-                "only the child's social work team manager ({}) may challenge QAP actions; {} is {}",
-                judge.child.team_manager,
-                actor.id,
-                actor.role.with_article()
-            ),
-        );
-    }
+    may(Act::Challenge, judge)?;
     let (Some(window_closes), MatterState::Qap) = (matter.challenge_deadline, matter.state) else {
         return refuse(
             Rule::ChallengeWindow,
@@ -194,12 +183,16 @@ pub(super) fn extend(
     reason: &str,
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::Extend)?;
-    if agreed_by.role != Role::IroTeamManager {
+    may(Act::Extend, judge)?;
+    // A senior IRO manager may agree whatever an IRO team manager may.
+    if !matches!(
+        agreed_by.role,
+        Role::IroTeamManager | Role::SeniorIroManager
+    ) {
         return refuse(
             Rule::Extension,
             format!(
-                "a new timescale must be agreed with an IRO team manager; {} is {}",
+                "a new timescale must be agreed with an IRO team manager or the senior IRO manager; {} is {}",
                 agreed_by.id,
                 agreed_by.role.with_article()
             ),
@@ -237,7 +230,7 @@ pub(super) fn complete_action(
     note: &Option<String>,
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::CompleteAction)?;
+    may(Act::CompleteAction, judge)?;
     open_state(
         matter,
         &[MatterState::Qap, MatterState::Drp, MatterState::Cafcass],
@@ -257,7 +250,7 @@ pub(super) fn escalate(
     reason: &Option<String>,
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::Escalate)?;
+    may(Act::Escalate, judge)?;
     match (matter.state, matter.stage) {
         (MatterState::Qap | MatterState::Consultation, _) => enter_drp(stage, reason, None, judge),
         (MatterState::Drp, Some(current)) => {
@@ -307,17 +300,30 @@ pub(super) fn resolve(
     let actor = judge.actor;
     match (matter.state, matter.stage) {
         (MatterState::Qap | MatterState::Consultation, _) => {
-            let own_iro = actor.role != Role::Iro || actor.id == matter.iro;
-            if may(actor, Act::ResolveQap).is_err() || !own_iro {
-                return refuse(
-                    Rule::WhoMayAct,
-                    format!(
-                        "a QAP is resolved by its IRO ({}) or an IRO team manager; {} is {}",
-                        matter.iro,
-                        actor.id,
-                        actor.role.with_article()
-                    ),
-                );
+            may(Act::ResolveQap, judge)?;
+            // Named as resolving a QAP: the child's IRO (or their cover) or an IRO manager.
+            if let Some(named) = resolved_by {
+                let iro_service =
+                    matches!(named.role, Role::IroTeamManager | Role::SeniorIroManager)
+                        || (named.role == Role::Iro
+                            && (named.id == judge.child.iro
+                                || judge.covers.iter().any(|c| {
+                                    c.by == named.id
+                                        && c.absent == judge.child.iro
+                                        && c.in_force_on(judge.on)
+                                })));
+                if !iro_service {
+                    return refuse(
+                        Rule::Resolution,
+                        format!(
+                            "a QAP is resolved by the IRO of {} ({}) or an IRO manager; {} is {}",
+                            judge.child.reference,
+                            judge.child.iro,
+                            named.id,
+                            named.role.with_article()
+                        ),
+                    );
+                }
             }
             let by = resolved_by.map_or(&actor.id, |s| &s.id);
             Ok(vec![Event::Resolved {
@@ -326,7 +332,7 @@ pub(super) fn resolve(
             }])
         }
         (MatterState::Drp, Some(stage)) => {
-            if may(actor, Act::RecordDrpResolution).is_err() {
+            if may_in_role(actor, Act::RecordDrpResolution).is_err() {
                 return refuse(
                     Rule::Resolution,
                     format!(
@@ -336,6 +342,7 @@ pub(super) fn resolve(
                     ),
                 );
             }
+            may(Act::RecordDrpResolution, judge)?;
             let needed = judge.policy.resolving_role(stage);
             let Some(manager) = resolved_by else {
                 return refuse(
@@ -345,17 +352,7 @@ pub(super) fn resolve(
                     ),
                 );
             };
-            if manager.role != needed {
-                return refuse(
-                    Rule::Resolution,
-                    format!(
-                        "at stage {stage} the matter is resolved by {}; {} is {}",
-                        needed.with_article(),
-                        manager.id,
-                        manager.role.with_article()
-                    ),
-                );
-            }
+            may_resolve(needed, manager, judge.child, judge.covers, judge.on)?;
             Ok(vec![Event::Resolved {
                 outcome: outcome.to_string(),
                 resolved_by: manager.id.clone(),
@@ -380,7 +377,7 @@ pub(super) fn refer_cafcass(
     formal: bool,
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::ReferCafcass)?;
+    may(Act::ReferCafcass, judge)?;
     let (MatterState::Drp, Some(stage), Some(deadline)) =
         (matter.state, matter.stage, matter.drp_deadline)
     else {
@@ -432,7 +429,7 @@ pub(super) fn cafcass_decision(
     note: &Option<String>,
     judge: &Judge,
 ) -> Result<Vec<Event>, Refusal> {
-    may(judge.actor, Act::RecordCafcassDecision)?;
+    may(Act::RecordCafcassDecision, judge)?;
     if !matter.referrals.iter().any(|r| r.decision.is_none()) {
         return refuse(
             Rule::Cafcass,

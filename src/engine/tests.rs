@@ -84,6 +84,19 @@ fn step_with(
     today: NaiveDate,
     policy: &Policy,
 ) -> Result<Matter, Refusal> {
+    step_covered(matter, ask, actor, on, today, policy, &[])
+}
+
+/// A step judged with these covers in force.
+fn step_covered(
+    matter: Option<&Matter>,
+    ask: impl Into<Ask>,
+    actor: &Staff,
+    on: NaiveDate,
+    today: NaiveDate,
+    policy: &Policy,
+    covers: &[crate::model::Cover],
+) -> Result<Matter, Refusal> {
     let child = child();
     let calendar = Calendar::england_and_wales();
     let judge = Judge {
@@ -93,6 +106,7 @@ fn step_with(
         today,
         policy,
         calendar: &calendar,
+        covers,
     };
     let events = match (matter, ask.into()) {
         (None, Ask::Open(opening)) => open(&opening, &judge)?,
@@ -229,10 +243,12 @@ fn requests(matter: &Matter) -> Vec<(&'static str, Ask, Staff)> {
 }
 
 fn step_requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
+    // A QAP is resolved by its IRO or an IRO manager; EPCP/DRP names the stage's manager.
     let resolver = match matter.stage {
         Some(Stage::One) => team_manager(),
         Some(Stage::Two) => service_manager(),
-        _ => director(),
+        Some(Stage::Three) => director(),
+        None => iro(),
     };
     vec![
         (
@@ -692,10 +708,12 @@ fn stages_only_go_up_and_skipping_one_needs_a_reason() {
 
 #[test]
 fn the_resolving_managers_role_fits_the_stage() {
+    // The wrong one: a team manager of another team at stage 1, a manager below the stage's role at
+    // 2 and 3.
     let cases = [
-        (Stage::One, team_manager(), service_manager()),
-        (Stage::Two, service_manager(), director()),
-        (Stage::Three, director(), team_manager()),
+        (Stage::One, team_manager(), person("tother")),
+        (Stage::Two, service_manager(), team_manager()),
+        (Stage::Three, director(), service_manager()),
     ];
     for (stage, right, wrong) in cases {
         let resolve = |by: Staff| Request::Resolve {
@@ -1370,4 +1388,182 @@ fn an_action_is_given_only_to_someone_in_post_on_the_day() {
         "{}",
         refused.message
     );
+}
+
+/// `by` covers for `absent` from 16 to 20 November.
+fn cover(absent: &str, by: &str) -> crate::model::Cover {
+    crate::model::Cover {
+        absent: absent.into(),
+        by: by.into(),
+        from: day("2026-11-16"),
+        to: Some(day("2026-11-20")),
+        reason: None,
+    }
+}
+
+#[test]
+fn authority_follows_the_child_and_passes_to_whoever_covers() {
+    let policy = Policy::default();
+    let on = |d: &str| day(d);
+    let raise = |actor: &Staff, when: &str, covers: &[crate::model::Cover]| {
+        step_covered(
+            None,
+            raise_request(),
+            actor,
+            on(when),
+            day(TODAY),
+            &policy,
+            covers,
+        )
+    };
+    // Another IRO is refused, naming the child's IRO and how to cover.
+    let other = person("pother");
+    let refused = raise(&other, "2026-11-18", &[]).unwrap_err();
+    assert_eq!(refused.rule, Rule::WhoMayAct);
+    for said in [
+        "pother is not the IRO of LCS-104233",
+        "(their IRO is asmith)",
+        "iro cover asmith --by pother",
+    ] {
+        assert!(
+            refused.message.contains(said),
+            "{said}: {}",
+            refused.message
+        );
+    }
+    // As asmith's cover, on the days of the cover only.
+    let covering = [cover("asmith", "pother")];
+    assert!(raise(&other, "2026-11-18", &covering).is_ok());
+    assert_eq!(
+        raise(&other, "2026-11-23", &covering).unwrap_err().rule,
+        Rule::WhoMayAct,
+        "the cover ended on the 20th"
+    );
+    // IRO managers act on any child.
+    assert!(raise(&iro_tm(), "2026-11-18", &[]).is_ok());
+    assert!(raise(&person("senior"), "2026-11-18", &[]).is_ok());
+
+    // A challenge is the child's own team manager's, or their cover's (whatever the cover's role).
+    let challenge = |actor: &Staff, covers: &[crate::model::Cover]| {
+        step_covered(
+            Some(&qap()),
+            Request::Challenge {
+                reason: "Not agreed".into(),
+            },
+            actor,
+            on("2026-11-04"),
+            day(TODAY),
+            &policy,
+            covers,
+        )
+    };
+    let refused = challenge(&person("tother"), &[]).unwrap_err();
+    assert_eq!(refused.rule, Rule::WhoMayAct);
+    assert!(refused.message.contains("(tgreen)"), "{}", refused.message);
+    let in_force = |absent: &str, by: &str| crate::model::Cover {
+        from: day("2026-11-03"),
+        ..cover(absent, by)
+    };
+    assert!(challenge(&person("tother"), &[in_force("tgreen", "tother")]).is_ok());
+    assert!(challenge(&service_manager(), &[in_force("tgreen", "mblack")]).is_ok());
+
+    // An EPCP/DRP resolution is recorded by the child's own IRO team manager, their cover or the
+    // senior IRO manager; not by another IRO team manager.
+    let m = drp(Stage::One);
+    let resolve = |actor: &Staff, named: Staff, covers: &[crate::model::Cover]| {
+        step_covered(
+            Some(&m),
+            Request::Resolve {
+                outcome: "settled".into(),
+                resolved_by: Some(named),
+            },
+            actor,
+            on("2026-11-18"),
+            day(TODAY),
+            &policy,
+            covers,
+        )
+    };
+    let other_manager = staff("kother", Role::IroTeamManager);
+    let refused = resolve(&other_manager, team_manager(), &[]).unwrap_err();
+    assert_eq!(refused.rule, Rule::WhoMayAct);
+    assert!(refused.message.contains("(jwhite)"), "{}", refused.message);
+    assert!(resolve(&other_manager, team_manager(), &[cover("jwhite", "kother")]).is_ok());
+    assert!(resolve(&person("senior"), team_manager(), &[]).is_ok());
+
+    // The manager named: the child's own, their cover, or one above them in the child's line.
+    assert!(
+        resolve(&iro_tm(), service_manager(), &[]).is_ok(),
+        "a service manager may resolve stage 1"
+    );
+    assert!(
+        resolve(&iro_tm(), director(), &[]).is_ok(),
+        "any assistant director, where the child has none of their own"
+    );
+    let refused = resolve(&iro_tm(), person("tother"), &[]).unwrap_err();
+    assert_eq!(refused.rule, Rule::Resolution);
+    assert!(
+        refused
+            .message
+            .contains("the child's own team-manager (tgreen)"),
+        "{}",
+        refused.message
+    );
+    assert!(resolve(&iro_tm(), person("tother"), &[cover("tgreen", "tother")]).is_ok());
+
+    // A QAP is resolved by the IRO or an IRO manager, never named as a social work manager.
+    let refused = step(
+        Some(&qap()),
+        Request::Resolve {
+            outcome: "settled".into(),
+            resolved_by: Some(team_manager()),
+        },
+        &iro(),
+        on("2026-11-18"),
+        day(TODAY),
+    )
+    .unwrap_err();
+    assert_eq!(refused.rule, Rule::Resolution);
+}
+
+#[test]
+fn a_login_acts_only_for_its_own_member_of_staff_unless_a_manager_enters_it() {
+    use super::authority::may_enter_for;
+    let bound = |id: &str, role: Role, login: &str| Staff {
+        login: Some(login.into()),
+        ..staff(id, role)
+    };
+    let alex = bound("asmith", Role::Iro, "alex");
+    assert!(may_enter_for(&alex, "alex", Some(&alex)).is_ok());
+    // Someone else's login: refused, naming both.
+    let pat = bound("pother", Role::Iro, "pat");
+    let refused = may_enter_for(&alex, "pat", Some(&pat)).unwrap_err();
+    assert_eq!(refused.rule, Rule::Identity);
+    for said in [
+        "asmith acts through the login 'alex'",
+        "this is 'pat' (pother, an iro)",
+    ] {
+        assert!(
+            refused.message.contains(said),
+            "{said}: {}",
+            refused.message
+        );
+    }
+    assert_eq!(
+        may_enter_for(&alex, "stranger", None).unwrap_err().rule,
+        Rule::Identity
+    );
+    // An admin or an IRO manager may enter a step on another's behalf.
+    for role in [Role::Admin, Role::IroTeamManager, Role::SeniorIroManager] {
+        let manager = bound("m", role, "mo");
+        assert!(may_enter_for(&alex, "mo", Some(&manager)).is_ok(), "{role}");
+    }
+    // Unless they have left.
+    let gone = Staff {
+        left_on: Some(day("2026-11-01")),
+        ..bound("m", Role::Admin, "mo")
+    };
+    assert!(may_enter_for(&alex, "mo", Some(&gone)).is_err());
+    // Someone with no login bound can be acted as by anyone.
+    assert!(may_enter_for(&iro(), "anyone", None).is_ok());
 }

@@ -22,7 +22,8 @@ pub struct ChainWalk {
 
 const WHOLE_CHAIN: Sql = Sql::new(
     "the whole chain",
-    "SELECT id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash
+    "SELECT id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash,
+            entered_by, policy_digest
        FROM events ORDER BY id",
 );
 const MATTER_LOGS: Sql = Sql::new(
@@ -47,6 +48,8 @@ struct Stored {
     details: String,
     prev_hash: String,
     hash: String,
+    entered_by: Option<String>,
+    policy_digest: Option<String>,
 }
 
 impl Tx<'_> {
@@ -72,6 +75,8 @@ impl Tx<'_> {
                     details: r.get(7)?,
                     prev_hash: r.get(8)?,
                     hash: r.get(9)?,
+                    entered_by: r.get(10)?,
+                    policy_digest: r.get(11)?,
                 })
             },
             |e: Stored| -> Result<(), StoreError> {
@@ -88,6 +93,8 @@ impl Tx<'_> {
                             effective_on: &e.effective_on,
                             recorded_at: &e.recorded_at,
                             details: &e.details,
+                            entered_by: e.entered_by.as_deref(),
+                            policy_digest: e.policy_digest.as_deref(),
                         },
                     );
                     if e.prev_hash != walk.head {

@@ -4,7 +4,7 @@
 //! Each event's hash is SHA-256 over the previous event's hash and a canonical JSON encoding of its own
 //! columns, so changing, removing or inserting an event behind the tool's back breaks every hash after it.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
 use super::backend::{BackendError, Row, Sql};
@@ -24,12 +24,15 @@ pub struct EventColumns<'a> {
     pub effective_on: &'a str,
     pub recorded_at: &'a str,
     pub details: &'a str,
+    /// The login that entered it and the policy in force (none on events from before version 5).
+    pub entered_by: Option<&'a str>,
+    pub policy_digest: Option<&'a str>,
 }
 
 /// The chain hash of an event: hex SHA-256 of the previous hash, a newline, and its canonical encoding.
 pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
     // A JSON array of the stored text: one unambiguous encoding, whatever the fields contain.
-    let canonical = serde_json::json!([
+    let mut canonical = serde_json::json!([
         event.id,
         event.matter,
         event.child,
@@ -38,8 +41,16 @@ pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
         event.effective_on,
         event.recorded_at,
         event.details
-    ])
-    .to_string();
+    ]);
+    // Who entered it and under which policy, where recorded; an event from before they were kept
+    // hashes as it always did.
+    if event.entered_by.is_some() || event.policy_digest.is_some() {
+        if let Some(columns) = canonical.as_array_mut() {
+            columns.push(event.entered_by.into());
+            columns.push(event.policy_digest.into());
+        }
+    }
+    let canonical = canonical.to_string();
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     hasher.update(b"\n");
@@ -84,9 +95,38 @@ const CHAIN_TIP: Sql = Sql::new(
 
 const APPEND_EVENT: Sql = Sql::new(
     "append an event",
+    "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash,
+                         entered_by, policy_digest)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+);
+/// As the schema stood at version 4, for the upgrade to it (whose events no one entered).
+const APPEND_EVENT_V4: Sql = Sql::new(
+    "append an event (schema version 4)",
     "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 );
+const KEEP_POLICY: Sql = Sql::new(
+    "keep the text of a policy",
+    "INSERT INTO policies (digest, policy, recorded_at) VALUES (?1, ?2, ?3) ON CONFLICT (digest) DO NOTHING",
+);
+
+/// Who entered a write, under which policy, and when: what every event it appends carries besides its
+/// step.
+#[derive(Debug, Clone, Copy)]
+pub struct Entered<'a> {
+    pub at: DateTime<Utc>,
+    /// The login that ran the command.
+    pub by: &'a str,
+    /// The digest of the policy in force.
+    pub policy: &'a str,
+}
+
+impl Entered<'_> {
+    /// `recorded_at` as stored: RFC 3339 UTC with microseconds.
+    pub fn recorded_at(&self) -> String {
+        self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+}
 
 impl Tx<'_> {
     /// The last event's id and hash, or none before the first event.
@@ -107,7 +147,7 @@ impl Tx<'_> {
         matter: Option<&str>,
         child: Option<&str>,
         step: &Step,
-        recorded_at: &str,
+        entered: &Entered,
     ) -> Result<i64, StoreError> {
         let entry = Entry::Step(step.event.clone());
         self.append_entry(
@@ -116,9 +156,15 @@ impl Tx<'_> {
             step.event.kind(),
             &step.actor,
             step.on,
-            recorded_at,
+            Appended::Entered(entered),
             &entry,
         )
+    }
+
+    /// Keeps the text of the policy a step was taken under, once per digest.
+    pub fn keep_policy(&self, digest: &str, text: &str, at: &str) -> Result<(), StoreError> {
+        self.exec(&KEEP_POLICY, &[&digest, &text, &at])?;
+        Ok(())
     }
 
     /// Appends one entry to the chain after its tip; gives the event's id.
@@ -134,7 +180,7 @@ impl Tx<'_> {
         kind: &str,
         actor: &str,
         on: NaiveDate,
-        recorded_at: &str,
+        appended: Appended,
         entry: &Entry,
     ) -> Result<i64, StoreError> {
         let details = serde_json::to_string(entry).map_err(|e| StoreError::Query {
@@ -147,6 +193,14 @@ impl Tx<'_> {
             None => (1, GENESIS.to_string()),
         };
         let effective_on = on.to_string();
+        let (recorded_at, entered_by, policy_digest) = match appended {
+            Appended::Entered(entered) => (
+                entered.recorded_at(),
+                Some(entered.by),
+                Some(entered.policy),
+            ),
+            Appended::ByUpgrade(at) => (at.to_string(), None, None),
+        };
         let hash = chain_hash(
             &prev_hash,
             &EventColumns {
@@ -156,27 +210,56 @@ impl Tx<'_> {
                 kind,
                 actor,
                 effective_on: &effective_on,
-                recorded_at,
+                recorded_at: &recorded_at,
                 details: &details,
+                entered_by,
+                policy_digest,
             },
         );
-        self.exec(
-            &APPEND_EVENT,
-            &[
-                &id,
-                &matter,
-                &child,
-                &kind,
-                &actor,
-                &effective_on,
-                &recorded_at,
-                &details,
-                &prev_hash,
-                &hash,
-            ],
-        )?;
+        match appended {
+            Appended::Entered(_) => self.exec(
+                &APPEND_EVENT,
+                &[
+                    &id,
+                    &matter,
+                    &child,
+                    &kind,
+                    &actor,
+                    &effective_on,
+                    &recorded_at,
+                    &details,
+                    &prev_hash,
+                    &hash,
+                    &entered_by,
+                    &policy_digest,
+                ],
+            )?,
+            Appended::ByUpgrade(_) => self.exec(
+                &APPEND_EVENT_V4,
+                &[
+                    &id,
+                    &matter,
+                    &child,
+                    &kind,
+                    &actor,
+                    &effective_on,
+                    &recorded_at,
+                    &details,
+                    &prev_hash,
+                    &hash,
+                ],
+            )?,
+        };
         Ok(id)
     }
+}
+
+/// How an event comes to be appended: entered by someone, or written by the upgrade to version 4 at a
+/// time (before events recorded who entered them).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Appended<'a> {
+    Entered(&'a Entered<'a>),
+    ByUpgrade(&'a str),
 }
 
 #[cfg(test)]
@@ -194,6 +277,8 @@ mod tests {
             effective_on: "2026-11-26",
             recorded_at: "2026-11-26T09:00:00.000000Z",
             details: r#"{"kind":"noted","text":"x"}"#,
+            entered_by: None,
+            policy_digest: None,
         };
         let base = chain_hash(GENESIS, &event);
         assert_eq!(base.len(), 64);
@@ -228,5 +313,29 @@ mod tests {
             ..event
         };
         assert_ne!(base, chain_hash(GENESIS, &EventColumns { id: 2, ..event }));
+        // Who entered it and the policy are covered once recorded.
+        let entered = EventColumns {
+            entered_by: Some("alex"),
+            policy_digest: Some("d1"),
+            ..event
+        };
+        let signed = chain_hash(GENESIS, &entered);
+        assert_ne!(signed, base);
+        for other in [
+            EventColumns {
+                entered_by: Some("bob"),
+                ..entered
+            },
+            EventColumns {
+                policy_digest: Some("d2"),
+                ..entered
+            },
+            EventColumns {
+                entered_by: None,
+                ..entered
+            },
+        ] {
+            assert_ne!(chain_hash(GENESIS, &other), signed);
+        }
     }
 }

@@ -40,6 +40,15 @@ fn day(text: &str) -> NaiveDate {
     text.parse().expect("valid")
 }
 
+/// Who entered the fixture's events: a login and a policy digest, recorded at `at`.
+pub(crate) fn entered() -> super::Entered<'static> {
+    super::Entered {
+        at: at(),
+        by: "tester",
+        policy: "fixture-policy",
+    }
+}
+
 fn at() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 9, 30, 0)
         .single()
@@ -61,19 +70,19 @@ fn directory(store: &mut Store) {
 /// `children`, in force since `fixture::joined`.
 pub(crate) fn record_fixture(tx: &super::Tx, children: &[crate::model::Child]) {
     use crate::engine::Change;
-    use crate::fixture::{joined, now};
+    use crate::fixture::joined;
     for staff in crate::fixture::staff() {
         let change = Change::StaffAdded {
             staff: Box::new(staff),
         };
-        tx.record_change(&change, "fixture", joined(), now())
+        tx.record_change(&change, "fixture", joined(), &entered())
             .expect("staff");
     }
     for child in children {
         let change = Change::ChildAdded {
             child: Box::new(child.clone()),
         };
-        tx.record_change(&change, "fixture", joined(), now())
+        tx.record_change(&change, "fixture", joined(), &entered())
             .expect("child");
     }
 }
@@ -158,7 +167,7 @@ pub(super) fn recorded_state_reads_back_as_the_engine_folded_it<B: Backend>() {
     let (matter, steps) = raised("Q-2026-0001");
     let tx = store.write().expect("tx");
     assert_eq!(tx.next_matter_id("Q", 2026).expect("id"), "Q-2026-0001");
-    tx.record(&matter, &steps, at()).expect("record");
+    tx.record(&matter, &steps, &entered()).expect("record");
     tx.commit().expect("commit");
     let tx = store.read().expect("tx");
     assert_eq!(
@@ -196,7 +205,7 @@ pub(super) fn a_transaction_dropped_without_commit_leaves_nothing<B: Backend>() 
     let (matter, steps) = raised("Q-2026-0001");
     {
         let tx = store.write().expect("tx");
-        tx.record(&matter, &steps, at()).expect("record");
+        tx.record(&matter, &steps, &entered()).expect("record");
     }
     let tx = store.read().expect("tx");
     assert_eq!(tx.matter("Q-2026-0001").expect("read"), None);
@@ -209,7 +218,7 @@ pub(super) fn events_cannot_be_changed_or_deleted<B: Backend>() {
     directory(&mut store);
     let (matter, steps) = raised("Q-2026-0001");
     let tx = store.write().expect("tx");
-    tx.record(&matter, &steps, at()).expect("record");
+    tx.record(&matter, &steps, &entered()).expect("record");
     tx.commit().expect("commit");
     for sql in ["UPDATE events SET actor = 'someone'", "DELETE FROM events"] {
         let tx = store.write().expect("tx");
@@ -235,7 +244,7 @@ pub(super) fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number<B
                     let tx = store.write().expect("tx");
                     let id = tx.next_matter_id("Q", 2026).expect("id");
                     let (matter, steps) = raised(&id);
-                    tx.record(&matter, &steps, at()).expect("record");
+                    tx.record(&matter, &steps, &entered()).expect("record");
                     tx.commit().expect("commit");
                 }
             })
@@ -265,7 +274,7 @@ pub(super) fn an_outbox_message_is_claimed_once<B: Backend>() {
     directory(&mut store);
     let (matter, steps) = raised("Q-2026-0001");
     let tx = store.write().expect("tx");
-    tx.record(&matter, &steps, at()).expect("record");
+    tx.record(&matter, &steps, &entered()).expect("record");
     let message = Message {
         kind: "qap-raised",
         step: 0,
@@ -359,7 +368,7 @@ pub(super) fn the_overdue_query_is_the_running_deadlines<B: Backend>() {
             matter = after;
             steps.push(step);
         }
-        tx.record(&matter, &steps, at()).expect("record");
+        tx.record(&matter, &steps, &entered()).expect("record");
     }
     tx.commit().expect("commit");
     let tx = store.read().expect("tx");
@@ -404,7 +413,7 @@ pub(super) fn closure_days_are_kept_in_order<B: Backend>() {
             day: day(on),
             reason: reason.into(),
         };
-        tx.record_change(&change, "fixture", day("2026-11-01"), at())
+        tx.record_change(&change, "fixture", day("2026-11-01"), &entered())
             .expect("add");
     }
     assert_eq!(

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::backend::{BackendError, Row, Sql};
+use super::chain::{Appended, Entered};
 use super::{StoreError, Tx};
 use crate::calendar::FIRST_DAY;
 use crate::engine::directory::{Change, Leaves, Version};
@@ -54,6 +55,11 @@ const CHILD_FIRST: Sql = Sql::new(
     "SELECT child, name, team, social_worker, practice_supervisor, team_manager, service_manager,
             assistant_director, iro, iro_team_manager, ceased_on, cease_reason
        FROM allocations WHERE child = ?1 ORDER BY from_on, event LIMIT 1",
+);
+const DIRECTORY_MANAGERS: Sql = Sql::new(
+    "whether anyone in post may change the directory",
+    "SELECT EXISTS (SELECT 1 FROM staff
+                     WHERE role IN ('admin', 'iro-team-manager', 'senior-iro-manager') AND left_on IS NULL)",
 );
 const STAFF_BY_LOGIN: Sql = Sql::new(
     "a member of staff by login",
@@ -219,9 +225,8 @@ impl Tx<'_> {
         change: &Change,
         actor: &str,
         on: NaiveDate,
-        recorded_at: DateTime<Utc>,
+        entered: &Entered,
     ) -> Result<i64, StoreError> {
-        let at = recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         // The event names the child, so a new child's row comes first.
         if let Change::ChildAdded { child } = change {
             self.exec(&INSERT_CHILD, &child_params(child))?;
@@ -232,7 +237,7 @@ impl Tx<'_> {
             change.kind(),
             actor,
             on,
-            &at,
+            Appended::Entered(entered),
             &Entry::Change(change.clone()),
         )?;
         let added = matches!(
@@ -316,6 +321,12 @@ impl Tx<'_> {
             Some(staff) => Ok(Some(staff)),
             None => self.row(&STAFF_FIRST, &[&id], staff_from_row),
         }
+    }
+
+    /// Whether an admin, an IRO team manager or the senior IRO manager is in post: until one is, the
+    /// directory is being set up and anyone may change it.
+    pub fn directory_has_managers(&self) -> Result<bool, StoreError> {
+        self.one(&DIRECTORY_MANAGERS, &[], |r| r.get(0))
     }
 
     /// The member of staff a login is bound to.
@@ -507,7 +518,7 @@ pub(super) fn record_the_directory_as_it_stands(
             change.kind(),
             UPGRADE,
             FIRST_DAY,
-            &at,
+            Appended::ByUpgrade(&at),
             &Entry::Change(change),
         )?;
         tx.staff_version(&s, FIRST_DAY, event)?;
@@ -522,7 +533,7 @@ pub(super) fn record_the_directory_as_it_stands(
             change.kind(),
             UPGRADE,
             FIRST_DAY,
-            &at,
+            Appended::ByUpgrade(&at),
             &Entry::Change(change),
         )?;
         tx.allocation(&c, FIRST_DAY, event)?;
@@ -535,7 +546,7 @@ pub(super) fn record_the_directory_as_it_stands(
             change.kind(),
             UPGRADE,
             FIRST_DAY,
-            &at,
+            Appended::ByUpgrade(&at),
             &Entry::Change(change),
         )?;
         tx.exec(&SET_CLOSURE_EVENT, &[&day, &event])?;

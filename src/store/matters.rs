@@ -1,10 +1,10 @@
 //! Matters, their actions, stages and referrals, and the events that built them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::backend::{BackendError, Row, Sql};
-use super::chain::event_from_row;
 pub use super::chain::RecordedEvent;
+use super::chain::{event_from_row, Entered};
 use super::{StoreError, Tx};
 use crate::engine::{Event, Step};
 use crate::model::{Action, Listed, Matter, MatterState, Referral, Stage, StageEntry};
@@ -182,7 +182,7 @@ impl Tx<'_> {
         &self,
         after: &Matter,
         steps: &[Step],
-        recorded_at: DateTime<Utc>,
+        entered: &Entered,
     ) -> Result<Vec<i64>, StoreError> {
         self.write_matter(after)?;
         for a in &after.actions {
@@ -213,11 +213,9 @@ impl Tx<'_> {
                 ],
             )?;
         }
-        let recorded_at = recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut ids = Vec::with_capacity(steps.len());
         for step in steps {
-            let event_id =
-                self.append_event(Some(&after.id), Some(&after.child), step, &recorded_at)?;
+            let event_id = self.append_event(Some(&after.id), Some(&after.child), step, entered)?;
             ids.push(event_id);
             match &step.event {
                 Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {

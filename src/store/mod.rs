@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use backend::{BackendError, Bind, Row, Session, Sql};
+pub use chain::Entered;
 pub use matters::{MatterFilter, RecordedEvent};
 pub use schema::SCHEMA_VERSION;
 use sqlite::Sqlite;

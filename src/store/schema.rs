@@ -43,6 +43,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0004-directory-history.sql"),
         backfill: Some(super::directory::record_the_directory_as_it_stands),
     },
+    Migration {
+        version: 5,
+        what: "who entered each event, under which policy; the policies steps were taken under",
+        sqlite: include_str!("../../migrations/sqlite/0005-who-entered.sql"),
+        backfill: None,
+    },
 ];
 
 use chrono::{DateTime, Utc};

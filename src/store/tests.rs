@@ -86,9 +86,11 @@ fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_check
     let db = sqlite::Sqlite::connect(&path).expect("connect");
     db.configure().expect("configure");
     assert_eq!(db.user_version().expect("version"), 1);
+    let released: i64 = db
+        .connection()
+        .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        .expect("count");
     let mut store = Store { db };
-    let head = store.read().expect("tx").walk_chain().expect("walk");
-    assert!(head.first_break.is_none());
     for migration in schema::MIGRATIONS.iter().skip(1) {
         store
             .migrate_to(
@@ -98,14 +100,11 @@ fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_check
             )
             .unwrap_or_else(|e| panic!("version {}: {e}", migration.version));
         assert_eq!(store.schema_version().expect("version"), migration.version);
-        let walk = store.read().expect("tx").walk_chain().expect("walk");
-        assert!(walk.first_break.is_none(), "version {}", migration.version);
-        assert!(
-            walk.events >= head.events,
-            "version {} lost events",
-            migration.version
-        );
     }
+    // The chain as this build reads it (the columns of the last version) checks out, every event kept.
+    let walk = store.read().expect("tx").walk_chain().expect("walk");
+    assert!(walk.first_break.is_none(), "{:?}", walk.first_break);
+    assert!(walk.events as i64 >= released, "events were lost");
     // Applying the list again changes nothing: each version is applied once.
     store
         .migrate_to(1, SCHEMA_VERSION, crate::fixture::now())

@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 
 use super::{find_child, find_staff, Setting};
+use crate::engine::authority::{may_in_role, Act};
 use crate::engine::directory::{self, Change};
 use crate::engine::{evolve, Event, Refusal, Rule, Step};
 use crate::error::Problem;
@@ -26,6 +27,7 @@ fn dated(setting: &Setting, by: By, subject: &str, last: Option<NaiveDate>) -> a
 
 /// A new member of staff.
 pub fn add_staff(tx: &Tx, setting: &Setting, by: By, staff: Staff) -> anyhow::Result<Change> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     if tx.staff(&staff.id)?.is_some() {
         return Err(
             Problem::Usage(format!("there is already a member of staff '{}'", staff.id)).into(),
@@ -36,8 +38,38 @@ pub fn add_staff(tx: &Tx, setting: &Setting, by: By, staff: Staff) -> anyhow::Re
     let change = Change::StaffAdded {
         staff: Box::new(staff),
     };
-    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    tx.record_change(&change, by.actor, by.on, &setting.entered(tx)?)?;
     Ok(change)
+}
+
+/// Sets a directory up from nothing: the first member of staff who may change the directory (an admin
+/// or an IRO manager) is added by `by`, and everyone else and every child by them, as the rule asks
+/// once one exists. Gives who made the changes, for any that follow.
+pub fn set_up<'a>(
+    tx: &Tx,
+    setting: &Setting,
+    by: By<'a>,
+    staff: &'a [Staff],
+    children: &[Child],
+) -> anyhow::Result<By<'a>> {
+    let first = staff
+        .iter()
+        .find(|s| may_in_role(s, Act::ChangeDirectory).is_ok());
+    let mut now_by = by;
+    if let Some(first) = first {
+        add_staff(tx, setting, by, first.clone())?;
+        now_by = By {
+            actor: &first.id,
+            on: by.on,
+        };
+    }
+    for s in staff.iter().filter(|s| Some(*s) != first) {
+        add_staff(tx, setting, now_by, s.clone())?;
+    }
+    for child in children {
+        add_child(tx, setting, now_by, child.clone())?;
+    }
+    Ok(now_by)
 }
 
 /// A login belongs to one member of staff only.
@@ -128,6 +160,7 @@ pub(super) fn revise_staff_unchecked(
     after: Staff,
     reason: Option<String>,
 ) -> anyhow::Result<Option<Change>> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     if after == before {
         return Ok(None);
     }
@@ -146,7 +179,7 @@ pub(super) fn revise_staff_unchecked(
         after: Box::new(after),
         reason,
     };
-    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    tx.record_change(&change, by.actor, by.on, &setting.entered(tx)?)?;
     Ok(Some(change))
 }
 
@@ -169,6 +202,7 @@ pub fn leave(
     successor: Option<&str>,
     reason: Option<String>,
 ) -> anyhow::Result<Left> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     let leaver = find_staff(tx, id)?;
     let successor = successor.map(|s| find_staff(tx, s)).transpose()?;
     dated(setting, by, id, tx.last_staff_change(id)?)?;
@@ -191,7 +225,7 @@ pub fn leave(
                 },
             };
             let after = evolve(Some(matter), matter_id, &step)?;
-            tx.record(&after, std::slice::from_ref(&step), setting.clock.now)?;
+            tx.record(&after, std::slice::from_ref(&step), &setting.entered(tx)?)?;
             left.actions.push((matter_id.clone(), *seq));
         }
         let mut children: Vec<String> = held.allocations.iter().map(|(c, _)| c.clone()).collect();
@@ -216,7 +250,7 @@ pub fn leave(
                 after: Box::new(after),
                 reason: Some(format!("{} left; {} takes over", leaver.id, successor.id)),
             };
-            tx.record_change(&change, by.actor, on, setting.clock.now)?;
+            tx.record_change(&change, by.actor, on, &setting.entered(tx)?)?;
             left.children.push((reference, slots));
         }
     }
@@ -225,7 +259,7 @@ pub fn leave(
         successor: successor.map(|s| s.id),
         reason,
     };
-    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    tx.record_change(&change, by.actor, by.on, &setting.entered(tx)?)?;
     Ok(left)
 }
 
@@ -275,6 +309,7 @@ fn allocation_fits(tx: &Tx, child: &Child, on: NaiveDate) -> anyhow::Result<()> 
 
 /// A child who has become looked after, with the people allocated to them.
 pub fn add_child(tx: &Tx, setting: &Setting, by: By, child: Child) -> anyhow::Result<Change> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     if tx.child(&child.reference)?.is_some() {
         return Err(
             Problem::Usage(format!("there is already a child '{}'", child.reference)).into(),
@@ -285,7 +320,7 @@ pub fn add_child(tx: &Tx, setting: &Setting, by: By, child: Child) -> anyhow::Re
     let change = Change::ChildAdded {
         child: Box::new(child),
     };
-    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    tx.record_change(&change, by.actor, by.on, &setting.entered(tx)?)?;
     Ok(change)
 }
 
@@ -307,6 +342,7 @@ pub fn reallocate(
     reallocation: Reallocation,
     reason: Option<String>,
 ) -> anyhow::Result<Option<Change>> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     let before = find_child(tx, reference)?;
     if let Some(ceased) = before.ceased_on {
         return Err(Refusal {
@@ -337,7 +373,7 @@ pub fn reallocate(
         after: Box::new(after),
         reason,
     };
-    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    tx.record_change(&change, by.actor, by.on, &setting.entered(tx)?)?;
     Ok(Some(change))
 }
 
@@ -349,6 +385,7 @@ pub fn cease(
     reference: &str,
     reason: String,
 ) -> anyhow::Result<Vec<String>> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     let before = find_child(tx, reference)?;
     if let Some(ceased) = before.ceased_on {
         return Err(Refusal {
@@ -365,7 +402,7 @@ pub fn cease(
         },
         by.actor,
         by.on,
-        setting.clock.now,
+        &setting.entered(tx)?,
     )?;
     let open = tx
         .matters(&crate::store::MatterFilter {
@@ -381,6 +418,7 @@ pub fn cease(
 
 /// One member of staff acting for another for a period.
 pub fn set_cover(tx: &Tx, setting: &Setting, by: By, cover: Cover) -> anyhow::Result<()> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     let absent = find_staff(tx, &cover.absent)?;
     let covering = find_staff(tx, &cover.by).map_err(|e| e.context("--by"))?;
     // Arranged today (or on `--on`); the period it covers may lie ahead.
@@ -390,7 +428,7 @@ pub fn set_cover(tx: &Tx, setting: &Setting, by: By, cover: Cover) -> anyhow::Re
         &Change::CoverSet { cover },
         by.actor,
         by.on,
-        setting.clock.now,
+        &setting.entered(tx)?,
     )?;
     Ok(())
 }
@@ -403,10 +441,11 @@ pub fn add_closure_day(
     day: NaiveDate,
     reason: String,
 ) -> anyhow::Result<bool> {
+    super::identity::may_change_directory(tx, setting, by.actor)?;
     if tx.closure_day(day)?.is_some() {
         return Ok(false);
     }
     let change = Change::ClosureDayAdded { day, reason };
-    tx.record_change(&change, by.actor, by.on, setting.clock.now)?;
+    tx.record_change(&change, by.actor, by.on, &setting.entered(tx)?)?;
     Ok(true)
 }

@@ -12,6 +12,7 @@
 //! - [`directory`]: the changes to who works here, which children are looked after and who covers;
 //!   [`extracts`] brings them in from the case-management system's CSV extracts ([`sheet`]).
 //! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
+//! - [`identity`]: who is acting, and whether the login running may act as them.
 //! - [`alert_form`], [`pack`]: the alert form at any revision and the CAFCASS pack.
 //! - [`audit`]: the state tables replayed from the record and compared with what is stored.
 //!
@@ -24,6 +25,7 @@ pub mod audit;
 pub mod calendar;
 pub mod directory;
 pub mod extracts;
+pub mod identity;
 pub mod outbox;
 pub mod pack;
 pub mod sheet;
@@ -34,7 +36,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use crate::engine::{self, Judge, Opening, Policy, Request, Step};
 use crate::error::Problem;
 use crate::model::{Child, Matter, Staff};
-use crate::store::{Store, Tx};
+use crate::store::{Entered, Store, Tx};
 
 pub use calendar::Calendars;
 
@@ -46,12 +48,17 @@ pub struct Clock {
 }
 
 /// What every operation runs with: the authority's policy, the closure days its file adds, the clock,
-/// and whether steps are news to tell people of.
+/// who is entering it, and whether steps are news to tell people of.
 pub struct Setting {
     pub policy: Policy,
     /// Closure days the policy file adds to the database's.
     pub policy_closures: Vec<NaiveDate>,
+    /// The policy's canonical text and its digest, which every event records.
+    pub policy_text: String,
+    pub policy_digest: String,
     pub clock: Clock,
+    /// The login running the command (the operating-system account), recorded as `entered_by`.
+    pub login: String,
     /// Queue the rule table's messages in the outbox. Off for history brought in by `import` or made by
     /// the generator: mail about steps taken months ago would tell people nothing and alarm them.
     pub notify: bool,
@@ -60,14 +67,34 @@ pub struct Setting {
 }
 
 impl Setting {
-    pub fn new(policy: Policy, policy_closures: Vec<NaiveDate>, clock: Clock) -> Setting {
+    /// The setting of a run under the policy `loaded`, at `clock`, by the login `login`.
+    pub fn new(loaded: &crate::policy::Loaded, clock: Clock, login: &str) -> Setting {
         Setting {
-            policy,
-            policy_closures,
+            policy: loaded.policy.clone(),
+            policy_closures: loaded.closure_days.iter().map(|(day, _)| *day).collect(),
+            policy_text: loaded.canonical(),
+            policy_digest: loaded.digest(),
             clock,
+            login: login.to_string(),
             notify: true,
             calendars: Calendars::default(),
         }
+    }
+
+    /// What the events written in `tx` carry: now, the login, the policy's digest (whose text the
+    /// record keeps).
+    pub fn entered(&self, tx: &Tx) -> anyhow::Result<Entered<'_>> {
+        let entered = Entered {
+            at: self.clock.now,
+            by: &self.login,
+            policy: &self.policy_digest,
+        };
+        tx.keep_policy(
+            &self.policy_digest,
+            &self.policy_text,
+            &entered.recorded_at(),
+        )?;
+        Ok(entered)
     }
 
     /// The service's working-day calendar as the database stands in `tx`.
@@ -142,14 +169,16 @@ pub fn step_in(
             )))
         })
         .context("who is acting (--as / IRO_USER)")?;
+    identity::may_act_as(tx, setting, &actor.id)?;
     let asked = build(tx)?;
     let calendar = setting.calendar(tx)?;
+    let covers = tx.covers_on(on)?;
     let (before, child, events, id) = match &asked {
         Asked::Open { child, opening } => {
             let child = child_on(tx, child, on)?;
             // A new matter's category must be one of the policy's.
             crate::policy::check_category(&setting.policy, &opening.concern().category)?;
-            let judge = judge(&actor, &child, on, setting, &calendar);
+            let judge = judge(&actor, &child, on, setting, &calendar, &covers);
             let events = engine::open(opening, &judge)?;
             let id = tx.next_matter_id(opening.id_prefix(), on.year())?;
             (None, child, events, id)
@@ -157,7 +186,7 @@ pub fn step_in(
         Asked::On { matter, request } => {
             let matter = find_matter(tx, matter)?;
             let child = child_on(tx, &matter.child, on)?;
-            let judge = judge(&actor, &child, on, setting, &calendar);
+            let judge = judge(&actor, &child, on, setting, &calendar, &covers);
             let events = engine::decide(&matter, request, &judge)?;
             let id = matter.id.clone();
             (Some(matter), child, events, id)
@@ -178,7 +207,7 @@ pub fn step_in(
     let Some(after) = state else {
         anyhow::bail!("the engine accepted a step on {id} but recorded nothing");
     };
-    let events = tx.record(&after, &steps, setting.clock.now)?;
+    let events = tx.record(&after, &steps, &setting.entered(tx)?)?;
     let warnings = if setting.notify {
         outbox::queue(
             tx,
@@ -204,6 +233,7 @@ fn judge<'a>(
     on: NaiveDate,
     setting: &'a Setting,
     calendar: &'a crate::calendar::Calendar,
+    covers: &'a [crate::model::Cover],
 ) -> Judge<'a> {
     Judge {
         actor,
@@ -212,6 +242,7 @@ fn judge<'a>(
         today: setting.clock.today,
         policy: &setting.policy,
         calendar,
+        covers,
     }
 }
 

@@ -41,6 +41,44 @@ pub fn fixture(name: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The login the tests run as, by the system's own `id -un` (not `$USER`, which the tests clear): the
+/// account `iro` records as having entered each step.
+pub fn login() -> String {
+    let output = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .expect("id -un");
+    assert!(output.status.success(), "id -un failed");
+    String::from_utf8(output.stdout)
+        .expect("a login")
+        .trim()
+        .to_string()
+}
+
+/// The arguments that add the service's business support admin, bound to the tests' login: the
+/// directory's first manager, so every later change (made with no `--as`) is theirs.
+pub fn support_args(login: &str) -> Vec<String> {
+    [
+        "staff",
+        "add",
+        "support",
+        "--name",
+        "Business Support",
+        "--role",
+        "admin",
+        "--email",
+        "support@example.gov.uk",
+        "--team",
+        "Business Support",
+        "--login",
+        login,
+        "--on",
+        JOINED,
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
 /// An example script run by bash as a user would run it, in a cleared environment: only `PATH` for the
 /// system's tools and `IRO` naming the binary under test.
 pub fn script(path: &Path) -> std::process::Command {
@@ -73,10 +111,13 @@ impl Service {
     }
 
     /// A service with the shared test directory (`tests/fixtures/staff.csv` and `children.csv`, the
-    /// same the unit tests use), each added as a person would add it.
+    /// same the unit tests use), each added as a person would add it: by business support (`support`,
+    /// an admin bound to the tests' login).
     pub fn new() -> Service {
         let service = Service::empty();
         service.ok(&["init"]);
+        let support = support_args(&login());
+        service.ok(&support.iter().map(String::as_str).collect::<Vec<_>>());
         for staff in fixture("staff.csv") {
             let [id, name, role, email, team] = [0, 1, 2, 3, 4].map(|i| staff[i].as_str());
             service.ok(&[

@@ -137,7 +137,7 @@ fn each_rule_refuses_as_it_says() {
             "--outcome",
             "Agreed",
             "--resolved-by",
-            "mblack"
+            "tother"
         ])
     );
     assert_snapshot!(
@@ -215,6 +215,72 @@ fn each_rule_refuses_as_it_says() {
     assert_snapshot!(
         "rule_12_another_team_manager_challenging",
         s.refusal(&["--as", "tother", "challenge", &qap, "--reason", "Not mine"])
+    );
+    assert_snapshot!(
+        "rule_12_another_iro_escalating",
+        s.refusal(&["--as", "pother", "escalate", &qap, "--stage", "1"])
+    );
+    assert_snapshot!("rule_13_an_action_for_a_leaver", {
+        s.ok(&[
+            "staff",
+            "add",
+            "cnew",
+            "--name",
+            "C New",
+            "--role",
+            "practice-supervisor",
+            "--email",
+            "cnew@example.gov.uk",
+            "--on",
+            "2026-11-02",
+        ]);
+        s.ok(&[
+            "staff",
+            "leave",
+            "cdoe",
+            "--on",
+            "2026-11-20",
+            "--successor",
+            "cnew",
+        ]);
+        s.refusal(&[
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-104233",
+            "--category",
+            "permanence",
+            "--summary",
+            "Drift",
+            "--action",
+            "Assess",
+            "--owner",
+            "cdoe",
+            "--within",
+            "5",
+        ])
+    });
+}
+
+#[test]
+fn who_is_acting_refuses_as_it_says() {
+    let (s, qap, _) = service();
+    let login = crate::common::login();
+    // asmith acts through her own login; the one running these tests is bound to no one.
+    s.ok(&["staff", "update", "asmith", "--login", "alex-smith"]);
+    s.ok(&["staff", "update", "support", "--login", "support-desk"]);
+    let seen = |text: String| text.replace(&login, "<the login running>");
+    assert_snapshot!(
+        "rule_14_acting_as_someone_with_their_own_login",
+        seen(s.refusal(&["--as", "asmith", "note", &qap, "--text", "As if"]))
+    );
+    assert_snapshot!(
+        "rule_12_a_directory_change_by_someone_who_may_not",
+        seen(s.refusal(&["--as", "tgreen", "staff", "update", "bking", "--team", "South"]))
+    );
+    assert_snapshot!(
+        "rule_12_a_directory_change_by_no_one_in_the_directory",
+        seen(s.refusal(&["staff", "update", "bking", "--team", "South"]))
     );
 }
 

@@ -12,7 +12,7 @@ use assert_cmd::Command;
 use insta::{assert_json_snapshot, assert_snapshot};
 use serde_json::Value;
 
-use crate::common::JOINED;
+use crate::common::{login, support_args, JOINED};
 
 const TODAY: &str = "2026-11-26";
 
@@ -74,6 +74,8 @@ fn scenario() -> &'static Path {
 
 fn build_scenario(db: &Path) {
     ok(db, &["init"]);
+    let support = support_args(&login());
+    ok(db, &support.iter().map(String::as_str).collect::<Vec<_>>());
     for (id, name, role, team) in [
         ("asmith", "Alex Smith", "iro", "IRO"),
         ("jwhite", "Jo White", "iro-team-manager", "IRO"),

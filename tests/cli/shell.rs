@@ -182,6 +182,8 @@ fn at_a_terminal_the_acting_person_is_asked_for_when_unknown() {
     let service = Service::new();
     let id = service.raise_qap("asmith", "LCS-104233", None);
     service.ok(&["--as", "asmith", "escalate", &id, "--stage", "1"]);
+    // The login running is bound to no one, and is no staff id: iro cannot know who is acting.
+    service.ok(&["staff", "update", "support", "--login", "someone-else"]);
     let mut p = pty(&service, &["refer-cafcass", &id, "--reason", "Risk"]);
     p.exp_string("Who is acting (--as)").expect("actor prompt");
     keys(&mut p, "asmith");

@@ -160,6 +160,8 @@ fn who_may_raise_a_qap_and_what_it_needs() {
     service.fails(
         4,
         &[
+            "--as",
+            "ghost",
             "raise-qap",
             "LCS-104233",
             "--category",
@@ -397,7 +399,9 @@ fn the_resolving_manager_fits_the_stage() {
         "tgreen",
     ]);
     assert!(
-        err.contains("at stage 2 the matter is resolved by a service-manager"),
+        err.contains(
+            "LCS-104233 is resolved at this stage by the child's own service-manager (mblack)"
+        ),
         "{err}"
     );
     service.refused(&[
