@@ -26,6 +26,9 @@ pub enum Problem {
     /// A named child, member of staff or matter does not exist (exit 4).
     #[error("{0}")]
     NotFound(String),
+    /// A file iro must trust (the policy) could be changed by someone else (exit 5).
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 /// How a command that ran to its end wants the process to exit.
@@ -55,6 +58,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return match problem {
                 Problem::Usage(_) => USAGE,
                 Problem::NotFound(_) => NOT_FOUND,
+                Problem::Untrusted(_) => DATABASE,
             };
         }
         if cause.is::<Refusal>() {

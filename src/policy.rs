@@ -101,6 +101,7 @@ pub fn load(flag: Option<&Path>, env: Option<&Path>, db: Option<&Path>) -> anyho
         }
     };
     let path = source.path().expect("a file source").to_path_buf();
+    trusted(&path)?;
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Problem::Usage(format!(
             "cannot read the policy file {}: {e}",
@@ -114,6 +115,34 @@ pub fn load(flag: Option<&Path>, env: Option<&Path>, db: Option<&Path>) -> anyho
         closure_days,
         source,
     })
+}
+
+/// The policy decides every deadline, so a file another user owns, or that others may write, is refused:
+/// whoever could change it could change the rules. A file root owns is trusted (root can change
+/// anything anyway).
+fn trusted(path: &Path) -> Result<(), Problem> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::metadata(path) else {
+        // Reading it says what is wrong.
+        return Ok(());
+    };
+    let me = nix::unistd::getuid().as_raw();
+    if meta.uid() != me && meta.uid() != 0 {
+        return Err(Problem::Untrusted(format!(
+            "the policy file {} belongs to another user (uid {}): a policy is read only from a file you or root own",
+            path.display(),
+            meta.uid()
+        )));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(Problem::Untrusted(format!(
+            "the policy file {} can be changed by other users (mode {:o}): run chmod go-w {}",
+            path.display(),
+            meta.mode() & 0o777,
+            path.display()
+        )));
+    }
+    Ok(())
 }
 
 /// What is wrong with a policy file, and where.

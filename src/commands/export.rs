@@ -199,6 +199,8 @@ struct ExportedEvent {
     actor_role: Option<Role>,
     effective_on: NaiveDate,
     recorded_at: String,
+    entered_by: Option<String>,
+    policy_digest: Option<String>,
     details: serde_json::Value,
 }
 
@@ -218,6 +220,8 @@ impl TryFrom<EventRow> for ExportedEvent {
             actor_role: row.actor_role,
             effective_on: row.effective_on,
             recorded_at: row.recorded_at,
+            entered_by: row.entered_by,
+            policy_digest: row.policy_digest,
         })
     }
 }
@@ -248,6 +252,8 @@ impl Tabular for ExportedEvent {
             "actor_role",
             "effective_on",
             "recorded_at",
+            "entered_by",
+            "policy_digest",
             "details",
         ]
     }
@@ -262,6 +268,8 @@ impl Tabular for ExportedEvent {
             Field::opt(self.actor_role),
             Field::value(self.effective_on),
             Field::value(&self.recorded_at),
+            Field::opt_text(self.entered_by.as_deref()),
+            Field::opt_text(self.policy_digest.as_deref()),
             // Compact JSON in one cell; it starts with `{`, so it never reads as a formula.
             Field::text(self.details.to_string()),
         ]

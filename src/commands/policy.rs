@@ -92,6 +92,8 @@ fn table(loaded: &Loaded) -> Table {
     t.load_preset(presets::UTF8_FULL_CONDENSED)
         .set_header(["setting", "value"]);
     t.add_row(vec!["source".to_string(), loaded.source.to_string()]);
+    // Each step records the digest of the policy it was taken under.
+    t.add_row(vec!["digest".to_string(), loaded.digest()]);
     t.add_row(vec![
         "challenge_days".to_string(),
         format!("{} working days", p.challenge_days),

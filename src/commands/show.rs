@@ -5,6 +5,7 @@ use clap::Args;
 use super::{find_matter, Context};
 use crate::error::Status;
 use crate::render::{self, Format};
+use crate::store::reports::Scope;
 
 /// Show a matter: state, stage, deadlines, actions, stages and referrals
 #[derive(Debug, Args)]
@@ -19,6 +20,19 @@ pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let matter = find_matter(&tx, &args.matter)?;
-    render::matter(&matter, args.format, ctx.colour, ctx.out)?;
+    let mut steps = Vec::new();
+    tx.chronology(Scope::Matter(&matter.id), |row| -> anyhow::Result<()> {
+        steps.push(render::MatterStep {
+            what: row.event()?.describe(),
+            id: row.id,
+            kind: row.kind,
+            effective_on: row.effective_on,
+            actor: row.actor,
+            entered_by: row.entered_by,
+            recorded_at: row.recorded_at,
+        });
+        Ok(())
+    })?;
+    render::matter(&matter, &steps, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }

@@ -378,4 +378,23 @@ mod tests {
         }
         assert_eq!(WHO_MAY.len(), 16);
     }
+
+    #[test]
+    fn the_protocol_states_the_table_row_for_row() {
+        let protocol =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/protocol.md"))
+                .expect("docs/protocol.md");
+        let rule_12 = protocol
+            .split("## Rule 12")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("rule 12");
+        for row in WHO_MAY {
+            assert!(
+                rule_12.contains(&format!("\n| {} | ", row.what)),
+                "docs/protocol.md rule 12 has no row for '{}'",
+                row.what
+            );
+        }
+    }
 }

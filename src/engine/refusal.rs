@@ -71,3 +71,43 @@ impl From<CalendarError> for Refusal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Rule;
+
+    #[test]
+    fn every_rule_cited_has_its_section_in_the_protocol() {
+        let protocol =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/protocol.md"))
+                .expect("docs/protocol.md");
+        for rule in [
+            Rule::WorkingDays,
+            Rule::RaisingQap,
+            Rule::Actions,
+            Rule::ChallengeWindow,
+            Rule::Extension,
+            Rule::EnteringDrp,
+            Rule::StageOrder,
+            Rule::Resolution,
+            Rule::Cafcass,
+            Rule::Consultation,
+            Rule::Meeting,
+            Rule::EffectiveDate,
+            Rule::Finished,
+            Rule::WhoMayAct,
+            Rule::Directory,
+            Rule::Identity,
+        ] {
+            let cited = rule.to_string();
+            let number = cited
+                .strip_prefix("rule ")
+                .and_then(|rest| rest.split(':').next())
+                .expect("rule N: ...");
+            assert!(
+                protocol.contains(&format!("## Rule {number}:")),
+                "{cited} has no section in docs/protocol.md"
+            );
+        }
+    }
+}

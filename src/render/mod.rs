@@ -354,13 +354,28 @@ const MATTER_HEADER: [&str; 13] = [
     "resolved_on",
 ];
 
-/// A matter as JSON shows it: its fields, and the next deadline still running.
+/// A matter as JSON shows it: its fields, the next deadline still running, and (for `show`) its steps.
 #[derive(Serialize)]
 struct MatterView<'a> {
     #[serde(flatten)]
     matter: &'a Matter,
     next_deadline: Option<NaiveDate>,
     next_deadline_item: Option<DueItem>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    steps: Option<&'a [MatterStep]>,
+}
+
+/// One step of a matter as `show --format json` lists it: who took it and who entered it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatterStep {
+    pub id: i64,
+    pub kind: String,
+    pub effective_on: NaiveDate,
+    pub actor: String,
+    /// The login that entered it; null for steps from before it was recorded.
+    pub entered_by: Option<String>,
+    pub recorded_at: String,
+    pub what: String,
 }
 
 impl<'a> MatterView<'a> {
@@ -369,6 +384,7 @@ impl<'a> MatterView<'a> {
             matter,
             next_deadline: next.map(|d| d.due),
             next_deadline_item: next.map(|d| d.item),
+            steps: None,
         }
     }
 
@@ -451,9 +467,21 @@ pub fn matters(
 }
 
 /// One matter in full: its facts, actions, stages and referrals.
-pub fn matter(m: &Matter, format: Format, colour: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn matter(
+    m: &Matter,
+    steps: &[MatterStep],
+    format: Format,
+    colour: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     match format {
-        Format::Json => json(&MatterView::new(m, m.next_deadline()), out),
+        Format::Json => json(
+            &MatterView {
+                steps: Some(steps),
+                ..MatterView::new(m, m.next_deadline())
+            },
+            out,
+        ),
         Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m, m.next_deadline())], out),
         Format::Table => {
             let stage = m.stage.map(|s| format!(" stage {s}")).unwrap_or_default();

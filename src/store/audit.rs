@@ -1,9 +1,38 @@
 //! The reads an audit walks: the whole chain in order, every matter's events one matter at a time, and
 //! state no event explains.
 
+use chrono::NaiveDate;
+
 use super::backend::Sql;
 use super::chain::{chain_hash, event_from_row, EventColumns, RecordedEvent, GENESIS};
 use super::{StoreError, Tx};
+
+const ENTERED_FOR_ANOTHER: Sql = Sql::new(
+    "events entered by a login not bound to their actor",
+    "SELECT e.id, e.effective_on, e.matter, e.kind, e.actor, s.login, e.entered_by, b.id, b.role
+       FROM events e
+       LEFT JOIN staff s ON s.id = e.actor
+       LEFT JOIN staff b ON b.login = e.entered_by
+      WHERE e.entered_by IS NOT NULL AND (s.login IS NULL OR s.login <> e.entered_by)
+      ORDER BY e.id",
+);
+
+/// A step entered by a login that is not the one its actor is bound to: on another's behalf, or as
+/// someone bound to no login.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EnteredForAnother {
+    pub event: i64,
+    pub effective_on: NaiveDate,
+    pub matter: Option<String>,
+    pub kind: String,
+    pub actor: String,
+    /// The login the actor is bound to now, if any.
+    pub actor_login: Option<String>,
+    pub entered_by: String,
+    /// The member of staff that login is bound to now, and their role.
+    pub entered_as: Option<String>,
+    pub entered_as_role: Option<crate::model::Role>,
+}
 
 /// Where the chain first fails to check out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +82,32 @@ struct Stored {
 }
 
 impl Tx<'_> {
+    /// Every step entered by a login other than the one its actor is bound to (against the logins
+    /// bound now), in the order recorded.
+    pub fn entered_for_another<E: From<StoreError>>(
+        &self,
+        each: impl FnMut(EnteredForAnother) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.stream(
+            &ENTERED_FOR_ANOTHER,
+            &[],
+            |r| {
+                Ok(EnteredForAnother {
+                    event: r.get(0)?,
+                    effective_on: r.get(1)?,
+                    matter: r.get(2)?,
+                    kind: r.get(3)?,
+                    actor: r.get(4)?,
+                    actor_login: r.get(5)?,
+                    entered_by: r.get(6)?,
+                    entered_as: r.get(7)?,
+                    entered_as_role: r.get(8)?,
+                })
+            },
+            each,
+        )
+    }
+
     /// Recomputes every hash in order, streaming the events.
     pub fn walk_chain(&self) -> Result<ChainWalk, StoreError> {
         let mut walk = ChainWalk {

@@ -126,6 +126,9 @@ pub struct EventRow {
     pub recorded_at: String,
     /// The event as stored: JSON tagged by `kind`.
     pub details: String,
+    /// The login that entered it and the policy in force (none before version 5).
+    pub entered_by: Option<String>,
+    pub policy_digest: Option<String>,
 }
 
 impl EventRow {
@@ -268,7 +271,7 @@ const REFERRAL_FACTS: Sql = Sql::new(
 const CHILD_CHRONOLOGY: Sql = Sql::new(
     "a child's chronology",
     "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-            e.details
+            e.details, e.entered_by, e.policy_digest
        FROM events e LEFT JOIN staff s ON s.id = e.actor
       WHERE e.child = ?1 ORDER BY e.effective_on, e.id",
 );
@@ -276,7 +279,7 @@ const CHILD_CHRONOLOGY: Sql = Sql::new(
 const MATTER_CHRONOLOGY: Sql = Sql::new(
     "a matter's chronology",
     "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-            e.details
+            e.details, e.entered_by, e.policy_digest
        FROM events e LEFT JOIN staff s ON s.id = e.actor
       WHERE e.matter = ?1 ORDER BY e.effective_on, e.id",
 );
@@ -284,7 +287,7 @@ const MATTER_CHRONOLOGY: Sql = Sql::new(
 const EXPORT_EVENTS: Sql = Sql::new(
     "events for export",
     "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-            e.details
+            e.details, e.entered_by, e.policy_digest
        FROM events e LEFT JOIN staff s ON s.id = e.actor
       WHERE (?1 IS NULL OR e.effective_on >= ?1) AND (?2 IS NULL OR e.effective_on <= ?2)
       ORDER BY e.id",
@@ -507,6 +510,8 @@ fn event_row(r: &dyn Row) -> Result<EventRow, BackendError> {
         effective_on: r.get(7)?,
         recorded_at: r.get(8)?,
         details: r.get(9)?,
+        entered_by: r.get(10)?,
+        policy_digest: r.get(11)?,
     })
 }
 

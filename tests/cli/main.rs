@@ -3,6 +3,7 @@
 mod calendar;
 mod common;
 mod directory;
+mod identity;
 mod outbox;
 mod privacy;
 mod protocol;

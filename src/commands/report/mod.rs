@@ -559,6 +559,8 @@ pub struct ChronologyRow {
     pub kind: String,
     pub what: String,
     pub recorded_at: String,
+    /// The login that entered the step (null for steps from before it was recorded).
+    pub entered_by: Option<String>,
 }
 
 impl ChronologyRow {
@@ -575,6 +577,7 @@ impl ChronologyRow {
             kind: row.kind,
             what,
             recorded_at: row.recorded_at,
+            entered_by: row.entered_by,
         })
     }
 }
@@ -592,6 +595,7 @@ impl Tabular for ChronologyRow {
             "kind",
             "what",
             "recorded_at",
+            "entered_by",
         ]
     }
 
@@ -607,11 +611,12 @@ impl Tabular for ChronologyRow {
             Field::text(&self.kind),
             Field::text(&self.what),
             Field::value(&self.recorded_at),
+            Field::opt_text(self.entered_by.as_deref()),
         ]
     }
 
     fn table_header() -> &'static [&'static str] {
-        &["date", "matter", "who", "what", "recorded"]
+        &["date", "matter", "who", "what", "recorded", "entered by"]
     }
 
     fn table_cells(&self) -> Vec<String> {
@@ -625,6 +630,7 @@ impl Tabular for ChronologyRow {
             who,
             self.what.clone(),
             self.recorded_at.clone(),
+            self.entered_by.clone().unwrap_or_default(),
         ]
     }
 }
