@@ -177,6 +177,9 @@ pub struct People<'a> {
     pub staff: &'a [Staff],
     pub covers: &'a [Cover],
     pub on: NaiveDate,
+    /// The day the message is queued: someone who has left by then is not written to, even about a
+    /// step dated while they were in post.
+    pub today: NaiveDate,
 }
 
 /// One message to queue for one step.
@@ -329,7 +332,11 @@ fn resolve(
                 };
                 let holders: Vec<&Staff> = staff
                     .iter()
-                    .filter(|s| s.role == role && s.in_post_on(directory.on))
+                    .filter(|s| {
+                        s.role == role
+                            && s.in_post_on(directory.on)
+                            && s.in_post_on(directory.today)
+                    })
                     .collect();
                 if holders.is_empty() {
                     missing.push(format!("{}: none in the staff directory", party.label()));
@@ -339,7 +346,7 @@ fn resolve(
             }
         };
         for person in people {
-            if !person.in_post_on(directory.on) {
+            if !person.in_post_on(directory.on) || !person.in_post_on(directory.today) {
                 missing.push(format!(
                     "{} {}: left on {}",
                     party.label(),
@@ -352,7 +359,11 @@ fn resolve(
                 .covers
                 .iter()
                 .filter(|c| c.absent == person.id && c.in_force_on(directory.on))
-                .find_map(|c| staff.iter().find(|s| s.id == c.by));
+                .find_map(|c| {
+                    staff
+                        .iter()
+                        .find(|s| s.id == c.by && s.in_post_on(directory.today))
+                });
             let recipient = match cover {
                 Some(by) => Recipient {
                     covering_for: Some(person.id.clone()),
@@ -558,6 +569,7 @@ mod tests {
             staff,
             covers: &[],
             on: day(26),
+            today: day(26),
         }
     }
 
@@ -715,6 +727,7 @@ mod tests {
             staff: &staff,
             covers: &covers,
             on: day(26),
+            today: day(26),
         };
         let c = compose(
             std::slice::from_ref(&s),
@@ -730,6 +743,7 @@ mod tests {
         // After the cover ends, the absent person is told again.
         let after = People {
             on: day(30) + chrono::Days::new(1),
+            today: day(30) + chrono::Days::new(1),
             ..at
         };
         let c = compose(

@@ -6,7 +6,8 @@
 -- before this version have neither: their hashes stay as they were.
 ALTER TABLE events ADD COLUMN entered_by TEXT;
 ALTER TABLE events ADD COLUMN policy_digest TEXT;
-CREATE INDEX events_entered_by ON events (entered_by);
+-- A member of staff's own steps: the last one bounds the day they can be recorded as having left.
+CREATE INDEX events_actor ON events (actor, effective_on);
 
 -- Each policy a step was taken under, by its digest: the text the rules were read from.
 CREATE TABLE policies (

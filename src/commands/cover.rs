@@ -29,6 +29,7 @@ pub struct CoverArgs {
     /// The last day of the cover [default: until further notice]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
+    /// Why (leave, sickness, a vacancy)
     #[arg(long, value_parser = parse_text)]
     pub reason: Option<String>,
 }

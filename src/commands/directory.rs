@@ -95,6 +95,18 @@ fn import(
         staff: read(staff, &STAFF_COLUMNS)?,
         children: read(children, &CHILD_COLUMNS)?,
     };
+    for sheet in [&extracts.staff, &extracts.children].into_iter().flatten() {
+        if !sheet.ignored.is_empty() {
+            tell(
+                ctx,
+                format_args!(
+                    "{}: passed over the columns iro does not read: {}",
+                    sheet.name,
+                    sheet.ignored.join(", ")
+                ),
+            );
+        }
+    }
     let rows = extracts.staff.as_ref().map_or(0, Sheet::len)
         + extracts.children.as_ref().map_or(0, Sheet::len);
     let bar = super::progress(ctx, rows, "importing");

@@ -66,6 +66,7 @@ const COLUMNS: Columns = Columns {
     names: &NAMES,
     aliases: &[],
     required: &["child", "category", "summary", "raised_on"],
+    others_ignored: false,
 };
 
 /// A row read and checked cell by cell, before any rule is asked.
@@ -219,6 +220,7 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
         return Err(RowErrors::new(
             errors.into_iter().map(|e| (sheet.clone(), e)).collect(),
             "nothing was imported",
+            false,
         )
         .into());
     }

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 
 use super::{change, find_staff, parse_id, parse_name, Context};
 use crate::dates::parse_date;
-use crate::error::Status;
+use crate::error::{Problem, Status};
 use crate::model::{Role, Staff};
 use crate::render::{self, Format};
 use crate::text::{parse_email, parse_text};
@@ -145,6 +145,17 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
             on,
             reason,
         } => {
+            if name.is_none()
+                && email.is_none()
+                && team.is_none()
+                && role.is_none()
+                && login.is_none()
+            {
+                return Err(Problem::Usage(
+                    "say what changes: --name, --email, --team, --role or --login".into(),
+                )
+                .into());
+            }
             let update = StaffUpdate {
                 name: name.clone(),
                 email: email.clone(),
@@ -157,7 +168,7 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
             })?;
             match made {
                 Some(made) => writeln!(ctx.err, "{}", made.describe())?,
-                None => writeln!(ctx.err, "{id}: nothing to change")?,
+                None => writeln!(ctx.err, "{id}: as given already; nothing recorded")?,
             }
         }
         StaffCommand::Leave {

@@ -329,6 +329,18 @@ pub fn dated(
     Ok(())
 }
 
+/// A change that re-reads who someone was (a leaving date, a new role, a reallocation) cannot be dated
+/// before a step that was judged and told by how things were: the record of each step stays true.
+pub fn after_steps(on: NaiveDate, last_step: Option<NaiveDate>, what: &str) -> Result<(), Refusal> {
+    match last_step {
+        Some(last) if on < last => refuse(
+            Rule::Directory,
+            format!("{what} on {last}, judged by the directory as it stood: a change cannot be dated before it ({on})"),
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `staff` may be allocated in `slot` on `on`: their role fits and they are in post.
 pub fn fits(slot: Slot, staff: &Staff, on: NaiveDate) -> Result<(), Refusal> {
     if !slot.roles().contains(&staff.role) {
@@ -430,13 +442,65 @@ pub fn leaving(
     Ok(())
 }
 
-/// Whether a cover may be set: someone in post covers someone else, over days in order.
-pub fn cover(cover: &Cover, absent: &Staff, by: &Staff) -> Result<(), Refusal> {
+/// Whether two covers share a day.
+fn overlap(a: &Cover, b: &Cover) -> bool {
+    let ends_before = |x: &Cover, y: &Cover| x.to.is_some_and(|to| to < y.from);
+    !ends_before(a, b) && !ends_before(b, a)
+}
+
+/// Whether a cover may be set: someone in post covers someone else in post, over days in order, with
+/// one cover at a time for anyone away and no one covering for someone who covers for them.
+/// `existing` is every cover already set for or by either of them.
+pub fn cover(cover: &Cover, absent: &Staff, by: &Staff, existing: &[Cover]) -> Result<(), Refusal> {
     if absent.id == by.id {
         return refuse(
             Rule::Directory,
             format!("{} cannot cover for themselves", by.id),
         );
+    }
+    if !absent.in_post_on(cover.from) {
+        return refuse(
+            Rule::Directory,
+            format!(
+                "{} left on {}: there is no one to cover for from {}",
+                absent.id,
+                absent.left_on.map(|d| d.to_string()).unwrap_or_default(),
+                cover.from
+            ),
+        );
+    }
+    for other in existing.iter().filter(|other| overlap(cover, other)) {
+        let until = other
+            .to
+            .map(|to| format!("to {to}"))
+            .unwrap_or_else(|| "until further notice".to_string());
+        if other.absent == cover.absent {
+            return refuse(
+                Rule::Directory,
+                format!(
+                    "{} is covered already, by {} from {} {until}: one cover at a time",
+                    cover.absent, other.by, other.from
+                ),
+            );
+        }
+        if other.absent == cover.by && other.by == cover.absent {
+            return refuse(
+                Rule::Directory,
+                format!(
+                    "{} covers for {} from {} {until}: they cannot cover for each other",
+                    cover.absent, cover.by, other.from
+                ),
+            );
+        }
+        if other.absent == cover.by {
+            return refuse(
+                Rule::Directory,
+                format!(
+                    "{} is away then themselves (covered by {} from {} {until})",
+                    cover.by, other.by, other.from
+                ),
+            );
+        }
     }
     if let Some(to) = cover.to.filter(|to| *to < cover.from) {
         return refuse(
@@ -569,23 +633,65 @@ mod tests {
             to,
             reason: None,
         };
-        assert!(cover(
-            &cover_of(Some(day("2026-11-30"))),
-            &person("asmith"),
-            &person("pother")
-        )
-        .is_ok());
-        let backwards = cover(
-            &cover_of(Some(day("2026-11-01"))),
-            &person("asmith"),
-            &person("pother"),
-        );
+        let (asmith, pother) = (person("asmith"), person("pother"));
+        assert!(cover(&cover_of(Some(day("2026-11-30"))), &asmith, &pother, &[]).is_ok());
+        let backwards = cover(&cover_of(Some(day("2026-11-01"))), &asmith, &pother, &[]);
         assert!(backwards.unwrap_err().message.contains("before"));
-        let by_a_social_worker = cover(&cover_of(None), &person("asmith"), &person("bking"));
+        let by_a_social_worker = cover(&cover_of(None), &asmith, &person("bking"), &[]);
         assert!(by_a_social_worker
             .unwrap_err()
             .message
             .contains("cannot act for asmith"));
-        assert!(cover(&cover_of(None), &person("asmith"), &person("asmith")).is_err());
+        assert!(cover(&cover_of(None), &asmith, &asmith, &[]).is_err());
+        // Someone who has left has no one to cover for.
+        let left = Staff {
+            left_on: Some(day("2026-10-30")),
+            ..asmith.clone()
+        };
+        assert!(cover(&cover_of(None), &left, &pother, &[])
+            .unwrap_err()
+            .message
+            .contains("asmith left on 2026-10-30"));
+    }
+
+    #[test]
+    fn covers_do_not_overlap_for_one_person_or_cross() {
+        let set = |absent: &str, by: &str, from: &str, to: Option<&str>| Cover {
+            absent: absent.into(),
+            by: by.into(),
+            from: day(from),
+            to: to.map(day),
+            reason: None,
+        };
+        let (asmith, pother, jwhite) = (person("asmith"), person("pother"), person("jwhite"));
+        let existing = [set("asmith", "pother", "2026-11-02", Some("2026-11-13"))];
+        // A second cover for asmith on any shared day is refused; on the days after, it is fine.
+        let second = set("asmith", "jwhite", "2026-11-13", None);
+        let refused = cover(&second, &asmith, &jwhite, &existing).unwrap_err();
+        assert!(
+            refused
+                .message
+                .contains("asmith is covered already, by pother"),
+            "{}",
+            refused.message
+        );
+        assert!(cover(
+            &set("asmith", "jwhite", "2026-11-16", None),
+            &asmith,
+            &jwhite,
+            &existing
+        )
+        .is_ok());
+        // Nor may they cover for each other, nor may someone away cover.
+        let back = set("pother", "asmith", "2026-11-09", Some("2026-11-10"));
+        assert!(cover(&back, &pother, &asmith, &existing)
+            .unwrap_err()
+            .message
+            .contains("cannot cover for each other"));
+        let away = set("jwhite", "asmith", "2026-11-05", Some("2026-11-06"));
+        assert!(cover(&away, &jwhite, &asmith, &existing)
+            .unwrap_err()
+            .message
+            .contains("asmith is away then themselves"));
     }
 }

@@ -119,8 +119,10 @@ const CHILDREN_OF: Sql = Sql::new(
     concat!(
         "SELECT ",
         child_columns!(),
-        " FROM children WHERE social_worker = ?1 OR practice_supervisor = ?1 OR team_manager = ?1
-            OR service_manager = ?1 OR assistant_director = ?1 OR iro = ?1 OR iro_team_manager = ?1
+        // A child no longer looked after keeps the allocation they left with: nothing to pass on.
+        " FROM children WHERE (social_worker = ?1 OR practice_supervisor = ?1 OR team_manager = ?1
+            OR service_manager = ?1 OR assistant_director = ?1 OR iro = ?1 OR iro_team_manager = ?1)
+            AND ceased_on IS NULL
           ORDER BY ref"
     ),
 );
@@ -136,8 +138,12 @@ const INSERT_COVER: Sql = Sql::new(
 );
 const COVERS_ON: Sql = Sql::new(
     "the covers in force on a day",
-    "SELECT absent, by, from_on, to_on, reason FROM covers
-      WHERE from_on <= ?1 AND (to_on IS NULL OR to_on >= ?1) ORDER BY event",
+    // A cover ends when either of them leaves.
+    "SELECT c.absent, c.by, c.from_on, c.to_on, c.reason FROM covers c
+       JOIN staff a ON a.id = c.absent JOIN staff b ON b.id = c.by
+      WHERE c.from_on <= ?1 AND (c.to_on IS NULL OR c.to_on >= ?1)
+        AND (a.left_on IS NULL OR a.left_on >= ?1) AND (b.left_on IS NULL OR b.left_on >= ?1)
+      ORDER BY c.event",
 );
 const COVERS_OF: Sql = Sql::new(
     "the covers for or by someone",
@@ -146,6 +152,20 @@ const COVERS_OF: Sql = Sql::new(
 const LAST_STAFF_CHANGE: Sql = Sql::new(
     "the day of someone's last change",
     "SELECT MAX(from_on) FROM staff_versions WHERE id = ?1",
+);
+const LAST_PART_TAKEN: Sql = Sql::new(
+    "the last day someone took a step or was given an action still open",
+    "SELECT MAX(day) FROM (
+        SELECT MAX(effective_on) AS day FROM events WHERE actor = ?1 AND matter IS NOT NULL
+        UNION ALL
+        SELECT MIN(h.set_on) FROM actions a
+          JOIN action_due_history h ON h.matter = a.matter AND h.seq = a.seq
+         WHERE a.owner = ?1 AND a.status = 'open'
+         GROUP BY a.matter, a.seq)",
+);
+const LAST_STEP_ON_CHILD: Sql = Sql::new(
+    "the day of the last step on any of a child's matters",
+    "SELECT MAX(last_step_on) FROM matters WHERE child = ?1",
 );
 const LAST_CHILD_CHANGE: Sql = Sql::new(
     "the day of a child's last change",
@@ -171,7 +191,7 @@ const CLOSURE_DAYS_KEY: Sql = Sql::each(
 const CHANGES_OF_CHILD: Sql = Sql::new(
     "a child's directory history",
     "SELECT effective_on, recorded_at, actor, details FROM events
-      WHERE child = ?1 AND matter IS NULL ORDER BY id",
+      WHERE child = ?1 AND matter IS NULL ORDER BY effective_on, id",
 );
 const CHANGES_OF_STAFF: Sql = Sql::new(
     "a member of staff's directory history",
@@ -180,7 +200,7 @@ const CHANGES_OF_STAFF: Sql = Sql::new(
      UNION ALL
      SELECT e.effective_on, e.recorded_at, e.actor, e.details FROM covers c
        JOIN events e ON e.id = c.event WHERE c.absent = ?1 OR c.by = ?1
-     ORDER BY 2",
+     ORDER BY 1, 2",
 );
 const EVERY_STAFF: Sql = Sql::new(
     "every member of staff, as stored",
@@ -398,6 +418,17 @@ impl Tx<'_> {
     /// The day of the last change to a member of staff, if any.
     pub fn last_staff_change(&self, id: &str) -> Result<Option<NaiveDate>, StoreError> {
         self.one(&LAST_STAFF_CHANGE, &[&id], |r| r.get(0))
+    }
+
+    /// The last day a member of staff took part in the record: a step they took, or the day an action
+    /// they still own was given them.
+    pub fn last_part_taken(&self, id: &str) -> Result<Option<NaiveDate>, StoreError> {
+        self.one(&LAST_PART_TAKEN, &[&id], |r| r.get(0))
+    }
+
+    /// The day of the last step on any of a child's matters, if they have one.
+    pub fn last_step_on_child(&self, reference: &str) -> Result<Option<NaiveDate>, StoreError> {
+        self.one(&LAST_STEP_ON_CHILD, &[&reference], |r| r.get(0))
     }
 
     /// The day of the last change to a child, if any.

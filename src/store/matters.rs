@@ -113,8 +113,9 @@ const LIST_MATTERS: Sql = Sql::new(
             (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage)
            FROM matters m JOIN children c ON c.ref = m.child
           WHERE (?1 IS NULL OR m.state = ?1) AND (?2 IS NULL OR m.stage = ?2) AND (?3 IS NULL OR m.child = ?3)
-            AND (?4 IS NULL OR c.iro = ?4 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro
-                 AND v.by = ?4 AND v.from_on <= ?6 AND (v.to_on IS NULL OR v.to_on >= ?6)))
+            AND (?4 IS NULL OR c.iro = ?4 OR ",
+        covered_by!("c.iro", "?4", "?6"),
+        ")
             AND (?5 IS NULL OR c.team = ?5)
           ORDER BY m.raised_on DESC, m.id DESC"
     ),

@@ -10,6 +10,28 @@
 //! - [`chain`]: the hash chain over the events.
 //! - [`matters`], [`directory`], [`outbox`], [`reports`], [`audit`]: typed reads and writes.
 
+/// SQL: whether the IRO `$iro` (a column) is covered on `$day` by `$by` (parameters): a cover in force
+/// that day, neither of them having left before it. One text for every caseload query.
+macro_rules! covered_by {
+    ($iro:literal, $by:literal, $day:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM covers v WHERE v.absent = ",
+            $iro,
+            " AND v.by = ",
+            $by,
+            " AND v.from_on <= ",
+            $day,
+            " AND (v.to_on IS NULL OR v.to_on >= ",
+            $day,
+            ")",
+            " AND NOT EXISTS (SELECT 1 FROM staff gone WHERE gone.id IN (v.absent, v.by)",
+            " AND gone.left_on < ",
+            $day,
+            "))"
+        )
+    };
+}
+
 pub mod audit;
 pub mod backend;
 pub mod chain;

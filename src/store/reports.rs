@@ -200,45 +200,53 @@ pub struct Period {
 /// whatever statistics the file has or lacks.
 pub(super) const DUE: Sql = Sql::new(
     "running deadlines due by a day",
-    "SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
+    concat!(
+        "SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'qap-action', a.seq, a.text, a.owner, a.due
        FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
-        AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?2
-             AND v.from_on <= ?4 AND (v.to_on IS NULL OR v.to_on >= ?4)))
+        AND (?2 IS NULL OR c.iro = ?2 OR ",
+        covered_by!("c.iro", "?2", "?4"),
+        ")
         AND (?3 IS NULL OR c.team = ?3)
      UNION ALL
      SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline
        FROM matters m INDEXED BY matters_drp_deadline CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND m.drp_deadline <= ?1
-        AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?2
-             AND v.from_on <= ?4 AND (v.to_on IS NULL OR v.to_on >= ?4)))
+        AND (?2 IS NULL OR c.iro = ?2 OR ",
+        covered_by!("c.iro", "?2", "?4"),
+        ")
         AND (?3 IS NULL OR c.team = ?3)
      UNION ALL
      SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
        FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND s.response_deadline <= ?1
-        AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?2
-             AND v.from_on <= ?4 AND (v.to_on IS NULL OR v.to_on >= ?4)))
+        AND (?2 IS NULL OR c.iro = ?2 OR ",
+        covered_by!("c.iro", "?2", "?4"),
+        ")
         AND (?3 IS NULL OR c.team = ?3)
-     ORDER BY 11, 1, 7, 8",
+     ORDER BY 11, 1, 7, 8"
+    ),
 );
 
 const OPEN_MATTERS: Sql = Sql::new(
     "the open matters",
-    "SELECT m.id, m.child, m.state, m.stage, c.iro, c.team, m.category, m.raised_on, m.drp_deadline,
+    concat!(
+        "SELECT m.id, m.child, m.state, m.stage, c.iro, c.team, m.category, m.raised_on, m.drp_deadline,
             (SELECT MIN(a.due) FROM actions a WHERE a.matter = m.id AND a.status = 'open'),
             (SELECT s.response_deadline FROM stages s WHERE s.matter = m.id AND s.stage = m.stage),
             (SELECT a.seq FROM actions a WHERE a.matter = m.id AND a.status = 'open'
               ORDER BY a.due, a.seq LIMIT 1)
        FROM matters m JOIN children c ON c.ref = m.child
       WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass')
-        AND (?1 IS NULL OR c.iro = ?1 OR EXISTS (SELECT 1 FROM covers v WHERE v.absent = c.iro AND v.by = ?1
-             AND v.from_on <= ?3 AND (v.to_on IS NULL OR v.to_on >= ?3)))
+        AND (?1 IS NULL OR c.iro = ?1 OR ",
+        covered_by!("c.iro", "?1", "?3"),
+        ")
         AND (?2 IS NULL OR c.team = ?2)
       ORDER BY CASE m.state WHEN 'consultation' THEN 0 WHEN 'qap' THEN 1 WHEN 'drp' THEN 2 ELSE 3 END,
-               m.stage, m.raised_on, m.id",
+               m.stage, m.raised_on, m.id"
+    ),
 );
 
 const STEP_FACTS: Sql = Sql::each(

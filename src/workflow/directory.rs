@@ -141,13 +141,27 @@ pub fn revise_staff(
 
 /// Whether a member of staff, as `staff` says, still fits every slot they are allocated to.
 pub fn still_fits(tx: &Tx, staff: &Staff, on: NaiveDate) -> anyhow::Result<()> {
+    let mut misfits = Vec::new();
+    let mut refused = None;
     for (child, slot) in tx.held_by(&staff.id)?.allocations {
-        directory::fits(slot, staff, on).map_err(|r| Refusal {
-            message: format!("{} (allocated to {child}): reallocate first", r.message),
-            ..r
-        })?;
+        if let Err(r) = directory::fits(slot, staff, on) {
+            misfits.push(format!("{child} ({slot})"));
+            refused.get_or_insert(r);
+        }
     }
-    Ok(())
+    match refused {
+        None => Ok(()),
+        Some(r) => Err(Refusal {
+            message: format!(
+                "{} as {}, yet allocated to {}: reallocate them first",
+                staff.id,
+                staff.role.with_article(),
+                misfits.join(", ")
+            ),
+            ..r
+        }
+        .into()),
+    }
 }
 
 /// [`revise_staff`] without the check that a new role fits their allocations, for a caller that makes
@@ -174,6 +188,13 @@ pub(super) fn revise_staff_unchecked(
     }
     login_free(tx, &after)?;
     dated(setting, by, id, tx.last_staff_change(id)?)?;
+    if after.role != before.role {
+        directory::after_steps(
+            by.on,
+            tx.last_part_taken(id)?,
+            &format!("{id} took part in a step as {}", before.role.with_article()),
+        )?;
+    }
     let change = Change::StaffUpdated {
         before: Box::new(before),
         after: Box::new(after),
@@ -206,6 +227,11 @@ pub fn leave(
     let leaver = find_staff(tx, id)?;
     let successor = successor.map(|s| find_staff(tx, s)).transpose()?;
     dated(setting, by, id, tx.last_staff_change(id)?)?;
+    directory::after_steps(
+        by.on,
+        tx.last_part_taken(id)?,
+        &format!("{id} took part in a step"),
+    )?;
     let held = tx.held_by(id)?;
     directory::leaving(&leaver, by.on, &held, successor.as_ref())?;
     let mut left = Left::default();
@@ -242,9 +268,12 @@ pub fn leave(
             for slot in &slots {
                 after.set_slot(*slot, Some(successor.id.clone()));
             }
+            // From the day they left, or after the child's last change or step if later: a step
+            // already taken keeps the allocation it was judged by.
             let on = by
                 .on
-                .max(tx.last_child_change(&reference)?.unwrap_or(by.on));
+                .max(tx.last_child_change(&reference)?.unwrap_or(by.on))
+                .max(tx.last_step_on_child(&reference)?.unwrap_or(by.on));
             let change = Change::ChildReallocated {
                 before: Box::new(before),
                 after: Box::new(after),
@@ -263,37 +292,34 @@ pub fn leave(
     Ok(left)
 }
 
-/// The first slot of a child's allocation that does not name someone in the directory whose role fits,
-/// in post on the day: the slot, and why.
+/// Every slot of a child's allocation that does not name someone in the directory whose role fits, in
+/// post on the day: the slot, and why.
 pub fn misallocated(
     tx: &Tx,
     child: &Child,
     on: NaiveDate,
-) -> anyhow::Result<Option<(Slot, anyhow::Error)>> {
+) -> anyhow::Result<Vec<(Slot, anyhow::Error)>> {
+    let mut wrong = Vec::new();
     for slot in Slot::ALL {
         let Some(id) = child.in_slot(*slot) else {
             continue;
         };
-        let staff = match tx.staff(id)? {
-            Some(staff) => staff,
-            None => {
-                return Ok(Some((
-                    *slot,
-                    find_staff(tx, id).expect_err("not in the directory"),
-                )))
+        match tx.staff(id)? {
+            None => wrong.push((*slot, find_staff(tx, id).expect_err("not in the directory"))),
+            Some(staff) => {
+                if let Err(refusal) = directory::fits(*slot, &staff, on) {
+                    wrong.push((*slot, refusal.into()));
+                }
             }
-        };
-        if let Err(refusal) = directory::fits(*slot, &staff, on) {
-            return Ok(Some((*slot, refusal.into())));
         }
     }
-    Ok(None)
+    Ok(wrong)
 }
 
 /// Checks every slot of a child's allocation names someone in the directory whose role fits, in post
 /// on the day.
 fn allocation_fits(tx: &Tx, child: &Child, on: NaiveDate) -> anyhow::Result<()> {
-    let Some((slot, e)) = misallocated(tx, child, on)? else {
+    let Some((slot, e)) = misallocated(tx, child, on)?.into_iter().next() else {
         return Ok(());
     };
     let id = child.in_slot(slot).unwrap_or_default();
@@ -367,6 +393,11 @@ pub fn reallocate(
         return Ok(None);
     }
     dated(setting, by, reference, tx.last_child_change(reference)?)?;
+    directory::after_steps(
+        by.on,
+        tx.last_step_on_child(reference)?,
+        &format!("a matter of {reference} had a step"),
+    )?;
     allocation_fits(tx, &after, by.on)?;
     let change = Change::ChildReallocated {
         before: Box::new(before),
@@ -423,7 +454,9 @@ pub fn set_cover(tx: &Tx, setting: &Setting, by: By, cover: Cover) -> anyhow::Re
     let covering = find_staff(tx, &cover.by).map_err(|e| e.context("--by"))?;
     // Arranged today (or on `--on`); the period it covers may lie ahead.
     dated(setting, by, &cover.absent, None)?;
-    directory::cover(&cover, &absent, &covering)?;
+    let mut existing = tx.covers_of(&absent.id)?;
+    existing.extend(tx.covers_of(&covering.id)?);
+    directory::cover(&cover, &absent, &covering, &existing)?;
     tx.record_change(
         &Change::CoverSet { cover },
         by.actor,

@@ -24,6 +24,7 @@ pub const STAFF_COLUMNS: Columns = Columns {
         ("email_address", "email"),
     ],
     required: &["id", "name", "role", "email"],
+    others_ignored: true,
 };
 
 /// The children extract's columns: the child and their allocation, each by staff id.
@@ -51,6 +52,7 @@ pub const CHILD_COLUMNS: Columns = Columns {
         "iro",
         "iro_team_manager",
     ],
+    others_ignored: true,
 };
 
 /// The extracts of one import; either may be left out.
@@ -99,7 +101,15 @@ struct ChildRow {
 fn read_staff(cells: &mut Cells) -> Option<StaffRow> {
     let id = cells.required("id", parse_id);
     let name = cells.required("name", parse_name);
-    let role = cells.required("role", |text| text.parse::<Role>());
+    // "Social Worker", "social_worker" and "social-worker" are one role.
+    let role = cells.required("role", |text| {
+        text.split([' ', '_', '-'])
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-")
+            .to_ascii_lowercase()
+            .parse::<Role>()
+    });
     let email = cells.required("email", parse_email);
     let team = cells.parsed("team", parse_name);
     let login = cells.parsed("login", parse_id);
@@ -187,6 +197,8 @@ pub fn import(
     extracts: &Extracts,
     progress: &mut dyn FnMut(usize, usize),
 ) -> anyhow::Result<Imported> {
+    // A day ahead is wrong for every row alike: said once.
+    crate::engine::directory::dated(by.on, setting.clock.today, "the import", None)?;
     let mut errors: Vec<(String, RowError)> = Vec::new();
     let mut read_errors = Vec::new();
     let staff_rows = extracts
@@ -222,7 +234,7 @@ pub fn import(
     let total = pending.len();
     let mut done = 0;
     loop {
-        let mut failed: Vec<(Row, RowError)> = Vec::new();
+        let mut failed: Vec<(Row, Vec<RowError>)> = Vec::new();
         let before = pending.len();
         for row in pending {
             let (sheet, reason) = match row {
@@ -243,16 +255,16 @@ pub fn import(
                         Outcome::Closed(note) => imported.closed.push(note),
                     }
                 }
-                Err(error) => failed.push((row, error)),
+                Err(found) => failed.push((row, found)),
             }
         }
         if failed.is_empty() || failed.len() == before {
-            for (row, error) in failed {
+            for (row, found) in failed {
                 let sheet = match row {
-                    Row::Staff(_) => staff_name.clone(),
-                    Row::Child(_) => children_name.clone(),
+                    Row::Staff(_) => &staff_name,
+                    Row::Child(_) => &children_name,
                 };
-                errors.push((sheet, error));
+                errors.extend(found.into_iter().map(|e| (sheet.clone(), e)));
             }
             break;
         }
@@ -274,7 +286,7 @@ pub fn import(
         }
     }
     if !errors.is_empty() {
-        return Err(RowErrors::new(errors, "nothing was imported").into());
+        return Err(RowErrors::new(errors, "nothing was imported", true).into());
     }
 
     if extracts.staff.is_some() {
@@ -319,7 +331,7 @@ fn row_error(at: usize, column: &'static str, e: anyhow::Error) -> anyhow::Resul
     }
 }
 
-/// Tries one row: `Err` inside for a rule or a value that refuses it (kept for the row), outside for
+/// Tries one row: `Err` inside for the rules or values that refuse it (kept for the row), outside for
 /// the database failing (which stops the import).
 fn attempt(
     tx: &Tx,
@@ -327,9 +339,10 @@ fn attempt(
     by: By,
     row: &Row,
     reason: Option<String>,
-) -> anyhow::Result<Result<Outcome, RowError>> {
-    let on_row =
-        |at: usize, column: &'static str, e: anyhow::Error| row_error(at, column, e).map(Err);
+) -> anyhow::Result<Result<Outcome, Vec<RowError>>> {
+    let on_row = |at: usize, column: &'static str, e: anyhow::Error| {
+        row_error(at, column, e).map(|e| Err(vec![e]))
+    };
     match row {
         Row::Staff(r) => {
             let before = tx.staff(&r.id)?;
@@ -341,11 +354,11 @@ fn attempt(
             }
             if let Some(login) = &r.login {
                 if let Some(other) = tx.staff_by_login(login)?.filter(|o| o.id != r.id) {
-                    return Ok(Err(RowError::new(
+                    return Ok(Err(vec![RowError::new(
                         r.row,
                         "login",
                         format!("the login '{login}' is {}'s already", other.id),
-                    )));
+                    )]));
                 }
             }
             let outcome = match before {
@@ -416,9 +429,14 @@ fn attempt(
             if before.as_ref() == Some(&after) {
                 return Ok(Ok(Outcome::Unchanged));
             }
-            // The slot that does not fit is the column to look at.
-            if let Some((slot, e)) = directory::misallocated(tx, &after, by.on)? {
-                return on_row(r.row, slot.column(), e);
+            // Each slot that does not fit is a column to look at.
+            let wrong = directory::misallocated(tx, &after, by.on)?;
+            if !wrong.is_empty() {
+                let found = wrong
+                    .into_iter()
+                    .map(|(slot, e)| row_error(r.row, slot.column(), e))
+                    .collect::<anyhow::Result<Vec<_>>>()?;
+                return Ok(Err(found));
             }
             let made = match before {
                 None => directory::add_child(tx, setting, by, after).map(Some),

@@ -216,7 +216,7 @@ pub fn step_in(
             &after,
             &child,
             &setting.policy,
-            setting.clock.now,
+            setting.clock,
         )?
     } else {
         Vec::new()

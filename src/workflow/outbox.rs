@@ -36,7 +36,7 @@ pub fn queue(
     after: &Matter,
     child: &Child,
     policy: &Policy,
-    now: DateTime<Utc>,
+    clock: super::Clock,
 ) -> anyhow::Result<Vec<String>> {
     if !steps
         .iter()
@@ -54,11 +54,12 @@ pub fn queue(
         staff: &staff,
         covers: &covers,
         on,
+        today: clock.today,
     };
     let composed = notify::compose(steps, after, child, people, policy);
     for message in &composed.messages {
         let event = events.get(message.step).copied();
-        tx.queue_message(&after.id, &after.child, message, event, now)?;
+        tx.queue_message(&after.id, &after.child, message, event, clock.now)?;
     }
     Ok(composed.warnings)
 }
@@ -102,6 +103,13 @@ pub fn people_to_tell(
     {
         if !staff.iter().any(|s| s.id == id) {
             staff.extend(tx.staff_on(id, on)?);
+        }
+    }
+    // As they were that day, but with the day they left if they have left since: a leaver is not
+    // written to about a step taken before they went.
+    for person in &mut staff {
+        if let Some(now) = tx.staff(&person.id)? {
+            person.left_on = now.left_on;
         }
     }
     staff.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));

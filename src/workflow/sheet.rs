@@ -18,21 +18,30 @@ pub struct Columns {
     /// (heading, column): another heading read as the column.
     pub aliases: &'static [(&'static str, &'static str)],
     pub required: &'static [&'static str],
+    /// Whether a heading iro does not read is passed over (a case-management extract carries many
+    /// iro has no use for) rather than refused (a tracker made for iro has none).
+    pub others_ignored: bool,
 }
 
 /// A heading as people write it, reduced to the column name it means: case, spaces and hyphens do not
 /// matter.
 pub fn heading(text: &str) -> String {
-    text.trim_start_matches('\u{feff}')
-        .trim()
+    let words: Vec<String> = text
+        .trim_start_matches('\u{feff}')
         .to_ascii_lowercase()
-        .replace([' ', '-'], "_")
+        .split([' ', '-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    words.join("_")
 }
 
 /// A sheet read whole: its columns found and its rows kept, numbered as the spreadsheet shows them.
 pub struct Sheet {
     /// What the sheet is, for messages: its file name.
     pub name: String,
+    /// Headings passed over, as written (`Columns::others_ignored`).
+    pub ignored: Vec<String>,
     index: HashMap<&'static str, usize>,
     width: usize,
     records: Vec<csv::StringRecord>,
@@ -49,8 +58,9 @@ impl Sheet {
             .map_err(|e| problem(e.to_string()))?
             .clone();
         let mut index: HashMap<&'static str, usize> = HashMap::new();
-        for (i, text) in header.iter().enumerate() {
-            let text = heading(text);
+        let (mut problems, mut ignored) = (Vec::new(), Vec::new());
+        for (i, written) in header.iter().enumerate() {
+            let text = heading(written);
             let column = columns
                 .names
                 .iter()
@@ -65,20 +75,14 @@ impl Sheet {
                 });
             match column {
                 Some(column) if index.contains_key(column) => {
-                    return Err(problem(format!(
-                        "row 1: the column '{column}' is there twice"
-                    )))
+                    problems.push(format!("the column '{column}' is there twice"))
                 }
                 Some(column) => {
                     index.insert(column, i);
                 }
                 None if text.is_empty() => {}
-                None => {
-                    return Err(problem(format!(
-                        "row 1: column '{text}' is not one iro reads ({})",
-                        columns.names.join(", ")
-                    )))
-                }
+                None if columns.others_ignored => ignored.push(written.trim().to_string()),
+                None => problems.push(format!("column '{text}' is not one iro reads")),
             }
         }
         let absent: Vec<&str> = columns
@@ -88,9 +92,16 @@ impl Sheet {
             .copied()
             .collect();
         if !absent.is_empty() {
-            return Err(problem(format!(
-                "row 1: the header lacks the column(s) {}",
+            problems.push(format!(
+                "the header lacks the column(s) {}",
                 absent.join(", ")
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problem(format!(
+                "row 1: {} (the columns iro reads: {})",
+                problems.join("; "),
+                columns.names.join(", ")
             )));
         }
         let records = reader
@@ -99,6 +110,7 @@ impl Sheet {
             .map_err(|e| problem(e.to_string()))?;
         Ok(Sheet {
             name: name.to_string(),
+            ignored,
             index,
             width: header.len(),
             records,
@@ -200,8 +212,9 @@ pub struct RowErrors {
 }
 
 impl RowErrors {
-    /// The errors of the sheets named, in row order within each; `what` ends the summary.
-    pub fn new(mut errors: Vec<(String, RowError)>, what: &str) -> RowErrors {
+    /// The errors of the sheets named, in row order within each; `what` ends the summary. Each line
+    /// names its file when `named`, or when there are errors in more than one.
+    pub fn new(mut errors: Vec<(String, RowError)>, what: &str, named: bool) -> RowErrors {
         errors.sort_by(|a, b| (&a.0, a.1.row).cmp(&(&b.0, b.1.row)));
         let mut rows: Vec<(&str, usize)> =
             errors.iter().map(|(s, e)| (s.as_str(), e.row)).collect();
@@ -220,7 +233,7 @@ impl RowErrors {
             lines: errors
                 .iter()
                 .map(|(sheet, e)| {
-                    let place = if sheets.len() > 1 {
+                    let place = if named || sheets.len() > 1 {
                         format!("{sheet} row {}", e.row)
                     } else {
                         format!("row {}", e.row)
@@ -306,6 +319,7 @@ mod tests {
         names: &["ref", "raised_on", "team"],
         aliases: &[("reference", "ref")],
         required: &["ref"],
+        others_ignored: false,
     };
 
     #[test]
@@ -314,6 +328,8 @@ mod tests {
             ("Raised on", "raised_on"),
             ("raised-on", "raised_on"),
             ("  RAISED_ON ", "raised_on"),
+            ("Raised  on", "raised_on"),
+            ("raised - on", "raised_on"),
             ("\u{feff}ref", "ref"),
         ] {
             assert_eq!(heading(written), meant);
@@ -381,6 +397,7 @@ mod tests {
                 .map(|e| ("t.csv".to_string(), e))
                 .collect(),
             "nothing was imported",
+            false,
         );
         assert_eq!(reported.code, error::USAGE);
         assert_eq!(
@@ -388,5 +405,21 @@ mod tests {
             "t.csv: 3 error(s) in 3 row(s); nothing was imported"
         );
         assert!(reported.lines[0].starts_with("row 2, column ref: "));
+    }
+
+    #[test]
+    fn an_extract_passes_over_the_columns_iro_does_not_read_and_says_so() {
+        let columns = Columns {
+            others_ignored: true,
+            ..COLUMNS
+        };
+        let sheet = Sheet::read(
+            "c.csv",
+            "Ref,Phone Number,Team\nLCS-1,0123,North\n".as_bytes(),
+            &columns,
+        )
+        .expect("a sheet");
+        assert_eq!(sheet.ignored, ["Phone Number"]);
+        assert!(sheet.has("team"));
     }
 }

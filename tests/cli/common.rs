@@ -260,8 +260,16 @@ impl Service {
             let columns = stmt.column_count();
             let rows: Vec<String> = stmt
                 .query_map([], |row| {
+                    use rusqlite::types::ValueRef;
                     let cells: Vec<String> = (0..columns)
-                        .map(|i| format!("{:?}", row.get_ref(i).map(|v| format!("{v:?}"))))
+                        .map(|i| match row.get_ref(i) {
+                            Ok(ValueRef::Null) => "NULL".to_string(),
+                            Ok(ValueRef::Integer(n)) => n.to_string(),
+                            Ok(ValueRef::Real(x)) => x.to_string(),
+                            Ok(ValueRef::Text(t)) => format!("{:?}", String::from_utf8_lossy(t)),
+                            Ok(ValueRef::Blob(b)) => format!("<{} bytes>", b.len()),
+                            Err(e) => format!("<{e}>"),
+                        })
                         .collect();
                     Ok(cells.join("|"))
                 })

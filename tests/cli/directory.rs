@@ -623,7 +623,7 @@ fn a_bad_extract_lists_every_error_by_row_and_column_and_records_nothing() {
         "ref,name,team,social_worker,team_manager,service_manager,iro,iro_team_manager\n\
 LCS-300001,Zoë Brown,North,nobody,tgreen,mblack,asmith,jwhite\n\
 LCS-300002,,North,bking,tgreen,mblack,asmith,jwhite\n\
-LCS-300003,A Child,North,bking,bking,mblack,asmith,jwhite\n\
+LCS-300003,A Child,North,bking,bking,mblack,asmith,bking\n\
 LCS-300004,A Child,North,bking,tgreen,mblack,asmith,jwhite,extra\n\
 LCS 300005,A Child,North,bking,tgreen,mblack,asmith,jwhite\n\
 LCS-300001,Zoë Brown,North,bking,tgreen,mblack,asmith,jwhite\n\
@@ -638,33 +638,81 @@ LCS-300006,Fine Child,North,bking,tgreen,mblack,asmith,jwhite\n";
     assert_eq!(output.status.code(), Some(2));
     let said = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<&str> = said.lines().collect();
-    assert_eq!(
-        lines[..6],
-        [
-            "row 2, column social_worker: no member of staff 'nobody' (see `iro staff list`)",
-            "row 3, column name: is empty; every row needs it",
-            "row 4, column team_manager: bking is a social-worker, not a team-manager: they cannot be a child's team-manager [rule 13: the directory]",
-            "row 5, column (row): has 9 cells, more than the header's 8 columns",
-            "row 6, column ref: contains a space: an id is ASCII letters, digits, '-', '_' and '.' only",
-            "row 7, column ref: LCS-300001 is on row 2 already",
-        ],
-        "{said}"
-    );
+    // Every error, each with its file, row and column; both wrong slots of row 4.
+    let expected = [
+        "row 2, column social_worker: no member of staff 'nobody' (see `iro staff list`)",
+        "row 3, column name: is empty; every row needs it",
+        "row 4, column team_manager: bking is a social-worker, not a team-manager: they cannot be a child's team-manager [rule 13: the directory]",
+        "row 4, column iro_team_manager: bking is a social-worker, not an iro-team-manager: they cannot be a child's iro-team-manager [rule 13: the directory]",
+        "row 5, column (row): has 9 cells, more than the header's 8 columns",
+        "row 6, column ref: contains a space: an id is ASCII letters, digits, '-', '_' and '.' only",
+        "row 7, column ref: LCS-300001 is on row 2 already",
+    ]
+    .map(|line| format!("{children} {line}"));
+    assert_eq!(lines[..7], expected, "{said}");
     assert!(
-        lines[6].ends_with("children.csv: 6 error(s) in 6 row(s); nothing was imported"),
+        lines[7].ends_with("children.csv: 7 error(s) in 6 row(s); nothing was imported"),
         "{said}"
     );
     assert_eq!(service.dump(), before, "all rows or none");
 
-    // A heading iro does not read is named, with the file.
-    let (staff, _) = extracts(&service, "id,name,role,email,colour\n", "");
+    // Every problem of a header at once, with the file; columns iro does not read are passed over.
+    let (staff, _) = extracts(&service, "Staff  ID,Phone,Full name\n", "");
     let err = service.fails(2, &["directory", "import", "--staff", &staff]);
     assert!(
-        err.contains("staff.csv: row 1: column 'colour' is not one iro reads"),
+        err.contains("staff.csv: row 1: the header lacks the column(s) name, role, email"),
         "{err}"
     );
     let err = service.fails(2, &["directory", "import"]);
     assert!(err.contains("--staff FILE, --children FILE"), "{err}");
+    // A day ahead is said once, not for every row.
+    let (staff, _) = extracts(
+        &service,
+        "id,name,role,email\nnew1,N One,iro,n1@example.gov.uk\nnew2,N Two,iro,n2@example.gov.uk\n",
+        "",
+    );
+    let err = service.fails(
+        3,
+        &[
+            "directory",
+            "import",
+            "--staff",
+            &staff,
+            "--on",
+            "2026-11-27",
+        ],
+    );
+    assert!(err.contains("in the future"), "{err}");
+    assert_eq!(service.dump(), before);
+}
+
+#[test]
+fn an_extract_is_read_as_a_case_system_writes_it() {
+    let service = Service::new();
+    // Extra columns, doubled spaces in headings, roles as people write them.
+    let staff = "Staff  ID,Name,Job Title,Role,E-mail,Phone\n\
+nnew,Nia New,Senior Practitioner,Social Worker,nnew@example.gov.uk,0113 000\n\
+mnew,Max New,Head of Service,service_manager,mnew@example.gov.uk,0113 001\n";
+    let (staff, _) = extracts(&service, staff, "");
+    let output = service
+        .iro()
+        .args(["directory", "import", "--staff", &staff])
+        .output()
+        .expect("run");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("passed over the columns iro does not read: Job Title, Phone"),
+        "{said}"
+    );
+    for (id, role) in [("nnew", "social-worker"), ("mnew", "service-manager")] {
+        let shown = json_of(&service.ok(&["staff", "show", id, "--format", "json"]));
+        assert_eq!(shown["role"], role);
+    }
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).expect("json")
 }
 
 #[test]
@@ -726,4 +774,210 @@ fn the_alert_form_of_imported_history_says_nobody_was_notified_by_iro() {
         markdown.contains("nobody was notified by iro"),
         "{markdown}"
     );
+}
+
+#[test]
+fn a_cover_ends_when_either_leaves_and_a_leaver_is_not_written_to() {
+    let service = Service::new();
+    let first = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    let second = service.raise_qap("asmith", "LCS-200001", Some("2026-11-02"));
+    service.ok(&["cover", "asmith", "--by", "pother", "--from", "2026-11-09"]);
+    // One cover at a time, and none for someone who has left.
+    let err = service.refused(&["cover", "asmith", "--by", "jwhite", "--from", "2026-11-16"]);
+    assert!(
+        err.contains("asmith is covered already, by pother"),
+        "{err}"
+    );
+    service.ok(&[
+        "staff",
+        "leave",
+        "pother",
+        "--on",
+        "2026-11-20",
+        "--reason",
+        "Moved away",
+    ]);
+    let err = service.refused(&["cover", "pother", "--by", "jwhite", "--from", "2026-11-23"]);
+    assert!(err.contains("pother left on 2026-11-20"), "{err}");
+    let caseload = |on: &str| -> usize {
+        let report = json_of(&service.ok(&[
+            "report",
+            "supervision",
+            "--iro",
+            "pother",
+            "--as-of",
+            on,
+            "--format",
+            "json",
+        ]));
+        report.as_array().expect("matters").len()
+    };
+    assert_eq!(caseload("2026-11-19"), 2, "covering, before leaving");
+    assert_eq!(caseload("2026-11-23"), 0, "the cover ended when they left");
+    let _ = (first, second);
+
+    // The team manager leaves; a step recorded late, dated while she was in post, is not mailed to her.
+    service.ok(&[
+        "staff",
+        "add",
+        "tnew",
+        "--name",
+        "T New",
+        "--role",
+        "team-manager",
+        "--email",
+        "tnew@example.gov.uk",
+        "--on",
+        "2026-11-02",
+    ]);
+    let third = service.raise_qap("asmith", "LCS-200001", Some("2026-11-16"));
+    service.ok(&[
+        "staff",
+        "leave",
+        "tgreen",
+        "--on",
+        "2026-11-24",
+        "--successor",
+        "tnew",
+    ]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &third,
+        "--stage",
+        "1",
+        "--on",
+        "2026-11-23",
+    ]);
+    let messages = json_of(&service.ok(&["outbox", "list", "--format", "json"]));
+    let last = messages
+        .as_array()
+        .expect("messages")
+        .last()
+        .expect("a message")
+        .clone();
+    assert_eq!(last["matter"], third.as_str());
+    let to: Vec<&str> = last["to"]
+        .as_array()
+        .expect("to")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert!(!to.contains(&"tgreen"), "{last}");
+    assert!(
+        last["missing"]
+            .as_array()
+            .expect("missing")
+            .iter()
+            .any(|m| m
+                .as_str()
+                .is_some_and(|m| m.contains("tgreen: left on 2026-11-24"))),
+        "{last}"
+    );
+}
+
+#[test]
+fn a_change_cannot_be_dated_before_a_step_that_relied_on_how_things_were() {
+    let service = Service::new();
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-10"));
+    // bking was given an action on the 10th: she cannot have left on the 5th.
+    let err = service.refused(&[
+        "staff",
+        "leave",
+        "bking",
+        "--on",
+        "2026-11-05",
+        "--successor",
+        "cdoe",
+    ]);
+    assert!(
+        err.contains("bking took part in a step on 2026-11-10"),
+        "{err}"
+    );
+    // A step on the child's matter on the 12th was told the team manager of the 12th.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "note",
+        &m,
+        "--text",
+        "Seen",
+        "--on",
+        "2026-11-12",
+    ]);
+    let err = service.refused(&[
+        "child",
+        "reallocate",
+        "LCS-104233",
+        "--team-manager",
+        "tother",
+        "--on",
+        "2026-11-11",
+    ]);
+    assert!(
+        err.contains("a matter of LCS-104233 had a step on 2026-11-12"),
+        "{err}"
+    );
+    service.ok(&[
+        "child",
+        "reallocate",
+        "LCS-104233",
+        "--team-manager",
+        "tother",
+        "--on",
+        "2026-11-12",
+    ]);
+    // A role cannot change before a step taken in the old one.
+    let err = service.refused(&[
+        "staff",
+        "update",
+        "asmith",
+        "--role",
+        "iro-team-manager",
+        "--on",
+        "2026-11-11",
+    ]);
+    assert!(
+        err.contains("asmith took part in a step as an iro on 2026-11-12"),
+        "{err}"
+    );
+    // A child who has left care keeps the allocation they left with: a leaver needs no successor for them.
+    service.ok(&[
+        "child",
+        "cease",
+        "LCS-200001",
+        "--on",
+        "2026-11-13",
+        "--reason",
+        "Adopted",
+    ]);
+    service.ok(&[
+        "staff",
+        "add",
+        "cnew",
+        "--name",
+        "C New",
+        "--role",
+        "practice-supervisor",
+        "--email",
+        "cnew@example.gov.uk",
+        "--on",
+        "2026-11-02",
+    ]);
+    service.ok(&[
+        "staff",
+        "leave",
+        "cdoe",
+        "--on",
+        "2026-11-20",
+        "--successor",
+        "cnew",
+    ]);
+    let ceased = json_of(&service.ok(&["child", "show", "LCS-200001", "--format", "json"]));
+    assert_eq!(
+        ceased["practice_supervisor"], "cdoe",
+        "left as it was when they ceased"
+    );
+    assert!(service.ok(&["audit", "verify"]).starts_with("ok "));
 }

@@ -328,9 +328,53 @@ fn authority_passes_to_the_cover_and_the_successor_and_follows_a_move() {
         err.contains("the child's own team-manager (tother)"),
         "{err}"
     );
+    // Recorded by the child's own IRO team manager, not another one; the senior IRO manager may.
+    service.ok(&[
+        "staff",
+        "add",
+        "kother",
+        "--name",
+        "K Other",
+        "--role",
+        "iro-team-manager",
+        "--email",
+        "kother@example.gov.uk",
+        "--on",
+        "2026-11-02",
+    ]);
+    let err = service.refused(&[
+        "--as",
+        "kother",
+        "resolve",
+        &third,
+        "--outcome",
+        "Agreed",
+        "--resolved-by",
+        "tother",
+    ]);
+    assert!(
+        err.contains("only the IRO team manager of LCS-200001 (jwhite)"),
+        "{err}"
+    );
+    // A QAP is never named as resolved by a social work manager.
+    let fourth = service.raise_qap("liro", "LCS-104233", Some("2026-11-26"));
+    let err = service.refused(&[
+        "--as",
+        "liro",
+        "resolve",
+        &fourth,
+        "--outcome",
+        "Done",
+        "--resolved-by",
+        "tgreen",
+    ]);
+    assert!(
+        err.contains("a QAP is resolved by the IRO of LCS-104233 (liro) or an IRO manager"),
+        "{err}"
+    );
     service.ok(&[
         "--as",
-        "jwhite",
+        "senior",
         "resolve",
         &third,
         "--outcome",
