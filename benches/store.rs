@@ -51,6 +51,7 @@ fn benches(c: &mut Criterion) {
     let clock = Clock {
         today: today(),
         now: Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap(),
+        real_today: today(),
     };
     let mut store = Store::open(&db, clock.now).expect("open");
     let setting = Setting::new(

@@ -115,6 +115,7 @@ pub fn generate(args: &Args) -> anyhow::Result<Summary> {
             today: args.today,
             // Each step sets its own time of recording; the directory is recorded at this one.
             now: set_up,
+            real_today: args.today,
         },
         "synth",
     );
@@ -524,6 +525,7 @@ impl<'d> Synth<'d> {
         let clock = Clock {
             today: self.today,
             now: Utc.from_utc_datetime(&on.and_time(at)),
+            real_today: self.today,
         };
         let what = describe(&ask);
         let asked = match ask {

@@ -41,12 +41,13 @@ pub fn main(
         &mut *err
     };
     let result = Environment::read().and_then(|env| {
-        let (today, now) = environment::clock(&env);
+        let (today, now, real_today) = environment::clock(&env);
         let mut ctx = Context {
             db: cli.db.take().or_else(|| env.db.clone()),
             acting_as: cli.acting_as.take().or_else(|| env.user.clone()),
             today,
             now,
+            real_today,
             out,
             err: messages,
             policy: Policy::default(),

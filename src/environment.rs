@@ -71,15 +71,14 @@ impl Environment {
     }
 }
 
-/// Today and now: `IRO_TODAY` fixes today for tests, replays and back-dated runs; now is always the
-/// clock's, for `recorded_at`.
+/// Today, now and the real day: `IRO_TODAY` fixes today for tests, replays and back-dated runs; now is
+/// always the clock's, for `recorded_at`, and so is the real day, which no step may be dated after.
 #[allow(clippy::disallowed_methods)] // the one place the clock is read
-pub fn clock(env: &Environment) -> (NaiveDate, DateTime<Utc>) {
+pub fn clock(env: &Environment) -> (NaiveDate, DateTime<Utc>, NaiveDate) {
     let now = Utc::now();
-    let today = env
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    (today, now)
+    let real_today = chrono::Local::now().date_naive();
+    let today = env.today.unwrap_or(real_today);
+    (today, now, real_today)
 }
 
 /// The account of the process's real user id, from the system's user database; `uid-N` for an id it

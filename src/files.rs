@@ -152,6 +152,24 @@ pub fn create_exclusive(path: &Path) -> io::Result<std::fs::File> {
     options.open(path)
 }
 
+/// Appends one line to a file kept outside the database (a witness of the chain's head), creating it
+/// readable by its owner only; never through a symlink, and the line written whole and synced.
+pub fn append_line(path: &Path, line: &str) -> Result<(), FileError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC);
+    }
+    let mut file = options.open(path).map_err(FileError::io(path))?;
+    file.write_all(format!("{line}\n").as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(FileError::io(path))
+}
+
 /// A new directory whose files all appear at `out` together: they are written into a private temporary
 /// directory beside it, which is renamed to `out` only by `finish`. Dropped unfinished (an error, a full
 /// disk), it removes what it wrote and leaves nothing at `out`.

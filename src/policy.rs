@@ -413,9 +413,14 @@ impl Loaded {
 
     /// The SHA-256 of the canonical text, in hex: recorded with every step taken under it.
     pub fn digest(&self) -> String {
-        use sha2::{Digest, Sha256};
-        format!("{:x}", Sha256::digest(self.canonical().as_bytes()))
+        digest_of(&self.canonical())
     }
+}
+
+/// The digest of a policy's canonical text.
+pub fn digest_of(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 fn canonical_toml(loaded: &Loaded) -> String {

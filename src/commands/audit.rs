@@ -4,13 +4,15 @@
 //! compares the result with the state tables (`workflow::audit`): an edit made behind the tool's back
 //! shows in one or the other.
 
+use std::path::{Path, PathBuf};
+
 use clap::{Args, Subcommand};
 
 use super::Context;
-use crate::error::Status;
+use crate::error::{Problem, Status};
 use crate::render::{Field, Format, RowWriter, Tabular};
 use crate::store::audit::EnteredForAnother;
-use crate::workflow::audit::replay_mismatch;
+use crate::workflow::audit::{self, Witnessed};
 
 /// Check the record (hash chain and state against its events), or print the head hash
 #[derive(Debug, Args)]
@@ -22,13 +24,25 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain and replay every matter and the directory; prints `ok`, the event count and the head hash,
-    /// or names the first event or row that does not match and exits 7
-    #[command(after_help = "Example:\n  iro audit verify && iro audit head >> /srv/iro/heads.log")]
-    Verify,
-    /// Print the head hash of the event chain, to keep somewhere else
-    #[command(after_help = "Example:\n  iro audit head >> /srv/iro/heads.log")]
-    Head,
+    /// Walk the hash chain, re-judge every step and replay every table; prints `ok`, the event count
+    /// and the head hash, or names the first event or row that does not check out and exits 7
+    #[command(
+        after_help = "With --witness, every head the witness file kept must still be on the chain at its count:\n\
+a record cut short, an older copy put back or a chain recomputed after an edit is found.\n\n\
+Example:\n  iro audit verify --witness /srv/witness/iro-heads && iro audit head --witness /srv/witness/iro-heads"
+    )]
+    Verify {
+        /// A witness file written by `audit head --witness`, kept where the database's writers cannot
+        #[arg(long, value_name = "FILE")]
+        witness: Option<PathBuf>,
+    },
+    /// Print the head hash of the event chain; with --witness, also append it (time, events, hash)
+    /// to a witness file kept somewhere else
+    #[command(after_help = "Example:\n  iro audit head --witness /srv/witness/iro-heads")]
+    Head {
+        #[arg(long, value_name = "FILE")]
+        witness: Option<PathBuf>,
+    },
     /// List the steps entered by a login other than the one their actor is bound to: entered on
     /// another's behalf, or as someone bound to no login
     #[command(after_help = "Example:\n  iro audit identities --format csv > identities.csv")]
@@ -41,13 +55,22 @@ pub enum AuditCommand {
 pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    match args.command {
-        AuditCommand::Head => {
-            writeln!(ctx.out, "{}", tx.head_hash()?)?;
+    match &args.command {
+        AuditCommand::Head { witness } => {
+            let (events, hash) = tx.head()?;
+            if let Some(file) = witness {
+                let head = Witnessed {
+                    at: ctx.now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    events: events as u64,
+                    hash: hash.clone(),
+                };
+                crate::files::append_line(file, &head.line())?;
+            }
+            writeln!(ctx.out, "{hash}")?;
             Ok(Status::Done)
         }
         AuditCommand::Identities { format } => {
-            let mut writer = RowWriter::new(format, false, ctx.colour, &mut *ctx.out)?;
+            let mut writer = RowWriter::new(*format, false, ctx.colour, &mut *ctx.out)?;
             tx.entered_for_another(|row| -> anyhow::Result<()> { writer.row(&row) })?;
             let rows = writer.finish()?;
             writeln!(
@@ -56,25 +79,52 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
             )?;
             Ok(Status::Done)
         }
-        AuditCommand::Verify => {
-            let walk = tx.walk_chain()?;
-            if let Some(broken) = walk.first_break {
-                writeln!(ctx.out, "broken: event {}: {}", broken.event, broken.why)?;
-                return Ok(Status::RecordBroken);
-            }
-            let mismatch = replay_mismatch(&tx)?;
-            match mismatch {
+        AuditCommand::Verify { witness } => {
+            let heads = match witness {
+                Some(file) => read_witness(file)?,
+                None => Vec::new(),
+            };
+            let verdict = audit::verify(&tx)?;
+            let problem = match &verdict.problem {
+                Some(problem) => Some(problem.clone()),
+                None => audit::witnessed(&tx, &verdict, &heads)?,
+            };
+            match problem {
                 Some(what) => {
                     writeln!(ctx.out, "broken: {what}")?;
                     Ok(Status::RecordBroken)
                 }
                 None => {
-                    writeln!(ctx.out, "ok {} events, head {}", walk.events, walk.head)?;
+                    let seen = if heads.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; all {} witnessed heads on it", heads.len())
+                    };
+                    writeln!(
+                        ctx.out,
+                        "ok {} events, head {}{seen}",
+                        verdict.events, verdict.head
+                    )?;
                     Ok(Status::Done)
                 }
             }
         }
     }
+}
+
+/// The heads a witness file kept, each line checked.
+fn read_witness(file: &Path) -> anyhow::Result<Vec<Witnessed>> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Problem::Usage(format!("cannot read the witness {}: {e}", file.display())))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            Witnessed::parse(line).map_err(|why| {
+                Problem::Usage(format!("{} line {}: {why}", file.display(), i + 1)).into()
+            })
+        })
+        .collect()
 }
 
 impl Tabular for EnteredForAnother {

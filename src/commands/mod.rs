@@ -206,6 +206,8 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     /// When the step is recorded (the `recorded_at` of its events).
     pub now: DateTime<Utc>,
+    /// The system clock's date, which no step may be dated after.
+    pub real_today: NaiveDate,
     /// Data: what scripts read.
     pub out: &'a mut dyn Write,
     /// Messages for people.
@@ -292,6 +294,7 @@ impl Context<'_> {
         Clock {
             today: self.today,
             now: self.now,
+            real_today: self.real_today,
         }
     }
 }

@@ -160,9 +160,9 @@ fn emails(recipients: &[Recipient]) -> String {
 fn write(ctx: &mut Context, dir: &Path, from: &Option<Mailbox>) -> anyhow::Result<Status> {
     let from = sender(ctx, from)?;
     let mut store = ctx.open()?;
-    let now = ctx.now;
+    let setting = super::setting(ctx);
     let (out, err) = (&mut *ctx.out, &mut *ctx.err);
-    let tally = outbox::write_pending(&mut store, dir, &from, now, |done| match done {
+    let tally = outbox::write_pending(&mut store, &setting, dir, &from, |done| match done {
         Delivered::Written { path, .. } => {
             let _ = writeln!(out, "{path}");
         }
@@ -195,15 +195,15 @@ fn send(ctx: &mut Context, args: &SendArgs) -> anyhow::Result<Status> {
         written: args.include_written,
         failed: args.retry_failed,
     };
-    let now = ctx.now;
+    let setting = super::setting(ctx);
     let err = &mut *ctx.err;
     let (tally, left_uncertain) = outbox::send_pending(
         &mut store,
+        &setting,
         &transport,
         &args.smtp,
         &from,
         also,
-        now,
         |done| {
             let _ = match done {
                 Delivered::Sent { id, subject } => writeln!(err, "outbox {id}: sent: {subject}"),

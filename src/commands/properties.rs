@@ -157,9 +157,11 @@ proptest! {
         let (mut store, _) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now()).expect("create");
         let tx = store.write().expect("tx");
         directory(&tx);
+        let today = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
         let clock = Clock {
-            today: NaiveDate::from_ymd_opt(2026, 12, 31).expect("date"),
-            now: Utc.with_ymd_and_hms(2026, 12, 31, 12, 0, 0).single().expect("time"),
+            today,
+            now: Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).single().expect("time"),
+            real_today: today,
         };
         let setting = Setting::new(
             &crate::policy::Loaded::defaults(crate::policy::Source::Defaults(None)),

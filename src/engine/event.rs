@@ -477,6 +477,7 @@ fn opened(id: &str, opening: &Opened, state: MatterState, actor: &str, on: Naive
 pub enum Entry {
     Step(Event),
     Change(super::directory::Change),
+    Mail(Mail),
 }
 
 impl Entry {
@@ -484,6 +485,7 @@ impl Entry {
         match self {
             Entry::Step(event) => event.kind(),
             Entry::Change(change) => change.kind(),
+            Entry::Mail(mail) => mail.kind(),
         }
     }
 
@@ -492,6 +494,60 @@ impl Entry {
         match self {
             Entry::Step(event) => event.describe(),
             Entry::Change(change) => change.describe(),
+            Entry::Mail(mail) => mail.describe(),
+        }
+    }
+}
+
+/// What happened to a message in the outbox, on the chain: queued (with a digest of what it says and
+/// to whom), then each mark of its delivery. Who was told, and whether it went, is then as provable as
+/// the steps themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Mail {
+    MessageQueued {
+        message: i64,
+        /// SHA-256 of the message as queued: its matter, recipients, subject and body.
+        digest: String,
+    },
+    /// The message's delivery as it stands after a mark.
+    MessageMarked { message: i64, delivery: Delivery },
+}
+
+/// A message's delivery columns, as the outbox holds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Delivery {
+    pub status: String,
+    pub error: Option<String>,
+    pub written_at: Option<String>,
+    pub written_to: Option<String>,
+    pub claimed_at: Option<String>,
+    pub sent_at: Option<String>,
+}
+
+/// Every kind of mail entry, as the `kind` column stores it.
+pub const MAIL_KINDS: &[&str] = &["message-queued", "message-marked"];
+
+impl Mail {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mail::MessageQueued { .. } => "message-queued",
+            Mail::MessageMarked { .. } => "message-marked",
+        }
+    }
+
+    pub fn message(&self) -> i64 {
+        match self {
+            Mail::MessageQueued { message, .. } | Mail::MessageMarked { message, .. } => *message,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Mail::MessageQueued { message, .. } => format!("message {message} queued"),
+            Mail::MessageMarked { message, delivery } => {
+                format!("message {message} {}", delivery.status)
+            }
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::model::{Action, ActionStatus, Child, Matter, MatterState, Staff, Stag
 
 pub use authority::{may, Act, Authority, WHO_MAY};
 pub use directory::Change;
-pub use event::{evolve, Entry, Event, Inconsistent, Opened, Step};
+pub use event::{evolve, Delivery, Entry, Event, Inconsistent, Mail, Opened, Step, MAIL_KINDS};
 pub use policy::{Policy, DEFAULT_CATEGORIES};
 use refusal::refuse;
 pub use refusal::{Refusal, Rule};

@@ -41,12 +41,36 @@ pub struct ChainBreak {
     pub why: String,
 }
 
-/// What walking the chain found: how many events, the head hash, and the first break if any.
+/// What walking the chain found: how many events, the head hash, the first break if any, and the
+/// outbox's entries (event id and details) for the audit to hold the outbox to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainWalk {
     pub events: u64,
     pub head: String,
     pub first_break: Option<ChainBreak>,
+    pub mail: Vec<(i64, String)>,
+}
+
+/// One event of a matter's log as stored, undecoded: a malformed one is the audit's to name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedEvent {
+    pub id: i64,
+    pub actor: String,
+    pub effective_on: NaiveDate,
+    pub recorded_at: String,
+    pub details: String,
+    pub policy_digest: Option<String>,
+}
+
+/// One row of an action's due-date history, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DueHistoryRow {
+    pub seq: u32,
+    pub due: NaiveDate,
+    pub set_on: NaiveDate,
+    pub agreed_by: Option<String>,
+    pub reason: Option<String>,
+    pub event: i64,
 }
 
 const WHOLE_CHAIN: Sql = Sql::new(
@@ -59,6 +83,29 @@ const MATTER_LOGS: Sql = Sql::new(
     "every matter's events",
     "SELECT id, matter, child, actor, effective_on, recorded_at, details FROM events
       WHERE matter IS NOT NULL ORDER BY matter, id",
+);
+const MATTER_LOGS_RAW: Sql = Sql::new(
+    "every matter's events, undecoded",
+    "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
+      WHERE matter IS NOT NULL ORDER BY matter, id",
+);
+const DUE_HISTORY: Sql = Sql::new(
+    "every action's due-date history",
+    "SELECT matter, seq, due, set_on, agreed_by, reason, event FROM action_due_history
+      ORDER BY matter, event, seq",
+);
+const ENTERED_FROM: Sql = Sql::new(
+    "the first event that says who entered it",
+    "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'entered_from_event'",
+);
+const EVENT_TRIGGERS: Sql = Sql::each(
+    "the triggers that keep the events append-only",
+    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name",
+    "SELECT tgname FROM pg_trigger WHERE tgrelid = 'events'::regclass AND NOT tgisinternal ORDER BY tgname",
+);
+const POLICIES: Sql = Sql::new(
+    "the policies steps were taken under",
+    "SELECT digest, policy FROM policies",
 );
 const UNEXPLAINED_MATTERS: Sql = Sql::new(
     "matters no event explains",
@@ -79,6 +126,20 @@ struct Stored {
     hash: String,
     entered_by: Option<String>,
     policy_digest: Option<String>,
+}
+
+/// Whether an event takes effect after the day it was recorded. `recorded_at` is UTC and the effective
+/// date the service's own, which in England is at most a day ahead of UTC's.
+fn dated_after_recorded(effective_on: &str, recorded_at: &str) -> bool {
+    let effective = effective_on.parse::<NaiveDate>();
+    let recorded = recorded_at
+        .get(..10)
+        .and_then(|d| d.parse::<NaiveDate>().ok());
+    match (effective, recorded) {
+        (Ok(effective), Some(recorded)) => recorded.succ_opt().is_some_and(|next| effective > next),
+        // A date that does not read is the hash's to catch, or the replay's.
+        _ => false,
+    }
 }
 
 impl Tx<'_> {
@@ -114,7 +175,10 @@ impl Tx<'_> {
             events: 0,
             head: GENESIS.to_string(),
             first_break: None,
+            mail: Vec::new(),
         };
+        // Every event from here on must say who entered it and under which policy.
+        let entered_from: Option<i64> = self.row(&ENTERED_FROM, &[], |r| r.get(0))?;
         self.stream(
             &WHOLE_CHAIN,
             &[],
@@ -134,7 +198,7 @@ impl Tx<'_> {
                     policy_digest: r.get(11)?,
                 })
             },
-            |e: Stored| -> Result<(), StoreError> {
+            |mut e: Stored| -> Result<(), StoreError> {
                 walk.events += 1;
                 if walk.first_break.is_none() {
                     let expected = chain_hash(
@@ -163,7 +227,31 @@ impl Tx<'_> {
                             event: e.id,
                             why: "its hash does not match its contents (it was changed after it was recorded)".into(),
                         });
+                    } else if dated_after_recorded(&e.effective_on, &e.recorded_at) {
+                        walk.first_break = Some(ChainBreak {
+                            event: e.id,
+                            why: format!(
+                                "it is dated {}, after the day it was recorded ({})",
+                                e.effective_on,
+                                e.recorded_at.get(..10).unwrap_or_default()
+                            ),
+                        });
+                    } else if e.entered_by.is_some() && entered_from.is_none_or(|from| e.id < from) {
+                        walk.first_break = Some(ChainBreak {
+                            event: e.id,
+                            why: "it says who entered it, yet the record says no event before the upgrade point can: the point was moved".into(),
+                        });
+                    } else if entered_from.is_some_and(|from| e.id >= from)
+                        && (e.entered_by.is_none() || e.policy_digest.is_none())
+                    {
+                        walk.first_break = Some(ChainBreak {
+                            event: e.id,
+                            why: "it does not say who entered it or under which policy, as every event since the upgrade does".into(),
+                        });
                     }
+                }
+                if e.matter.is_none() && crate::engine::MAIL_KINDS.contains(&e.kind.as_str()) {
+                    walk.mail.push((e.id, std::mem::take(&mut e.details)));
                 }
                 walk.head = e.hash;
                 Ok(())
@@ -194,6 +282,101 @@ impl Tx<'_> {
             visit(&done, log)?;
         }
         Ok(())
+    }
+
+    /// Every matter's events in order, undecoded, one matter at a time.
+    pub fn for_each_matter_log_raw(
+        &self,
+        mut visit: impl FnMut(&str, Vec<LoggedEvent>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut current: Option<String> = None;
+        let mut log = Vec::new();
+        self.stream(
+            &MATTER_LOGS_RAW,
+            &[],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    LoggedEvent {
+                        id: r.get(1)?,
+                        actor: r.get(2)?,
+                        effective_on: r.get(3)?,
+                        recorded_at: r.get(4)?,
+                        details: r.get(5)?,
+                        policy_digest: r.get(6)?,
+                    },
+                ))
+            },
+            |(matter, event): (String, LoggedEvent)| {
+                if current.as_deref() != Some(matter.as_str()) {
+                    if let Some(done) = current.take() {
+                        visit(&done, std::mem::take(&mut log))?;
+                    }
+                    current = Some(matter);
+                }
+                log.push(event);
+                Ok(())
+            },
+        )?;
+        if let Some(done) = current {
+            visit(&done, log)?;
+        }
+        Ok(())
+    }
+
+    /// Every action's due-date history as stored, one matter at a time in matter order.
+    pub fn for_each_due_history(
+        &self,
+        mut visit: impl FnMut(&str, Vec<DueHistoryRow>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut current: Option<String> = None;
+        let mut rows = Vec::new();
+        self.stream(
+            &DUE_HISTORY,
+            &[],
+            |r| {
+                Ok((
+                    r.get::<String>(0)?,
+                    DueHistoryRow {
+                        seq: r.get(1)?,
+                        due: r.get(2)?,
+                        set_on: r.get(3)?,
+                        agreed_by: r.get(4)?,
+                        reason: r.get(5)?,
+                        event: r.get(6)?,
+                    },
+                ))
+            },
+            |(matter, row): (String, DueHistoryRow)| {
+                if current.as_deref() != Some(matter.as_str()) {
+                    if let Some(done) = current.take() {
+                        visit(&done, std::mem::take(&mut rows))?;
+                    }
+                    current = Some(matter);
+                }
+                rows.push(row);
+                Ok(())
+            },
+        )?;
+        if let Some(done) = current {
+            visit(&done, rows)?;
+        }
+        Ok(())
+    }
+
+    /// The names of the triggers on the events table.
+    pub fn event_triggers(&self) -> Result<Vec<String>, StoreError> {
+        self.rows(&EVENT_TRIGGERS, &[], |r| r.get(0))
+    }
+
+    /// The first event that must say who entered it, where the database was upgraded to know.
+    pub fn entered_from_event(&self) -> Result<Option<i64>, StoreError> {
+        self.row(&ENTERED_FROM, &[], |r| r.get(0))
+    }
+
+    /// The text of every policy a step was taken under, by digest.
+    pub fn policies(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.rows(&POLICIES, &[], |r| Ok((r.get(0)?, r.get(1)?)))
     }
 
     /// Matters with no event at all: state that no recorded step explains.

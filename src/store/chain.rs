@@ -88,6 +88,7 @@ pub(super) fn event_from_row(r: &dyn Row) -> Result<RecordedEvent, BackendError>
     })
 }
 
+const EVENT_HASH: Sql = Sql::new("an event's hash", "SELECT hash FROM events WHERE id = ?1");
 const CHAIN_TIP: Sql = Sql::new(
     "the chain's last event",
     "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1",
@@ -132,6 +133,18 @@ impl Tx<'_> {
     /// The last event's id and hash, or none before the first event.
     pub(super) fn chain_tip(&self) -> Result<Option<(i64, String)>, StoreError> {
         self.row(&CHAIN_TIP, &[], |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    /// The hash of one event, if there is one with that id.
+    pub fn event_hash(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.row(&EVENT_HASH, &[&id], |r| r.get(0))
+    }
+
+    /// The last event's id and hash, or none before the first event: the head as a witness keeps it.
+    pub fn head(&self) -> Result<(i64, String), StoreError> {
+        Ok(self
+            .chain_tip()?
+            .unwrap_or_else(|| (0, GENESIS.to_string())))
     }
 
     /// The head of the chain: the hash a service keeps elsewhere to prove the record since.

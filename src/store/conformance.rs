@@ -290,26 +290,26 @@ pub(super) fn an_outbox_message_is_claimed_once<B: Backend>() {
         body: "Zoë".into(),
     };
     let id = tx
-        .queue_message("Q-2026-0001", "LCS-1", &message, None, at())
+        .queue_message("Q-2026-0001", "LCS-1", &message, None, &entered())
         .expect("queue");
     tx.commit().expect("commit");
     let mut other = db.connect();
     let first = store.write().expect("tx");
     assert!(first
-        .claim_for_send(id, OutboxStatus::Pending, at())
+        .claim_for_send(id, OutboxStatus::Pending, &entered())
         .expect("claim"));
     first.commit().expect("commit");
     let second = other.write().expect("tx");
     assert!(!second
-        .claim_for_send(id, OutboxStatus::Pending, at())
+        .claim_for_send(id, OutboxStatus::Pending, &entered())
         .expect("claim"));
     assert!(
-        !second.mark_written(id, at(), "x.eml").expect("write"),
+        !second.mark_written(id, &entered(), "x.eml").expect("write"),
         "not pending any more"
     );
     second.commit().expect("commit");
     let tx = store.write().expect("tx");
-    assert!(tx.mark_sent(id, at()).expect("sent"));
+    assert!(tx.mark_sent(id, &entered()).expect("sent"));
     tx.commit().expect("commit");
     let tx = store.read().expect("tx");
     let stored = tx.outbox_message(id).expect("read").expect("the message");

@@ -231,7 +231,8 @@ const EVERY_COVER: Sql = Sql::new(
 );
 const DIRECTORY_CHANGES: Sql = Sql::new(
     "every directory change, in the order recorded",
-    "SELECT id, effective_on, details FROM events WHERE matter IS NULL ORDER BY id",
+    "SELECT id, effective_on, details FROM events
+      WHERE matter IS NULL AND kind NOT IN ('message-queued', 'message-marked') ORDER BY id",
 );
 const SET_CLOSURE_EVENT: Sql = Sql::new(
     "link a closure day to its event",

@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::backend::{BackendError, Row, Sql};
+use super::chain::{Appended, Entered};
 use super::{StoreError, Tx};
+use crate::engine::{Delivery, Entry, Mail};
 use crate::notify::{Message, Recipient};
 
 /// Where a queued message is on its way to people.
@@ -181,6 +183,16 @@ const MARK_FAILED: Sql = Sql::new(
     "record why a message was not delivered",
     "UPDATE outbox SET error = ?2 WHERE id = ?1 AND status = 'pending'",
 );
+const DELIVERY: Sql = Sql::new(
+    "a message's delivery",
+    "SELECT status, error, written_at, written_to, claimed_at, sent_at FROM outbox WHERE id = ?1",
+);
+const EVERY_MESSAGE_AS_STORED: Sql = Sql::new(
+    "every message as stored, for the audit",
+    "SELECT id, matter, child, event_kind, created_at, to_addrs, cc_addrs, missing, subject, body, event,
+            status, error, written_at, written_to, claimed_at, sent_at
+       FROM outbox ORDER BY id",
+);
 const DATABASE_ID: Sql = Sql::new(
     "the database's id",
     "SELECT value FROM meta WHERE key = 'database_id'",
@@ -197,28 +209,61 @@ fn json(value: &impl Serialize) -> Result<String, StoreError> {
     })
 }
 
+/// The digest a queued message is recorded by: SHA-256 over its columns as stored, in one unambiguous
+/// encoding, so any later edit of who it went to or what it said no longer matches.
+#[allow(clippy::too_many_arguments)]
+pub fn message_digest(
+    matter: Option<&str>,
+    child: Option<&str>,
+    event_kind: &str,
+    created_at: &str,
+    to: &str,
+    cc: &str,
+    missing: &str,
+    subject: &str,
+    body: &str,
+    event: Option<i64>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let canonical = serde_json::json!([
+        matter, child, event_kind, created_at, to, cc, missing, subject, body, event
+    ])
+    .to_string();
+    format!("{:x}", Sha256::digest(canonical.as_bytes()))
+}
+
+/// A message as the audit reads it: the digest of what it says now, and its delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub digest: String,
+    pub delivery: Delivery,
+}
+
 impl Tx<'_> {
-    /// Queues a message about a matter in this transaction; returns its outbox id.
+    /// Queues a message about a matter in this transaction, with its event on the chain; returns its
+    /// outbox id.
     pub fn queue_message(
         &self,
         matter: &str,
         child: &str,
         message: &Message,
         event: Option<i64>,
-        created_at: DateTime<Utc>,
+        entered: &Entered,
     ) -> Result<i64, StoreError> {
         let (to, cc, missing) = (
             json(&message.to)?,
             json(&message.cc)?,
             json(&message.missing)?,
         );
-        self.one(
+        let created_at = entered.recorded_at();
+        let id = self.one(
             &QUEUE_MESSAGE,
             &[
                 &matter,
                 &child,
                 &message.kind,
-                &timestamp(created_at),
+                &created_at,
                 &to,
                 &cc,
                 &missing,
@@ -227,6 +272,109 @@ impl Tx<'_> {
                 &event,
             ],
             |r| r.get(0),
+        )?;
+        let digest = message_digest(
+            Some(matter),
+            Some(child),
+            message.kind,
+            &created_at,
+            &to,
+            &cc,
+            &missing,
+            &message.subject,
+            &message.body,
+            event,
+        );
+        self.append_mail(
+            Mail::MessageQueued {
+                message: id,
+                digest,
+            },
+            entered,
+        )?;
+        Ok(id)
+    }
+
+    /// Puts a message's delivery, as it now stands, on the chain.
+    fn record_delivery(&self, id: i64, entered: &Entered) -> Result<(), StoreError> {
+        let delivery = self.one(&DELIVERY, &[&id], delivery_from_row)?;
+        self.append_mail(
+            Mail::MessageMarked {
+                message: id,
+                delivery,
+            },
+            entered,
+        )
+    }
+
+    fn append_mail(&self, mail: Mail, entered: &Entered) -> Result<(), StoreError> {
+        self.append_entry(
+            None,
+            None,
+            mail.kind(),
+            MAIL_ACTOR,
+            entered.at.date_naive(),
+            Appended::Entered(entered),
+            &Entry::Mail(mail),
+        )?;
+        Ok(())
+    }
+
+    /// Every message as stored, with the digest of what it says now, for the audit to compare with its
+    /// events.
+    pub fn stored_messages(
+        &self,
+        mut each: impl FnMut(StoredMessage) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.stream(
+            &EVERY_MESSAGE_AS_STORED,
+            &[],
+            |r| {
+                let matter: Option<String> = r.get(1)?;
+                let child: Option<String> = r.get(2)?;
+                let (kind, created, to, cc, missing, subject, body): (
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                    String,
+                ) = (
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                );
+                let event: Option<i64> = r.get(10)?;
+                Ok(StoredMessage {
+                    id: r.get(0)?,
+                    digest: message_digest(
+                        matter.as_deref(),
+                        child.as_deref(),
+                        &kind,
+                        &created,
+                        &to,
+                        &cc,
+                        &missing,
+                        &subject,
+                        &body,
+                        event,
+                    ),
+                    delivery: Delivery {
+                        status: r.get(11)?,
+                        error: r.get(12)?,
+                        written_at: r.get(13)?,
+                        written_to: r.get(14)?,
+                        claimed_at: r.get(15)?,
+                        sent_at: r.get(16)?,
+                    },
+                })
+            },
+            &mut each,
         )
     }
 
@@ -275,8 +423,12 @@ impl Tx<'_> {
     }
 
     /// Marks a pending message written to a file; false if it was no longer pending.
-    pub fn mark_written(&self, id: i64, at: DateTime<Utc>, file: &str) -> Result<bool, StoreError> {
-        Ok(self.exec(&MARK_WRITTEN, &[&id, &timestamp(at), &file])? == 1)
+    pub fn mark_written(&self, id: i64, entered: &Entered, file: &str) -> Result<bool, StoreError> {
+        let marked = self.exec(&MARK_WRITTEN, &[&id, &entered.recorded_at(), &file])? == 1;
+        if marked {
+            self.record_delivery(id, entered)?;
+        }
+        Ok(marked)
     }
 
     /// Claims a message for sending, if its status is still `from`: it becomes `uncertain` until the
@@ -286,27 +438,45 @@ impl Tx<'_> {
         &self,
         id: i64,
         from: OutboxStatus,
-        at: DateTime<Utc>,
+        entered: &Entered,
     ) -> Result<bool, StoreError> {
-        Ok(self.exec(&CLAIM, &[&id, &from, &timestamp(at)])? == 1)
+        let claimed = self.exec(&CLAIM, &[&id, &from, &entered.recorded_at()])? == 1;
+        if claimed {
+            self.record_delivery(id, entered)?;
+        }
+        Ok(claimed)
     }
 
     /// Marks a claimed message sent: the server accepted it for every recipient.
-    pub fn mark_sent(&self, id: i64, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        Ok(self.exec(&MARK_SENT, &[&id, &timestamp(at)])? == 1)
+    pub fn mark_sent(&self, id: i64, entered: &Entered) -> Result<bool, StoreError> {
+        let marked = self.exec(&MARK_SENT, &[&id, &entered.recorded_at()])? == 1;
+        if marked {
+            self.record_delivery(id, entered)?;
+        }
+        Ok(marked)
     }
 
     /// Ends a claim that did not deliver: the message goes to `to` (back where it was when the server
     /// definitely did not take it, `failed` when it refused it for good, `uncertain` when nobody can say)
     /// with the error that stopped it.
-    pub fn release_claim(&self, id: i64, to: OutboxStatus, error: &str) -> Result<(), StoreError> {
-        self.exec(&RELEASE, &[&id, &to, &error])?;
+    pub fn release_claim(
+        &self,
+        id: i64,
+        to: OutboxStatus,
+        error: &str,
+        entered: &Entered,
+    ) -> Result<(), StoreError> {
+        if self.exec(&RELEASE, &[&id, &to, &error])? == 1 {
+            self.record_delivery(id, entered)?;
+        }
         Ok(())
     }
 
     /// Records why a message could not be delivered; a pending one is kept pending.
-    pub fn mark_failed(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.exec(&MARK_FAILED, &[&id, &error])?;
+    pub fn mark_failed(&self, id: i64, error: &str, entered: &Entered) -> Result<(), StoreError> {
+        if self.exec(&MARK_FAILED, &[&id, &error])? == 1 {
+            self.record_delivery(id, entered)?;
+        }
         Ok(())
     }
 
@@ -314,6 +484,66 @@ impl Tx<'_> {
     pub fn database_id(&self) -> Result<String, StoreError> {
         self.one(&DATABASE_ID, &[], |r| r.get(0))
     }
+}
+
+/// Who mail entries are recorded as taken by: the outbox itself, entered by whoever ran it.
+const MAIL_ACTOR: &str = "outbox";
+
+fn delivery_from_row(r: &dyn Row) -> Result<Delivery, BackendError> {
+    Ok(Delivery {
+        status: r.get(0)?,
+        error: r.get(1)?,
+        written_at: r.get(2)?,
+        written_to: r.get(3)?,
+        claimed_at: r.get(4)?,
+        sent_at: r.get(5)?,
+    })
+}
+
+/// The migration to version 5: every message already in the outbox goes on the chain, queued and (if it
+/// has gone anywhere) marked as it stands, so the audit can hold every message to its events.
+pub(super) fn record_the_outbox_as_it_stands(
+    tx: &Tx,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let at = timestamp(now);
+    let mut stored = Vec::new();
+    tx.stored_messages(|m| {
+        stored.push(m);
+        Ok(())
+    })?;
+    for m in stored {
+        let append = |mail: Mail| {
+            tx.append_entry(
+                None,
+                None,
+                mail.kind(),
+                super::directory::UPGRADE,
+                now.date_naive(),
+                Appended::ByUpgrade(&at),
+                &Entry::Mail(mail),
+            )
+        };
+        append(Mail::MessageQueued {
+            message: m.id,
+            digest: m.digest,
+        })?;
+        if m.delivery.status != OutboxStatus::Pending.as_str() || m.delivery.error.is_some() {
+            append(Mail::MessageMarked {
+                message: m.id,
+                delivery: m.delivery,
+            })?;
+        }
+    }
+    // From here on every event says who entered it and under which policy.
+    tx.exec(
+        &Sql::new(
+            "note the first event that says who entered it",
+            "INSERT INTO meta (key, value) SELECT 'entered_from_event', COALESCE(MAX(id), 0) + 1 FROM events",
+        ),
+        &[],
+    )?;
+    Ok(())
 }
 
 fn message_from_row(r: &dyn Row) -> Result<OutboxMessage, BackendError> {

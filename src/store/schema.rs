@@ -45,9 +45,10 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 5,
-        what: "who entered each event, under which policy; the policies steps were taken under",
+        what: "who entered each event, under which policy; the policies steps were taken under; \
+               every message on the chain",
         sqlite: include_str!("../../migrations/sqlite/0005-who-entered.sql"),
-        backfill: None,
+        backfill: Some(super::outbox::record_the_outbox_as_it_stands),
     },
 ];
 

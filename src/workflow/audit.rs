@@ -1,57 +1,141 @@
-//! Whether the state tables are what the record says: every matter replayed through the engine's
-//! `evolve`, and the directory folded from its changes, each compared with the rows as stored. An edit
-//! made behind the tool's back, which the hash chain cannot see because it touches no event, shows here.
+//! Whether the record is what the tool wrote, and says what happened: the chain walked; the
+//! append-only triggers in place; every message held to its events; the directory folded from its
+//! changes; every matter replayed through the engine's `evolve` and every step re-judged by the rules,
+//! the directory and the policy as they stood when it was recorded; the due-date history rebuilt from
+//! the steps. Each is compared with the rows as stored. An edit the hash chain cannot see because it
+//! touches no event shows in the replays; a chain recomputed after an edit shows where its steps break
+//! the rules, or against a witness kept elsewhere (`witnessed`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::calendar::Calendar;
 use crate::engine::directory::{Replayed, Version};
-use crate::engine::{evolve, Step};
-use crate::model::Matter;
+use crate::engine::{
+    self, evolve, Concern, Delivery, Event, Judge, Mail, NewAction, Opening, Policy, Request, Step,
+    Timescale,
+};
+use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
+use crate::store::audit::{DueHistoryRow, LoggedEvent};
 use crate::store::{StoreError, Tx};
 
-/// Names the first row whose stored state differs from what its events say (a matter, then the
-/// directory), or a row no event explains; `None` when everything checks out.
-pub fn replay_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
-    if let Some(mismatch) = matter_mismatch(tx)? {
-        return Ok(Some(mismatch));
-    }
-    directory_mismatch(tx)
+/// The triggers that refuse any change to a recorded event.
+const APPEND_ONLY: [&str; 2] = ["events_no_delete", "events_no_update"];
+
+/// What verifying the record found: how many events, the head hash, and the first problem if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub events: u64,
+    pub head: String,
+    pub problem: Option<String>,
 }
 
-fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
-    let mut mismatch: Option<String> = None;
-    tx.for_each_matter_log(|id, log| {
-        if mismatch.is_some() {
+/// Verifies the whole record in `tx` (see the module's note).
+pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
+    let walk = tx.walk_chain()?;
+    let verdict = |problem| Verdict {
+        events: walk.events,
+        head: walk.head.clone(),
+        problem,
+    };
+    if let Some(broken) = &walk.first_break {
+        return Ok(verdict(Some(format!(
+            "event {}: {}",
+            broken.event, broken.why
+        ))));
+    }
+    let triggers = tx.event_triggers()?;
+    if let Some(missing) = APPEND_ONLY
+        .iter()
+        .find(|t| !triggers.iter().any(|n| n == *t))
+    {
+        return Ok(verdict(Some(format!(
+            "the trigger {missing} that keeps recorded events from being changed is missing"
+        ))));
+    }
+    for (digest, text) in tx.policies()? {
+        if crate::policy::digest_of(&text) != digest {
+            return Ok(verdict(Some(format!(
+                "the policy kept as {digest} is not the text that digest names: it was changed"
+            ))));
+        }
+    }
+    if let Some(problem) = mail_mismatch(tx, &walk.mail)? {
+        return Ok(verdict(Some(problem)));
+    }
+    Ok(verdict(replay_mismatch(tx)?))
+}
+
+/// Names the first row whose stored state differs from what its events say (the directory, then each
+/// matter and its due-date history, re-judged), or a row no event explains; `None` when everything
+/// checks out.
+pub fn replay_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
+    if let Some(mismatch) = directory_mismatch(tx)? {
+        return Ok(Some(mismatch));
+    }
+    matter_mismatch(tx)
+}
+
+/// Every message against its events: queued with the digest of what it says, delivered as its last
+/// mark says.
+fn mail_mismatch(tx: &Tx, mail: &[(i64, String)]) -> Result<Option<String>, StoreError> {
+    // message -> (digest and event that queued it, delivery as last marked)
+    let mut told: BTreeMap<i64, (Option<(String, i64)>, Delivery)> = BTreeMap::new();
+    for (event, details) in mail {
+        let entry = match serde_json::from_str::<Mail>(details) {
+            Ok(entry) => entry,
+            Err(e) => {
+                return Ok(Some(format!(
+                    "event {event}: its details cannot be read ({e})"
+                )))
+            }
+        };
+        let slot = told.entry(entry.message()).or_insert_with(|| {
+            (
+                None,
+                Delivery {
+                    status: "pending".into(),
+                    ..Delivery::default()
+                },
+            )
+        });
+        match entry {
+            Mail::MessageQueued { digest, .. } => slot.0 = Some((digest, *event)),
+            Mail::MessageMarked { delivery, .. } => slot.1 = delivery,
+        }
+    }
+    let mut problem = None;
+    let mut seen = std::collections::BTreeSet::new();
+    tx.stored_messages(|stored| {
+        if problem.is_some() {
             return Ok(());
         }
-        let mut state: Option<Matter> = None;
-        for recorded in log {
-            let step = Step {
-                actor: recorded.actor,
-                on: recorded.effective_on,
-                event: recorded.event,
-            };
-            match evolve(state, id, &step) {
-                Ok(next) => state = Some(next),
-                Err(e) => {
-                    mismatch = Some(format!("event {}: {e}", recorded.id));
-                    return Ok(());
-                }
+        seen.insert(stored.id);
+        let id = stored.id;
+        problem = match told.get(&id) {
+            None | Some((None, _)) => Some(format!(
+                "outbox message {id}: no recorded event explains it"
+            )),
+            Some((Some((digest, event)), _)) if *digest != stored.digest => Some(format!(
+                "outbox message {id}: who it was to or what it said is not what was queued (event {event})"
+            )),
+            Some((_, delivery)) if *delivery != stored.delivery => {
+                Some(first_difference("outbox message", &id.to_string(), Some(&stored.delivery), Some(delivery))
+                    .unwrap_or_else(|| format!("outbox message {id}: its delivery differs from its events")))
             }
-        }
-        let stored = tx.matter(id)?;
-        mismatch = first_difference("matter", id, stored.as_ref(), state.as_ref());
+            _ => None,
+        };
         Ok(())
     })?;
-    if mismatch.is_none() {
-        mismatch = tx
-            .matters_without_events()?
-            .first()
-            .map(|id| format!("matter {id}: no recorded event explains it"));
+    if problem.is_none() {
+        problem = told
+            .keys()
+            .find(|id| !seen.contains(id))
+            .map(|id| format!("outbox message {id}: its events exist but the message does not"));
     }
-    Ok(mismatch)
+    Ok(problem)
 }
 
 /// Folds every directory change and compares what it leaves with each directory table.
@@ -112,6 +196,522 @@ fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     Ok(mismatch)
 }
 
+/// Replays every matter, re-judging each step recorded since who entered it was kept, and rebuilds its
+/// due-date history; names the first that does not match what is stored.
+fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
+    let mut stood = AsItStood::read(tx)?;
+    let mut due_rows: BTreeMap<String, Vec<DueHistoryRow>> = BTreeMap::new();
+    tx.for_each_due_history(|matter, rows| {
+        due_rows.insert(matter.to_string(), rows);
+        Ok(())
+    })?;
+    let mut mismatch: Option<String> = None;
+    tx.for_each_matter_log_raw(|id, log| {
+        if mismatch.is_some() {
+            return Ok(());
+        }
+        let mut state: Option<Matter> = None;
+        let mut history: Vec<DueHistoryRow> = Vec::new();
+        for recorded in log {
+            let event = match serde_json::from_str::<Event>(&recorded.details) {
+                Ok(event) => event,
+                Err(e) => {
+                    mismatch = Some(format!(
+                        "event {}: its details cannot be read as a step ({e})",
+                        recorded.id
+                    ));
+                    return Ok(());
+                }
+            };
+            if recorded.id >= stood.rejudge_from {
+                if let Err(why) = stood.rejudge(state.as_ref(), id, &recorded, &event) {
+                    mismatch = Some(format!("event {}: {why}", recorded.id));
+                    return Ok(());
+                }
+            }
+            history.extend(due_rows_of(&event, recorded.effective_on, recorded.id));
+            let step = Step {
+                actor: recorded.actor,
+                on: recorded.effective_on,
+                event,
+            };
+            match evolve(state, id, &step) {
+                Ok(next) => state = Some(next),
+                Err(e) => {
+                    mismatch = Some(format!("event {}: {e}", recorded.id));
+                    return Ok(());
+                }
+            }
+        }
+        let stored = tx.matter(id)?;
+        mismatch = first_difference("matter", id, stored.as_ref(), state.as_ref()).or_else(|| {
+            let stored = due_rows.remove(id).unwrap_or_default();
+            let key = |rows: Vec<DueHistoryRow>| -> BTreeMap<String, DueHistoryRow> {
+                rows.into_iter()
+                    .map(|r| (format!("action {} set by event {}", r.seq, r.event), r))
+                    .collect()
+            };
+            keyed_difference(
+                &format!("matter {id}: due date of"),
+                &key(stored),
+                &key(history),
+            )
+        });
+        Ok(())
+    })?;
+    if mismatch.is_none() {
+        mismatch = due_rows
+            .keys()
+            .next()
+            .map(|id| format!("due-date history of {id}: no recorded step explains it"));
+    }
+    if mismatch.is_none() {
+        mismatch = tx
+            .matters_without_events()?
+            .first()
+            .map(|id| format!("matter {id}: no recorded event explains it"));
+    }
+    Ok(mismatch)
+}
+
+/// The due-date history rows a step writes.
+fn due_rows_of(event: &Event, on: NaiveDate, id: i64) -> Vec<DueHistoryRow> {
+    match event {
+        Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => actions
+            .iter()
+            .map(|a| DueHistoryRow {
+                seq: a.seq,
+                due: a.due,
+                set_on: on,
+                agreed_by: None,
+                reason: None,
+                event: id,
+            })
+            .collect(),
+        Event::ActionExtended {
+            seq,
+            to,
+            agreed_by,
+            reason,
+            ..
+        } => vec![DueHistoryRow {
+            seq: *seq,
+            due: *to,
+            set_on: on,
+            agreed_by: Some(agreed_by.clone()),
+            reason: Some(reason.clone()),
+            event: id,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// The directory, covers, closure days and policies as the record holds them, to judge each step by
+/// what stood when it was recorded: only what was recorded before it counts.
+struct AsItStood {
+    staff: HashMap<String, Vec<Version<Staff>>>,
+    children: HashMap<String, Vec<Version<Child>>>,
+    current: HashMap<String, Staff>,
+    covers: Vec<(i64, Cover)>,
+    /// Closure days in the order they were added, with the event that added each.
+    closures: Vec<(i64, NaiveDate)>,
+    policies: HashMap<String, String>,
+    /// Policies read, by digest: the policy and the closure days its file adds.
+    read: HashMap<String, Result<(Policy, Vec<NaiveDate>), String>>,
+    calendars: HashMap<(usize, String), Calendar>,
+    /// Steps from this event on are re-judged; earlier ones (recorded before the policy and who entered
+    /// them were kept) are replayed.
+    rejudge_from: i64,
+}
+
+impl AsItStood {
+    fn read(tx: &Tx) -> Result<AsItStood, StoreError> {
+        let stored = tx.stored_directory()?;
+        let mut staff: HashMap<String, Vec<Version<Staff>>> = HashMap::new();
+        for v in stored.staff_versions {
+            staff.entry(v.key.clone()).or_default().push(v);
+        }
+        let mut children: HashMap<String, Vec<Version<Child>>> = HashMap::new();
+        for v in stored.allocations {
+            children.entry(v.key.clone()).or_default().push(v);
+        }
+        for versions in staff.values_mut() {
+            versions.sort_by_key(|v| (v.from_on, v.event));
+        }
+        for versions in children.values_mut() {
+            versions.sort_by_key(|v| (v.from_on, v.event));
+        }
+        let mut closures: Vec<(i64, NaiveDate)> = stored
+            .closure_days
+            .iter()
+            .map(|(day, _, event)| (event.unwrap_or(0), *day))
+            .collect();
+        closures.sort();
+        Ok(AsItStood {
+            staff,
+            children,
+            current: stored
+                .staff
+                .into_iter()
+                .map(|s| (s.id.clone(), s))
+                .collect(),
+            covers: stored.covers,
+            closures,
+            policies: tx.policies()?.into_iter().collect(),
+            read: HashMap::new(),
+            calendars: HashMap::new(),
+            rejudge_from: tx.entered_from_event()?.unwrap_or(i64::MAX),
+        })
+    }
+
+    /// The version in force on `on` among those recorded before event `before`; for a day before the
+    /// first of them, the first (history recorded later than it happened).
+    fn as_of<T: Clone>(
+        versions: Option<&Vec<Version<T>>>,
+        on: NaiveDate,
+        before: i64,
+    ) -> Option<T> {
+        let known: Vec<&Version<T>> = versions?.iter().filter(|v| v.event < before).collect();
+        known
+            .iter()
+            .rev()
+            .find(|v| v.from_on <= on)
+            .or(known.first())
+            .map(|v| v.record.clone())
+    }
+
+    fn staff_on(&self, id: &str, on: NaiveDate, before: i64) -> Result<Staff, String> {
+        Self::as_of(self.staff.get(id), on, before).ok_or_else(|| {
+            format!("it names {id}, who was not in the directory when it was recorded")
+        })
+    }
+
+    fn child_on(&self, reference: &str, on: NaiveDate, before: i64) -> Result<Child, String> {
+        Self::as_of(self.children.get(reference), on, before).ok_or_else(|| {
+            format!("its child {reference} was not in the directory when it was recorded")
+        })
+    }
+
+    /// The covers in force on `on` that had been arranged before event `before`.
+    fn covers_on(&self, on: NaiveDate, before: i64) -> Vec<Cover> {
+        let in_post = |id: &str| {
+            self.current
+                .get(id)
+                .is_none_or(|s| s.left_on.is_none_or(|left| left >= on))
+        };
+        self.covers
+            .iter()
+            .filter(|(event, c)| {
+                *event < before && c.in_force_on(on) && in_post(&c.absent) && in_post(&c.by)
+            })
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    /// The policy a step names by digest, and the calendar of the closure days added before it.
+    fn policy_and_calendar(
+        &mut self,
+        digest: &str,
+        before: i64,
+    ) -> Result<(Policy, Calendar), String> {
+        let text = self.policies.get(digest).ok_or_else(|| {
+            format!("it was taken under a policy the record does not hold ({digest})")
+        })?;
+        let (policy, from_file) = self
+            .read
+            .entry(digest.to_string())
+            .or_insert_with(|| {
+                crate::policy::parse(text)
+                    .map(|(p, days)| (p, days.into_iter().map(|(d, _)| d).collect()))
+                    .map_err(|e| {
+                        format!(
+                            "the policy it was taken under does not read ({})",
+                            e.in_file("the record")
+                        )
+                    })
+            })
+            .clone()?;
+        let known = self.closures.partition_point(|(event, _)| *event < before);
+        let days: Vec<NaiveDate> = self.closures[..known].iter().map(|(_, d)| *d).collect();
+        let calendar = self
+            .calendars
+            .entry((known, digest.to_string()))
+            .or_insert_with(|| Calendar::with_closures(days.into_iter().chain(from_file)))
+            .clone();
+        Ok((policy, calendar))
+    }
+
+    /// Judges a recorded step again, as the rules, the directory and the policy stood when it was
+    /// recorded: the engine must give exactly the event that was recorded.
+    fn rejudge(
+        &mut self,
+        before: Option<&Matter>,
+        matter: &str,
+        recorded: &LoggedEvent,
+        event: &Event,
+    ) -> Result<(), String> {
+        let (on, id) = (recorded.effective_on, recorded.id);
+        let digest = recorded
+            .policy_digest
+            .as_deref()
+            .ok_or("it does not say which policy it was taken under")?;
+        let (policy, calendar) = self.policy_and_calendar(digest, id)?;
+        let actor = self.staff_on(&recorded.actor, on, id)?;
+        let child_ref = match (before, event) {
+            (Some(m), _) => m.child.clone(),
+            (None, Event::ConsultationOpened { opening, .. })
+            | (
+                None,
+                Event::QapRaised {
+                    opening: Some(opening),
+                    ..
+                },
+            )
+            | (
+                None,
+                Event::DrpEntered {
+                    opening: Some(opening),
+                    ..
+                },
+            ) => opening.child.clone(),
+            (None, _) => return Err("the first step of a matter does not open it".into()),
+        };
+        let child = self.child_on(&child_ref, on, id)?;
+        let covers = self.covers_on(on, id);
+        let recorded_on = recorded
+            .recorded_at
+            .get(..10)
+            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .ok_or("its recording time does not read")?;
+        let judge = Judge {
+            actor: &actor,
+            child: &child,
+            on,
+            // The rules as they stood: today was the day it was recorded (in England, up to a day
+            // ahead of the UTC date it carries).
+            today: recorded_on.succ_opt().unwrap_or(recorded_on),
+            policy: &policy,
+            calendar: &calendar,
+            covers: &covers,
+        };
+        let person = |id: &str| self.staff_on(id, on, recorded.id);
+        let actions = |actions: &[crate::model::Action]| -> Result<Vec<NewAction>, String> {
+            actions
+                .iter()
+                .map(|a| {
+                    Ok(NewAction {
+                        text: a.text.clone(),
+                        owner: person(&a.owner)?,
+                        due: Timescale::By(a.due),
+                    })
+                })
+                .collect()
+        };
+        let concern = |opening: &engine::Opened| Concern {
+            category: opening.category.clone(),
+            summary: opening.summary.clone(),
+        };
+        let judged = match (before, event) {
+            (None, Event::ConsultationOpened { opening, with }) => open(
+                &Opening::Consult {
+                    concern: concern(opening),
+                    with: with.iter().map(|w| person(w)).collect::<Result<_, _>>()?,
+                },
+                &judge,
+            ),
+            (
+                None,
+                Event::QapRaised {
+                    opening: Some(opening),
+                    actions: list,
+                    ..
+                },
+            ) => open(
+                &Opening::RaiseQap {
+                    concern: concern(opening),
+                    actions: actions(list)?,
+                },
+                &judge,
+            ),
+            (
+                None,
+                Event::DrpEntered {
+                    opening: Some(opening),
+                    stage,
+                    reason,
+                    ..
+                },
+            ) => open(
+                &Opening::EnterDrp {
+                    concern: concern(opening),
+                    stage: *stage,
+                    reason: reason.clone(),
+                },
+                &judge,
+            ),
+            (Some(m), Event::ActionReassigned { seq, from, to, .. }) => {
+                return reassigned(m, *seq, from, to, on, &self.current)
+            }
+            (Some(m), event) => {
+                let request = request_of(event, &actor, &person, &actions)?;
+                engine::decide(m, &request, &judge).map_err(|r| r.to_string())
+            }
+            (None, _) => return Err("the first step of a matter does not open it".into()),
+        };
+        let judged = judged.map_err(|why| format!("the rules as they stood refuse it: {why}"))?;
+        if let (None, Some(opening)) = (before, opened(event)) {
+            if !policy.categories.contains(&opening.category) {
+                return Err(format!(
+                    "its category '{}' was not one of the policy's when it was recorded",
+                    opening.category
+                ));
+            }
+        }
+        match judged.as_slice() {
+            [only] if only == event => Ok(()),
+            _ => Err(format!(
+                "it is not what the rules as they stood give for that step on {matter} (they give {})",
+                judged
+                    .iter()
+                    .map(|e| e.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )),
+        }
+    }
+}
+
+fn open(opening: &Opening, judge: &Judge) -> Result<Vec<Event>, String> {
+    engine::open(opening, judge).map_err(|r| r.to_string())
+}
+
+fn opened(event: &Event) -> Option<&engine::Opened> {
+    match event {
+        Event::ConsultationOpened { opening, .. } => Some(opening),
+        Event::QapRaised { opening, .. } | Event::DrpEntered { opening, .. } => opening.as_ref(),
+        _ => None,
+    }
+}
+
+/// An action passed on when its owner left: it was theirs, they had left by then, and the one it
+/// passed to was in post.
+fn reassigned(
+    matter: &Matter,
+    seq: u32,
+    from: &str,
+    to: &str,
+    on: NaiveDate,
+    staff: &HashMap<String, Staff>,
+) -> Result<(), String> {
+    let owner = matter
+        .actions
+        .iter()
+        .find(|a| a.seq == seq)
+        .map(|a| a.owner.as_str());
+    if owner != Some(from) {
+        return Err(format!("action {seq} was not {from}'s to pass on"));
+    }
+    match staff.get(from).and_then(|s| s.left_on) {
+        Some(left) if left <= on => {}
+        _ => {
+            return Err(format!(
+                "{from} had not left by {on}, yet their action passed on"
+            ))
+        }
+    }
+    match staff.get(to) {
+        Some(s) if s.in_post_on(on) => Ok(()),
+        _ => Err(format!(
+            "{to}, who took action {seq} over, was not in post on {on}"
+        )),
+    }
+}
+
+/// Recorded actions as the request that gave them would have named them.
+type ActionsOf<'a> = dyn Fn(&[crate::model::Action]) -> Result<Vec<NewAction>, String> + 'a;
+
+/// The request a recorded step on a matter answered.
+fn request_of(
+    event: &Event,
+    actor: &Staff,
+    person: &dyn Fn(&str) -> Result<Staff, String>,
+    actions: &ActionsOf<'_>,
+) -> Result<Request, String> {
+    Ok(match event {
+        Event::QapRaised { actions: list, .. } => Request::RaiseQap {
+            actions: actions(list)?,
+        },
+        Event::Challenged { reason } => Request::Challenge {
+            reason: reason.clone(),
+        },
+        Event::ActionExtended {
+            seq,
+            to,
+            agreed_by,
+            reason,
+            ..
+        } => Request::Extend {
+            seq: *seq,
+            due: Timescale::By(*to),
+            agreed_by: person(agreed_by)?,
+            reason: reason.clone(),
+        },
+        Event::ActionCompleted { seq, note } => Request::CompleteAction {
+            seq: *seq,
+            note: note.clone(),
+        },
+        Event::DrpEntered { stage, reason, .. } => Request::Escalate {
+            stage: *stage,
+            reason: reason.clone(),
+        },
+        Event::StageRaised { to, reason, .. } => Request::Escalate {
+            stage: *to,
+            reason: reason.clone(),
+        },
+        Event::MeetingHeld {
+            chair,
+            attendees,
+            actions: list,
+        } => Request::Meeting {
+            chair: person(chair)?,
+            attendees: attendees
+                .iter()
+                .map(|a| person(a))
+                .collect::<Result<_, _>>()?,
+            actions: actions(list)?,
+        },
+        Event::Resolved {
+            outcome,
+            resolved_by,
+        } => Request::Resolve {
+            outcome: outcome.clone(),
+            // A QAP resolved by its recorder names no one else.
+            resolved_by: if *resolved_by == actor.id {
+                None
+            } else {
+                Some(person(resolved_by)?)
+            },
+        },
+        Event::ReferredToCafcass { referral, reason } => Request::ReferCafcass {
+            reason: reason.clone(),
+            formal: *referral == ReferralKind::Formal,
+        },
+        Event::CafcassDecided { decision, note } => Request::CafcassDecision {
+            decision: *decision,
+            note: note.clone(),
+        },
+        Event::LegalAdviceSought { note } => Request::LegalAdvice { note: note.clone() },
+        Event::SeniorManagerBriefed { note } => Request::BriefSenior { note: note.clone() },
+        Event::Noted { text, supervision } => Request::Note {
+            text: text.clone(),
+            supervision: *supervision,
+        },
+        Event::ConsultationOpened { .. } | Event::ActionReassigned { .. } => {
+            return Err("it cannot come after the matter's first step".into())
+        }
+    })
+}
+
 /// Versions keyed by whose they are, from when, and the event that made them.
 fn versions<T>(rows: Vec<Version<T>>) -> BTreeMap<String, T> {
     rows.into_iter()
@@ -167,4 +767,66 @@ fn first_difference<T: Serialize + PartialEq>(
     }
     .unwrap_or_else(|| "differs from its events".to_string());
     Some(format!("{what} {id}: {field}"))
+}
+
+/// One head of the chain as a witness file keeps it: when it was taken, how many events, the hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witnessed {
+    pub at: String,
+    pub events: u64,
+    pub hash: String,
+}
+
+impl Witnessed {
+    /// The line a witness file holds: `TIME EVENTS HASH`.
+    pub fn line(&self) -> String {
+        format!("{} {} {}", self.at, self.events, self.hash)
+    }
+
+    pub fn parse(line: &str) -> Result<Witnessed, String> {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            [at, events, hash]
+                if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+            {
+                Ok(Witnessed {
+                    at: at.to_string(),
+                    events: events
+                        .parse()
+                        .map_err(|_| format!("'{events}' is not a number of events"))?,
+                    hash: hash.to_string(),
+                })
+            }
+            _ => Err("a witness line is TIME EVENTS HASH".into()),
+        }
+    }
+}
+
+/// Whether every head a witness kept is still on the chain, at the count it was taken at: a tail cut
+/// off, an older copy put back or a chain recomputed from an earlier event all lose a witnessed head.
+pub fn witnessed(
+    tx: &Tx,
+    verdict: &Verdict,
+    heads: &[Witnessed],
+) -> Result<Option<String>, StoreError> {
+    for head in heads {
+        if head.events > verdict.events {
+            return Ok(Some(format!(
+                "the witness saw {} events at {}, and the record has {}: events were removed or an older copy put back",
+                head.events, head.at, verdict.events
+            )));
+        }
+        let hash = if head.events == 0 {
+            Some(crate::store::chain::GENESIS.to_string())
+        } else {
+            tx.event_hash(head.events as i64)?
+        };
+        if hash.as_deref() != Some(head.hash.as_str()) {
+            return Ok(Some(format!(
+                "event {} is not the one the witness saw at {}: the chain was rewritten at or before it",
+                head.events, head.at
+            )));
+        }
+    }
+    Ok(None)
 }

@@ -21,7 +21,7 @@ pub struct By<'a> {
 }
 
 fn dated(setting: &Setting, by: By, subject: &str, last: Option<NaiveDate>) -> anyhow::Result<()> {
-    directory::dated(by.on, setting.clock.today, subject, last)?;
+    directory::dated(by.on, setting.clock.latest(), subject, last)?;
     Ok(())
 }
 

@@ -198,7 +198,7 @@ pub fn import(
     progress: &mut dyn FnMut(usize, usize),
 ) -> anyhow::Result<Imported> {
     // A day ahead is wrong for every row alike: said once.
-    crate::engine::directory::dated(by.on, setting.clock.today, "the import", None)?;
+    crate::engine::directory::dated(by.on, setting.clock.latest(), "the import", None)?;
     let mut errors: Vec<(String, RowError)> = Vec::new();
     let mut read_errors = Vec::new();
     let staff_rows = extracts

@@ -43,8 +43,19 @@ pub use calendar::Calendars;
 /// Today (for the rules) and now (for `recorded_at`), as the shell read them.
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
+    /// The day the rules count from: the system's, unless `IRO_TODAY` moves it.
     pub today: NaiveDate,
     pub now: DateTime<Utc>,
+    /// The system clock's own date. `IRO_TODAY` may move today back (a re-run, a test), never past
+    /// this: no step is ever dated after the real day it is recorded on.
+    pub real_today: NaiveDate,
+}
+
+impl Clock {
+    /// The latest day a step or change may take effect: today, and never after the real day.
+    pub fn latest(&self) -> NaiveDate {
+        self.today.min(self.real_today)
+    }
 }
 
 /// What every operation runs with: the authority's policy, the closure days its file adds, the clock,
@@ -209,15 +220,7 @@ pub fn step_in(
     };
     let events = tx.record(&after, &steps, &setting.entered(tx)?)?;
     let warnings = if setting.notify {
-        outbox::queue(
-            tx,
-            &steps,
-            &events,
-            &after,
-            &child,
-            &setting.policy,
-            setting.clock,
-        )?
+        outbox::queue(tx, setting, &steps, &events, &after, &child)?
     } else {
         Vec::new()
     };
@@ -239,7 +242,7 @@ fn judge<'a>(
         actor,
         child,
         on,
-        today: setting.clock.today,
+        today: setting.clock.latest(),
         policy: &setting.policy,
         calendar,
         covers,

@@ -10,14 +10,14 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate};
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{Address, SmtpTransport, Transport};
 
-use crate::engine::{Policy, Step};
+use crate::engine::Step;
 use crate::error::Problem;
 use crate::files;
 use crate::model::{Child, Cover, Matter, Role, Staff};
@@ -31,12 +31,11 @@ use crate::text::parse_email;
 /// Returns a warning for each person the rule table names who could not be told.
 pub fn queue(
     tx: &Tx,
+    setting: &super::Setting,
     steps: &[Step],
     events: &[i64],
     after: &Matter,
     child: &Child,
-    policy: &Policy,
-    clock: super::Clock,
 ) -> anyhow::Result<Vec<String>> {
     if !steps
         .iter()
@@ -54,12 +53,13 @@ pub fn queue(
         staff: &staff,
         covers: &covers,
         on,
-        today: clock.today,
+        today: setting.clock.today,
     };
-    let composed = notify::compose(steps, after, child, people, policy);
+    let composed = notify::compose(steps, after, child, people, &setting.policy);
+    let entered = setting.entered(tx)?;
     for message in &composed.messages {
         let event = events.get(message.step).copied();
-        tx.queue_message(&after.id, &after.child, message, event, clock.now)?;
+        tx.queue_message(&after.id, &after.child, message, event, &entered)?;
     }
     Ok(composed.warnings)
 }
@@ -218,9 +218,9 @@ pub struct Tally {
 /// written, telling `each` as it goes.
 pub fn write_pending(
     store: &mut Store,
+    setting: &super::Setting,
     dir: &Path,
     from: &Mailbox,
-    now: DateTime<Utc>,
     mut each: impl FnMut(&Delivered),
 ) -> anyhow::Result<Tally> {
     let (pending, database_id) = {
@@ -241,7 +241,7 @@ pub fn write_pending(
         match result {
             Ok(_) => {
                 // Another run may have written and marked it meanwhile: then this run adds nothing.
-                if tx.mark_written(m.id, now, &path.display().to_string())? {
+                if tx.mark_written(m.id, &setting.entered(&tx)?, &path.display().to_string())? {
                     tally.delivered += 1;
                     each(&Delivered::Written {
                         id: m.id,
@@ -252,7 +252,7 @@ pub fn write_pending(
             }
             Err(e) => {
                 let error = crate::error::one_line(&e);
-                tx.mark_failed(m.id, &error)?;
+                tx.mark_failed(m.id, &error, &setting.entered(&tx)?)?;
                 tx.commit()?;
                 tally.failed += 1;
                 each(&Delivered::NotWritten { id: m.id, error });
@@ -299,13 +299,14 @@ pub struct SendAlso {
 
 /// Sends each pending message (and what `also` adds) through `transport`, telling `each` as it goes.
 /// Returns the tally and how many messages were left `uncertain` by earlier runs and not taken now.
+#[allow(clippy::too_many_arguments)]
 pub fn send_pending(
     store: &mut Store,
+    setting: &super::Setting,
     transport: &SmtpTransport,
     server: &str,
     from: &Mailbox,
     also: SendAlso,
-    now: DateTime<Utc>,
     mut each: impl FnMut(&Delivered),
 ) -> anyhow::Result<(Tally, usize)> {
     let mut taken = vec![OutboxStatus::Pending];
@@ -344,7 +345,7 @@ pub fn send_pending(
         // Claimed in its own committed transaction: from here no other run will take it.
         let claimed = {
             let tx = store.write()?;
-            let claimed = tx.claim_for_send(m.id, m.status, now)?;
+            let claimed = tx.claim_for_send(m.id, m.status, &setting.entered(&tx)?)?;
             tx.commit()?;
             claimed
         };
@@ -381,21 +382,22 @@ pub fn send_pending(
             },
         };
         let tx = store.write()?;
+        let entered = setting.entered(&tx)?;
         let stop = match &ended {
             Delivered::Sent { .. } => {
-                tx.mark_sent(m.id, now)?;
+                tx.mark_sent(m.id, &entered)?;
                 tally.delivered += 1;
                 false
             }
             Delivered::NotSent { status, error, .. } => {
-                tx.release_claim(m.id, *status, error)?;
+                tx.release_claim(m.id, *status, error, &entered)?;
                 tally.failed += 1;
                 // A refusal of one message (5xx) says nothing of the next; a server asking to try
                 // later is asked again on the next run, not for every message now.
                 *status != OutboxStatus::Failed
             }
             Delivered::Uncertain { error, .. } => {
-                tx.release_claim(m.id, OutboxStatus::Uncertain, error)?;
+                tx.release_claim(m.id, OutboxStatus::Uncertain, error, &entered)?;
                 tally.uncertain += 1;
                 true
             }

@@ -12,4 +12,5 @@ mod refusals;
 mod reports;
 mod safety;
 mod shell;
+mod tamper;
 mod workflow;

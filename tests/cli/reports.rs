@@ -888,22 +888,36 @@ fn the_nightly_script_writes_a_dated_csv_and_fails_when_something_is_overdue() {
     let db = scenario();
     let reports = tempfile::tempdir().expect("a temporary directory");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/nightly-overdue.sh");
-    let output = crate::common::script(&script)
-        .env("IRO_DB", db)
-        .env("IRO_TODAY", TODAY)
-        .env("IRO_REPORT_DIR", reports.path())
-        .output()
-        .expect("bash runs");
+    let witness = reports.path().join("heads");
+    let run = || {
+        crate::common::script(&script)
+            .env("IRO_DB", db)
+            .env("IRO_TODAY", TODAY)
+            .env("IRO_REPORT_DIR", reports.path().join("overdue"))
+            .env("IRO_WITNESS", &witness)
+            .output()
+            .expect("bash runs")
+    };
+    let output = run();
     assert_eq!(
         output.status.code(),
         Some(6),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let csv = std::fs::read_to_string(reports.path().join("overdue-2026-11-26.csv"))
+    // Each night keeps its head; the next night checks the record against every one kept.
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("record checked: ok"), "{said}");
+    let second = run();
+    assert_eq!(second.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("all 1 witnessed heads on it"));
+    let kept = std::fs::read_to_string(&witness).expect("the witness");
+    assert_eq!(kept.lines().count(), 2, "{kept}");
+    let reports_dir = reports.path().join("overdue");
+    let csv = std::fs::read_to_string(reports_dir.join("overdue-2026-11-26.csv"))
         .expect("the dated file");
     assert_eq!(csv_records(&csv).1.len(), 2);
-    let left: Vec<_> = std::fs::read_dir(reports.path())
+    let left: Vec<_> = std::fs::read_dir(&reports_dir)
         .expect("the directory")
         .collect();
     assert_eq!(left.len(), 1, "no partial file is left behind");
