@@ -393,7 +393,7 @@ impl Cover {
 }
 
 /// One action with an owner and a timescale, on a QAP or an alert form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Action {
     pub seq: u32,
     pub text: String,
@@ -404,7 +404,7 @@ pub struct Action {
 }
 
 /// A stage a matter entered, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct StageEntry {
     pub stage: Stage,
     pub entered_on: NaiveDate,
@@ -414,7 +414,7 @@ pub struct StageEntry {
 }
 
 /// A referral to CAFCASS and, once made, its decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Referral {
     pub kind: ReferralKind,
     pub referred_on: NaiveDate,
@@ -424,7 +424,7 @@ pub struct Referral {
 }
 
 /// One concern about one child, as the record stands: the state every rule is judged against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Matter {
     pub id: String,
     pub child: String,

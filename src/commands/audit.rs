@@ -84,7 +84,10 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
                 Some(file) => read_witness(file)?,
                 None => Vec::new(),
             };
-            let verdict = audit::verify(&tx)?;
+            drop(tx);
+            let mut second = store.another()?;
+            let verdict = audit::verify_on_two(&mut store, &mut second)?;
+            let tx = store.read()?;
             let problem = match &verdict.problem {
                 Some(problem) => Some(problem.clone()),
                 None => audit::witnessed(&tx, &verdict, &heads)?,

@@ -34,6 +34,18 @@ pub struct EnteredForAnother {
     pub entered_as_role: Option<crate::model::Role>,
 }
 
+/// One row of a matter's state tables, as stored: what the audit sums to compare with the replay.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StateRow {
+    /// The matter's own row (its lists left empty).
+    Matter(Box<crate::model::Matter>),
+    Action(String, crate::model::Action),
+    Stage(String, crate::model::StageEntry),
+    /// A referral with its number on the matter.
+    Referral(String, u32, crate::model::Referral),
+    Due(String, DueHistoryRow),
+}
+
 /// Where the chain first fails to check out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainBreak {
@@ -63,7 +75,7 @@ pub struct LoggedEvent {
 }
 
 /// One row of an action's due-date history, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct DueHistoryRow {
     pub seq: u32,
     pub due: NaiveDate,
@@ -93,6 +105,30 @@ const DUE_HISTORY: Sql = Sql::new(
     "every action's due-date history",
     "SELECT matter, seq, due, set_on, agreed_by, reason, event FROM action_due_history
       ORDER BY matter, event, seq",
+);
+const EVERY_MATTER: Sql = Sql::new(
+    "every matter as stored",
+    concat!("SELECT ", matter_columns!(), " FROM matters m"),
+);
+const EVERY_ACTION: Sql = Sql::new(
+    "every action as stored",
+    "SELECT matter, seq, text, owner, due, status, completed_on FROM actions",
+);
+const EVERY_STAGE: Sql = Sql::new(
+    "every stage as stored",
+    "SELECT matter, stage, entered_on, reason, response_deadline FROM stages",
+);
+const EVERY_REFERRAL: Sql = Sql::new(
+    "every CAFCASS referral as stored",
+    "SELECT matter, seq, kind, referred_on, reason, decision, decided_on FROM cafcass_referrals",
+);
+const EVERY_DUE: Sql = Sql::new(
+    "every due date as stored",
+    "SELECT matter, seq, due, set_on, agreed_by, reason, event FROM action_due_history",
+);
+const DUE_OF_MATTER: Sql = Sql::new(
+    "a matter's due-date history",
+    "SELECT seq, due, set_on, agreed_by, reason, event FROM action_due_history WHERE matter = ?1",
 );
 const ENTERED_FROM: Sql = Sql::new(
     "the first event that says who entered it",
@@ -362,6 +398,105 @@ impl Tx<'_> {
             visit(&done, rows)?;
         }
         Ok(())
+    }
+
+    /// Every row of the matters' state tables, in no order: matters, actions, stages, referrals and
+    /// due-date history.
+    pub fn for_each_state_row(
+        &self,
+        mut each: impl FnMut(StateRow) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use crate::model::{Action, Referral, StageEntry};
+        self.stream(
+            &EVERY_MATTER,
+            &[],
+            |r| super::matters::matter_from_row(r).map(|m| StateRow::Matter(Box::new(m))),
+            &mut each,
+        )?;
+        self.stream(
+            &EVERY_ACTION,
+            &[],
+            |r| {
+                Ok(StateRow::Action(
+                    r.get(0)?,
+                    Action {
+                        seq: r.get(1)?,
+                        text: r.get(2)?,
+                        owner: r.get(3)?,
+                        due: r.get(4)?,
+                        status: r.get(5)?,
+                        completed_on: r.get(6)?,
+                    },
+                ))
+            },
+            &mut each,
+        )?;
+        self.stream(
+            &EVERY_STAGE,
+            &[],
+            |r| {
+                Ok(StateRow::Stage(
+                    r.get(0)?,
+                    StageEntry {
+                        stage: r.get(1)?,
+                        entered_on: r.get(2)?,
+                        reason: r.get(3)?,
+                        response_deadline: r.get(4)?,
+                    },
+                ))
+            },
+            &mut each,
+        )?;
+        self.stream(
+            &EVERY_REFERRAL,
+            &[],
+            |r| {
+                Ok(StateRow::Referral(
+                    r.get(0)?,
+                    r.get(1)?,
+                    Referral {
+                        kind: r.get(2)?,
+                        referred_on: r.get(3)?,
+                        reason: r.get(4)?,
+                        decision: r.get(5)?,
+                        decided_on: r.get(6)?,
+                    },
+                ))
+            },
+            &mut each,
+        )?;
+        self.stream(
+            &EVERY_DUE,
+            &[],
+            |r| {
+                Ok(StateRow::Due(
+                    r.get(0)?,
+                    DueHistoryRow {
+                        seq: r.get(1)?,
+                        due: r.get(2)?,
+                        set_on: r.get(3)?,
+                        agreed_by: r.get(4)?,
+                        reason: r.get(5)?,
+                        event: r.get(6)?,
+                    },
+                ))
+            },
+            &mut each,
+        )
+    }
+
+    /// One matter's due-date history as stored, for naming the row that differs.
+    pub fn due_history_of(&self, matter: &str) -> Result<Vec<DueHistoryRow>, StoreError> {
+        self.rows(&DUE_OF_MATTER, &[&matter], |r| {
+            Ok(DueHistoryRow {
+                seq: r.get(0)?,
+                due: r.get(1)?,
+                set_on: r.get(2)?,
+                agreed_by: r.get(3)?,
+                reason: r.get(4)?,
+                event: r.get(5)?,
+            })
+        })
     }
 
     /// The names of the triggers on the events table.

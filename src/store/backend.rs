@@ -221,8 +221,15 @@ impl Decode for bool {
 
 impl Decode for NaiveDate {
     fn decode(value: ValueRef<'_>) -> Result<NaiveDate, String> {
-        let text = String::decode(value)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| format!("'{text}' is not a date"))
+        let ValueRef::Text(text) = value else {
+            return Err(format!("expected a date, found {value:?}"));
+        };
+        // ISO `YYYY-MM-DD` only, as every date is stored; read without a format string to interpret.
+        match text.as_bytes() {
+            [_, _, _, _, b'-', _, _, b'-', _, _] => text.parse::<NaiveDate>().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| format!("'{text}' is not a date"))
     }
 }
 

@@ -31,8 +31,13 @@ pub struct EventColumns<'a> {
 
 /// The chain hash of an event: hex SHA-256 of the previous hash, a newline, and its canonical encoding.
 pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
-    // A JSON array of the stored text: one unambiguous encoding, whatever the fields contain.
-    let mut canonical = serde_json::json!([
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(b"\n");
+    // A JSON array of the stored text: one unambiguous encoding, whatever the fields contain. Written
+    // straight into the hash, without building it first: the audit hashes every event.
+    let mut into = HashWriter(&mut hasher);
+    let base = (
         event.id,
         event.matter,
         event.child,
@@ -40,22 +45,46 @@ pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
         event.actor,
         event.effective_on,
         event.recorded_at,
-        event.details
-    ]);
+        event.details,
+    );
     // Who entered it and under which policy, where recorded; an event from before they were kept
     // hashes as it always did.
-    if event.entered_by.is_some() || event.policy_digest.is_some() {
-        if let Some(columns) = canonical.as_array_mut() {
-            columns.push(event.entered_by.into());
-            columns.push(event.policy_digest.into());
-        }
-    }
-    let canonical = canonical.to_string();
-    let mut hasher = Sha256::new();
-    hasher.update(prev_hash.as_bytes());
-    hasher.update(b"\n");
-    hasher.update(canonical.as_bytes());
+    let written = if event.entered_by.is_some() || event.policy_digest.is_some() {
+        let (a, b, c, d, e, f, g, h) = base;
+        serde_json::to_writer(
+            &mut into,
+            &(
+                a,
+                b,
+                c,
+                d,
+                e,
+                f,
+                g,
+                h,
+                event.entered_by,
+                event.policy_digest,
+            ),
+        )
+    } else {
+        serde_json::to_writer(&mut into, &base)
+    };
+    debug_assert!(written.is_ok(), "hashing cannot fail to write");
     format!("{:x}", hasher.finalize())
+}
+
+/// Feeds what serde_json writes into the hash.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One event as recorded, for chronologies, replays and exports.

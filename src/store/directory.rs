@@ -492,21 +492,18 @@ impl Tx<'_> {
         })
     }
 
-    /// Every directory change in the order recorded, with its event id and the day it took effect.
+    /// Every directory change in the order recorded, with its event id and the day it took effect; a
+    /// change whose details do not read comes as the reason why, for the audit to name.
     pub fn for_each_directory_change(
         &self,
-        mut each: impl FnMut(i64, NaiveDate, Change) -> Result<(), StoreError>,
+        mut each: impl FnMut(i64, NaiveDate, Result<Change, String>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
         self.stream(
             &DIRECTORY_CHANGES,
             &[],
             |r| {
                 let details: String = r.get(2)?;
-                let change =
-                    serde_json::from_str::<Change>(&details).map_err(|e| BackendError::Decode {
-                        column: 2,
-                        why: e.to_string(),
-                    })?;
+                let change = serde_json::from_str::<Change>(&details).map_err(|e| e.to_string());
                 Ok((r.get(0)?, r.get(1)?, change))
             },
             |(id, on, change)| each(id, on, change),

@@ -23,15 +23,6 @@ pub struct MatterFilter {
     pub on: Option<NaiveDate>,
 }
 
-/// The columns `matter_from_row` reads, in order.
-macro_rules! matter_columns {
-    () => {
-        "m.id, m.child, m.iro, m.team, m.category, m.summary, m.state, m.stage, m.raised_on, \
-         m.raised_by, m.challenge_deadline, m.challenged_on, m.drp_entered_on, m.drp_deadline, \
-         m.resolved_on, m.resolved_by, m.outcome, m.last_step_on, m.qap_raised_on"
-    };
-}
-
 const NEXT_MATTER_NUMBER: Sql = Sql::new(
     "the next matter number",
     "SELECT COALESCE(MAX(number), 0) + 1 FROM matters WHERE prefix = ?1 AND year = ?2",

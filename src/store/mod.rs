@@ -10,6 +10,15 @@
 //! - [`chain`]: the hash chain over the events.
 //! - [`matters`], [`directory`], [`outbox`], [`reports`], [`audit`]: typed reads and writes.
 
+/// The columns `matter_from_row` reads, in order.
+macro_rules! matter_columns {
+    () => {
+        "m.id, m.child, m.iro, m.team, m.category, m.summary, m.state, m.stage, m.raised_on, \
+         m.raised_by, m.challenge_deadline, m.challenged_on, m.drp_entered_on, m.drp_deadline, \
+         m.resolved_on, m.resolved_by, m.outcome, m.last_step_on, m.qap_raised_on"
+    };
+}
+
 /// SQL: whether the IRO `$iro` (a column) is covered on `$day` by `$by` (parameters): a cover in force
 /// that day, neither of them having left before it. One text for every caseload query.
 macro_rules! covered_by {
@@ -253,6 +262,14 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         self.db.path()
+    }
+
+    /// Another connection to the same database, for work done beside this one (the audit reads the
+    /// chain on one and replays the matters on the other).
+    pub fn another(&self) -> Result<Store, StoreError> {
+        let db = Sqlite::connect(self.db.path())?;
+        db.configure()?;
+        Ok(Store { db })
     }
 
     /// The schema version the database is at.

@@ -6,7 +6,9 @@
 //! touches no event shows in the replays; a chain recomputed after an edit shows where its steps break
 //! the rules, or against a witness kept elsewhere (`witnessed`).
 
+use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -18,8 +20,8 @@ use crate::engine::{
     Timescale,
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
-use crate::store::audit::{DueHistoryRow, LoggedEvent};
-use crate::store::{StoreError, Tx};
+use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow};
+use crate::store::{Store, StoreError, Tx};
 
 /// The triggers that refuse any change to a recorded event.
 const APPEND_ONLY: [&str; 2] = ["events_no_delete", "events_no_update"];
@@ -32,40 +34,118 @@ pub struct Verdict {
     pub problem: Option<String>,
 }
 
-/// Verifies the whole record in `tx` (see the module's note).
+/// Verifies the whole record in `tx` (see the module's note), in one thread.
 pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
     let walk = tx.walk_chain()?;
-    let verdict = |problem| Verdict {
-        events: walk.events,
-        head: walk.head.clone(),
-        problem,
+    let problem = match walked(tx, &walk)? {
+        Some(problem) => Some(problem),
+        None => replay_mismatch(tx)?,
     };
+    Ok(Verdict {
+        events: walk.events,
+        head: walk.head,
+        problem,
+    })
+}
+
+/// The same, on two connections at once: one walks the chain and sums the stored tables while the
+/// other replays and re-judges every matter. Both read the same record: if a step was recorded between
+/// their starts, they start again.
+pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, StoreError> {
+    for _ in 0..3 {
+        let key = RandomState::new();
+        let (left, right) = std::thread::scope(|scope| {
+            let left = scope.spawn(|| -> Result<_, StoreError> {
+                let tx = first.read()?;
+                let tip = tx.head()?;
+                let walk = tx.walk_chain()?;
+                let checked = walked(&tx, &walk)?;
+                let mut stored = RowSum::with_key(key.clone());
+                if checked.is_none() {
+                    tx.for_each_state_row(|row| {
+                        stored.add(&row);
+                        Ok(())
+                    })?;
+                }
+                Ok((tip, walk, checked, stored))
+            });
+            let right = scope.spawn(|| -> Result<_, StoreError> {
+                let tx = second.read()?;
+                let tip = tx.head()?;
+                let problem = directory_mismatch(&tx)?;
+                let mut replayed = RowSum::with_key(key.clone());
+                let problem = match problem {
+                    Some(problem) => Some(problem),
+                    None => replay_into(&tx, &mut replayed)?,
+                };
+                Ok((tip, problem, replayed))
+            });
+            (
+                left.join().expect("the chain's walk does not panic"),
+                right.join().expect("the replay does not panic"),
+            )
+        });
+        let (left_tip, walk, checked, stored) = left?;
+        if checked.is_some() {
+            // The chain's own fault comes first, whatever the replay made of it.
+            return Ok(Verdict {
+                events: walk.events,
+                head: walk.head,
+                problem: checked,
+            });
+        }
+        let (right_tip, replayed_problem, replayed) = right?;
+        if left_tip != right_tip {
+            continue;
+        }
+        let verdict = |problem| Verdict {
+            events: walk.events,
+            head: walk.head.clone(),
+            problem,
+        };
+        if checked.is_some() {
+            return Ok(verdict(checked));
+        }
+        if replayed_problem.is_some() {
+            return Ok(verdict(replayed_problem));
+        }
+        if stored == replayed {
+            return Ok(verdict(None));
+        }
+        let tx = first.read()?;
+        let mut stood = AsItStood::read(&tx)?;
+        return Ok(verdict(name_the_difference(&tx, &mut stood)?));
+    }
+    Err(StoreError::Database {
+        place: first.path().display().to_string(),
+        cause: "steps kept being recorded while the record was verified: verify it again when it is quiet"
+            .into(),
+    })
+}
+
+/// What the walk and the tables beside the chain say: a break, a missing trigger, a policy whose text
+/// is not its digest's, a message that is not what its events say.
+fn walked(tx: &Tx, walk: &crate::store::audit::ChainWalk) -> Result<Option<String>, StoreError> {
     if let Some(broken) = &walk.first_break {
-        return Ok(verdict(Some(format!(
-            "event {}: {}",
-            broken.event, broken.why
-        ))));
+        return Ok(Some(format!("event {}: {}", broken.event, broken.why)));
     }
     let triggers = tx.event_triggers()?;
     if let Some(missing) = APPEND_ONLY
         .iter()
         .find(|t| !triggers.iter().any(|n| n == *t))
     {
-        return Ok(verdict(Some(format!(
+        return Ok(Some(format!(
             "the trigger {missing} that keeps recorded events from being changed is missing"
-        ))));
+        )));
     }
     for (digest, text) in tx.policies()? {
         if crate::policy::digest_of(&text) != digest {
-            return Ok(verdict(Some(format!(
+            return Ok(Some(format!(
                 "the policy kept as {digest} is not the text that digest names: it was changed"
-            ))));
+            )));
         }
     }
-    if let Some(problem) = mail_mismatch(tx, &walk.mail)? {
-        return Ok(verdict(Some(problem)));
-    }
-    Ok(verdict(replay_mismatch(tx)?))
+    mail_mismatch(tx, &walk.mail)
 }
 
 /// Names the first row whose stored state differs from what its events say (the directory, then each
@@ -141,10 +221,21 @@ fn mail_mismatch(tx: &Tx, mail: &[(i64, String)]) -> Result<Option<String>, Stor
 /// Folds every directory change and compares what it leaves with each directory table.
 fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     let mut replayed = Replayed::default();
+    let mut unread = None;
     tx.for_each_directory_change(|event, on, change| {
-        replayed.apply(event, on, &change);
+        match change {
+            Ok(change) => replayed.apply(event, on, &change),
+            Err(why) => {
+                unread.get_or_insert(format!(
+                    "event {event}: its details cannot be read as a directory change ({why})"
+                ));
+            }
+        }
         Ok(())
     })?;
+    if unread.is_some() {
+        return Ok(unread);
+    }
     let stored = tx.stored_directory()?;
     let staff: BTreeMap<String, _> = stored
         .staff
@@ -198,80 +289,199 @@ fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
 
 /// Replays every matter, re-judging each step recorded since who entered it was kept, and rebuilds its
 /// due-date history; names the first that does not match what is stored.
+///
+/// The replay's rows are summed (an order-free sum of keyed hashes, the key drawn fresh each run so no
+/// edit can be made to keep it) and compared with the same sum over the stored tables, read straight
+/// through: one pass over each, however large the record. Only when the sums differ is each matter read
+/// back to name the first that differs.
 fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
-    let mut stood = AsItStood::read(tx)?;
-    let mut due_rows: BTreeMap<String, Vec<DueHistoryRow>> = BTreeMap::new();
-    tx.for_each_due_history(|matter, rows| {
-        due_rows.insert(matter.to_string(), rows);
+    let mut replayed = RowSum::new();
+    if let Some(problem) = replay_into(tx, &mut replayed)? {
+        return Ok(Some(problem));
+    }
+    let mut stored = replayed.empty_like();
+    tx.for_each_state_row(|row| {
+        stored.add(&row);
         Ok(())
     })?;
-    let mut mismatch: Option<String> = None;
+    if stored == replayed {
+        return Ok(None);
+    }
+    let mut stood = AsItStood::read(tx)?;
+    name_the_difference(tx, &mut stood)
+}
+
+/// Replays (and re-judges) every matter into `replayed`, the sum of the rows it leaves; the first event
+/// that does not stand, if any.
+fn replay_into(tx: &Tx, replayed: &mut RowSum) -> Result<Option<String>, StoreError> {
+    let mut stood = AsItStood::read(tx)?;
+    let mut problem: Option<String> = None;
     tx.for_each_matter_log_raw(|id, log| {
-        if mismatch.is_some() {
+        if problem.is_some() {
             return Ok(());
         }
-        let mut state: Option<Matter> = None;
-        let mut history: Vec<DueHistoryRow> = Vec::new();
-        for recorded in log {
-            let event = match serde_json::from_str::<Event>(&recorded.details) {
-                Ok(event) => event,
-                Err(e) => {
-                    mismatch = Some(format!(
-                        "event {}: its details cannot be read as a step ({e})",
-                        recorded.id
-                    ));
-                    return Ok(());
-                }
-            };
-            if recorded.id >= stood.rejudge_from {
-                if let Err(why) = stood.rejudge(state.as_ref(), id, &recorded, &event) {
-                    mismatch = Some(format!("event {}: {why}", recorded.id));
-                    return Ok(());
-                }
-            }
-            history.extend(due_rows_of(&event, recorded.effective_on, recorded.id));
-            let step = Step {
-                actor: recorded.actor,
-                on: recorded.effective_on,
-                event,
-            };
-            match evolve(state, id, &step) {
-                Ok(next) => state = Some(next),
-                Err(e) => {
-                    mismatch = Some(format!("event {}: {e}", recorded.id));
-                    return Ok(());
-                }
-            }
+        match replay(&mut stood, id, log) {
+            Ok((state, history)) => replayed.add_matter(state, &history),
+            Err(why) => problem = Some(why),
         }
+        Ok(())
+    })?;
+    Ok(problem)
+}
+
+/// One matter's events replayed (and re-judged where they can be): the state they leave and the
+/// due-date history they write, or the first event that does not stand.
+fn replay(
+    stood: &mut AsItStood,
+    id: &str,
+    log: Vec<LoggedEvent>,
+) -> Result<(Matter, Vec<DueHistoryRow>), String> {
+    let mut state: Option<Matter> = None;
+    let mut history: Vec<DueHistoryRow> = Vec::new();
+    for recorded in log {
+        let event = serde_json::from_str::<Event>(&recorded.details).map_err(|e| {
+            format!(
+                "event {}: its details cannot be read as a step ({e})",
+                recorded.id
+            )
+        })?;
+        if recorded.id >= stood.rejudge_from {
+            stood
+                .rejudge(state.as_ref(), id, &recorded, &event)
+                .map_err(|why| format!("event {}: {why}", recorded.id))?;
+        }
+        history.extend(due_rows_of(&event, recorded.effective_on, recorded.id));
+        let step = Step {
+            actor: recorded.actor,
+            on: recorded.effective_on,
+            event,
+        };
+        state = Some(evolve(state, id, &step).map_err(|e| format!("event {}: {e}", recorded.id))?);
+    }
+    state
+        .map(|s| (s, history))
+        .ok_or_else(|| format!("matter {id}: no recorded event explains it"))
+}
+
+/// The slow way, once the sums say something differs: each matter replayed again and read back, then
+/// whatever no event explains.
+fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>, StoreError> {
+    let mut problem: Option<String> = None;
+    tx.for_each_matter_log_raw(|id, log| {
+        if problem.is_some() {
+            return Ok(());
+        }
+        let (state, history) = match replay(stood, id, log) {
+            Ok(replayed) => replayed,
+            Err(why) => {
+                problem = Some(why);
+                return Ok(());
+            }
+        };
         let stored = tx.matter(id)?;
-        mismatch = first_difference("matter", id, stored.as_ref(), state.as_ref()).or_else(|| {
-            let stored = due_rows.remove(id).unwrap_or_default();
+        problem = first_difference("matter", id, stored.as_ref(), Some(&state));
+        if problem.is_none() {
             let key = |rows: Vec<DueHistoryRow>| -> BTreeMap<String, DueHistoryRow> {
                 rows.into_iter()
                     .map(|r| (format!("action {} set by event {}", r.seq, r.event), r))
                     .collect()
             };
-            keyed_difference(
+            problem = keyed_difference(
                 &format!("matter {id}: due date of"),
-                &key(stored),
+                &key(tx.due_history_of(id)?),
                 &key(history),
-            )
-        });
+            );
+        }
         Ok(())
     })?;
-    if mismatch.is_none() {
-        mismatch = due_rows
-            .keys()
-            .next()
-            .map(|id| format!("due-date history of {id}: no recorded step explains it"));
-    }
-    if mismatch.is_none() {
-        mismatch = tx
+    if problem.is_none() {
+        problem = tx
             .matters_without_events()?
             .first()
             .map(|id| format!("matter {id}: no recorded event explains it"));
     }
-    Ok(mismatch)
+    if problem.is_none() {
+        let mut orphan = None;
+        tx.for_each_state_row(|row| {
+            if orphan.is_none() {
+                if let StateRow::Due(matter, due) = &row {
+                    if tx.matter(matter)?.is_none() {
+                        orphan = Some(format!(
+                            "due-date history of {matter} (action {}): no recorded step explains it",
+                            due.seq
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        problem = orphan;
+    }
+    Ok(problem
+        .or_else(|| Some("the matters' tables hold rows their events do not explain".to_string())))
+}
+
+/// An order-free sum of a set of rows: each row's hash under a key drawn fresh for this run, added up,
+/// with the count. Two sets with the same sum and count hold the same rows, but for a chance no one can
+/// steer without the key.
+#[derive(Clone)]
+struct RowSum {
+    key: RandomState,
+    sum: u64,
+    rows: u64,
+}
+
+impl PartialEq for RowSum {
+    fn eq(&self, other: &RowSum) -> bool {
+        (self.sum, self.rows) == (other.sum, other.rows)
+    }
+}
+
+impl RowSum {
+    fn new() -> RowSum {
+        RowSum::with_key(RandomState::new())
+    }
+
+    fn with_key(key: RandomState) -> RowSum {
+        RowSum {
+            key,
+            sum: 0,
+            rows: 0,
+        }
+    }
+
+    /// An empty sum under the same key.
+    fn empty_like(&self) -> RowSum {
+        RowSum {
+            key: self.key.clone(),
+            sum: 0,
+            rows: 0,
+        }
+    }
+
+    fn add(&mut self, row: &StateRow) {
+        use std::hash::BuildHasher;
+        self.sum = self.sum.wrapping_add(self.key.hash_one(row));
+        self.rows += 1;
+    }
+
+    /// A replayed matter, as the rows its tables would hold.
+    fn add_matter(&mut self, mut matter: Matter, history: &[DueHistoryRow]) {
+        let id = matter.id.clone();
+        for action in std::mem::take(&mut matter.actions) {
+            self.add(&StateRow::Action(id.clone(), action));
+        }
+        for stage in std::mem::take(&mut matter.stages) {
+            self.add(&StateRow::Stage(id.clone(), stage));
+        }
+        for (seq, referral) in (1u32..).zip(std::mem::take(&mut matter.referrals)) {
+            self.add(&StateRow::Referral(id.clone(), seq, referral));
+        }
+        for due in history {
+            self.add(&StateRow::Due(id.clone(), due.clone()));
+        }
+        self.add(&StateRow::Matter(Box::new(matter)));
+    }
 }
 
 /// The due-date history rows a step writes.
@@ -306,6 +516,9 @@ fn due_rows_of(event: &Event, on: NaiveDate, id: i64) -> Vec<DueHistoryRow> {
     }
 }
 
+/// A policy as read from its text: the policy and the closure days its file adds, or why not.
+type PolicyRead = Result<(Rc<Policy>, Vec<NaiveDate>), String>;
+
 /// The directory, covers, closure days and policies as the record holds them, to judge each step by
 /// what stood when it was recorded: only what was recorded before it counts.
 struct AsItStood {
@@ -317,8 +530,8 @@ struct AsItStood {
     closures: Vec<(i64, NaiveDate)>,
     policies: HashMap<String, String>,
     /// Policies read, by digest: the policy and the closure days its file adds.
-    read: HashMap<String, Result<(Policy, Vec<NaiveDate>), String>>,
-    calendars: HashMap<(usize, String), Calendar>,
+    read: HashMap<String, PolicyRead>,
+    calendars: HashMap<(usize, String), Rc<Calendar>>,
     /// Steps from this event on are re-judged; earlier ones (recorded before the policy and who entered
     /// them were kept) are replayed.
     rejudge_from: i64,
@@ -366,27 +579,23 @@ impl AsItStood {
 
     /// The version in force on `on` among those recorded before event `before`; for a day before the
     /// first of them, the first (history recorded later than it happened).
-    fn as_of<T: Clone>(
-        versions: Option<&Vec<Version<T>>>,
-        on: NaiveDate,
-        before: i64,
-    ) -> Option<T> {
-        let known: Vec<&Version<T>> = versions?.iter().filter(|v| v.event < before).collect();
-        known
+    fn as_of<T>(versions: Option<&Vec<Version<T>>>, on: NaiveDate, before: i64) -> Option<&T> {
+        let versions = versions?;
+        versions
             .iter()
             .rev()
-            .find(|v| v.from_on <= on)
-            .or(known.first())
-            .map(|v| v.record.clone())
+            .find(|v| v.event < before && v.from_on <= on)
+            .or_else(|| versions.iter().find(|v| v.event < before))
+            .map(|v| &v.record)
     }
 
-    fn staff_on(&self, id: &str, on: NaiveDate, before: i64) -> Result<Staff, String> {
+    fn staff_on(&self, id: &str, on: NaiveDate, before: i64) -> Result<&Staff, String> {
         Self::as_of(self.staff.get(id), on, before).ok_or_else(|| {
             format!("it names {id}, who was not in the directory when it was recorded")
         })
     }
 
-    fn child_on(&self, reference: &str, on: NaiveDate, before: i64) -> Result<Child, String> {
+    fn child_on(&self, reference: &str, on: NaiveDate, before: i64) -> Result<&Child, String> {
         Self::as_of(self.children.get(reference), on, before).ok_or_else(|| {
             format!("its child {reference} was not in the directory when it was recorded")
         })
@@ -413,31 +622,30 @@ impl AsItStood {
         &mut self,
         digest: &str,
         before: i64,
-    ) -> Result<(Policy, Calendar), String> {
-        let text = self.policies.get(digest).ok_or_else(|| {
-            format!("it was taken under a policy the record does not hold ({digest})")
-        })?;
-        let (policy, from_file) = self
-            .read
-            .entry(digest.to_string())
-            .or_insert_with(|| {
-                crate::policy::parse(text)
-                    .map(|(p, days)| (p, days.into_iter().map(|(d, _)| d).collect()))
-                    .map_err(|e| {
-                        format!(
-                            "the policy it was taken under does not read ({})",
-                            e.in_file("the record")
-                        )
-                    })
-            })
-            .clone()?;
+    ) -> Result<(Rc<Policy>, Rc<Calendar>), String> {
+        if !self.read.contains_key(digest) {
+            let text = self.policies.get(digest).ok_or_else(|| {
+                format!("it was taken under a policy the record does not hold ({digest})")
+            })?;
+            let read = crate::policy::parse(text)
+                .map(|(p, days)| (Rc::new(p), days.into_iter().map(|(d, _)| d).collect()))
+                .map_err(|e| {
+                    format!(
+                        "the policy it was taken under does not read ({})",
+                        e.in_file("the record")
+                    )
+                });
+            self.read.insert(digest.to_string(), read);
+        }
+        let (policy, from_file) = self.read[digest].clone()?;
         let known = self.closures.partition_point(|(event, _)| *event < before);
+        let key = (known, digest.to_string());
+        if let Some(calendar) = self.calendars.get(&key) {
+            return Ok((policy, calendar.clone()));
+        }
         let days: Vec<NaiveDate> = self.closures[..known].iter().map(|(_, d)| *d).collect();
-        let calendar = self
-            .calendars
-            .entry((known, digest.to_string()))
-            .or_insert_with(|| Calendar::with_closures(days.into_iter().chain(from_file)))
-            .clone();
+        let calendar = Rc::new(Calendar::with_closures(days.into_iter().chain(from_file)));
+        self.calendars.insert(key, calendar.clone());
         Ok((policy, calendar))
     }
 
@@ -484,8 +692,8 @@ impl AsItStood {
             .and_then(|d| d.parse::<NaiveDate>().ok())
             .ok_or("its recording time does not read")?;
         let judge = Judge {
-            actor: &actor,
-            child: &child,
+            actor,
+            child,
             on,
             // The rules as they stood: today was the day it was recorded (in England, up to a day
             // ahead of the UTC date it carries).
@@ -494,7 +702,7 @@ impl AsItStood {
             calendar: &calendar,
             covers: &covers,
         };
-        let person = |id: &str| self.staff_on(id, on, recorded.id);
+        let person = |id: &str| self.staff_on(id, on, recorded.id).cloned();
         let actions = |actions: &[crate::model::Action]| -> Result<Vec<NewAction>, String> {
             actions
                 .iter()
@@ -553,7 +761,7 @@ impl AsItStood {
                 return reassigned(m, *seq, from, to, on, &self.current)
             }
             (Some(m), event) => {
-                let request = request_of(event, &actor, &person, &actions)?;
+                let request = request_of(event, actor, &person, &actions)?;
                 engine::decide(m, &request, &judge).map_err(|r| r.to_string())
             }
             (None, _) => return Err("the first step of a matter does not open it".into()),
