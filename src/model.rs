@@ -208,11 +208,14 @@ impl fmt::Display for Stage {
 pub enum ActionStatus {
     Open,
     Done,
+    /// No longer needed: it does not run, and is not counted as done.
+    Withdrawn,
 }
 
 words!(ActionStatus, "action status", {
     Open => "open",
     Done => "done",
+    Withdrawn => "withdrawn",
 });
 
 /// A CAFCASS referral made alongside an open EPCP/DRP, or the formal one once it has failed.

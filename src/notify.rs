@@ -144,7 +144,10 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
         | Event::ActionReassigned { .. }
         | Event::CafcassDecided { .. }
         | Event::SeniorManagerBriefed { .. }
-        | Event::Noted { .. } => None,
+        | Event::Noted { .. }
+        | Event::ActionWithdrawn { .. }
+        | Event::Voided { .. }
+        | Event::Amended { .. } => None,
     }
 }
 

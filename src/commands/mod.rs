@@ -17,6 +17,7 @@ pub mod closure;
 pub mod complete_action;
 pub mod completions;
 pub mod consult;
+pub mod correct;
 pub mod cover;
 pub mod demo;
 pub mod directory;
@@ -125,6 +126,9 @@ pub enum Command {
     Consult(consult::ConsultArgs),
     Meeting(meeting::MeetingArgs),
     Note(note::NoteArgs),
+    Void(correct::VoidArgs),
+    Amend(correct::AmendArgs),
+    Action(correct::ActionArgs),
     Show(show::ShowArgs),
     List(list::ListArgs),
     Calendar(calendar::CalendarArgs),
@@ -182,6 +186,9 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Consult(args) => consult::run(ctx, args),
         Command::Meeting(args) => meeting::run(ctx, args),
         Command::Note(args) => note::run(ctx, args),
+        Command::Void(args) => correct::void(ctx, args),
+        Command::Amend(args) => correct::amend(ctx, args),
+        Command::Action(args) => correct::action(ctx, args),
         Command::Show(args) => show::run(ctx, args),
         Command::List(args) => list::run(ctx, args),
         Command::Calendar(args) => calendar::command(ctx, args),

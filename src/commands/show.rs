@@ -2,6 +2,7 @@
 
 use clap::Args;
 
+use super::report::ChronologyRow;
 use super::{find_matter, Context};
 use crate::error::Status;
 use crate::render::{self, Format};
@@ -20,19 +21,28 @@ pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let matter = find_matter(&tx, &args.matter)?;
-    let mut steps = Vec::new();
+    let mut rows = Vec::new();
     tx.chronology(Scope::Matter(&matter.id), |row| -> anyhow::Result<()> {
+        rows.push(row);
+        Ok(())
+    })?;
+    let corrected = ChronologyRow::corrected(&rows);
+    let mut steps = Vec::new();
+    for row in rows {
+        let row = ChronologyRow::from_event(row, &corrected)?;
         steps.push(render::MatterStep {
-            what: row.event()?.describe(),
+            what: row.what,
             id: row.id,
             kind: row.kind,
             effective_on: row.effective_on,
             actor: row.actor,
             entered_by: row.entered_by,
             recorded_at: row.recorded_at,
+            voided_by: row.voided_by,
+            void_reason: row.void_reason,
+            amended_by: row.amended_by,
         });
-        Ok(())
-    })?;
+    }
     render::matter(&matter, &steps, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }

@@ -32,6 +32,8 @@ pub enum Act {
     Note,
     /// Change the directory: staff, children, their allocation, cover, closure days.
     ChangeDirectory,
+    /// Void, amend or withdraw a step someone else took (a step's author may correct their own).
+    Correct,
 }
 
 /// Whose step it is on a child's matter, beyond the role.
@@ -163,6 +165,12 @@ pub const WHO_MAY: &[Authority] = &[
         roles: &[Admin, IroTeamManager, SeniorIroManager],
         whose: Whose::AnyInRole,
         what: "change the directory",
+    },
+    Authority {
+        act: Act::Correct,
+        roles: IRO_MANAGERS,
+        whose: Whose::AnyInRole,
+        what: "void, amend or withdraw another's step",
     },
 ];
 
@@ -369,6 +377,7 @@ mod tests {
             Act::SupervisionNote,
             Act::Note,
             Act::ChangeDirectory,
+            Act::Correct,
         ] {
             assert_eq!(
                 WHO_MAY.iter().filter(|a| a.act == act).count(),
@@ -376,7 +385,7 @@ mod tests {
                 "{act:?}"
             );
         }
-        assert_eq!(WHO_MAY.len(), 16);
+        assert_eq!(WHO_MAY.len(), 17);
     }
 
     #[test]

@@ -103,6 +103,19 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         supervision: bool,
     },
+    /// An action that no longer needs doing (entered twice, or overtaken): it stops running, and stays
+    /// on the record as withdrawn (rule 15).
+    ActionWithdrawn { seq: u32, reason: String },
+    /// A step entered in error: it no longer counts for anything, and both stay on the record. Voiding
+    /// a void restores the step it voided (rule 15).
+    Voided { event: i64, reason: String },
+    /// A step's text corrected (the summary, reason, outcome or note it carries); the old text stays on
+    /// the record (rule 15).
+    Amended {
+        event: i64,
+        text: String,
+        reason: String,
+    },
 }
 
 impl Event {
@@ -124,6 +137,9 @@ impl Event {
             Event::LegalAdviceSought { .. } => "legal-advice-sought",
             Event::SeniorManagerBriefed { .. } => "senior-manager-briefed",
             Event::Noted { .. } => "noted",
+            Event::ActionWithdrawn { .. } => "action-withdrawn",
+            Event::Voided { .. } => "voided",
+            Event::Amended { .. } => "amended",
         }
     }
 
@@ -136,7 +152,79 @@ impl Event {
                 | Event::MeetingHeld { .. }
                 | Event::ActionExtended { .. }
                 | Event::ActionCompleted { .. }
+                | Event::ActionWithdrawn { .. }
         )
+    }
+
+    /// Whether this step corrects another (a void or an amendment) rather than taking the matter on.
+    pub fn is_correction(&self) -> bool {
+        matches!(self, Event::Voided { .. } | Event::Amended { .. })
+    }
+
+    /// The words of the text an amendment may correct, if the step carries one.
+    pub fn amendable(&self) -> Option<&'static str> {
+        Some(match self {
+            Event::ConsultationOpened { .. }
+            | Event::QapRaised {
+                opening: Some(_), ..
+            }
+            | Event::DrpEntered {
+                opening: Some(_), ..
+            } => "summary",
+            Event::Challenged { .. }
+            | Event::ActionExtended { .. }
+            | Event::ActionReassigned { .. }
+            | Event::DrpEntered { .. }
+            | Event::StageRaised { .. }
+            | Event::ReferredToCafcass { .. }
+            | Event::ActionWithdrawn { .. } => "reason",
+            Event::Resolved { .. } => "outcome",
+            Event::ActionCompleted { .. }
+            | Event::CafcassDecided { .. }
+            | Event::LegalAdviceSought { .. }
+            | Event::SeniorManagerBriefed { .. } => "note",
+            Event::Noted { .. } => "text",
+            Event::QapRaised { .. }
+            | Event::MeetingHeld { .. }
+            | Event::Voided { .. }
+            | Event::Amended { .. } => return None,
+        })
+    }
+
+    /// The step with its text corrected to `text`, where it carries one ([`Event::amendable`]).
+    pub fn amended(&self, text: &str) -> Option<Event> {
+        let mut event = self.clone();
+        let text = text.to_string();
+        match &mut event {
+            Event::ConsultationOpened { opening, .. }
+            | Event::QapRaised {
+                opening: Some(opening),
+                ..
+            }
+            | Event::DrpEntered {
+                opening: Some(opening),
+                ..
+            } => opening.summary = text,
+            Event::Challenged { reason }
+            | Event::ActionExtended { reason, .. }
+            | Event::ActionReassigned { reason, .. }
+            | Event::ReferredToCafcass { reason, .. }
+            | Event::ActionWithdrawn { reason, .. } => *reason = text,
+            Event::DrpEntered { reason, .. } | Event::StageRaised { reason, .. } => {
+                *reason = Some(text)
+            }
+            Event::Resolved { outcome, .. } => *outcome = text,
+            Event::ActionCompleted { note, .. } | Event::CafcassDecided { note, .. } => {
+                *note = Some(text)
+            }
+            Event::LegalAdviceSought { note } | Event::SeniorManagerBriefed { note } => *note = text,
+            Event::Noted { text: t, .. } => *t = text,
+            Event::QapRaised { .. }
+            | Event::MeetingHeld { .. }
+            | Event::Voided { .. }
+            | Event::Amended { .. } => return None,
+        }
+        Some(event)
     }
 
     /// One line for people: what the step was, as the chronology and the alert form print it.
@@ -256,6 +344,15 @@ impl Event {
                 supervision: true,
             } => format!("supervision: {text}"),
             Event::Noted { text, .. } => format!("note: {text}"),
+            Event::ActionWithdrawn { seq, reason } => format!("action {seq} withdrawn: {reason}"),
+            Event::Voided { event, reason } => {
+                format!("event {event} voided (entered in error): {reason}")
+            }
+            Event::Amended {
+                event,
+                text,
+                reason,
+            } => format!("event {event} amended to \"{text}\": {reason}"),
         }
     }
 }
@@ -320,6 +417,9 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 opening: Some(_), ..
             },
         ) => return Err(bad("the matter exists already")),
+        // A correction is not a step on the matter: what it changes is the fold of the steps that
+        // still count (`corrections::effective`), never this matter's state.
+        (Some(matter), Event::Voided { .. } | Event::Amended { .. }) => return Ok(matter),
         (Some(matter), _) => matter,
     };
     matter.last_step_on = on;
@@ -353,6 +453,14 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 .ok_or_else(|| bad("no such action"))?;
             action.status = ActionStatus::Done;
             action.completed_on = Some(on);
+        }
+        Event::ActionWithdrawn { seq, .. } => {
+            let action = matter
+                .actions
+                .iter_mut()
+                .find(|a| a.seq == *seq)
+                .ok_or_else(|| bad("no such action"))?;
+            action.status = ActionStatus::Withdrawn;
         }
         Event::ActionReassigned { seq, to, .. } => {
             let action = matter
@@ -438,7 +546,9 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
         }
         Event::LegalAdviceSought { .. }
         | Event::SeniorManagerBriefed { .. }
-        | Event::Noted { .. } => {}
+        | Event::Noted { .. }
+        | Event::Voided { .. }
+        | Event::Amended { .. } => {}
     }
     Ok(matter)
 }

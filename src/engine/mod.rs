@@ -10,6 +10,7 @@
 //! in [`authority`]. Rules are cited by their number in `docs/protocol.md`.
 
 pub mod authority;
+pub mod corrections;
 pub mod directory;
 mod event;
 mod policy;
@@ -25,6 +26,7 @@ use crate::calendar::Calendar;
 use crate::model::{Action, ActionStatus, Child, Matter, MatterState, Staff, Stage};
 
 pub use authority::{may, Act, Authority, WHO_MAY};
+pub use corrections::{Correction, Logged};
 pub use directory::Change;
 pub use event::{evolve, Delivery, Entry, Event, Inconsistent, Mail, Opened, Step, MAIL_KINDS};
 pub use policy::{Policy, DEFAULT_CATEGORIES};

@@ -23,6 +23,7 @@ pub enum Rule {
     Actions,
     Directory,
     Identity,
+    Corrections,
 }
 
 impl fmt::Display for Rule {
@@ -44,6 +45,7 @@ impl fmt::Display for Rule {
             Rule::WhoMayAct => "rule 12: who may act",
             Rule::Directory => "rule 13: the directory",
             Rule::Identity => "rule 14: identity",
+            Rule::Corrections => "rule 15: corrections",
         })
     }
 }
@@ -54,6 +56,15 @@ impl fmt::Display for Rule {
 pub struct Refusal {
     pub rule: Rule,
     pub message: String,
+}
+
+impl Refusal {
+    pub fn new(rule: Rule, message: impl Into<String>) -> Refusal {
+        Refusal {
+            rule,
+            message: message.into(),
+        }
+    }
 }
 
 pub(super) fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Refusal> {
@@ -98,6 +109,7 @@ mod tests {
             Rule::WhoMayAct,
             Rule::Directory,
             Rule::Identity,
+            Rule::Corrections,
         ] {
             let cited = rule.to_string();
             let number = cited

@@ -483,6 +483,13 @@ fn open_action(matter: &Matter, seq: u32) -> Result<&Action, Refusal> {
                     .unwrap_or_default()
             ),
         ),
+        Some(action) if action.status == ActionStatus::Withdrawn => refuse(
+            Rule::Actions,
+            format!(
+                "action {seq} of matter {} was withdrawn: it no longer needs doing",
+                matter.id
+            ),
+        ),
         Some(action) => Ok(action),
     }
 }

@@ -117,6 +117,17 @@ pub struct Resolution {
     pub outcome: String,
 }
 
+/// A step voided as entered in error (rule 15), shown struck through with why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoidedStep {
+    pub event: i64,
+    pub effective_on: NaiveDate,
+    pub what: String,
+    /// The event that voided it, and its reason.
+    pub voided_by: i64,
+    pub reason: String,
+}
+
 /// The alert form of a matter in (or once in) EPCP/DRP, as of a day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertForm {
@@ -126,6 +137,8 @@ pub struct AlertForm {
     pub revisions: usize,
     /// What changed since the previous revision (for revision 1: how the form came to be).
     pub changes: Vec<String>,
+    /// Steps entered in error and voided by this revision: they count for nothing on the form.
+    pub voided: Vec<VoidedStep>,
     pub as_of: NaiveDate,
     pub state: crate::model::MatterState,
     pub child: FormChild,
@@ -181,6 +194,21 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         writeln!(out, "- {}", md_cell(change))?;
     }
     writeln!(out)?;
+    if !form.voided.is_empty() {
+        writeln!(out, "Entered in error, and voided:\n")?;
+        for v in &form.voided {
+            writeln!(
+                out,
+                "- ~~{}: {}~~ (event {}; voided by event {}: {})",
+                v.effective_on,
+                md_cell(&v.what),
+                v.event,
+                v.voided_by,
+                md_cell(&v.reason)
+            )?;
+        }
+        writeln!(out)?;
+    }
     writeln!(out, "| | |\n| --- | --- |")?;
     writeln!(
         out,

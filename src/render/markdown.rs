@@ -72,7 +72,7 @@ pub fn to_html(title: &str, markdown: &str) -> String {
     // Our own Markdown makes no links, images or raw HTML but the `<br>` of a table cell; anything else of
     // the kind could only have come from typed text, and is shown as text or dropped.
     let events =
-        Parser::new_ext(markdown, Options::ENABLE_TABLES).filter_map(|event| match event {
+        Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).filter_map(|event| match event {
             Event::InlineHtml(html) if &*html == "<br>" => Some(Event::InlineHtml(html)),
             Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
             Event::Start(Tag::Link { .. } | Tag::Image { .. })

@@ -375,7 +375,13 @@ pub struct MatterStep {
     /// The login that entered it; null for steps from before it was recorded.
     pub entered_by: Option<String>,
     pub recorded_at: String,
+    /// What it was, with its text as amended.
     pub what: String,
+    /// The void that voided it as entered in error, and why (rule 15).
+    pub voided_by: Option<i64>,
+    pub void_reason: Option<String>,
+    /// The amendment that corrected its text.
+    pub amended_by: Option<i64>,
 }
 
 impl<'a> MatterView<'a> {
@@ -549,6 +555,28 @@ pub fn matter(
                             Some(on) => format!("done {on}"),
                             None => a.status.to_string(),
                         },
+                    ]));
+                }
+                writeln!(out, "{t}")?;
+            }
+            if !steps.is_empty() {
+                // Each step with its event id: what a void or an amendment names.
+                let mut t = table(&["event", "date", "who", "what"], colour);
+                for step in steps {
+                    let what = match (step.voided_by, step.amended_by) {
+                        (Some(by), _) => format!(
+                            "VOIDED by event {by} ({}): {}",
+                            step.void_reason.as_deref().unwrap_or_default(),
+                            step.what
+                        ),
+                        (None, Some(by)) => format!("{} [amended by event {by}]", step.what),
+                        (None, None) => step.what.clone(),
+                    };
+                    t.add_row(terminal_cells(vec![
+                        step.id.to_string(),
+                        step.effective_on.to_string(),
+                        step.actor.clone(),
+                        what,
                     ]));
                 }
                 writeln!(out, "{t}")?;

@@ -88,7 +88,7 @@ pub struct DueHistoryRow {
 const WHOLE_CHAIN: Sql = Sql::new(
     "the whole chain",
     "SELECT id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash,
-            entered_by, policy_digest
+            entered_by, policy_digest, source
        FROM events ORDER BY id",
 );
 const MATTER_LOGS: Sql = Sql::new(
@@ -162,6 +162,7 @@ struct Stored {
     hash: String,
     entered_by: Option<String>,
     policy_digest: Option<String>,
+    source: Option<String>,
 }
 
 /// Whether an event takes effect after the day it was recorded. `recorded_at` is UTC and the effective
@@ -232,6 +233,7 @@ impl Tx<'_> {
                     hash: r.get(9)?,
                     entered_by: r.get(10)?,
                     policy_digest: r.get(11)?,
+                    source: r.get(12)?,
                 })
             },
             |mut e: Stored| -> Result<(), StoreError> {
@@ -250,6 +252,7 @@ impl Tx<'_> {
                             details: &e.details,
                             entered_by: e.entered_by.as_deref(),
                             policy_digest: e.policy_digest.as_deref(),
+                            source: e.source.as_deref(),
                         },
                     );
                     if e.prev_hash != walk.head {

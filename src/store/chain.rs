@@ -27,6 +27,8 @@ pub struct EventColumns<'a> {
     /// The login that entered it and the policy in force (none on events from before version 5).
     pub entered_by: Option<&'a str>,
     pub policy_digest: Option<&'a str>,
+    /// Where an imported step came from (none on typed steps and on events before version 6).
+    pub source: Option<&'a str>,
 }
 
 /// The chain hash of an event: hex SHA-256 of the previous hash, a newline, and its canonical encoding.
@@ -47,10 +49,27 @@ pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
         event.recorded_at,
         event.details,
     );
-    // Who entered it and under which policy, where recorded; an event from before they were kept
-    // hashes as it always did.
-    let written = if event.entered_by.is_some() || event.policy_digest.is_some() {
-        let (a, b, c, d, e, f, g, h) = base;
+    // Who entered it and under which policy, where recorded, and where it was imported from; an event
+    // from before they were kept hashes as it always did.
+    let (a, b, c, d, e, f, g, h) = base;
+    let written = if event.source.is_some() {
+        serde_json::to_writer(
+            &mut into,
+            &(
+                a,
+                b,
+                c,
+                d,
+                e,
+                f,
+                g,
+                h,
+                event.entered_by,
+                event.policy_digest,
+                event.source,
+            ),
+        )
+    } else if event.entered_by.is_some() || event.policy_digest.is_some() {
         serde_json::to_writer(
             &mut into,
             &(
@@ -126,8 +145,8 @@ const CHAIN_TIP: Sql = Sql::new(
 const APPEND_EVENT: Sql = Sql::new(
     "append an event",
     "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash,
-                         entered_by, policy_digest)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                         entered_by, policy_digest, source)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
 );
 /// As the schema stood at version 4, for the upgrade to it (whose events no one entered).
 const APPEND_EVENT_V4: Sql = Sql::new(
@@ -149,6 +168,8 @@ pub struct Entered<'a> {
     pub by: &'a str,
     /// The digest of the policy in force.
     pub policy: &'a str,
+    /// Where the steps came from, when not typed: an import's file, row and source key (JSON).
+    pub source: Option<&'a str>,
 }
 
 impl Entered<'_> {
@@ -235,13 +256,14 @@ impl Tx<'_> {
             None => (1, GENESIS.to_string()),
         };
         let effective_on = on.to_string();
-        let (recorded_at, entered_by, policy_digest) = match appended {
+        let (recorded_at, entered_by, policy_digest, source) = match appended {
             Appended::Entered(entered) => (
                 entered.recorded_at(),
                 Some(entered.by),
                 Some(entered.policy),
+                entered.source,
             ),
-            Appended::ByUpgrade(at) => (at.to_string(), None, None),
+            Appended::ByUpgrade(at) => (at.to_string(), None, None, None),
         };
         let hash = chain_hash(
             &prev_hash,
@@ -256,6 +278,7 @@ impl Tx<'_> {
                 details: &details,
                 entered_by,
                 policy_digest,
+                source,
             },
         );
         match appended {
@@ -274,6 +297,7 @@ impl Tx<'_> {
                     &hash,
                     &entered_by,
                     &policy_digest,
+                    &source,
                 ],
             )?,
             Appended::ByUpgrade(_) => self.exec(
@@ -321,6 +345,7 @@ mod tests {
             details: r#"{"kind":"noted","text":"x"}"#,
             entered_by: None,
             policy_digest: None,
+            source: None,
         };
         let base = chain_hash(GENESIS, &event);
         assert_eq!(base.len(), 64);
@@ -374,6 +399,11 @@ mod tests {
             },
             EventColumns {
                 entered_by: None,
+                ..entered
+            },
+            // Where an imported step came from is covered too.
+            EventColumns {
+                source: Some(r#"{"key":"r1"}"#),
                 ..entered
             },
         ] {

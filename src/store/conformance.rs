@@ -46,6 +46,7 @@ pub(crate) fn entered() -> super::Entered<'static> {
         at: at(),
         by: "tester",
         policy: "fixture-policy",
+        source: None,
     }
 }
 

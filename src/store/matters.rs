@@ -6,7 +6,7 @@ use super::backend::{BackendError, Row, Sql};
 pub use super::chain::RecordedEvent;
 use super::chain::{event_from_row, Entered};
 use super::{StoreError, Tx};
-use crate::engine::{Event, Step};
+use crate::engine::{Event, Logged, Step};
 use crate::model::{Action, Listed, Matter, MatterState, Referral, Stage, StageEntry};
 
 /// Which matters `list` shows; `None` means any.
@@ -85,7 +85,24 @@ const WRITE_MATTER: Sql = Sql::new(
         qap_raised_on = excluded.qap_raised_on, challenge_deadline = excluded.challenge_deadline,
         drp_entered_on = excluded.drp_entered_on, drp_deadline = excluded.drp_deadline,
         resolved_on = excluded.resolved_on, resolved_by = excluded.resolved_by,
-        outcome = excluded.outcome, last_step_on = excluded.last_step_on",
+        outcome = excluded.outcome, last_step_on = excluded.last_step_on,
+        summary = excluded.summary",
+);
+const CLEAR_DUE_HISTORY: Sql = Sql::new(
+    "clear a matter's due-date history to write it again",
+    "DELETE FROM action_due_history WHERE matter = ?1",
+);
+const CLEAR_STAGES: Sql = Sql::new(
+    "clear a matter's stages to write them again",
+    "DELETE FROM stages WHERE matter = ?1",
+);
+const CLEAR_REFERRALS: Sql = Sql::new(
+    "clear a matter's referrals to write them again",
+    "DELETE FROM cafcass_referrals WHERE matter = ?1",
+);
+const CLEAR_ACTIONS: Sql = Sql::new(
+    "clear a matter's actions to write them again",
+    "DELETE FROM actions WHERE matter = ?1",
 );
 const RECORD_DUE: Sql = Sql::new(
     "record a due date",
@@ -110,6 +127,10 @@ const LIST_MATTERS: Sql = Sql::new(
             AND (?5 IS NULL OR c.team = ?5)
           ORDER BY m.raised_on DESC, m.id DESC"
     ),
+);
+const EVENT_PLACE: Sql = Sql::new(
+    "which matter an event is on",
+    "SELECT matter, kind FROM events WHERE id = ?1",
 );
 const MATTER_EVENTS: Sql = Sql::new(
     "a matter's events",
@@ -176,6 +197,45 @@ impl Tx<'_> {
         steps: &[Step],
         entered: &Entered,
     ) -> Result<Vec<i64>, StoreError> {
+        self.write_state(after)?;
+        let mut ids = Vec::with_capacity(steps.len());
+        for step in steps {
+            let event_id = self.append_event(Some(&after.id), Some(&after.child), step, entered)?;
+            ids.push(event_id);
+            self.write_step_rows(&after.id, step, event_id)?;
+        }
+        Ok(ids)
+    }
+
+    /// Records a correction (a void or an amendment) and writes the matter again as the steps that
+    /// still count leave it: `after` is their fold and `effective` the steps themselves with their event
+    /// ids, whose stages and due dates are written again. Gives the correction's event id.
+    pub fn record_correction(
+        &self,
+        after: &Matter,
+        effective: &[Logged],
+        correction: &Step,
+        entered: &Entered,
+    ) -> Result<i64, StoreError> {
+        let id = after.id.as_str();
+        // The state tables are what the steps that count leave; the chain keeps every step.
+        for sql in [
+            &CLEAR_DUE_HISTORY,
+            &CLEAR_STAGES,
+            &CLEAR_REFERRALS,
+            &CLEAR_ACTIONS,
+        ] {
+            self.exec(sql, &[&id])?;
+        }
+        self.write_state(after)?;
+        for logged in effective {
+            self.write_step_rows(id, &logged.step, logged.id)?;
+        }
+        self.append_event(Some(id), Some(&after.child), correction, entered)
+    }
+
+    /// The matter's own row, its actions and its referrals as `after` holds them.
+    fn write_state(&self, after: &Matter) -> Result<(), StoreError> {
         self.write_matter(after)?;
         for a in &after.actions {
             self.exec(
@@ -205,68 +265,68 @@ impl Tx<'_> {
                 ],
             )?;
         }
-        let mut ids = Vec::with_capacity(steps.len());
-        for step in steps {
-            let event_id = self.append_event(Some(&after.id), Some(&after.child), step, entered)?;
-            ids.push(event_id);
-            match &step.event {
-                Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
-                    for action in actions {
-                        let none: Option<&str> = None;
-                        self.exec(
-                            &RECORD_DUE,
-                            &[
-                                &after.id,
-                                &action.seq,
-                                &action.due,
-                                &step.on,
-                                &none,
-                                &none,
-                                &event_id,
-                            ],
-                        )?;
-                    }
-                }
-                Event::ActionExtended {
-                    seq,
-                    to,
-                    agreed_by,
-                    reason,
-                    ..
-                } => {
+        Ok(())
+    }
+
+    /// The rows one step writes beside the matter's: the due dates it sets and the stage it enters.
+    fn write_step_rows(&self, matter: &str, step: &Step, event_id: i64) -> Result<(), StoreError> {
+        match &step.event {
+            Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
+                for action in actions {
+                    let none: Option<&str> = None;
                     self.exec(
                         &RECORD_DUE,
-                        &[&after.id, seq, to, &step.on, agreed_by, reason, &event_id],
-                    )?;
-                }
-                Event::DrpEntered {
-                    stage,
-                    reason,
-                    response_deadline,
-                    ..
-                }
-                | Event::StageRaised {
-                    to: stage,
-                    reason,
-                    response_deadline,
-                    ..
-                } => {
-                    self.exec(
-                        &WRITE_STAGE,
                         &[
-                            &after.id,
-                            stage,
+                            &matter,
+                            &action.seq,
+                            &action.due,
                             &step.on,
-                            reason,
+                            &none,
+                            &none,
                             &event_id,
-                            response_deadline,
                         ],
                     )?;
                 }
-                _ => {}
             }
+            Event::ActionExtended {
+                seq,
+                to,
+                agreed_by,
+                reason,
+                ..
+            } => {
+                self.exec(
+                    &RECORD_DUE,
+                    &[&matter, seq, to, &step.on, agreed_by, reason, &event_id],
+                )?;
+            }
+            Event::DrpEntered {
+                stage,
+                reason,
+                response_deadline,
+                ..
+            }
+            | Event::StageRaised {
+                to: stage,
+                reason,
+                response_deadline,
+                ..
+            } => {
+                self.exec(
+                    &WRITE_STAGE,
+                    &[
+                        &matter,
+                        stage,
+                        &step.on,
+                        reason,
+                        &event_id,
+                        response_deadline,
+                    ],
+                )?;
+            }
+            _ => {}
         }
-        Ok(ids)
+        Ok(())
     }
 
     fn write_matter(&self, m: &Matter) -> Result<(), StoreError> {
@@ -329,6 +389,28 @@ impl Tx<'_> {
     /// Every event of one matter, in the order recorded.
     pub fn matter_events(&self, matter: &str) -> Result<Vec<RecordedEvent>, StoreError> {
         self.rows(&MATTER_EVENTS, &[&matter], event_from_row)
+    }
+
+    /// A matter's steps with their event ids, in the order recorded: what the corrections fold.
+    pub fn matter_log(&self, matter: &str) -> Result<Vec<Logged>, StoreError> {
+        Ok(self
+            .matter_events(matter)?
+            .into_iter()
+            .map(|e| Logged {
+                id: e.id,
+                step: Step {
+                    actor: e.actor,
+                    on: e.effective_on,
+                    event: e.event,
+                },
+            })
+            .collect())
+    }
+
+    /// The matter an event is on (none for a change to the directory or a message) and its kind, if
+    /// there is such an event.
+    pub fn event_place(&self, id: i64) -> Result<Option<(Option<String>, String)>, StoreError> {
+        self.row(&EVENT_PLACE, &[&id], |r| Ok((r.get(0)?, r.get(1)?)))
     }
 }
 

@@ -50,6 +50,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0005-who-entered.sql"),
         backfill: Some(super::outbox::record_the_outbox_as_it_stands),
     },
+    Migration {
+        version: 6,
+        what: "corrections: an action may be withdrawn; where an imported step came from",
+        sqlite: include_str!("../../migrations/sqlite/0006-corrections.sql"),
+        backfill: None,
+    },
 ];
 
 use chrono::{DateTime, Utc};

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::{find_child, find_matter};
 use crate::calendar::Calendar;
-use crate::engine::{evolve, Event, Step};
+use crate::engine::{corrections, Event, Logged};
 use crate::error::Problem;
 use crate::model::{Matter, MatterState};
 use crate::notify::Recipient;
@@ -38,14 +38,17 @@ pub fn build(
     as_of: NaiveDate,
     redact: bool,
 ) -> anyhow::Result<render::AlertForm> {
-    let log = tx.matter_events(&current.id)?;
+    let log = tx.matter_log(&current.id)?;
+    // A voided step is no change to the form; it is listed apart, struck through (rule 15).
+    let corrected = corrections::corrected(&log);
+    let counts = |l: &Logged| !corrected.voided.contains_key(&l.id);
     // The form is created on entry to EPCP/DRP; changes to a QAP before it are not revisions of it.
     let created = log
         .iter()
-        .position(|e| matches!(e.event, Event::DrpEntered { .. }))
+        .position(|l| counts(l) && matches!(l.step.event, Event::DrpEntered { .. }))
         .unwrap_or(log.len());
     let points: Vec<usize> = (created..log.len())
-        .filter(|&i| log[i].event.revises_alert_form())
+        .filter(|&i| counts(&log[i]) && log[i].step.event.revises_alert_form())
         .collect();
     if points.is_empty() {
         return Err(Problem::Usage(format!(
@@ -81,18 +84,30 @@ pub fn build(
     };
     let changes: Vec<String> = log[since..=end]
         .iter()
-        .map(|e| format!("{}: {}", e.effective_on, e.event.describe()))
+        .filter(|l| counts(l) && !l.step.event.is_correction())
+        .map(|l| {
+            let event = match corrected.amended.get(&l.id) {
+                Some((_, text, _)) => l.step.event.amended(text).unwrap_or(l.step.event.clone()),
+                None => l.step.event.clone(),
+            };
+            format!("{}: {}", l.step.on, event.describe())
+        })
         .collect();
-    let mut state: Option<Matter> = None;
-    for e in &log[..=end] {
-        let step = Step {
-            actor: e.actor.clone(),
-            on: e.effective_on,
-            event: e.event.clone(),
-        };
-        state = Some(evolve(state, &current.id, &step)?);
-    }
-    let m = state.unwrap_or_else(|| current.clone());
+    let voided: Vec<render::VoidedStep> = log[..=end]
+        .iter()
+        .filter_map(|l| {
+            let (by, reason) = corrected.voided.get(&l.id)?;
+            (*by <= log[end].id).then(|| render::VoidedStep {
+                event: l.id,
+                effective_on: l.step.on,
+                what: l.step.event.describe(),
+                voided_by: *by,
+                reason: reason.clone(),
+            })
+        })
+        .collect();
+    // The form as the steps that counted then leave it.
+    let m = corrections::fold(&current.id, &log[..=end])?.unwrap_or_else(|| current.clone());
     let (Some(entered), Some(deadline)) = (m.drp_entered_on, m.drp_deadline) else {
         anyhow::bail!(
             "matter {}: a revision of its alert form comes before it entered EPCP/DRP",
@@ -163,15 +178,16 @@ pub fn build(
     }
     // Each action's due dates as the events set them, up to this revision.
     let mut history: Vec<(u32, render::DueSet)> = Vec::new();
-    for e in &log[..=end] {
-        match &e.event {
+    for e in corrections::effective(&log[..=end]) {
+        let (e, set_on) = (e.step.event, e.step.on);
+        match &e {
             Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
                 for a in actions {
                     history.push((
                         a.seq,
                         render::DueSet {
                             due: a.due,
-                            set_on: e.effective_on,
+                            set_on,
                             agreed_by: None,
                             reason: None,
                         },
@@ -188,7 +204,7 @@ pub fn build(
                 *seq,
                 render::DueSet {
                     due: *to,
-                    set_on: e.effective_on,
+                    set_on,
                     agreed_by: Some(person(agreed_by)?),
                     reason: Some(reason.clone()),
                 },
@@ -225,6 +241,7 @@ pub fn build(
         revision: number,
         revisions,
         changes,
+        voided,
         as_of,
         state: m.state,
         child: render::FormChild {

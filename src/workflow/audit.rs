@@ -16,7 +16,8 @@ use serde::Serialize;
 use crate::calendar::Calendar;
 use crate::engine::directory::{Replayed, Version};
 use crate::engine::{
-    self, evolve, Concern, Delivery, Event, Judge, Mail, NewAction, Opening, Policy, Request, Step,
+    self, corrections, evolve, Concern, Correction, Delivery, Event, Judge, Logged, Mail, NewAction,
+    Opening, Policy, Request, Step,
     Timescale,
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
@@ -338,6 +339,10 @@ fn replay(
 ) -> Result<(Matter, Vec<DueHistoryRow>), String> {
     let mut state: Option<Matter> = None;
     let mut history: Vec<DueHistoryRow> = Vec::new();
+    let mut steps: Vec<Logged> = Vec::with_capacity(log.len());
+    // Once a step is voided or amended, the state and the due dates are the fold of the steps that
+    // still count, as the store writes them (rule 15).
+    let mut corrected = false;
     for recorded in log {
         let event = serde_json::from_str::<Event>(&recorded.details).map_err(|e| {
             format!(
@@ -347,16 +352,35 @@ fn replay(
         })?;
         if recorded.id >= stood.rejudge_from {
             stood
-                .rejudge(state.as_ref(), id, &recorded, &event)
+                .rejudge(state.as_ref(), id, &recorded, &event, &steps)
                 .map_err(|why| format!("event {}: {why}", recorded.id))?;
         }
-        history.extend(due_rows_of(&event, recorded.effective_on, recorded.id));
-        let step = Step {
-            actor: recorded.actor,
-            on: recorded.effective_on,
-            event,
-        };
-        state = Some(evolve(state, id, &step).map_err(|e| format!("event {}: {e}", recorded.id))?);
+        if !corrected {
+            history.extend(due_rows_of(&event, recorded.effective_on, recorded.id));
+        }
+        let is_correction = event.is_correction();
+        steps.push(Logged {
+            id: recorded.id,
+            step: Step {
+                actor: recorded.actor,
+                on: recorded.effective_on,
+                event,
+            },
+        });
+        let fail = |e: engine::Inconsistent| format!("event {}: {e}", recorded.id);
+        if is_correction {
+            corrected = true;
+            state = corrections::fold(id, &steps).map_err(fail)?;
+        } else {
+            let step = &steps[steps.len() - 1].step;
+            state = Some(evolve(state, id, step).map_err(fail)?);
+        }
+    }
+    if corrected {
+        history = corrections::effective(&steps)
+            .iter()
+            .flat_map(|l| due_rows_of(&l.step.event, l.step.on, l.id))
+            .collect();
     }
     state
         .map(|s| (s, history))
@@ -657,6 +681,7 @@ impl AsItStood {
         matter: &str,
         recorded: &LoggedEvent,
         event: &Event,
+        log: &[Logged],
     ) -> Result<(), String> {
         let (on, id) = (recorded.effective_on, recorded.id);
         let digest = recorded
@@ -759,6 +784,11 @@ impl AsItStood {
             ),
             (Some(m), Event::ActionReassigned { seq, from, to, .. }) => {
                 return reassigned(m, *seq, from, to, on, &self.current)
+            }
+            (Some(m), Event::Voided { .. } | Event::Amended { .. } | Event::ActionWithdrawn { .. }) => {
+                corrections::correct(m, log, &correction_of(event)?, &judge)
+                    .map(|e| vec![e])
+                    .map_err(|r| r.to_string())
             }
             (Some(m), event) => {
                 let request = request_of(event, actor, &person, &actions)?;
@@ -917,6 +947,33 @@ fn request_of(
         Event::ConsultationOpened { .. } | Event::ActionReassigned { .. } => {
             return Err("it cannot come after the matter's first step".into())
         }
+        Event::ActionWithdrawn { .. } | Event::Voided { .. } | Event::Amended { .. } => {
+            return Err("a correction is judged over the matter's log".into())
+        }
+    })
+}
+
+/// The correction a recorded void, amendment or withdrawal answered.
+fn correction_of(event: &Event) -> Result<Correction, String> {
+    Ok(match event {
+        Event::Voided { event, reason } => Correction::Void {
+            event: *event,
+            reason: reason.clone(),
+        },
+        Event::Amended {
+            event,
+            text,
+            reason,
+        } => Correction::Amend {
+            event: *event,
+            text: text.clone(),
+            reason: reason.clone(),
+        },
+        Event::ActionWithdrawn { seq, reason } => Correction::Withdraw {
+            seq: *seq,
+            reason: reason.clone(),
+        },
+        _ => return Err("it is not a correction".into()),
     })
 }
 

@@ -12,6 +12,7 @@
 //! - [`directory`]: the changes to who works here, which children are looked after and who covers;
 //!   [`extracts`] brings them in from the case-management system's CSV extracts ([`sheet`]).
 //! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
+//! - [`corrections`]: a step voided or amended, an action withdrawn (rule 15).
 //! - [`identity`]: who is acting, and whether the login running may act as them.
 //! - [`alert_form`], [`pack`]: the alert form at any revision and the CAFCASS pack.
 //! - [`audit`]: the state tables replayed from the record and compared with what is stored.
@@ -23,6 +24,7 @@
 pub mod alert_form;
 pub mod audit;
 pub mod calendar;
+pub mod corrections;
 pub mod directory;
 pub mod extracts;
 pub mod identity;
@@ -99,6 +101,7 @@ impl Setting {
             at: self.clock.now,
             by: &self.login,
             policy: &self.policy_digest,
+            source: None,
         };
         tx.keep_policy(
             &self.policy_digest,
@@ -230,7 +233,7 @@ pub fn step_in(
     })
 }
 
-fn judge<'a>(
+pub(crate) fn judge<'a>(
     actor: &'a Staff,
     child: &'a Child,
     on: NaiveDate,

@@ -113,15 +113,33 @@ pub fn write(
         md,
         "| Date | Who | What | Recorded |\n| --- | --- | --- | --- |"
     );
+    let corrected = crate::engine::corrections::corrected_events(log.iter().map(|e| (e.id, &e.event)));
     let mut ordered: Vec<_> = log.iter().collect();
     ordered.sort_by_key(|e| (e.effective_on, e.id));
     for e in &ordered {
+        let shown = corrected.show(e.id, &e.event);
+        // A voided step stays in the chronology, struck through, with the void's reason (rule 15).
+        let what = match (&shown.voided, &shown.amended) {
+            (Some((by, reason)), _) => format!(
+                "~~{}~~ (event {}; voided by event {by}: {})",
+                cell(&shown.what),
+                e.id,
+                cell(reason)
+            ),
+            (None, Some((by, reason, first))) => format!(
+                "{} (event {}; amended by event {by}: {}; first recorded as: {})",
+                cell(&shown.what),
+                e.id,
+                cell(reason),
+                cell(first)
+            ),
+            (None, None) => format!("{} (event {})", cell(&shown.what), e.id),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {what} | {} |",
             e.effective_on,
             cell(&e.actor),
-            cell(&e.event.describe()),
             text(&e.recorded_at)
         );
     }

@@ -2,11 +2,12 @@
 
 mod calendar;
 mod common;
+mod corrections;
 mod directory;
 mod identity;
 mod outbox;
 mod privacy;
-mod protocol;
+pub(crate) mod protocol;
 mod record;
 mod refusals;
 mod reports;

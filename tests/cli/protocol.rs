@@ -135,7 +135,7 @@ fn a_consultation_is_settled_or_becomes_a_qap_or_epcp_and_the_figures_count_each
 }
 
 /// A QAP entered into EPCP/DRP at stage 1 on 2026-11-02.
-fn at_stage_one(service: &Service) -> String {
+pub(crate) fn at_stage_one(service: &Service) -> String {
     let m = service
         .ok(&[
             "--as",
@@ -170,7 +170,7 @@ fn at_stage_one(service: &Service) -> String {
     m
 }
 
-fn meeting<'a>(m: &'a str, chair: &'a str, on: &'a str) -> Vec<&'a str> {
+pub(crate) fn meeting<'a>(m: &'a str, chair: &'a str, on: &'a str) -> Vec<&'a str> {
     vec![
         "--as",
         "senior",

@@ -17,6 +17,8 @@ use crate::model::{running_deadlines, MatterState, Role, Stage};
 use crate::render::{Field, Format, RowWriter, Tabular};
 use crate::store::reports::{DueFilter, DueRow, EventRow, Scope};
 use crate::store::Tx;
+use crate::engine::corrections::{self, Corrected};
+use crate::engine::{Entry, Event};
 
 /// Reports: overdue items, open matters, the year's figures, chronologies and alert forms
 #[derive(Debug, Args)]
@@ -557,15 +559,35 @@ pub struct ChronologyRow {
     pub actor_name: Option<String>,
     pub actor_role: Option<Role>,
     pub kind: String,
+    /// What the step was, with its text as amended.
     pub what: String,
     pub recorded_at: String,
     /// The login that entered the step (null for steps from before it was recorded).
     pub entered_by: Option<String>,
+    /// The void that voided it as entered in error, and why (rule 15).
+    pub voided_by: Option<i64>,
+    pub void_reason: Option<String>,
+    /// The amendment that corrected its text, why, and what it first said.
+    pub amended_by: Option<i64>,
+    pub amend_reason: Option<String>,
+    pub first_recorded_as: Option<String>,
 }
 
 impl ChronologyRow {
-    pub fn from_event(row: EventRow) -> anyhow::Result<ChronologyRow> {
-        let what = row.event()?.describe();
+    pub fn from_event(row: EventRow, corrected: &Corrected) -> anyhow::Result<ChronologyRow> {
+        let shown = match row.event()? {
+            Entry::Step(event) => corrected.show(row.id, &event),
+            other => corrections::Shown {
+                what: other.describe(),
+                voided: None,
+                amended: None,
+            },
+        };
+        let (voided_by, void_reason) = shown.voided.clone().unzip();
+        let (amended_by, amend_reason, first_recorded_as) = match shown.amended.clone() {
+            Some((by, reason, first)) => (Some(by), Some(reason), Some(first)),
+            None => (None, None, None),
+        };
         Ok(ChronologyRow {
             id: row.id,
             effective_on: row.effective_on,
@@ -575,10 +597,28 @@ impl ChronologyRow {
             actor_name: row.actor_name,
             actor_role: row.actor_role,
             kind: row.kind,
-            what,
+            what: shown.what,
             recorded_at: row.recorded_at,
             entered_by: row.entered_by,
+            voided_by,
+            void_reason,
+            amended_by,
+            amend_reason,
+            first_recorded_as,
         })
+    }
+
+    /// The corrections among a set of rows (voids and amendments name events by id).
+    pub fn corrected(rows: &[EventRow]) -> Corrected {
+        let mut steps: Vec<(i64, Event)> = rows
+            .iter()
+            .filter_map(|r| match r.event() {
+                Ok(Entry::Step(event)) => Some((r.id, event)),
+                _ => None,
+            })
+            .collect();
+        steps.sort_by_key(|(id, _)| *id);
+        corrections::corrected_events(steps.iter().map(|(id, e)| (*id, e)))
     }
 }
 
@@ -596,6 +636,11 @@ impl Tabular for ChronologyRow {
             "what",
             "recorded_at",
             "entered_by",
+            "voided_by",
+            "void_reason",
+            "amended_by",
+            "amend_reason",
+            "first_recorded_as",
         ]
     }
 
@@ -612,11 +657,16 @@ impl Tabular for ChronologyRow {
             Field::text(&self.what),
             Field::value(&self.recorded_at),
             Field::opt_text(self.entered_by.as_deref()),
+            Field::opt(self.voided_by),
+            Field::opt_text(self.void_reason.as_deref()),
+            Field::opt(self.amended_by),
+            Field::opt_text(self.amend_reason.as_deref()),
+            Field::opt_text(self.first_recorded_as.as_deref()),
         ]
     }
 
     fn table_header() -> &'static [&'static str] {
-        &["date", "matter", "who", "what", "recorded", "entered by"]
+        &["event", "date", "matter", "who", "what", "recorded", "entered by"]
     }
 
     fn table_cells(&self) -> Vec<String> {
@@ -624,15 +674,36 @@ impl Tabular for ChronologyRow {
             (Some(name), Some(role)) => format!("{name} ({role})"),
             _ => self.actor.clone(),
         };
+        let what = match (&self.voided_by, &self.amended_by) {
+            // Struck through, as a voided step is on paper: still there, no longer counting.
+            (Some(by), _) => format!(
+                "VOIDED by event {by} ({}): {}",
+                self.void_reason.as_deref().unwrap_or_default(),
+                struck(&self.what)
+            ),
+            (None, Some(by)) => format!(
+                "{} [amended by event {by}: {}; first recorded as: {}]",
+                self.what,
+                self.amend_reason.as_deref().unwrap_or_default(),
+                self.first_recorded_as.as_deref().unwrap_or_default()
+            ),
+            (None, None) => self.what.clone(),
+        };
         vec![
+            self.id.to_string(),
             self.effective_on.to_string(),
             self.matter.clone().unwrap_or_default(),
             who,
-            self.what.clone(),
+            what,
             self.recorded_at.clone(),
             self.entered_by.clone().unwrap_or_default(),
         ]
     }
+}
+
+/// Text struck through by a combining stroke after each character, which any terminal shows.
+fn struck(text: &str) -> String {
+    text.chars().flat_map(|c| [c, '\u{336}']).collect()
 }
 
 /// The child as a report shows them: by reference only when redacted.
@@ -671,10 +742,16 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
     if args.format == Format::Table {
         writeln!(ctx.out, "{title}")?;
     }
-    let mut writer = RowWriter::new(args.format, args.raw, ctx.colour, &mut *ctx.out)?;
+    let mut rows = Vec::new();
     tx.chronology(scope, |row| -> anyhow::Result<()> {
-        writer.row(&ChronologyRow::from_event(row)?)
+        rows.push(row);
+        Ok(())
     })?;
+    let corrected = ChronologyRow::corrected(&rows);
+    let mut writer = RowWriter::new(args.format, args.raw, ctx.colour, &mut *ctx.out)?;
+    for row in rows {
+        writer.row(&ChronologyRow::from_event(row, &corrected)?)?;
+    }
     let steps = writer.finish()?;
     if args.format == Format::Table {
         writeln!(ctx.out, "{steps} step(s)")?;

@@ -1,0 +1,90 @@
+//! Correcting the record (rule 15): a step voided, a step's text amended, an action withdrawn. Each is
+//! judged by `engine::corrections` over the matter's whole log and recorded as a step of its own; a void
+//! or an amendment writes the matter again as the steps that still count leave it.
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
+use super::{child_on, find_matter, identity, judge, Setting, Taken};
+use crate::engine::corrections::{self, Correction};
+use crate::engine::{Logged, Step};
+use crate::error::Problem;
+use crate::store::Tx;
+
+/// The matter a correction is on: the one a voided or amended event belongs to, or the one named.
+pub fn matter_of(tx: &Tx, correction: &Correction, named: Option<&str>) -> anyhow::Result<String> {
+    let event = match correction {
+        Correction::Void { event, .. } | Correction::Amend { event, .. } => *event,
+        Correction::Withdraw { .. } => {
+            let named = named.context("an action is withdrawn on a named matter")?;
+            return Ok(find_matter(tx, named)?.id);
+        }
+    };
+    match tx.event_place(event)? {
+        None => Err(Problem::NotFound(format!(
+            "no event {event} (`iro report chronology MATTER` and `iro show MATTER` give each step's event id)"
+        ))
+        .into()),
+        Some((None, kind)) => Err(Problem::Usage(format!(
+            "event {event} is a {kind}, not a step on a matter: the directory is corrected by another change to it"
+        ))
+        .into()),
+        Some((Some(matter), _)) => Ok(matter),
+    }
+}
+
+/// One correction inside a transaction the caller owns: judged over the matter's log by the engine,
+/// recorded, and the matter's state written again where it changes.
+pub fn correct_in(
+    tx: &Tx,
+    setting: &Setting,
+    actor: &str,
+    on: Option<NaiveDate>,
+    correction: &Correction,
+    named: Option<&str>,
+) -> anyhow::Result<Taken> {
+    let on = on.unwrap_or(setting.clock.today);
+    let actor = tx
+        .staff_on(actor, on)?
+        .ok_or_else(|| {
+            anyhow::Error::from(Problem::NotFound(format!(
+                "no member of staff '{actor}' (see `iro staff list`)"
+            )))
+        })
+        .context("who is acting (--as / IRO_USER)")?;
+    identity::may_act_as(tx, setting, &actor.id)?;
+    let id = matter_of(tx, correction, named)?;
+    let matter = find_matter(tx, &id)?;
+    let child = child_on(tx, &matter.child, on)?;
+    let calendar = setting.calendar(tx)?;
+    let covers = tx.covers_on(on)?;
+    let judge = judge(&actor, &child, on, setting, &calendar, &covers);
+    let log = tx.matter_log(&id)?;
+    let event = corrections::correct(&matter, &log, correction, &judge)?;
+    let step = Step {
+        actor: actor.id.clone(),
+        on,
+        event,
+    };
+    let entered = setting.entered(tx)?;
+    let after = if step.event.is_correction() {
+        let mut log = log;
+        log.push(Logged {
+            id: i64::MAX,
+            step: step.clone(),
+        });
+        let effective = corrections::effective(&log);
+        let after = corrections::fold(&id, &log)?
+            .with_context(|| format!("the correction leaves nothing of matter {id}"))?;
+        tx.record_correction(&after, &effective, &step, &entered)?;
+        after
+    } else {
+        let after = crate::engine::evolve(Some(matter), &id, &step)?;
+        tx.record(&after, std::slice::from_ref(&step), &entered)?;
+        after
+    };
+    Ok(Taken {
+        matter: after,
+        warnings: Vec::new(),
+    })
+}
