@@ -944,6 +944,7 @@ fn describe(ask: &Ask) -> &'static str {
     };
     match request {
         Request::RaiseQap { .. } => "raise-qap",
+        Request::AddActions { .. } => "action add",
         Request::Meeting { .. } => "meeting",
         Request::Challenge { .. } => "challenge",
         Request::Extend { .. } => "extend",

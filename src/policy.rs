@@ -179,6 +179,7 @@ struct Raw {
     stage_names: Option<Spanned<Vec<Spanned<String>>>>,
     resolving_roles: Option<Spanned<Vec<Spanned<String>>>>,
     categories: Option<Spanned<Vec<Spanned<String>>>>,
+    category_aliases: Option<std::collections::BTreeMap<String, Spanned<String>>>,
     closure_days: Option<Vec<Spanned<RawClosure>>>,
 }
 
@@ -293,6 +294,30 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
             out.push(name);
         }
         policy.categories = out;
+    }
+    for (alias, category) in raw.category_aliases.iter().flatten() {
+        let offset = category.span().start;
+        crate::text::parse_name(alias).map_err(|e| {
+            at(
+                "category_aliases",
+                offset,
+                format!("the alias '{alias}' {e}"),
+            )
+        })?;
+        if !policy.categories.contains(category.get_ref()) {
+            return Err(at(
+                "category_aliases",
+                offset,
+                format!(
+                    "'{alias}' is given for '{}', which is not one of the categories: {}",
+                    category.get_ref(),
+                    policy.categories.join(", ")
+                ),
+            ));
+        }
+        policy
+            .category_aliases
+            .push((alias.clone(), category.get_ref().clone()));
     }
     let mut closures = Vec::new();
     for closure in raw.closure_days.iter().flatten() {
@@ -438,6 +463,9 @@ fn canonical_toml(loaded: &Loaded) -> String {
         stage_names: &'a [String; 3],
         resolving_roles: Vec<&'static str>,
         categories: &'a [String],
+        // Left out when there are none, so a policy without them keeps the digest it always had.
+        #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        category_aliases: std::collections::BTreeMap<&'a str, &'a str>,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         closure_days: Vec<Closure<'a>>,
     }
@@ -449,6 +477,11 @@ fn canonical_toml(loaded: &Loaded) -> String {
         stage_names: &p.stage_names,
         resolving_roles: p.resolving_roles.iter().map(|r| r.as_str()).collect(),
         categories: &p.categories,
+        category_aliases: p
+            .category_aliases
+            .iter()
+            .map(|(a, c)| (a.as_str(), c.as_str()))
+            .collect(),
         closure_days: loaded
             .closure_days
             .iter()

@@ -59,11 +59,26 @@ pub struct ActionArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ActionCommand {
+    /// Add actions to a QAP, or to the alert form at any stage of EPCP/DRP
+    #[command(
+        after_help = "Example:\n  iro --as asmith action add Q-2026-0042 --action \"Book the PEP meeting\" --owner bking --within 10"
+    )]
+    Add(AddArgs),
     /// Withdraw an action that no longer needs doing: it stops running and is not counted as done
     #[command(
         after_help = "Example:\n  iro --as asmith action withdraw Q-2026-0042 --action 3 --reason \"Agreed twice at the meeting\""
     )]
     Withdraw(WithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    pub matter: String,
+    #[command(flatten)]
+    pub agreed: super::actions::ActionArgs,
+    /// The day, if not today
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +126,23 @@ pub fn amend(ctx: &mut Context, args: &AmendArgs) -> anyhow::Result<Status> {
 
 pub fn action(ctx: &mut Context, args: &ActionArgs) -> anyhow::Result<Status> {
     match &args.command {
+        ActionCommand::Add(args) => {
+            args.agreed.check()?;
+            let matter = super::step(ctx, &args.matter, args.on, |tx| {
+                Ok(crate::engine::Request::AddActions {
+                    actions: args.agreed.resolve(tx)?,
+                })
+            })?;
+            let added = args.agreed.actions.len();
+            let first = matter.actions.len() + 1 - added;
+            writeln!(
+                ctx.err,
+                "{}: action(s) {first} to {} added",
+                matter.id,
+                matter.actions.len()
+            )?;
+            Ok(Status::Done)
+        }
         ActionCommand::Withdraw(args) => {
             let correction = Correction::Withdraw {
                 seq: args.seq,

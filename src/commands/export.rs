@@ -201,6 +201,8 @@ struct ExportedEvent {
     recorded_at: String,
     entered_by: Option<String>,
     policy_digest: Option<String>,
+    /// For an imported step: `file`, `digest`, `row` and `key` of the row it came from.
+    source: Option<serde_json::Value>,
     details: serde_json::Value,
 }
 
@@ -222,6 +224,11 @@ impl TryFrom<EventRow> for ExportedEvent {
             recorded_at: row.recorded_at,
             entered_by: row.entered_by,
             policy_digest: row.policy_digest,
+            source: row
+                .source
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()?,
         })
     }
 }
@@ -254,6 +261,7 @@ impl Tabular for ExportedEvent {
             "recorded_at",
             "entered_by",
             "policy_digest",
+            "source",
             "details",
         ]
     }
@@ -270,6 +278,7 @@ impl Tabular for ExportedEvent {
             Field::value(&self.recorded_at),
             Field::opt_text(self.entered_by.as_deref()),
             Field::opt_text(self.policy_digest.as_deref()),
+            Field::opt_text(self.source.as_ref().map(|s| s.to_string()).as_deref()),
             // Compact JSON in one cell; it starts with `{`, so it never reads as a formula.
             Field::text(self.details.to_string()),
         ]

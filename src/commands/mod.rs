@@ -159,6 +159,13 @@ impl Command {
         match self {
             Command::RaiseQap(args) => args.agreed.timescales = actions::timescales_in_order(sub),
             Command::Meeting(args) => args.agreed.timescales = actions::timescales_in_order(sub),
+            Command::Action(correct::ActionArgs {
+                command: correct::ActionCommand::Add(args),
+            }) => {
+                if let Some((_, add)) = sub.subcommand() {
+                    args.agreed.timescales = actions::timescales_in_order(add);
+                }
+            }
             _ => {}
         }
     }

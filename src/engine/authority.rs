@@ -28,6 +28,7 @@ pub enum Act {
     LegalAdvice,
     BriefSenior,
     Meeting,
+    AddActions,
     SupervisionNote,
     Note,
     /// Change the directory: staff, children, their allocation, cover, closure days.
@@ -147,6 +148,12 @@ pub const WHO_MAY: &[Authority] = &[
         roles: IRO_SERVICE,
         whose: Whose::ChildsIro,
         what: "record a formal meeting",
+    },
+    Authority {
+        act: Act::AddActions,
+        roles: IRO_SERVICE,
+        whose: Whose::ChildsIro,
+        what: "add actions to a QAP or the alert form",
     },
     Authority {
         act: Act::SupervisionNote,
@@ -374,6 +381,7 @@ mod tests {
             Act::LegalAdvice,
             Act::BriefSenior,
             Act::Meeting,
+            Act::AddActions,
             Act::SupervisionNote,
             Act::Note,
             Act::ChangeDirectory,
@@ -385,7 +393,7 @@ mod tests {
                 "{act:?}"
             );
         }
-        assert_eq!(WHO_MAY.len(), 17);
+        assert_eq!(WHO_MAY.len(), 18);
     }
 
     #[test]

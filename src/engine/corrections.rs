@@ -19,9 +19,19 @@ use crate::model::{ActionStatus, Matter, MatterState};
 /// A correction someone asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Correction {
-    Void { event: i64, reason: String },
-    Amend { event: i64, text: String, reason: String },
-    Withdraw { seq: u32, reason: String },
+    Void {
+        event: i64,
+        reason: String,
+    },
+    Amend {
+        event: i64,
+        text: String,
+        reason: String,
+    },
+    Withdraw {
+        seq: u32,
+        reason: String,
+    },
 }
 
 /// One step of a matter's log with the id of its event.
@@ -46,7 +56,9 @@ pub fn corrected(log: &[Logged]) -> Corrected {
 }
 
 /// [`corrected`] over events and their ids, in the order recorded (a chronology's rows, say).
-pub fn corrected_events<'a>(log: impl DoubleEndedIterator<Item = (i64, &'a Event)> + Clone) -> Corrected {
+pub fn corrected_events<'a>(
+    log: impl DoubleEndedIterator<Item = (i64, &'a Event)> + Clone,
+) -> Corrected {
     // Voids only ever name earlier events, so from the last event back, whether each void counts is
     // known before the void it names is reached.
     let mut voided: HashMap<i64, (i64, String)> = HashMap::new();
@@ -336,7 +348,10 @@ pub fn correct(
             if matter.state.is_finished() {
                 return refuse(
                     Rule::Finished,
-                    format!("matter {} is {}: nothing changes it", matter.id, matter.state),
+                    format!(
+                        "matter {} is {}: nothing changes it",
+                        matter.id, matter.state
+                    ),
                 );
             }
             match matter.action(*seq) {
@@ -357,9 +372,9 @@ pub fn correct(
             let author = effective(log)
                 .into_iter()
                 .find(|l| match &l.step.event {
-                    Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
-                        actions.iter().any(|a| a.seq == *seq)
-                    }
+                    Event::QapRaised { actions, .. }
+                    | Event::MeetingHeld { actions, .. }
+                    | Event::ActionsAdded { actions } => actions.iter().any(|a| a.seq == *seq),
                     _ => false,
                 })
                 .map(|l| l.step.actor)

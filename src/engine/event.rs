@@ -34,6 +34,8 @@ pub enum Event {
         challenge_deadline: NaiveDate,
         actions: Vec<Action>,
     },
+    /// More actions on a QAP, or on the alert form at any stage of EPCP/DRP.
+    ActionsAdded { actions: Vec<Action> },
     /// The social work team manager challenged the QAP actions within the window.
     Challenged { reason: String },
     /// A new timescale for an action, agreed with an IRO team manager.
@@ -124,6 +126,7 @@ impl Event {
         match self {
             Event::ConsultationOpened { .. } => "consultation-opened",
             Event::QapRaised { .. } => "qap-raised",
+            Event::ActionsAdded { .. } => "actions-added",
             Event::Challenged { .. } => "challenged",
             Event::ActionExtended { .. } => "action-extended",
             Event::ActionCompleted { .. } => "action-completed",
@@ -153,6 +156,7 @@ impl Event {
                 | Event::ActionExtended { .. }
                 | Event::ActionCompleted { .. }
                 | Event::ActionWithdrawn { .. }
+                | Event::ActionsAdded { .. }
         )
     }
 
@@ -186,6 +190,7 @@ impl Event {
             Event::Noted { .. } => "text",
             Event::QapRaised { .. }
             | Event::MeetingHeld { .. }
+            | Event::ActionsAdded { .. }
             | Event::Voided { .. }
             | Event::Amended { .. } => return None,
         })
@@ -217,10 +222,13 @@ impl Event {
             Event::ActionCompleted { note, .. } | Event::CafcassDecided { note, .. } => {
                 *note = Some(text)
             }
-            Event::LegalAdviceSought { note } | Event::SeniorManagerBriefed { note } => *note = text,
+            Event::LegalAdviceSought { note } | Event::SeniorManagerBriefed { note } => {
+                *note = text
+            }
             Event::Noted { text: t, .. } => *t = text,
             Event::QapRaised { .. }
             | Event::MeetingHeld { .. }
+            | Event::ActionsAdded { .. }
             | Event::Voided { .. }
             | Event::Amended { .. } => return None,
         }
@@ -249,6 +257,13 @@ impl Event {
                     "QAP raised{concern}; {} action(s); challenge window closes {challenge_deadline}",
                     actions.len()
                 )
+            }
+            Event::ActionsAdded { actions } => {
+                let added: Vec<String> = actions
+                    .iter()
+                    .map(|a| format!("{}. {} ({}, due {})", a.seq, a.text, a.owner, a.due))
+                    .collect();
+                format!("action(s) added: {}", added.join("; "))
             }
             Event::Challenged { reason } => format!("QAP actions challenged: {reason}"),
             Event::ActionExtended {
@@ -435,7 +450,9 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
             matter.challenge_deadline = Some(*challenge_deadline);
             matter.actions.extend(actions.iter().cloned());
         }
-        Event::MeetingHeld { actions, .. } => matter.actions.extend(actions.iter().cloned()),
+        Event::MeetingHeld { actions, .. } | Event::ActionsAdded { actions } => {
+            matter.actions.extend(actions.iter().cloned())
+        }
         Event::Challenged { .. } => matter.challenged_on = Some(on),
         Event::ActionExtended { seq, to, .. } => {
             let action = matter

@@ -165,6 +165,7 @@ pub fn decide(matter: &Matter, request: &Request, judge: &Judge) -> Result<Vec<E
             attendees,
             actions,
         } => steps::meeting(matter, chair, attendees, actions, judge),
+        Request::AddActions { actions } => steps::add_actions(matter, actions, judge),
         Request::Challenge { reason } => steps::challenge(matter, reason, judge),
         Request::Extend {
             seq,

@@ -19,9 +19,36 @@ pub struct Policy {
     pub resolving_roles: [Role; 3],
     /// The concern categories a matter may be raised under.
     pub categories: Vec<String>,
+    /// Other words a service's tracker uses for a category (`PEP` for `personal-education-plan`), as
+    /// `[category_aliases]` in the policy file lists them: each a written form and the category.
+    pub category_aliases: Vec<(String, String)>,
 }
 
 impl Policy {
+    /// The category a tracker means by `written`: one of the policy's, matched on its words (case,
+    /// spaces, hyphens and underscores do not matter), or an alias of one.
+    pub fn category_named(&self, written: &str) -> Option<&str> {
+        let words = |text: &str| -> String {
+            text.to_lowercase()
+                .split([' ', '-', '_'])
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("-")
+        };
+        let wanted = words(written);
+        self.categories
+            .iter()
+            .find(|c| words(c) == wanted)
+            .map(String::as_str)
+            .or_else(|| {
+                self.category_aliases
+                    .iter()
+                    .find(|(alias, _)| words(alias) == wanted)
+                    .and_then(|(_, c)| self.categories.iter().find(|k| *k == c))
+                    .map(String::as_str)
+            })
+    }
+
     /// The role of the manager who resolves a matter at this stage.
     pub fn resolving_role(&self, stage: Stage) -> Role {
         self.resolving_roles[usize::from(stage.number() - 1)]
@@ -58,6 +85,7 @@ impl Default for Policy {
             stage_names: ["Stage 1".into(), "Stage 2".into(), "Stage 3".into()],
             resolving_roles: Stage::ALL.map(Stage::resolving_role),
             categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
+            category_aliases: Vec::new(),
         }
     }
 }

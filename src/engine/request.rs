@@ -110,6 +110,10 @@ pub enum Request {
     BriefSenior {
         note: String,
     },
+    /// More actions on a QAP, or on the alert form at any stage.
+    AddActions {
+        actions: Vec<NewAction>,
+    },
     /// A formal meeting at stage 2 or 3, chaired by a senior IRO manager, with the actions it agreed.
     Meeting {
         chair: Staff,

@@ -57,6 +57,41 @@ pub(super) fn raise_qap_on(
     raise_qap(actions, matter.actions.len(), None, judge)
 }
 
+/// More actions on a QAP, or on the alert form at any stage, numbered after the matter's own (rule 2).
+pub(super) fn add_actions(
+    matter: &Matter,
+    actions: &[NewAction],
+    judge: &Judge,
+) -> Result<Vec<Event>, Refusal> {
+    may(Act::AddActions, judge)?;
+    if !matches!(
+        matter.state,
+        MatterState::Qap | MatterState::Drp | MatterState::Cafcass
+    ) {
+        return refuse(
+            Rule::Actions,
+            format!(
+                "matter {} is {}: actions are added to a QAP or to the alert form (raise a QAP from a consultation)",
+                matter.id,
+                state_words(matter)
+            ),
+        );
+    }
+    if actions.is_empty() {
+        return refuse(
+            Rule::Actions,
+            "give at least one --action with its --owner and --due or --within",
+        );
+    }
+    Ok(vec![Event::ActionsAdded {
+        actions: new_actions(
+            actions,
+            u32::try_from(matter.actions.len()).unwrap_or(u32::MAX),
+            judge,
+        )?,
+    }])
+}
+
 /// Entry to EPCP/DRP at any stage: a reason above stage 1, and the resolution deadline fixed now
 /// (rule 5).
 pub(super) fn enter_drp(

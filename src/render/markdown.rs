@@ -71,14 +71,17 @@ pub fn to_html(title: &str, markdown: &str) -> String {
     use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
     // Our own Markdown makes no links, images or raw HTML but the `<br>` of a table cell; anything else of
     // the kind could only have come from typed text, and is shown as text or dropped.
-    let events =
-        Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).filter_map(|event| match event {
-            Event::InlineHtml(html) if &*html == "<br>" => Some(Event::InlineHtml(html)),
-            Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
-            Event::Start(Tag::Link { .. } | Tag::Image { .. })
-            | Event::End(TagEnd::Link | TagEnd::Image) => None,
-            other => Some(other),
-        });
+    let events = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .filter_map(|event| match event {
+        Event::InlineHtml(html) if &*html == "<br>" => Some(Event::InlineHtml(html)),
+        Event::Html(html) | Event::InlineHtml(html) => Some(Event::Text(html)),
+        Event::Start(Tag::Link { .. } | Tag::Image { .. })
+        | Event::End(TagEnd::Link | TagEnd::Image) => None,
+        other => Some(other),
+    });
     let mut body = String::new();
     html::push_html(&mut body, events);
     let mut title_text = String::new();

@@ -128,6 +128,12 @@ const LIST_MATTERS: Sql = Sql::new(
           ORDER BY m.raised_on DESC, m.id DESC"
     ),
 );
+const IMPORTED_AS: Sql = Sql::new(
+    "the matter a row with this source key was imported as",
+    "SELECT matter FROM events
+      WHERE source IS NOT NULL AND json_extract(source, '$.key') = ?1 AND matter IS NOT NULL
+      ORDER BY id LIMIT 1",
+);
 const EVENT_PLACE: Sql = Sql::new(
     "which matter an event is on",
     "SELECT matter, kind FROM events WHERE id = ?1",
@@ -271,7 +277,9 @@ impl Tx<'_> {
     /// The rows one step writes beside the matter's: the due dates it sets and the stage it enters.
     fn write_step_rows(&self, matter: &str, step: &Step, event_id: i64) -> Result<(), StoreError> {
         match &step.event {
-            Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
+            Event::QapRaised { actions, .. }
+            | Event::MeetingHeld { actions, .. }
+            | Event::ActionsAdded { actions } => {
                 for action in actions {
                     let none: Option<&str> = None;
                     self.exec(
@@ -405,6 +413,11 @@ impl Tx<'_> {
                 },
             })
             .collect())
+    }
+
+    /// The matter a spreadsheet row with this source key was imported as, if it was.
+    pub fn imported_as(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.row(&IMPORTED_AS, &[&key], |r| r.get(0))
     }
 
     /// The matter an event is on (none for a change to the directory or a message) and its kind, if

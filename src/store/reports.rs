@@ -129,6 +129,8 @@ pub struct EventRow {
     /// The login that entered it and the policy in force (none before version 5).
     pub entered_by: Option<String>,
     pub policy_digest: Option<String>,
+    /// Where an imported step came from: the file, its digest, the row and the row's source key (JSON).
+    pub source: Option<String>,
 }
 
 impl EventRow {
@@ -279,7 +281,7 @@ const REFERRAL_FACTS: Sql = Sql::new(
 const CHILD_CHRONOLOGY: Sql = Sql::new(
     "a child's chronology",
     "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-            e.details, e.entered_by, e.policy_digest
+            e.details, e.entered_by, e.policy_digest, e.source
        FROM events e LEFT JOIN staff s ON s.id = e.actor
       WHERE e.child = ?1 ORDER BY e.effective_on, e.id",
 );
@@ -287,7 +289,7 @@ const CHILD_CHRONOLOGY: Sql = Sql::new(
 const MATTER_CHRONOLOGY: Sql = Sql::new(
     "a matter's chronology",
     "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-            e.details, e.entered_by, e.policy_digest
+            e.details, e.entered_by, e.policy_digest, e.source
        FROM events e LEFT JOIN staff s ON s.id = e.actor
       WHERE e.matter = ?1 ORDER BY e.effective_on, e.id",
 );
@@ -295,7 +297,7 @@ const MATTER_CHRONOLOGY: Sql = Sql::new(
 const EXPORT_EVENTS: Sql = Sql::new(
     "events for export",
     "SELECT e.id, e.matter, e.child, e.kind, e.actor, s.name, s.role, e.effective_on, e.recorded_at,
-            e.details, e.entered_by, e.policy_digest
+            e.details, e.entered_by, e.policy_digest, e.source
        FROM events e LEFT JOIN staff s ON s.id = e.actor
       WHERE (?1 IS NULL OR e.effective_on >= ?1) AND (?2 IS NULL OR e.effective_on <= ?2)
       ORDER BY e.id",
@@ -520,6 +522,7 @@ fn event_row(r: &dyn Row) -> Result<EventRow, BackendError> {
         details: r.get(9)?,
         entered_by: r.get(10)?,
         policy_digest: r.get(11)?,
+        source: r.get(12)?,
     })
 }
 

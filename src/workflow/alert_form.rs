@@ -181,7 +181,9 @@ pub fn build(
     for e in corrections::effective(&log[..=end]) {
         let (e, set_on) = (e.step.event, e.step.on);
         match &e {
-            Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => {
+            Event::QapRaised { actions, .. }
+            | Event::MeetingHeld { actions, .. }
+            | Event::ActionsAdded { actions } => {
                 for a in actions {
                     history.push((
                         a.seq,

@@ -16,9 +16,8 @@ use serde::Serialize;
 use crate::calendar::Calendar;
 use crate::engine::directory::{Replayed, Version};
 use crate::engine::{
-    self, corrections, evolve, Concern, Correction, Delivery, Event, Judge, Logged, Mail, NewAction,
-    Opening, Policy, Request, Step,
-    Timescale,
+    self, corrections, evolve, Concern, Correction, Delivery, Event, Judge, Logged, Mail,
+    NewAction, Opening, Policy, Request, Step, Timescale,
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
 use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow};
@@ -511,7 +510,9 @@ impl RowSum {
 /// The due-date history rows a step writes.
 fn due_rows_of(event: &Event, on: NaiveDate, id: i64) -> Vec<DueHistoryRow> {
     match event {
-        Event::QapRaised { actions, .. } | Event::MeetingHeld { actions, .. } => actions
+        Event::QapRaised { actions, .. }
+        | Event::MeetingHeld { actions, .. }
+        | Event::ActionsAdded { actions } => actions
             .iter()
             .map(|a| DueHistoryRow {
                 seq: a.seq,
@@ -785,11 +786,12 @@ impl AsItStood {
             (Some(m), Event::ActionReassigned { seq, from, to, .. }) => {
                 return reassigned(m, *seq, from, to, on, &self.current)
             }
-            (Some(m), Event::Voided { .. } | Event::Amended { .. } | Event::ActionWithdrawn { .. }) => {
-                corrections::correct(m, log, &correction_of(event)?, &judge)
-                    .map(|e| vec![e])
-                    .map_err(|r| r.to_string())
-            }
+            (
+                Some(m),
+                Event::Voided { .. } | Event::Amended { .. } | Event::ActionWithdrawn { .. },
+            ) => corrections::correct(m, log, &correction_of(event)?, &judge)
+                .map(|e| vec![e])
+                .map_err(|r| r.to_string()),
             (Some(m), event) => {
                 let request = request_of(event, actor, &person, &actions)?;
                 engine::decide(m, &request, &judge).map_err(|r| r.to_string())
@@ -877,6 +879,9 @@ fn request_of(
 ) -> Result<Request, String> {
     Ok(match event {
         Event::QapRaised { actions: list, .. } => Request::RaiseQap {
+            actions: actions(list)?,
+        },
+        Event::ActionsAdded { actions: list } => Request::AddActions {
             actions: actions(list)?,
         },
         Event::Challenged { reason } => Request::Challenge {

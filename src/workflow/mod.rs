@@ -31,6 +31,7 @@ pub mod identity;
 pub mod outbox;
 pub mod pack;
 pub mod sheet;
+pub mod tracker;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -77,6 +78,9 @@ pub struct Setting {
     pub notify: bool,
     /// The working-day calendar, built once and rebuilt only when the closure days change.
     pub calendars: Calendars,
+    /// Where the steps written come from when they were not typed: an import's file, row and source
+    /// key, as JSON, which every event they write carries.
+    pub source: Option<String>,
 }
 
 impl Setting {
@@ -91,6 +95,7 @@ impl Setting {
             login: login.to_string(),
             notify: true,
             calendars: Calendars::default(),
+            source: None,
         }
     }
 
@@ -101,7 +106,7 @@ impl Setting {
             at: self.clock.now,
             by: &self.login,
             policy: &self.policy_digest,
-            source: None,
+            source: self.source.as_deref(),
         };
         tx.keep_policy(
             &self.policy_digest,

@@ -113,7 +113,8 @@ pub fn write(
         md,
         "| Date | Who | What | Recorded |\n| --- | --- | --- | --- |"
     );
-    let corrected = crate::engine::corrections::corrected_events(log.iter().map(|e| (e.id, &e.event)));
+    let corrected =
+        crate::engine::corrections::corrected_events(log.iter().map(|e| (e.id, &e.event)));
     let mut ordered: Vec<_> = log.iter().collect();
     ordered.sort_by_key(|e| (e.effective_on, e.id));
     for e in &ordered {

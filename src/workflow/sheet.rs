@@ -45,6 +45,9 @@ pub struct Sheet {
     index: HashMap<&'static str, usize>,
     width: usize,
     records: Vec<csv::StringRecord>,
+    /// Each record's row as the spreadsheet numbers it: the CSV reader passes over blank lines, which
+    /// a spreadsheet shows as rows.
+    numbers: Vec<usize>,
 }
 
 impl Sheet {
@@ -52,7 +55,15 @@ impl Sheet {
     /// or a file that is not CSV is a usage error naming the file.
     pub fn read(name: &str, source: impl Read, columns: &Columns) -> Result<Sheet, Problem> {
         let problem = |what: String| Problem::Usage(format!("{name}: {what}"));
-        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(source);
+        // Read whole, so each record's row can be counted from the text (blank lines included).
+        let mut text = Vec::new();
+        let mut source = source;
+        source
+            .read_to_end(&mut text)
+            .map_err(|e| problem(e.to_string()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_slice());
         let header = reader
             .headers()
             .map_err(|e| problem(e.to_string()))?
@@ -108,12 +119,33 @@ impl Sheet {
             .records()
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| problem(e.to_string()))?;
+        let line_breaks = |r: &csv::StringRecord| -> u64 {
+            r.iter().map(|cell| cell.matches('\n').count() as u64).sum()
+        };
+        // A record's row is its line, less the line breaks inside the cells of the records before it.
+        let mut numbers = Vec::with_capacity(records.len());
+        let (mut counted, mut line, mut inside) = (0usize, 1u64, line_breaks(&header));
+        for record in &records {
+            let mut start = record.position().map_or(counted, |p| p.byte() as usize);
+            // The reader's position is where it began looking, before the blank lines it passed over.
+            while matches!(text.get(start), Some(b'\r' | b'\n')) {
+                start += 1;
+            }
+            line += text[counted.min(start)..start]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
+            counted = start;
+            numbers.push((line - inside) as usize);
+            inside += line_breaks(record);
+        }
         Ok(Sheet {
             name: name.to_string(),
             ignored,
             index,
             width: header.len(),
             records,
+            numbers,
         })
     }
 
@@ -138,8 +170,7 @@ impl Sheet {
         mut read: impl FnMut(&mut Cells) -> Option<T>,
     ) -> Vec<T> {
         let mut rows = Vec::new();
-        for (i, record) in self.records.iter().enumerate() {
-            let row = i + 2;
+        for (record, &row) in self.records.iter().zip(&self.numbers) {
             if record.iter().all(|cell| cell.trim().is_empty()) {
                 continue;
             }
@@ -405,6 +436,21 @@ mod tests {
             "t.csv: 3 error(s) in 3 row(s); nothing was imported"
         );
         assert!(reported.lines[0].starts_with("row 2, column ref: "));
+    }
+
+    #[test]
+    fn rows_are_numbered_as_the_spreadsheet_numbers_them_blank_ones_and_long_cells_included() {
+        let text = "ref,team\nLCS-1,North\n\n\nLCS-2,\"two\nlines\"\n,\nLCS-3,x\r\n\r\nLCS-4,y\n";
+        let sheet = Sheet::read("t.csv", text.as_bytes(), &COLUMNS).expect("a sheet");
+        let mut errors = Vec::new();
+        let rows = sheet.rows(&mut errors, |cells| {
+            Some((cells.row, cells.raw("ref")?.to_string()))
+        });
+        let rows: Vec<(usize, &str)> = rows.iter().map(|(n, r)| (*n, r.as_str())).collect();
+        assert_eq!(
+            rows,
+            [(2, "LCS-1"), (5, "LCS-2"), (7, "LCS-3"), (9, "LCS-4")]
+        );
     }
 
     #[test]

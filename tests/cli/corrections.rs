@@ -26,7 +26,15 @@ fn events_of(service: &Service, matter: &str, kind: &str) -> Vec<i64> {
 fn meeting_twice(service: &Service) -> String {
     let m = at_stage_one(service);
     service.ok(&[
-        "--as", "asmith", "escalate", &m, "--stage", "2", "--reason", "No response", "--on",
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+        "--on",
         "2026-11-09",
     ]);
     service.ok(&meeting(&m, "senior", "2026-11-10"));
@@ -49,7 +57,10 @@ fn overdue_actions(service: &Service, matter: &str) -> Vec<i64> {
 fn a_meeting_recorded_twice_is_voided_and_counts_for_nothing_but_stays_on_the_record() {
     let service = Service::new();
     let m = meeting_twice(&service);
-    assert_eq!(service.show(&m)["actions"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        service.show(&m)["actions"].as_array().map(Vec::len),
+        Some(3)
+    );
     let overdue = overdue_actions(&service, &m);
     assert!(overdue.contains(&3), "{overdue:?}");
     let meetings = events_of(&service, &m, "meeting-held");
@@ -76,7 +87,10 @@ fn a_meeting_recorded_twice_is_voided_and_counts_for_nothing_but_stays_on_the_re
     let form = json(&service.ok(&["report", "alert-form", &m, "--format", "json"]));
     assert_eq!(form["actions"].as_array().map(Vec::len), Some(2));
     assert_eq!(form["voided"][0]["event"], second);
-    assert_eq!(form["voided"][0]["reason"], "The meeting was recorded twice");
+    assert_eq!(
+        form["voided"][0]["reason"],
+        "The meeting was recorded twice"
+    );
     let markdown = service.ok(&["report", "alert-form", &m]);
     assert!(
         markdown.contains("- ~~2026-11-10: formal meeting chaired by senior"),
@@ -107,7 +121,10 @@ fn a_meeting_recorded_twice_is_voided_and_counts_for_nothing_but_stays_on_the_re
         "--reason",
         "It was a second meeting after all",
     ]);
-    assert_eq!(service.show(&m)["actions"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        service.show(&m)["actions"].as_array().map(Vec::len),
+        Some(3)
+    );
     service.ok(&["audit", "verify"]);
 }
 
@@ -116,7 +133,14 @@ fn a_void_a_later_step_stands_on_is_refused_naming_the_step_to_void_first() {
     let service = Service::new();
     let m = meeting_twice(&service);
     service.ok(&[
-        "--as", "asmith", "complete-action", &m, "--action", "3", "--on", "2026-11-12",
+        "--as",
+        "asmith",
+        "complete-action",
+        &m,
+        "--action",
+        "3",
+        "--on",
+        "2026-11-12",
     ]);
     let second = events_of(&service, &m, "meeting-held")[1];
     let completion = events_of(&service, &m, "action-completed")[0];
@@ -129,19 +153,34 @@ fn a_void_a_later_step_stands_on_is_refused_naming_the_step_to_void_first() {
         "Twice",
     ]);
     assert!(
-        err.contains(&format!("event {completion} (action-completed) depends on event {second}"))
-            && err.contains(&format!("void event {completion} first"))
+        err.contains(&format!(
+            "event {completion} (action-completed) depends on event {second}"
+        )) && err.contains(&format!("void event {completion} first"))
             && err.contains("rule 15"),
         "{err}"
     );
     // Voiding the completion first, then the meeting, is allowed.
     for event in [completion, second] {
-        service.ok(&["--as", "senior", "void", &event.to_string(), "--reason", "Twice"]);
+        service.ok(&[
+            "--as",
+            "senior",
+            "void",
+            &event.to_string(),
+            "--reason",
+            "Twice",
+        ]);
     }
     service.ok(&["audit", "verify"]);
     // The step that opened the matter is never voided.
     let opened = events_of(&service, &m, "qap-raised")[0];
-    let err = service.refused(&["--as", "senior", "void", &opened.to_string(), "--reason", "x"]);
+    let err = service.refused(&[
+        "--as",
+        "senior",
+        "void",
+        &opened.to_string(),
+        "--reason",
+        "x",
+    ]);
     assert!(err.contains("opened matter"), "{err}");
 }
 
@@ -149,13 +188,31 @@ fn a_void_a_later_step_stands_on_is_refused_naming_the_step_to_void_first() {
 fn a_step_is_corrected_by_its_author_or_an_iro_manager_only() {
     let service = Service::new();
     let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
-    service.ok(&["--as", "asmith", "note", &m, "--text", "Spoke to teh school", "--on", "2026-11-03"]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "note",
+        &m,
+        "--text",
+        "Spoke to teh school",
+        "--on",
+        "2026-11-03",
+    ]);
     let note = events_of(&service, &m, "noted")[0].to_string();
     // Someone else's IRO colleague may not; the IRO team manager may; the author may.
-    let err = service.refused(&["--as", "pother", "amend", &note, "--text", "x", "--reason", "y"]);
+    let err = service.refused(&[
+        "--as", "pother", "amend", &note, "--text", "x", "--reason", "y",
+    ]);
     assert!(err.contains("only its author (asmith)"), "{err}");
     service.ok(&[
-        "--as", "asmith", "amend", &note, "--text", "Spoke to the school", "--reason", "Typing error",
+        "--as",
+        "asmith",
+        "amend",
+        &note,
+        "--text",
+        "Spoke to the school",
+        "--reason",
+        "Typing error",
     ]);
     let steps = json(&service.ok(&["report", "chronology", &m, "--format", "json"]));
     let noted = steps
@@ -169,15 +226,31 @@ fn a_step_is_corrected_by_its_author_or_an_iro_manager_only() {
     assert_eq!(noted["amend_reason"], "Typing error");
     // The same text again is refused; a manager may amend the opening summary.
     let err = service.refused(&[
-        "--as", "asmith", "amend", &note, "--text", "Spoke to the school", "--reason", "again",
+        "--as",
+        "asmith",
+        "amend",
+        &note,
+        "--text",
+        "Spoke to the school",
+        "--reason",
+        "again",
     ]);
     assert!(err.contains("reads that already"), "{err}");
     let opened = events_of(&service, &m, "qap-raised")[0].to_string();
     service.ok(&[
-        "--as", "jwhite", "amend", &opened, "--text", "Permanence plan not progressed", "--reason",
+        "--as",
+        "jwhite",
+        "amend",
+        &opened,
+        "--text",
+        "Permanence plan not progressed",
+        "--reason",
         "Clearer",
     ]);
-    assert_eq!(service.show(&m)["summary"], "Permanence plan not progressed");
+    assert_eq!(
+        service.show(&m)["summary"],
+        "Permanence plan not progressed"
+    );
     service.ok(&["audit", "verify"]);
     // A directory change is not a step on a matter.
     let err = service.fails(2, &["--as", "jwhite", "void", "1", "--reason", "x"]);
@@ -192,11 +265,27 @@ fn a_withdrawn_action_stops_running_and_is_not_done() {
     let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
     assert!(!overdue_actions(&service, &m).is_empty());
     let err = service.refused(&[
-        "--as", "pother", "action", "withdraw", &m, "--action", "1", "--reason", "Not needed",
+        "--as",
+        "pother",
+        "action",
+        "withdraw",
+        &m,
+        "--action",
+        "1",
+        "--reason",
+        "Not needed",
     ]);
     assert!(err.contains("rule 15"), "{err}");
     service.ok(&[
-        "--as", "asmith", "action", "withdraw", &m, "--action", "1", "--reason", "Overtaken by the plan",
+        "--as",
+        "asmith",
+        "action",
+        "withdraw",
+        &m,
+        "--action",
+        "1",
+        "--reason",
+        "Overtaken by the plan",
     ]);
     assert_eq!(service.show(&m)["actions"][0]["status"], "withdrawn");
     assert!(overdue_actions(&service, &m).is_empty());
@@ -205,7 +294,14 @@ fn a_withdrawn_action_stops_running_and_is_not_done() {
     service.ok(&["audit", "verify"]);
     // Withdrawing is a step: it is voided like any other, and the action runs again.
     let withdrawn = events_of(&service, &m, "action-withdrawn")[0].to_string();
-    service.ok(&["--as", "asmith", "void", &withdrawn, "--reason", "Wrong action"]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "void",
+        &withdrawn,
+        "--reason",
+        "Wrong action",
+    ]);
     assert_eq!(service.show(&m)["actions"][0]["status"], "open");
     service.ok(&["audit", "verify"]);
 }

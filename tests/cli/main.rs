@@ -5,6 +5,7 @@ mod common;
 mod corrections;
 mod directory;
 mod identity;
+mod import;
 mod outbox;
 mod privacy;
 pub(crate) mod protocol;

@@ -749,9 +749,9 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
     );
     assert_eq!(service.dump(), before);
 
-    // A header iro does not read is refused before any row.
+    // With --strict, a heading iro does not read is refused before any row.
     std::fs::write(&broken, "child,colour\nLCS-104233,red\n").expect("write");
-    let err = service.fails(2, &["import", broken.to_str().expect("path")]);
+    let err = service.fails(2, &["import", "--strict", broken.to_str().expect("path")]);
     assert!(
         err.contains("column 'colour' is not one iro reads"),
         "{err}"
@@ -764,12 +764,12 @@ fn a_large_import_shows_progress_only_at_a_terminal() {
     let service = Service::new();
     let sample = std::fs::read_to_string(sample_tracker()).expect("sample");
     let mut lines = sample.lines();
-    let mut big = format!("{}\n", lines.next().expect("header"));
+    // Each copy of a row is a row of its own, by its source id.
+    let mut big = format!("source_id,{}\n", lines.next().expect("header"));
     let rows: Vec<&str> = lines.collect();
-    for _ in 0..50 {
-        for row in &rows {
-            big.push_str(row);
-            big.push('\n');
+    for copy in 0..50 {
+        for (n, row) in rows.iter().enumerate() {
+            big.push_str(&format!("r{copy}-{n},{row}\n"));
         }
     }
     let path = service.dir.path().join("big.csv");

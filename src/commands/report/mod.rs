@@ -12,13 +12,13 @@ use serde::Serialize;
 use super::{find_child, find_matter, service_calendar, Context};
 use crate::calendar::Calendar;
 use crate::dates::parse_date;
+use crate::engine::corrections::{self, Corrected};
+use crate::engine::{Entry, Event};
 use crate::error::{Problem, Status};
 use crate::model::{running_deadlines, MatterState, Role, Stage};
 use crate::render::{Field, Format, RowWriter, Tabular};
 use crate::store::reports::{DueFilter, DueRow, EventRow, Scope};
 use crate::store::Tx;
-use crate::engine::corrections::{self, Corrected};
-use crate::engine::{Entry, Event};
 
 /// Reports: overdue items, open matters, the year's figures, chronologies and alert forms
 #[derive(Debug, Args)]
@@ -571,6 +571,8 @@ pub struct ChronologyRow {
     pub amended_by: Option<i64>,
     pub amend_reason: Option<String>,
     pub first_recorded_as: Option<String>,
+    /// For an imported step: the file, its digest and the row it came from.
+    pub imported_from: Option<String>,
 }
 
 impl ChronologyRow {
@@ -588,7 +590,9 @@ impl ChronologyRow {
             Some((by, reason, first)) => (Some(by), Some(reason), Some(first)),
             None => (None, None, None),
         };
+        let imported_from = row.source.as_deref().map(imported_from);
         Ok(ChronologyRow {
+            imported_from,
             id: row.id,
             effective_on: row.effective_on,
             matter: row.matter,
@@ -641,6 +645,7 @@ impl Tabular for ChronologyRow {
             "amended_by",
             "amend_reason",
             "first_recorded_as",
+            "imported_from",
         ]
     }
 
@@ -662,11 +667,20 @@ impl Tabular for ChronologyRow {
             Field::opt(self.amended_by),
             Field::opt_text(self.amend_reason.as_deref()),
             Field::opt_text(self.first_recorded_as.as_deref()),
+            Field::opt_text(self.imported_from.as_deref()),
         ]
     }
 
     fn table_header() -> &'static [&'static str] {
-        &["event", "date", "matter", "who", "what", "recorded", "entered by"]
+        &[
+            "event",
+            "date",
+            "matter",
+            "who",
+            "what",
+            "recorded",
+            "entered by",
+        ]
     }
 
     fn table_cells(&self) -> Vec<String> {
@@ -696,9 +710,24 @@ impl Tabular for ChronologyRow {
             who,
             what,
             self.recorded_at.clone(),
-            self.entered_by.clone().unwrap_or_default(),
+            match (&self.entered_by, &self.imported_from) {
+                (Some(by), Some(from)) => format!("{by}, imported from {from}"),
+                (by, _) => by.clone().unwrap_or_default(),
+            },
         ]
     }
+}
+
+/// Where an imported step came from, in words: `tracker.csv row 4 (sha256 1f2e3d4c5b6a)`.
+pub fn imported_from(source: &str) -> String {
+    let source: serde_json::Value = serde_json::from_str(source).unwrap_or_default();
+    let digest = source["digest"].as_str().unwrap_or_default();
+    format!(
+        "{} row {} (sha256 {})",
+        source["file"].as_str().unwrap_or("a file"),
+        source["row"],
+        digest.get(..12).unwrap_or(digest)
+    )
 }
 
 /// Text struck through by a combining stroke after each character, which any terminal shows.
