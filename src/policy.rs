@@ -180,6 +180,11 @@ struct Raw {
     resolving_roles: Option<Spanned<Vec<Spanned<String>>>>,
     categories: Option<Spanned<Vec<Spanned<String>>>>,
     category_aliases: Option<std::collections::BTreeMap<String, Spanned<String>>>,
+    drift_days: Option<Spanned<i64>>,
+    max_extensions: Option<Spanned<i64>>,
+    consultation_days: Option<Spanned<i64>>,
+    remind_days: Option<Spanned<i64>>,
+    cafcass_email: Option<Spanned<String>>,
     closure_days: Option<Vec<Spanned<RawClosure>>>,
 }
 
@@ -226,6 +231,24 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
     }
     if let Some(v) = &raw.resolution_days {
         policy.resolution_days = days("resolution_days", v)?;
+    }
+    if let Some(v) = &raw.drift_days {
+        policy.drift_days = days("drift_days", v)?;
+    }
+    if let Some(v) = &raw.max_extensions {
+        policy.max_extensions = days("max_extensions", v)?;
+    }
+    if let Some(v) = &raw.consultation_days {
+        policy.consultation_days = days("consultation_days", v)?;
+    }
+    if let Some(v) = &raw.remind_days {
+        policy.remind_days = days("remind_days", v)?;
+    }
+    if let Some(v) = &raw.cafcass_email {
+        policy.cafcass_email = Some(
+            crate::text::parse_email(v.get_ref())
+                .map_err(|e| at("cafcass_email", v.span().start, e))?,
+        );
     }
     if let Some(v) = &raw.stage_response_days {
         let n = days("stage_response_days", v)?;
@@ -463,6 +486,18 @@ fn canonical_toml(loaded: &Loaded) -> String {
         stage_names: &'a [String; 3],
         resolving_roles: Vec<&'static str>,
         categories: &'a [String],
+        // The thresholds of drift and reminders, left out at their defaults so a policy that does not
+        // set them keeps the digest it always had.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        drift_days: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_extensions: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        consultation_days: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        remind_days: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cafcass_email: Option<&'a str>,
         // Left out when there are none, so a policy without them keeps the digest it always had.
         #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         category_aliases: std::collections::BTreeMap<&'a str, &'a str>,
@@ -470,6 +505,7 @@ fn canonical_toml(loaded: &Loaded) -> String {
         closure_days: Vec<Closure<'a>>,
     }
     let p = &loaded.policy;
+    let defaults = Policy::default();
     let file = File {
         challenge_days: p.challenge_days,
         resolution_days: p.resolution_days,
@@ -477,6 +513,11 @@ fn canonical_toml(loaded: &Loaded) -> String {
         stage_names: &p.stage_names,
         resolving_roles: p.resolving_roles.iter().map(|r| r.as_str()).collect(),
         categories: &p.categories,
+        drift_days: Some(p.drift_days).filter(|d| *d != defaults.drift_days),
+        max_extensions: Some(p.max_extensions).filter(|d| *d != defaults.max_extensions),
+        consultation_days: Some(p.consultation_days).filter(|d| *d != defaults.consultation_days),
+        remind_days: Some(p.remind_days).filter(|d| *d != defaults.remind_days),
+        cafcass_email: p.cafcass_email.as_deref(),
         category_aliases: p
             .category_aliases
             .iter()

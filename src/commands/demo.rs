@@ -570,6 +570,8 @@ impl Demo<'_, '_> {
             25,
         );
         self.complete(&m, 2, "Stability meeting held", 19);
+        // Both actions done, and nobody has resolved it: drift the overdue report cannot see.
+        self.complete(&m, 1, "Therapeutic support in place", 15);
         let m = self.qap(
             c(6),
             "permanence",
@@ -611,6 +613,9 @@ impl Demo<'_, '_> {
             40,
         );
         self.extend(&m, 1, 15, "No NHS dentist taking new patients", 29);
+        // Extended again and again: drift.
+        self.extend(&m, 1, 15, "Dentist cancelled the appointment", 20);
+        self.extend(&m, 1, 15, "Carer unable to attend", 10);
         self.qap(
             c(9),
             "personal-education-plan",
@@ -809,6 +814,13 @@ impl Demo<'_, '_> {
                 25,
             ),
             (c(26), "pathway-plan", "Pathway plan not started at 16", 30),
+            // A consultation that never became anything.
+            (
+                c(27),
+                "care-plan-not-updated",
+                "Care plan not updated after the move",
+                45,
+            ),
         ] {
             let with = vec![self.staff(&sw(child))];
             let opening = Opening::Consult {

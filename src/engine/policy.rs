@@ -22,6 +22,16 @@ pub struct Policy {
     /// Other words a service's tracker uses for a category (`PEP` for `personal-education-plan`), as
     /// `[category_aliases]` in the policy file lists them: each a written form and the category.
     pub category_aliases: Vec<(String, String)>,
+    /// `report drift`: a running matter with no step for this many working days has drifted.
+    pub drift_days: u32,
+    /// `report drift`: an action extended this many times or more.
+    pub max_extensions: u32,
+    /// `report drift`: a consultation open this many working days.
+    pub consultation_days: u32,
+    /// `outbox remind`: what falls due within this many working days is in a person's digest.
+    pub remind_days: u32,
+    /// Where a referral to CAFCASS is sent, when the service has an address for it.
+    pub cafcass_email: Option<String>,
 }
 
 impl Policy {
@@ -86,6 +96,11 @@ impl Default for Policy {
             resolving_roles: Stage::ALL.map(Stage::resolving_role),
             categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),
             category_aliases: Vec::new(),
+            drift_days: 20,
+            max_extensions: 3,
+            consultation_days: 20,
+            remind_days: 5,
+            cafcass_email: None,
         }
     }
 }

@@ -181,6 +181,44 @@ pub struct ActionRow {
     pub completed_on: Option<NaiveDate>,
 }
 
+/// What `report drift` asks for: the bounds the thresholds give, and whose matters.
+#[derive(Debug, Clone)]
+pub struct DriftQuery {
+    pub as_of: NaiveDate,
+    /// Matters whose last step is on or before this day (a superset of those idle `drift_days`).
+    pub idle_by: NaiveDate,
+    /// Consultations raised on or before this day.
+    pub consulting_by: NaiveDate,
+    pub max_extensions: u32,
+    /// Matters of children this IRO is allocated to now, or covers for on `as_of`.
+    pub iro: Option<String>,
+    pub team: Option<String>,
+    /// Matters of children whose social work team manager this is.
+    pub team_manager: Option<String>,
+}
+
+/// One drifting matter (or action) as the store finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriftRow {
+    /// `no-step`, `extended`, `all-done`, `long-consultation`, `past-deadline`, `awaiting-cafcass`.
+    pub kind: String,
+    pub matter: String,
+    pub child: String,
+    pub iro: String,
+    pub team: String,
+    pub team_manager: String,
+    pub state: MatterState,
+    pub stage: Option<Stage>,
+    /// Since when: the last step, the last extension, the last completion, the day raised, the
+    /// deadline, the referral.
+    pub since: NaiveDate,
+    pub action: Option<u32>,
+    pub action_text: Option<String>,
+    pub owner: Option<String>,
+    /// How many extensions (`extended`) or actions done (`all-done`).
+    pub count: Option<u32>,
+}
+
 /// Inclusive bounds on a date column; `None` leaves that side open.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Period {
@@ -229,6 +267,81 @@ pub(super) const DUE: Sql = Sql::new(
         ")
         AND (?3 IS NULL OR c.team = ?3)
      ORDER BY 11, 1, 7, 8"
+    ),
+);
+
+/// The drift the overdue report does not show, on the matters still running (`matters_state`, the live
+/// caseload, as `DUE` walks it): no step since ?1; an open action extended ?3 times or more; a QAP whose
+/// actions are all done but that is not resolved; a consultation raised by ?2; EPCP/DRP past its
+/// deadline (before ?4) with no escalation, referral or resolution since; a formal referral awaiting
+/// CAFCASS. ?1 and ?2 are calendar-day bounds the caller narrows to working days.
+const DRIFT: Sql = Sql::new(
+    "the matters drifting",
+    concat!(
+        "SELECT 'no-step', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage, m.last_step_on,
+            NULL, NULL, NULL, NULL
+       FROM matters m INDEXED BY matters_state CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state IN ('consultation', 'qap', 'drp', 'cafcass') AND m.last_step_on <= ?1
+        AND (?5 IS NULL OR c.iro = ?5 OR ",
+        covered_by!("c.iro", "?5", "?4"),
+        ")
+        AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
+     UNION ALL
+     SELECT 'extended', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage, MAX(h.set_on),
+            a.seq, a.text, a.owner, COUNT(*)
+       FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
+            CROSS JOIN action_due_history h ON h.matter = a.matter AND h.seq = a.seq
+            CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state IN ('qap', 'drp', 'cafcass') AND a.status = 'open' AND h.agreed_by IS NOT NULL
+        AND (?5 IS NULL OR c.iro = ?5 OR ",
+        covered_by!("c.iro", "?5", "?4"),
+        ")
+        AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
+      GROUP BY m.id, a.seq HAVING COUNT(*) >= ?3
+     UNION ALL
+     SELECT 'all-done', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage,
+            (SELECT MAX(a.completed_on) FROM actions a WHERE a.matter = m.id), NULL, NULL, NULL,
+            (SELECT COUNT(*) FROM actions a WHERE a.matter = m.id AND a.status = 'done')
+       FROM matters m INDEXED BY matters_state CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'qap'
+        AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.matter = m.id AND a.status = 'open')
+        AND EXISTS (SELECT 1 FROM actions a WHERE a.matter = m.id AND a.status = 'done')
+        AND (?5 IS NULL OR c.iro = ?5 OR ",
+        covered_by!("c.iro", "?5", "?4"),
+        ")
+        AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
+     UNION ALL
+     SELECT 'long-consultation', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage,
+            m.raised_on, NULL, NULL, NULL, NULL
+       FROM matters m INDEXED BY matters_state CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'consultation' AND m.raised_on <= ?2
+        AND (?5 IS NULL OR c.iro = ?5 OR ",
+        covered_by!("c.iro", "?5", "?4"),
+        ")
+        AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
+     UNION ALL
+     SELECT 'past-deadline', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage,
+            m.drp_deadline, NULL, NULL, NULL, NULL
+       FROM matters m INDEXED BY matters_drp_deadline CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'drp' AND m.drp_deadline < ?4
+        AND NOT EXISTS (SELECT 1 FROM stages s WHERE s.matter = m.id AND s.entered_on > m.drp_deadline)
+        AND NOT EXISTS (SELECT 1 FROM cafcass_referrals r
+                         WHERE r.matter = m.id AND r.referred_on > m.drp_deadline)
+        AND (?5 IS NULL OR c.iro = ?5 OR ",
+        covered_by!("c.iro", "?5", "?4"),
+        ")
+        AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
+     UNION ALL
+     SELECT 'awaiting-cafcass', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage,
+            r.referred_on, NULL, NULL, NULL, NULL
+       FROM matters m INDEXED BY matters_state CROSS JOIN cafcass_referrals r ON r.matter = m.id
+            CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'cafcass' AND r.kind = 'formal' AND r.decision IS NULL
+        AND (?5 IS NULL OR c.iro = ?5 OR ",
+        covered_by!("c.iro", "?5", "?4"),
+        ")
+        AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
+      ORDER BY 9, 2, 1, 10"
     ),
 );
 
@@ -342,6 +455,39 @@ impl Tx<'_> {
             &[&through, &filter.iro, &filter.team, &filter.on],
             due_row,
             each,
+        )
+    }
+
+    /// The matters drifting (see `DRIFT`), longest first.
+    pub fn drift(&self, query: &DriftQuery) -> Result<Vec<DriftRow>, StoreError> {
+        self.rows(
+            &DRIFT,
+            &[
+                &query.idle_by,
+                &query.consulting_by,
+                &query.max_extensions,
+                &query.as_of,
+                &query.iro,
+                &query.team,
+                &query.team_manager,
+            ],
+            |r| {
+                Ok(DriftRow {
+                    kind: r.get(0)?,
+                    matter: r.get(1)?,
+                    child: r.get(2)?,
+                    iro: r.get(3)?,
+                    team: r.get(4)?,
+                    team_manager: r.get(5)?,
+                    state: r.get(6)?,
+                    stage: r.get(7)?,
+                    since: r.get(8)?,
+                    action: r.get(9)?,
+                    action_text: r.get(10)?,
+                    owner: r.get(11)?,
+                    count: r.get(12)?,
+                })
+            },
         )
     }
 

@@ -4,6 +4,7 @@ mod calendar;
 mod common;
 mod corrections;
 mod directory;
+mod drift;
 mod identity;
 mod import;
 mod outbox;

@@ -859,7 +859,7 @@ fn demo_builds_a_service_and_prints_its_overdue_table() {
         table.contains("qap-action") && table.contains("drp-resolution"),
         "{table}"
     );
-    assert!(table.ends_with("12 overdue\n"), "{table}");
+    assert!(table.ends_with("10 overdue\n"), "{table}");
     assert!(stderr.contains("40 children"), "{stderr}");
     // Every state is there to look at.
     let open = json(&ok(&db, &["report", "open", "--format", "json"]));

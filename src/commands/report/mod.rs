@@ -33,6 +33,7 @@ pub struct ReportArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     Overdue(OverdueArgs),
+    Drift(DriftArgs),
     Open(OpenArgs),
     Stats(StatsArgs),
     Chronology(ChronologyArgs),
@@ -63,6 +64,37 @@ pub struct OverdueArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Exit with status 6 when anything is overdue (not merely due soon)
+    #[arg(long)]
+    pub fail_if_any: bool,
+    /// CSV: keep text cells exactly as typed, without neutralising spreadsheet formulas
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// Drift the overdue report does not show: no step for weeks, actions extended again and again, QAPs
+/// done but not resolved, long consultations, EPCP/DRP past its deadline with nothing since
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Thresholds from iro.toml: drift_days (20), max_extensions (3), consultation_days (20).\n\
+Longest first. Exit status 6 with --fail-if-any when anything is drifting.\n\n\
+Examples:\n  iro report drift --iro asmith\n  iro report drift --format csv --fail-if-any > drift-$(date +%F).csv"
+)]
+pub struct DriftArgs {
+    /// The day to count working days to [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Only matters of children this IRO is allocated to now, or covers for
+    #[arg(long, value_name = "ID")]
+    pub iro: Option<String>,
+    /// Only matters of children in this social work team now
+    #[arg(long, value_name = "TEAM")]
+    pub team: Option<String>,
+    /// Only matters of children whose social work team manager this is
+    #[arg(long, value_name = "ID")]
+    pub team_manager: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit with status 6 when anything is drifting
     #[arg(long)]
     pub fail_if_any: bool,
     /// CSV: keep text cells exactly as typed, without neutralising spreadsheet formulas
@@ -154,6 +186,7 @@ pub enum FormFormat {
 pub fn run(ctx: &mut Context, args: &ReportArgs) -> anyhow::Result<Status> {
     match &args.command {
         ReportCommand::Overdue(args) => overdue(ctx, args),
+        ReportCommand::Drift(args) => drift::drift(ctx, args),
         ReportCommand::Open(args) => open(ctx, args),
         ReportCommand::Stats(args) => stats(ctx, args),
         ReportCommand::Chronology(args) => chronology(ctx, args),
@@ -789,6 +822,7 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
 }
 
 mod alert_form;
+mod drift;
 mod stats;
 
 use alert_form::alert_form;

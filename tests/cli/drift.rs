@@ -1,0 +1,99 @@
+//! Drift is surfaced: what the overdue report cannot see, each kind on the demo service, the
+//! thresholds from the policy, and the nightly job told by its exit status.
+
+use serde_json::Value;
+
+use crate::common::Service;
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("json")
+}
+
+fn kinds(rows: &Value) -> Vec<&str> {
+    let mut kinds: Vec<&str> = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap_or_default())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    kinds
+}
+
+#[test]
+fn the_demo_service_has_drift_of_every_kind() {
+    let service = Service::empty();
+    service.ok(&["demo"]);
+    let rows = json(&service.ok(&["report", "drift", "--format", "json"]));
+    assert_eq!(
+        kinds(&rows),
+        [
+            "all-done",
+            "awaiting-cafcass",
+            "extended",
+            "long-consultation",
+            "no-step",
+            "past-deadline"
+        ],
+        "{rows:#}"
+    );
+    // Each row counts its working days to the as-of day, and says what drifted.
+    for row in rows.as_array().expect("rows") {
+        assert!(row["working_days"].as_i64().expect("days") >= 0, "{row}");
+        assert!(!row["what"].as_str().unwrap_or_default().is_empty());
+    }
+    let extended = rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["kind"] == "extended")
+        .expect("an extended action");
+    assert_eq!(extended["action"], 1);
+    assert!(extended["what"]
+        .as_str()
+        .is_some_and(|w| w.contains("extended 3 times")));
+    // By IRO, the nightly job's exit status, CSV a reader opens.
+    let iro = extended["iro"].as_str().expect("iro").to_string();
+    let theirs = json(&service.ok(&["report", "drift", "--iro", &iro, "--format", "json"]));
+    assert!(theirs.as_array().expect("rows").iter().all(|r| r["iro"] == iro.as_str()));
+    let status = service
+        .iro()
+        .args(["report", "drift", "--fail-if-any", "--format", "csv"])
+        .output()
+        .expect("run");
+    assert_eq!(status.status.code(), Some(6));
+    let mut csv = csv::Reader::from_reader(status.stdout.as_slice());
+    assert_eq!(csv.records().count(), rows.as_array().map_or(0, Vec::len));
+}
+
+#[test]
+fn the_thresholds_come_from_the_policy_and_count_working_days() {
+    let service = Service::new();
+    // Raised on 2026-10-26: 23 working days before 2026-11-26 (no holidays between).
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-10-26"));
+    let rows = json(&service.ok(&["report", "drift", "--format", "json"]));
+    let row = &rows[0];
+    assert_eq!(row["matter"], m.as_str());
+    assert_eq!(row["kind"], "no-step");
+    assert_eq!(row["working_days"], 23);
+    assert_eq!(rows.as_array().map(Vec::len), Some(1));
+    // As of an earlier day, and with a longer threshold, it has not drifted yet.
+    let earlier = json(&service.ok(&[
+        "report",
+        "drift",
+        "--as-of",
+        "2026-11-20",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(earlier.as_array().map(Vec::len), Some(0), "{earlier}");
+    std::fs::write(service.dir.path().join("iro.toml"), "drift_days = 24\n").expect("policy");
+    let later = json(&service.ok(&["report", "drift", "--format", "json"]));
+    assert_eq!(later.as_array().map(Vec::len), Some(0), "{later}");
+    // A step today ends the drift.
+    std::fs::remove_file(service.dir.path().join("iro.toml")).expect("remove");
+    service.ok(&["--as", "asmith", "note", &m, "--text", "Chased the social worker"]);
+    let rows = json(&service.ok(&["report", "drift", "--format", "json"]));
+    assert_eq!(rows.as_array().map(Vec::len), Some(0), "{rows}");
+}
