@@ -102,9 +102,24 @@ pub fn parse_date_as(text: &str, order: DateOrder) -> Result<NaiveDate, String> 
         DateOrder::Mdy => &["%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y"],
         DateOrder::Ymd => &["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"],
     };
-    let year_has_four_digits = day_part
+    let parts: Vec<&str> = day_part
         .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let year_has_four_digits = parts
+        .iter()
         .any(|part| part.len() == 4 && part.bytes().all(|b| b.is_ascii_digit()));
+    if !year_has_four_digits
+        && parts.len() == 3
+        && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!(
+            "'{text}' has a two-digit year, which could be any century: write the year in full"
+        ));
+    }
+    let starts_with_year = parts
+        .first()
+        .is_some_and(|p| p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()));
     let parsed = year_has_four_digits
         .then(|| {
             worded
@@ -118,11 +133,19 @@ pub fn parse_date_as(text: &str, order: DateOrder) -> Result<NaiveDate, String> 
         Some(_) => Err(format!(
             "'{text}' is outside the years iro counts working days in ({FIRST_DAY} to {LAST_DAY})"
         )),
+        None if order == DateOrder::Iso && starts_with_year && day_part.contains(['/', '.']) => {
+            Err(format!(
+                "'{text}' is not a date iro reads without being told the order: give --dates ymd for year/month/day"
+            ))
+        }
         None if order == DateOrder::Iso && day_part.contains(['/', '.']) => Err(format!(
             "'{text}' is not a date iro reads without being told the order: give --dates dmy for day/month/year (a UK service's 07/04/2025), --dates mdy or --dates ymd"
         )),
+        None if order == DateOrder::Iso => Err(format!(
+            "'{text}' is not a date: expected {DATE_FORM} (or give --dates for a sheet that writes dates another way)"
+        )),
         None => Err(format!(
-            "'{text}' is not a date in the order --dates {} reads, nor {DATE_FORM}",
+            "'{text}' is not a day of the calendar written as --dates {} reads, nor {DATE_FORM}",
             order.word()
         )),
     }
@@ -166,9 +189,10 @@ mod tests {
         }
         let refused = |text: &str, order| parse_date_as(text, order).expect_err(text);
         assert!(refused("07/04/2025", DateOrder::Iso).contains("--dates dmy"));
-        assert!(refused("07/04/25", DateOrder::Dmy).contains("--dates dmy"));
-        assert!(refused("31/02/2025", DateOrder::Dmy).contains("not a date"));
-        assert!(refused("13/13/2025", DateOrder::Mdy).contains("not a date"));
+        assert!(refused("07/04/25", DateOrder::Dmy).contains("two-digit year"));
+        assert!(refused("31/02/2025", DateOrder::Dmy).contains("not a day of the calendar"));
+        assert!(refused("13/13/2025", DateOrder::Mdy).contains("not a day of the calendar"));
+        assert!(refused("2025/12/01", DateOrder::Iso).contains("--dates ymd"));
         assert!(refused("2025-04-07 noon", DateOrder::Iso).contains("not a date"));
     }
 

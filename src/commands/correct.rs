@@ -73,6 +73,7 @@ pub enum ActionCommand {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
+    /// The matter (a QAP, or one in EPCP/DRP)
     pub matter: String,
     #[command(flatten)]
     pub agreed: super::actions::ActionArgs,
@@ -83,6 +84,7 @@ pub struct AddArgs {
 
 #[derive(Debug, Args)]
 pub struct WithdrawArgs {
+    /// The matter the action is on
     pub matter: String,
     /// The action's number on the matter
     #[arg(long = "action", value_name = "N")]
@@ -133,14 +135,19 @@ pub fn action(ctx: &mut Context, args: &ActionArgs) -> anyhow::Result<Status> {
                     actions: args.agreed.resolve(tx)?,
                 })
             })?;
-            let added = args.agreed.actions.len();
-            let first = matter.actions.len() + 1 - added;
-            writeln!(
-                ctx.err,
-                "{}: action(s) {first} to {} added",
-                matter.id,
-                matter.actions.len()
-            )?;
+            let added: Vec<String> = matter
+                .actions
+                .iter()
+                .rev()
+                .take(args.agreed.actions.len())
+                .rev()
+                .map(|a| a.seq.to_string())
+                .collect();
+            let said = match added.as_slice() {
+                [one] => format!("action {one} added"),
+                many => format!("actions {} added", many.join(", ")),
+            };
+            writeln!(ctx.err, "{}: {said}", matter.id)?;
             Ok(Status::Done)
         }
         ActionCommand::Withdraw(args) => {

@@ -158,10 +158,12 @@ pub fn run(ctx: &mut Context, args: &ImportArgs) -> anyhow::Result<Status> {
         return Ok(Status::Done);
     }
     tx.commit()?;
-    let mut matters: Vec<&str> = new.iter().map(|d| d.matter.as_str()).collect();
-    matters.dedup();
-    for id in &matters {
-        writeln!(ctx.out, "{id}")?;
+    // The matters a matter sheet opened, as a command that opens one prints its id; a steps sheet
+    // opens none.
+    if shape == Shape::Matters {
+        for row in &new {
+            writeln!(ctx.out, "{}", row.matter)?;
+        }
     }
     tell(
         ctx,

@@ -167,15 +167,17 @@ pub fn consistent(id: &str, steps: &[Logged]) -> Result<Option<Matter>, (i64, St
     let mut state: Option<Matter> = None;
     for logged in steps {
         if let Some(matter) = &state {
-            stands_on(matter, &logged.step.event).map_err(|why| (logged.id, why))?;
+            stands_on(matter, &logged.step).map_err(|why| (logged.id, why))?;
         }
         state = Some(evolve(state, id, &logged.step).map_err(|e| (logged.id, e.why.to_string()))?);
     }
     Ok(state)
 }
 
-/// What a step needs of the matter before it.
-fn stands_on(matter: &Matter, event: &Event) -> Result<(), String> {
+/// What a step needs of the matter before it: the order the rules give (rules 2 to 9), without the
+/// people and dates only the directory of its day could judge.
+fn stands_on(matter: &Matter, step: &Step) -> Result<(), String> {
+    let event = &step.event;
     let open_action = |seq: &u32| match matter.action(*seq) {
         Some(a) if a.status == ActionStatus::Open => Ok(()),
         Some(a) => Err(format!("action {seq} is {}", a.status)),
@@ -211,14 +213,53 @@ fn stands_on(matter: &Matter, event: &Event) -> Result<(), String> {
         Event::StageRaised { from, .. } if matter.stage != Some(*from) => Err(format!(
             "the matter would not be at stage {from} to raise it from"
         )),
-        Event::MeetingHeld { .. } if matter.state != MatterState::Drp => {
-            Err("the matter would not be in EPCP/DRP for a formal meeting".into())
+        Event::MeetingHeld { .. }
+            if matter.state != MatterState::Drp
+                || matter.stage.is_none_or(|s| s == crate::model::Stage::FIRST) =>
+        {
+            Err("the matter would not be at stage 2 or 3 of EPCP/DRP for a formal meeting".into())
+        }
+        Event::StageRaised { .. } if matter.state != MatterState::Drp => {
+            Err("the matter would not be in EPCP/DRP to go up a stage".into())
+        }
+        Event::ActionsAdded { .. }
+            if !matches!(
+                matter.state,
+                MatterState::Qap | MatterState::Drp | MatterState::Cafcass
+            ) =>
+        {
+            Err("there would be no QAP or alert form to add actions to".into())
+        }
+        Event::ReferredToCafcass { .. } if matter.state != MatterState::Drp => {
+            Err("the matter would not be in EPCP/DRP to refer to CAFCASS".into())
+        }
+        Event::ReferredToCafcass {
+            referral: crate::model::ReferralKind::Formal,
+            ..
+        } if matter.stage != Some(crate::model::Stage::LAST)
+            && matter.drp_deadline.is_none_or(|d| step.on <= d) =>
+        {
+            Err("a formal referral would come before stage 3 and before the resolution period had passed".into())
         }
         Event::CafcassDecided { .. } if matter.referrals.iter().all(|r| r.decision.is_some()) => {
             Err("no referral would be waiting on a decision".into())
         }
         _ => Ok(()),
     }
+}
+
+/// A correction is never dated before the step it corrects (rule 11).
+fn not_before(target: &Logged, on: chrono::NaiveDate) -> Result<(), Refusal> {
+    if on < target.step.on {
+        return refuse(
+            Rule::EffectiveDate,
+            format!(
+                "the correction is dated {on}, before the step it corrects (event {}, on {})",
+                target.id, target.step.on
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Judges a correction on `matter`, whose log is `log`: the event to record, or why not.
@@ -275,6 +316,7 @@ pub fn correct(
                 );
             }
             author_or_manager(&target.step.actor, &format!("event {event}"))?;
+            not_before(target, judge.on)?;
             let voided = Event::Voided {
                 event: *event,
                 reason: reason.clone(),
@@ -328,6 +370,7 @@ pub fn correct(
                 );
             };
             author_or_manager(&target.step.actor, &format!("event {event}"))?;
+            not_before(target, judge.on)?;
             let current = match corrected.amended.get(event) {
                 Some((_, text, _)) => target.step.event.amended(text),
                 None => Some(target.step.event.clone()),
@@ -345,6 +388,15 @@ pub fn correct(
             })
         }
         Correction::Withdraw { seq, reason } => {
+            if judge.on < matter.last_step_on {
+                return refuse(
+                    Rule::EffectiveDate,
+                    format!(
+                        "the withdrawal is dated {}, before matter {}'s last step on {}",
+                        judge.on, matter.id, matter.last_step_on
+                    ),
+                );
+            }
             if matter.state.is_finished() {
                 return refuse(
                     Rule::Finished,

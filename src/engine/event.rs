@@ -445,13 +445,13 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
             actions,
             ..
         } => {
+            add_actions(&mut matter, actions).map_err(bad)?;
             matter.state = MatterState::Qap;
             matter.qap_raised_on = Some(on);
             matter.challenge_deadline = Some(*challenge_deadline);
-            matter.actions.extend(actions.iter().cloned());
         }
         Event::MeetingHeld { actions, .. } | Event::ActionsAdded { actions } => {
-            matter.actions.extend(actions.iter().cloned())
+            add_actions(&mut matter, actions).map_err(bad)?
         }
         Event::Challenged { .. } => matter.challenged_on = Some(on),
         Event::ActionExtended { seq, to, .. } => {
@@ -568,6 +568,15 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
         | Event::Amended { .. } => {}
     }
     Ok(matter)
+}
+
+/// New actions join the matter's; each number names one action only.
+fn add_actions(matter: &mut Matter, actions: &[Action]) -> Result<(), &'static str> {
+    if actions.iter().any(|a| matter.action(a.seq).is_some()) {
+        return Err("an action of that number exists already");
+    }
+    matter.actions.extend(actions.iter().cloned());
+    Ok(())
 }
 
 fn opened(id: &str, opening: &Opened, state: MatterState, actor: &str, on: NaiveDate) -> Matter {

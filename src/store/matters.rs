@@ -130,9 +130,19 @@ const LIST_MATTERS: Sql = Sql::new(
 );
 const IMPORTED_AS: Sql = Sql::new(
     "the matter a row with this source key was imported as",
-    "SELECT matter FROM events
+    "SELECT matter, source FROM events
       WHERE source IS NOT NULL AND json_extract(source, '$.key') = ?1 AND matter IS NOT NULL
       ORDER BY id LIMIT 1",
+);
+const IMPORTED_LIKE: Sql = Sql::new(
+    "an imported matter about the same child, category and day",
+    "SELECT m.id, e.source FROM matters m JOIN events e ON e.matter = m.id
+      WHERE m.child = ?1 AND m.category = ?2 AND m.raised_on = ?3 AND e.source IS NOT NULL
+      ORDER BY e.id LIMIT 1",
+);
+const CORRECTIONS: Sql = Sql::new(
+    "every void and amendment",
+    "SELECT id, details FROM events WHERE kind IN ('voided', 'amended') ORDER BY id",
 );
 const EVENT_PLACE: Sql = Sql::new(
     "which matter an event is on",
@@ -415,9 +425,42 @@ impl Tx<'_> {
             .collect())
     }
 
+    /// The corrections in force across the record: which steps are voided, which amended (rule 15).
+    pub fn corrected(&self) -> Result<crate::engine::corrections::Corrected, StoreError> {
+        let corrections: Vec<(i64, Event)> = self.rows(&CORRECTIONS, &[], |r| {
+            let details: String = r.get(1)?;
+            let event = serde_json::from_str(&details).map_err(|e| BackendError::Decode {
+                column: 1,
+                why: e.to_string(),
+            })?;
+            Ok((r.get(0)?, event))
+        })?;
+        Ok(crate::engine::corrections::corrected_events(
+            corrections.iter().map(|(id, e)| (*id, e)),
+        ))
+    }
+
     /// The matter a spreadsheet row with this source key was imported as, if it was.
     pub fn imported_as(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.row(&IMPORTED_AS, &[&key], |r| r.get(0))
+        Ok(self.imported_row(key)?.map(|(matter, _)| matter))
+    }
+
+    /// The matter a row with this source key was imported as, and the source its first step carries.
+    pub fn imported_row(&self, key: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.row(&IMPORTED_AS, &[&key], |r| Ok((r.get(0)?, r.get(1)?)))
+    }
+
+    /// A matter imported about the same child and category, raised the same day, and the source of
+    /// its first imported step: the same row imported before, with other values.
+    pub fn imported_like(
+        &self,
+        child: &str,
+        category: &str,
+        raised_on: NaiveDate,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.row(&IMPORTED_LIKE, &[&child, &category, &raised_on], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     }
 
     /// The matter an event is on (none for a change to the directory or a message) and its kind, if

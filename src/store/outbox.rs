@@ -29,15 +29,18 @@ pub enum OutboxStatus {
     Sent,
     /// Refused for good by the server (or unsendable as stored); retried only when asked.
     Failed,
+    /// Never delivered: the step it told of was voided as entered in error before it went out.
+    Withdrawn,
 }
 
 impl OutboxStatus {
-    pub const ALL: [OutboxStatus; 5] = [
+    pub const ALL: [OutboxStatus; 6] = [
         OutboxStatus::Pending,
         OutboxStatus::Written,
         OutboxStatus::Uncertain,
         OutboxStatus::Sent,
         OutboxStatus::Failed,
+        OutboxStatus::Withdrawn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl OutboxStatus {
             OutboxStatus::Uncertain => "uncertain",
             OutboxStatus::Sent => "sent",
             OutboxStatus::Failed => "failed",
+            OutboxStatus::Withdrawn => "withdrawn",
         }
     }
 }
@@ -182,6 +186,16 @@ const RELEASE: Sql = Sql::new(
 const MARK_FAILED: Sql = Sql::new(
     "record why a message was not delivered",
     "UPDATE outbox SET error = ?2 WHERE id = ?1 AND status = 'pending'",
+);
+const WITHDRAW: Sql = Sql::new(
+    "withdraw the undelivered messages of a voided step",
+    "UPDATE outbox SET status = 'withdrawn', error = ?2
+     WHERE event = ?1 AND status IN ('pending', 'failed') RETURNING id",
+);
+const RESTORE: Sql = Sql::new(
+    "queue again the withdrawn messages of a step restored",
+    "UPDATE outbox SET status = 'pending', error = NULL
+     WHERE event = ?1 AND status = 'withdrawn' RETURNING id",
 );
 const DELIVERY: Sql = Sql::new(
     "a message's delivery",
@@ -478,6 +492,30 @@ impl Tx<'_> {
             self.record_delivery(id, entered)?;
         }
         Ok(())
+    }
+
+    /// Withdraws the messages of a voided step that have not gone out (pending, or refused and not
+    /// retried), saying why; gives how many.
+    pub fn withdraw_messages(
+        &self,
+        event: i64,
+        why: &str,
+        entered: &Entered,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<i64> = self.rows(&WITHDRAW, &[&event, &why], |r| r.get(0))?;
+        for id in &ids {
+            self.record_delivery(*id, entered)?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Queues again the messages withdrawn when a step was voided, now the step is restored.
+    pub fn restore_messages(&self, event: i64, entered: &Entered) -> Result<usize, StoreError> {
+        let ids: Vec<i64> = self.rows(&RESTORE, &[&event], |r| r.get(0))?;
+        for id in &ids {
+            self.record_delivery(*id, entered)?;
+        }
+        Ok(ids.len())
     }
 
     /// This database's own id: it names its messages and files so no two databases' can collide.

@@ -368,7 +368,7 @@ const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
     "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
-            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C'
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
@@ -376,7 +376,7 @@ const STEP_FACTS: Sql = Sql::each(
     "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             (e.details::jsonb ->> 'stage')::bigint, (e.details::jsonb -> 'opening') IS NULL
                 OR e.details::jsonb -> 'opening' = 'null'::jsonb,
-            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C'
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
@@ -517,8 +517,11 @@ impl Tx<'_> {
     }
 
     /// The QAPs raised, entries to EPCP/DRP and resolutions that took effect from `from` to `to`.
+    /// A voided step counts for nothing (rule 15), so it is left out.
     pub fn step_facts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StepFact>, StoreError> {
-        self.rows(&STEP_FACTS, &[&from, &to], |r| {
+        let voided = self.corrected()?.voided;
+        let facts = self.rows(&STEP_FACTS, &[&from, &to], |r| {
+            let id: i64 = r.get(12)?;
             let kind = match r.get::<String>(0)?.as_str() {
                 "consultation-opened" => StepKind::ConsultationOpened,
                 "qap-raised" => StepKind::QapRaised,
@@ -528,29 +531,37 @@ impl Tx<'_> {
             let no_opening: bool = r.get(6)?;
             let qap_raised: bool = r.get(10)?;
             let consultation_prefix: bool = r.get(11)?;
-            Ok(StepFact {
-                kind,
-                on: r.get(1)?,
-                matter: r.get(2)?,
-                category: r.get(3)?,
-                team: r.get(4)?,
-                entry_stage: match kind {
-                    StepKind::DrpEntered => r.get(5)?,
-                    _ => None,
+            Ok((
+                id,
+                StepFact {
+                    kind,
+                    on: r.get(1)?,
+                    matter: r.get(2)?,
+                    category: r.get(3)?,
+                    team: r.get(4)?,
+                    entry_stage: match kind {
+                        StepKind::DrpEntered => r.get(5)?,
+                        _ => None,
+                    },
+                    // No opening: the step moved an existing matter on. A matter opened by a consultation
+                    // carries the C prefix; one that was a QAP has its raising date.
+                    from_qap: kind == StepKind::DrpEntered && no_opening && qap_raised,
+                    from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
+                        && no_opening
+                        && consultation_prefix
+                        && !(kind == StepKind::DrpEntered && qap_raised),
+                    qap_raised,
+                    drp_entered_on: r.get(7)?,
+                    drp_deadline: r.get(8)?,
+                    stage: r.get(9)?,
                 },
-                // No opening: the step moved an existing matter on. A matter opened by a consultation
-                // carries the C prefix; one that was a QAP has its raising date.
-                from_qap: kind == StepKind::DrpEntered && no_opening && qap_raised,
-                from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
-                    && no_opening
-                    && consultation_prefix
-                    && !(kind == StepKind::DrpEntered && qap_raised),
-                qap_raised,
-                drp_entered_on: r.get(7)?,
-                drp_deadline: r.get(8)?,
-                stage: r.get(9)?,
-            })
-        })
+            ))
+        })?;
+        Ok(facts
+            .into_iter()
+            .filter(|(id, _)| !voided.contains_key(id))
+            .map(|(_, fact)| fact)
+            .collect())
     }
 
     /// Referrals to CAFCASS made, or decided, from `from` to `to`.

@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0006-corrections.sql"),
         backfill: None,
     },
+    Migration {
+        version: 7,
+        what: "a message about a step voided before it went out is withdrawn",
+        sqlite: include_str!("../../migrations/sqlite/0007-withdrawn-messages.sql"),
+        backfill: None,
+    },
 ];
 
 use chrono::{DateTime, Utc};

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use super::{find_child, find_matter};
 use crate::calendar::Calendar;
-use crate::engine::{corrections, Event, Logged};
+use crate::engine::{corrections, Event};
 use crate::error::Problem;
 use crate::model::{Matter, MatterState};
 use crate::notify::Recipient;
@@ -39,16 +39,18 @@ pub fn build(
     redact: bool,
 ) -> anyhow::Result<render::AlertForm> {
     let log = tx.matter_log(&current.id)?;
-    // A voided step is no change to the form; it is listed apart, struck through (rule 15).
-    let corrected = corrections::corrected(&log);
-    let counts = |l: &Logged| !corrected.voided.contains_key(&l.id);
     // The form is created on entry to EPCP/DRP; changes to a QAP before it are not revisions of it.
+    // A revision once made stays one: a step voided later is still the revision it was, and the void
+    // (or an amendment) is a revision of its own (rule 15).
     let created = log
         .iter()
-        .position(|l| counts(l) && matches!(l.step.event, Event::DrpEntered { .. }))
+        .position(|l| matches!(l.step.event, Event::DrpEntered { .. }))
         .unwrap_or(log.len());
     let points: Vec<usize> = (created..log.len())
-        .filter(|&i| counts(&log[i]) && log[i].step.event.revises_alert_form())
+        .filter(|&i| {
+            let event = &log[i].step.event;
+            event.revises_alert_form() || event.is_correction()
+        })
         .collect();
     if points.is_empty() {
         return Err(Problem::Usage(format!(
@@ -82,22 +84,20 @@ pub fn build(
     } else {
         0
     };
+    // The corrections as they stood at this revision.
+    let corrected = corrections::corrected(&log[..=end]);
     let changes: Vec<String> = log[since..=end]
         .iter()
-        .filter(|l| counts(l) && !l.step.event.is_correction())
         .map(|l| {
-            let event = match corrected.amended.get(&l.id) {
-                Some((_, text, _)) => l.step.event.amended(text).unwrap_or(l.step.event.clone()),
-                None => l.step.event.clone(),
-            };
-            format!("{}: {}", l.step.on, event.describe())
+            let shown = corrected.show(l.id, &l.step.event);
+            format!("{}: {}", l.step.on, shown.line())
         })
         .collect();
     let voided: Vec<render::VoidedStep> = log[..=end]
         .iter()
         .filter_map(|l| {
             let (by, reason) = corrected.voided.get(&l.id)?;
-            (*by <= log[end].id).then(|| render::VoidedStep {
+            Some(render::VoidedStep {
                 event: l.id,
                 effective_on: l.step.on,
                 what: l.step.event.describe(),

@@ -182,14 +182,14 @@ pub fn import(
     let mut errors: Vec<RowError> = Vec::new();
     let mut keys: HashMap<String, usize> = HashMap::new();
     let rows = sheet.rows(&mut errors, |cells| {
-        let key = source_key(cells, shape);
+        let (key, values) = source_key(cells, shape);
         if let Some(first) = keys.get(&key) {
-            cells.fail(
-                "source_id",
-                format!(
-                    "the same row as row {first} (the same source key): it would be imported twice"
-                ),
-            );
+            let (column, why) = if cells.raw("source_id").is_some() {
+                ("source_id", format!("the same source_id as row {first}"))
+            } else {
+                ("(row)", format!("the same values as row {first}"))
+            };
+            cells.fail(column, format!("{why}: it would be imported twice"));
             return None;
         }
         keys.insert(key.clone(), cells.row);
@@ -200,19 +200,48 @@ pub fn import(
                 read_step(cells, tx, &people, options.dates).map(|s| Row::Step(Box::new(s)))
             }
         };
-        read.map(|row| (key, row))
+        read.map(|row| (key, values, row))
     });
     let mut done = Vec::with_capacity(rows.len());
-    for (key, row) in rows {
+    for (key, values, row) in rows {
         each();
         let number = row.number();
-        if let Some(matter) = tx.imported_as(&key)? {
-            done.push(RowDone {
-                row: number,
-                matter,
-                steps: 0,
-                already: true,
-            });
+        let before = match tx.imported_row(&key)? {
+            Some(found) => Some(found),
+            // A row without a source_id is known by its values; the same concern with other values
+            // is the row changed since, not a new one.
+            None => match (&row, key.contains(":sha256:")) {
+                (Row::Matter(m), true) => {
+                    tx.imported_like(&m.child.reference, &m.category, m.raised_on)?
+                }
+                _ => None,
+            },
+        };
+        let before = before.and_then(|(matter, source)| {
+            let source: serde_json::Value = serde_json::from_str(&source).unwrap_or_default();
+            // A concern like it from this very file is another row of it, not this one before.
+            let same_file = source["digest"].as_str() == Some(options.digest.as_str());
+            (!same_file || source["key"].as_str() == Some(key.as_str())).then_some((matter, source))
+        });
+        if let Some((matter, source)) = before {
+            if source["values"].as_str() == Some(values.as_str()) {
+                done.push(RowDone {
+                    row: number,
+                    matter,
+                    steps: 0,
+                    already: true,
+                });
+            } else {
+                errors.push(RowError::new(
+                    number,
+                    if key.contains(":id:") { "source_id" } else { "(row)" },
+                    format!(
+                        "was imported before (as {matter}, from {} row {}) with other values: a changed row is not imported again; correct the record with the commands, or give the row a new source_id",
+                        source["file"].as_str().unwrap_or("a file"),
+                        source["row"]
+                    ),
+                ));
+            }
             continue;
         }
         setting.source = Some(
@@ -221,6 +250,7 @@ pub fn import(
                 "digest": options.digest,
                 "row": number,
                 "key": key,
+                "values": values,
             })
             .to_string(),
         );
@@ -261,22 +291,26 @@ impl Row {
     }
 }
 
-/// A row's source key: its `source_id`, else the SHA-256 of the values it gives in the columns iro
-/// reads (so a column iro ignores, edited since, does not make it a new row).
-fn source_key(cells: &Cells, shape: Shape) -> String {
-    if let Some(id) = cells.raw("source_id") {
-        return format!("{}:id:{id}", shape.word());
-    }
+/// A row's source key (its `source_id`, else the SHA-256 of the values it gives) and the SHA-256 of
+/// those values, which tells the same row from one changed since. Only the columns iro reads count, so a
+/// column it passes over, edited since, changes neither.
+fn source_key(cells: &Cells, shape: Shape) -> (String, String) {
     let names = match shape {
         Shape::Matters => MATTER_NAMES,
         Shape::Steps => STEP_NAMES,
     };
     let values: Vec<(&str, &str)> = names
         .iter()
+        .filter(|c| **c != "source_id")
         .filter_map(|c| Some((*c, cells.raw(c)?)))
         .collect();
     let canonical = serde_json::to_string(&values).unwrap_or_default();
-    format!("{}:sha256:{}", shape.word(), digest(canonical.as_bytes()))
+    let values = digest(canonical.as_bytes());
+    let key = match cells.raw("source_id") {
+        Some(id) => format!("{}:id:{id}", shape.word()),
+        None => format!("{}:sha256:{values}", shape.word()),
+    };
+    (key, values)
 }
 
 /// The directory's staff, found as a tracker names them.

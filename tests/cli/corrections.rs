@@ -305,3 +305,199 @@ fn a_withdrawn_action_stops_running_and_is_not_done() {
     assert_eq!(service.show(&m)["actions"][0]["status"], "open");
     service.ok(&["audit", "verify"]);
 }
+
+#[test]
+fn a_void_never_leaves_a_step_the_rules_forbid_nor_reuses_an_action_number() {
+    let service = Service::new();
+    let m = meeting_twice(&service);
+    // The formal meeting stands on stage 2: voiding the stage is refused, naming the meeting.
+    let stage_2 = events_of(&service, &m, "stage-raised")[0];
+    let first_meeting = events_of(&service, &m, "meeting-held")[0];
+    let err = service.refused(&[
+        "--as",
+        "asmith",
+        "void",
+        &stage_2.to_string(),
+        "--reason",
+        "Entered in error",
+    ]);
+    assert!(
+        err.contains(&format!(
+            "event {first_meeting} (meeting-held) depends on event {stage_2}"
+        )),
+        "{err}"
+    );
+    // Void the second meeting; a new action takes the next number, and restoring the meeting would
+    // give its action's number twice: refused.
+    let second = events_of(&service, &m, "meeting-held")[1];
+    service.ok(&[
+        "--as",
+        "senior",
+        "void",
+        &second.to_string(),
+        "--reason",
+        "Twice",
+    ]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "action",
+        "add",
+        &m,
+        "--action",
+        "Write to the AD",
+        "--owner",
+        "asmith",
+        "--within",
+        "3",
+    ]);
+    let the_void = events_of(&service, &m, "voided")[0];
+    let err = service.refused(&[
+        "--as",
+        "senior",
+        "void",
+        &the_void.to_string(),
+        "--reason",
+        "Restore",
+    ]);
+    assert!(
+        err.contains("an action of that number exists already"),
+        "{err}"
+    );
+    // A correction is never dated before the step it corrects.
+    let err = service.refused(&[
+        "--as",
+        "senior",
+        "void",
+        &first_meeting.to_string(),
+        "--reason",
+        "x",
+        "--on",
+        "2026-11-09",
+    ]);
+    assert!(err.contains("before the step it corrects"), "{err}");
+    service.ok(&["audit", "verify"]);
+}
+
+#[test]
+fn a_voided_resolution_leaves_the_figures_and_the_alert_form_keeps_its_revisions() {
+    let service = Service::new();
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    service.ok(&[
+        "--as",
+        "asmith",
+        "resolve",
+        &m,
+        "--outcome",
+        "Done",
+        "--on",
+        "2026-11-04",
+        "--yes",
+    ]);
+    let stats = |service: &Service| {
+        json(&service.ok(&[
+            "report",
+            "stats",
+            "--from",
+            "2026-04-01",
+            "--to",
+            "2027-03-31",
+            "--format",
+            "json",
+        ]))
+    };
+    assert_eq!(stats(&service)["totals"]["qap"]["resolved"], 1);
+    let resolved = events_of(&service, &m, "resolved")[0].to_string();
+    service.ok(&[
+        "--as",
+        "asmith",
+        "void",
+        &resolved,
+        "--reason",
+        "Not resolved yet",
+    ]);
+    assert_eq!(service.show(&m)["state"], "qap");
+    assert_eq!(stats(&service)["totals"]["qap"]["resolved"], 0);
+
+    // A revision of the alert form, once made, stays: a void is a revision of its own.
+    let drp = meeting_twice(&service);
+    let revisions = |service: &Service| {
+        json(&service.ok(&["report", "alert-form", &drp, "--format", "json"]))["revisions"]
+            .as_u64()
+            .expect("revisions")
+    };
+    let before = revisions(&service);
+    let second = events_of(&service, &drp, "meeting-held")[1];
+    service.ok(&[
+        "--as",
+        "senior",
+        "void",
+        &second.to_string(),
+        "--reason",
+        "Twice",
+    ]);
+    assert_eq!(revisions(&service), before + 1);
+    let earlier = json(&service.ok(&[
+        "report",
+        "alert-form",
+        &drp,
+        "--revision",
+        &before.to_string(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(
+        earlier["actions"].as_array().map(Vec::len),
+        Some(3),
+        "as it stood"
+    );
+}
+
+/// The delivery status of each message about a meeting, in the order queued.
+fn meeting_messages(service: &Service) -> Vec<String> {
+    let messages = json(&service.ok(&["outbox", "list", "--format", "json"]));
+    messages
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["event_kind"] == "meeting-held")
+        .map(|m| m["status"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn nobody_is_told_of_a_voided_step_and_whoever_was_told_hears_it_was_in_error() {
+    let service = Service::new();
+    let m = meeting_twice(&service);
+    assert_eq!(meeting_messages(&service), ["pending", "pending"]);
+    let second = events_of(&service, &m, "meeting-held")[1].to_string();
+    service.ok(&["--as", "senior", "void", &second, "--reason", "Twice"]);
+    // The duplicate's message had not gone: it never will.
+    assert_eq!(meeting_messages(&service), ["pending", "withdrawn"]);
+    let the_void = events_of(&service, &m, "voided")[0].to_string();
+    service.ok(&["--as", "senior", "void", &the_void, "--reason", "Restore"]);
+    assert_eq!(meeting_messages(&service), ["pending", "pending"]);
+    // Once written out, a message cannot be unsent: those it went to are told the step was voided.
+    let out = service.dir.path().join("eml");
+    service.ok(&["outbox", "write", out.to_str().expect("path")]);
+    service.ok(&[
+        "--as",
+        "senior",
+        "void",
+        &second,
+        "--reason",
+        "Twice after all",
+    ]);
+    let messages = json(&service.ok(&["outbox", "list", "--format", "json"]));
+    let notice = messages
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["event_kind"] == "voided")
+        .expect("a notice of the void");
+    assert!(notice["subject"]
+        .as_str()
+        .is_some_and(|s| s.contains("entered in error")));
+    assert_eq!(notice["status"], "pending");
+    service.ok(&["audit", "verify"]);
+}

@@ -56,7 +56,11 @@ fn the_demo_service_has_drift_of_every_kind() {
     // By IRO, the nightly job's exit status, CSV a reader opens.
     let iro = extended["iro"].as_str().expect("iro").to_string();
     let theirs = json(&service.ok(&["report", "drift", "--iro", &iro, "--format", "json"]));
-    assert!(theirs.as_array().expect("rows").iter().all(|r| r["iro"] == iro.as_str()));
+    assert!(theirs
+        .as_array()
+        .expect("rows")
+        .iter()
+        .all(|r| r["iro"] == iro.as_str()));
     let status = service
         .iro()
         .args(["report", "drift", "--fail-if-any", "--format", "csv"])
@@ -93,7 +97,14 @@ fn the_thresholds_come_from_the_policy_and_count_working_days() {
     assert_eq!(later.as_array().map(Vec::len), Some(0), "{later}");
     // A step today ends the drift.
     std::fs::remove_file(service.dir.path().join("iro.toml")).expect("remove");
-    service.ok(&["--as", "asmith", "note", &m, "--text", "Chased the social worker"]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "note",
+        &m,
+        "--text",
+        "Chased the social worker",
+    ]);
     let rows = json(&service.ok(&["report", "drift", "--format", "json"]));
     assert_eq!(rows.as_array().map(Vec::len), Some(0), "{rows}");
 }

@@ -219,3 +219,58 @@ fn a_name_two_people_share_is_refused_and_nothing_is_silently_dropped() {
         "{err}"
     );
 }
+
+#[test]
+fn a_row_imported_before_with_other_values_is_an_error_not_a_silent_skip() {
+    let service = Service::new();
+    let write = |name: &str, text: &str| {
+        let path = service.dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    };
+    let header = "source_id,child,category,summary,raised_on,action,action_owner,action_due,outcome,resolved_on\n";
+    let first = write(
+        "north.csv",
+        &format!("{header}T-1,LCS-104233,contact,Contact stopped,2026-10-01,Restart contact,bking,2026-10-15,,\n"),
+    );
+    let (code, _, err) = import(&service, &[first.to_str().expect("path")]);
+    assert_eq!(code, Some(0), "{err}");
+    let before = service.dump();
+    // The same row with a resolution added since, and another team's tracker reusing the id.
+    for (name, row) in [
+        ("north-later.csv", "T-1,LCS-104233,contact,Contact stopped,2026-10-01,Restart contact,bking,2026-10-15,Contact restarted,2026-10-10\n"),
+        ("south.csv", "T-1,LCS-200001,permanence,Another concern,2026-10-02,Plan,bking,2026-10-16,,\n"),
+    ] {
+        let file = write(name, &format!("{header}{row}"));
+        let (code, _, err) = import(&service, &[file.to_str().expect("path")]);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(
+            err.contains("row 2, column source_id: was imported before (as Q-2026-0001, from north.csv row 2) with other values"),
+            "{err}"
+        );
+        assert_eq!(service.dump(), before);
+    }
+    // Without source ids, the same concern with other values is found too.
+    let header =
+        "child,category,summary,raised_on,action,action_owner,action_due,outcome,resolved_on\n";
+    let plain = write(
+        "plain.csv",
+        &format!(
+            "{header}LCS-200001,permanence,Plan drifting,2026-10-05,Plan,bking,2026-10-19,,\n"
+        ),
+    );
+    assert_eq!(
+        import(&service, &[plain.to_str().expect("path")]).0,
+        Some(0)
+    );
+    let changed = write(
+        "plain-later.csv",
+        &format!("{header}LCS-200001,permanence,Plan drifting,2026-10-05,Plan,bking,2026-10-19,Plan agreed,2026-10-12\n"),
+    );
+    let (code, _, err) = import(&service, &[changed.to_str().expect("path")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("row 2, column (row): was imported before"),
+        "{err}"
+    );
+}

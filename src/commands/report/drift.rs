@@ -73,7 +73,15 @@ impl Tabular for Drifting {
     }
 
     fn table_header() -> &'static [&'static str] {
-        &["matter", "child", "IRO", "team", "since", "working days", "drift"]
+        &[
+            "matter",
+            "child",
+            "IRO",
+            "team",
+            "since",
+            "working days",
+            "drift",
+        ]
     }
 
     fn table_cells(&self) -> Vec<String> {
@@ -131,7 +139,11 @@ pub fn drift(ctx: &mut Context, args: &DriftArgs) -> anyhow::Result<Status> {
     let calendar = service_calendar(ctx, &tx)?;
     // A working day is a day: these calendar-day bounds hold every matter the thresholds could catch,
     // and the working-day count below decides.
-    let back = |n: u32| as_of.checked_sub_days(Days::new(u64::from(n))).unwrap_or(as_of);
+    let back = |n: u32| {
+        as_of
+            .checked_sub_days(Days::new(u64::from(n)))
+            .unwrap_or(as_of)
+    };
     let query = DriftQuery {
         as_of,
         idle_by: back(policy.drift_days),
