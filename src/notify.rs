@@ -137,14 +137,15 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
         Event::Resolved { .. } => Some(after.stage.map_or(QAP, at_stage)),
         // Those present are added to the parties of the stage (see `compose`).
         Event::MeetingHeld { .. } => after.stage.map(at_stage),
-        Event::ReferredToCafcass { .. } | Event::LegalAdviceSought { .. } => Some(IRO_MANAGEMENT),
+        Event::ReferredToCafcass { .. }
+        | Event::LegalAdviceSought { .. }
+        | Event::CafcassDecided { .. } => Some(IRO_MANAGEMENT),
         // New actions go to the parties of where the matter stands: the QAP's, or the stage's.
         Event::ActionsAdded { .. } => Some(after.stage.map_or(QAP, at_stage)),
         Event::ConsultationOpened { .. }
         | Event::Challenged { .. }
         | Event::ActionCompleted { .. }
         | Event::ActionReassigned { .. }
-        | Event::CafcassDecided { .. }
         | Event::SeniorManagerBriefed { .. }
         | Event::Noted { .. }
         | Event::ActionWithdrawn { .. }

@@ -477,10 +477,12 @@ impl Demo<'_, '_> {
         self.on(m, actor, ago, request)
     }
 
-    fn refer(&mut self, m: &Opened, reason: &str, ago: u32) {
+    /// A referral to CAFCASS: formal once stage 3 or the resolution period has failed, when the IRO
+    /// says so.
+    fn refer(&mut self, m: &Opened, reason: &str, formal: bool, ago: u32) {
         let request = Request::ReferCafcass {
             reason: reason.to_string(),
-            formal: false,
+            formal,
         };
         self.on(m, &m.child.iro, ago, request)
     }
@@ -734,7 +736,7 @@ impl Demo<'_, '_> {
                 note: "Senior IRO manager briefed by telephone".into(),
             },
         );
-        self.refer(&m, "Child's views not being acted on", 6);
+        self.refer(&m, "Child's views not being acted on", false, 6);
         let m = self.enter(
             c(19),
             "personal-education-plan",
@@ -776,7 +778,7 @@ impl Demo<'_, '_> {
             90,
         );
         self.escalate(&m, Stage::Three, None, 80);
-        self.refer(&m, "Resolution period passed without agreement", 65);
+        self.refer(&m, "Resolution period passed without agreement", true, 65);
         self.decide(&m, CafcassDecision::CriteriaMet, 45);
         let m = self.enter(
             c(22),
@@ -786,7 +788,7 @@ impl Demo<'_, '_> {
             Some("Drift across three reviews"),
             45,
         );
-        self.refer(&m, "Stage 3 has not resolved the matter", 20);
+        self.refer(&m, "Stage 3 has not resolved the matter", true, 20);
         let m = self.enter(
             c(23),
             "placement-stability-or-suitability",
@@ -795,7 +797,12 @@ impl Demo<'_, '_> {
             Some("Team manager agreed it needs the service manager"),
             18,
         );
-        self.refer(&m, "Concern about the child's right to family life", 14);
+        self.refer(
+            &m,
+            "Concern about the child's right to family life",
+            false,
+            14,
+        );
         self.decide(&m, CafcassDecision::CriteriaNotMet, 5);
 
         // Pre-review consultations: one still open, one settled on the phone, one that became a QAP.

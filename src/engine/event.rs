@@ -94,6 +94,11 @@ pub enum Event {
     CafcassDecided {
         decision: CafcassDecision,
         note: Option<String>,
+        /// A formal referral CAFCASS did not take: the dispute is still unresolved, and the matter is
+        /// back in EPCP/DRP (rule 8). Absent from decisions recorded before this was so, which closed
+        /// the matter.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        back_in_drp: bool,
     },
     /// Independent legal advice was sought.
     LegalAdviceSought { note: String },
@@ -342,9 +347,16 @@ impl Event {
             Event::ReferredToCafcass { referral, reason } => {
                 format!("{referral} referral to CAFCASS: {reason}")
             }
-            Event::CafcassDecided { decision, note } => {
+            Event::CafcassDecided {
+                decision,
+                note,
+                back_in_drp,
+            } => {
                 let said = match decision {
                     CafcassDecision::CriteriaMet => "criteria met, allocated for judicial review",
+                    CafcassDecision::CriteriaNotMet if *back_in_drp => {
+                        "criteria not met; the matter is back in EPCP/DRP"
+                    }
                     CafcassDecision::CriteriaNotMet => "criteria not met",
                 };
                 match note {
@@ -540,7 +552,11 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 matter.state = MatterState::Cafcass;
             }
         }
-        Event::CafcassDecided { decision, .. } => {
+        Event::CafcassDecided {
+            decision,
+            back_in_drp,
+            ..
+        } => {
             let referral = matter
                 .referrals
                 .iter_mut()
@@ -549,8 +565,11 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
                 .ok_or_else(|| bad("no referral waits on a decision"))?;
             referral.decision = Some(*decision);
             referral.decided_on = Some(on);
-            // A formal referral hands the matter to CAFCASS: its decision ends the matter here.
-            if referral.kind == ReferralKind::Formal {
+            // A formal referral CAFCASS takes ends the matter here; one it does not take leaves the
+            // dispute unresolved, back in EPCP/DRP.
+            if referral.kind == ReferralKind::Formal && *back_in_drp {
+                matter.state = MatterState::Drp;
+            } else if referral.kind == ReferralKind::Formal {
                 matter.state = MatterState::Closed;
                 matter.resolved_on = Some(on);
                 matter.outcome = Some(match decision {

@@ -435,7 +435,9 @@ pub(super) fn refer_cafcass(
             ),
         );
     }
-    let referral = if formal || period_passed {
+    // A referral is formal only when the IRO says so: at any point in EPCP/DRP, however late, a
+    // concurrent referral is theirs to make.
+    let referral = if formal {
         ReferralKind::Formal
     } else {
         ReferralKind::Concurrent
@@ -474,9 +476,16 @@ pub(super) fn cafcass_decision(
             ),
         );
     }
+    let formal = matter
+        .referrals
+        .iter()
+        .rev()
+        .find(|r| r.decision.is_none())
+        .is_some_and(|r| r.kind == ReferralKind::Formal);
     Ok(vec![Event::CafcassDecided {
         decision,
         note: note.clone(),
+        back_in_drp: formal && decision == CafcassDecision::CriteriaNotMet,
     }])
 }
 

@@ -877,10 +877,21 @@ fn cafcass_referrals_are_concurrent_while_epcp_runs_and_formal_once_it_has_faile
         .rule,
         Rule::Cafcass
     );
-    // After the deadline (2026-12-01) any referral is formal and the matter waits on CAFCASS.
+    // After the deadline (2026-12-01) a referral is still concurrent unless the IRO says formal: the
+    // guidance allows a concurrent referral at any point in EPCP/DRP.
+    let late = step(
+        Some(&one),
+        refer(false),
+        &iro(),
+        day("2026-12-02"),
+        day("2026-12-02"),
+    )
+    .expect("concurrent, late");
+    assert_eq!(late.state, MatterState::Drp);
+    assert_eq!(late.referrals[0].kind, ReferralKind::Concurrent);
     let formal = step(
         Some(&concurrent),
-        refer(false),
+        refer(true),
         &iro(),
         day("2026-12-02"),
         day("2026-12-02"),
@@ -888,6 +899,33 @@ fn cafcass_referrals_are_concurrent_while_epcp_runs_and_formal_once_it_has_faile
     .expect("formal");
     assert_eq!(formal.state, MatterState::Cafcass);
     assert_eq!(formal.referrals[1].kind, ReferralKind::Formal);
+    // CAFCASS not taking a formal referral leaves the dispute unresolved: back in EPCP/DRP, where it
+    // can be resolved.
+    let not_met = step(
+        Some(&formal),
+        Request::CafcassDecision {
+            decision: CafcassDecision::CriteriaNotMet,
+            note: None,
+        },
+        &iro(),
+        day("2026-12-03"),
+        day("2026-12-03"),
+    )
+    .expect("decided");
+    assert_eq!(not_met.state, MatterState::Drp);
+    assert!(not_met.outcome.is_none());
+    let resolved = step(
+        Some(&not_met),
+        Request::Resolve {
+            outcome: "Agreed at stage 1 after all".into(),
+            resolved_by: Some(team_manager()),
+        },
+        &iro_tm(),
+        day("2026-12-04"),
+        day("2026-12-04"),
+    )
+    .expect("resolvable");
+    assert_eq!(resolved.state, MatterState::Resolved);
     // Only the IRO refers.
     assert_eq!(
         step(
@@ -1030,6 +1068,7 @@ fn evolve_refuses_events_that_do_not_fit_the_state() {
         event: Event::CafcassDecided {
             decision: CafcassDecision::CriteriaMet,
             note: None,
+            back_in_drp: false,
         },
     };
     assert!(evolve(Some(qap()), "Q-2026-0001", &decision).is_err());

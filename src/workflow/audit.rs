@@ -939,7 +939,7 @@ fn request_of(
             reason: reason.clone(),
             formal: *referral == ReferralKind::Formal,
         },
-        Event::CafcassDecided { decision, note } => Request::CafcassDecision {
+        Event::CafcassDecided { decision, note, .. } => Request::CafcassDecision {
             decision: *decision,
             note: note.clone(),
         },

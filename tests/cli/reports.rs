@@ -190,6 +190,7 @@ fn build_scenario(db: &Path) {
             "E-2026-0001",
             "--reason",
             "Period passed without agreement",
+            "--formal",
             "--on",
             "2026-10-01",
         ],

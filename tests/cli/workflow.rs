@@ -484,7 +484,34 @@ fn cafcass_referrals_follow_the_matters_progress_through_epcp() {
         "--on",
         "2026-10-20",
     ]);
-    // Deadline 2026-11-02 has passed by today: the referral is formal and the matter waits on CAFCASS.
+    // Deadline 2026-11-02 has passed by today: a referral is still concurrent unless the IRO says
+    // formal, and only then does the matter wait on CAFCASS.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "refer-cafcass",
+        &m,
+        "--reason",
+        "Still at risk",
+        "--on",
+        "2026-11-20",
+    ]);
+    assert_eq!(service.show(&m)["state"], "drp");
+    assert_eq!(service.show(&m)["referrals"][1]["kind"], "concurrent");
+    service.ok(&[
+        "--as",
+        "asmith",
+        "cafcass-decision",
+        &m,
+        "--met",
+        "--on",
+        "2026-11-23",
+    ]);
+    assert_eq!(
+        service.show(&m)["state"],
+        "drp",
+        "a concurrent decision is recorded"
+    );
     service.ok(&[
         "--as",
         "asmith",
@@ -492,8 +519,32 @@ fn cafcass_referrals_follow_the_matters_progress_through_epcp() {
         &m,
         "--reason",
         "EPCP failed",
+        "--formal",
+        "--on",
+        "2026-11-24",
     ]);
     assert_eq!(service.show(&m)["state"], "cafcass");
+    // CAFCASS not taking it puts the matter back in EPCP/DRP, where it can still be resolved; a
+    // formal referral CAFCASS takes closes it.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "cafcass-decision",
+        &m,
+        "--not-met",
+        "--on",
+        "2026-11-25",
+    ]);
+    assert_eq!(service.show(&m)["state"], "drp");
+    service.ok(&[
+        "--as",
+        "asmith",
+        "refer-cafcass",
+        &m,
+        "--reason",
+        "Rights still at risk",
+        "--formal",
+    ]);
     service.refused(&[
         "--as",
         "jwhite",
