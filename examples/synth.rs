@@ -945,6 +945,7 @@ fn describe(ask: &Ask) -> &'static str {
     match request {
         Request::RaiseQap { .. } => "raise-qap",
         Request::AddActions { .. } => "action add",
+        Request::PackProvided { .. } => "report cafcass-pack --provided",
         Request::Meeting { .. } => "meeting",
         Request::Challenge { .. } => "challenge",
         Request::Extend { .. } => "extend",

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Event, Policy, Step};
 use chrono::NaiveDate;
 
-use crate::model::{Action, ActionStatus, Child, Cover, Matter, Role, Staff, Stage};
+use crate::model::{Action, ActionStatus, Child, Cover, Matter, MatterState, Role, Staff, Stage};
 
 /// Someone the rule table names for a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +139,8 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
         Event::MeetingHeld { .. } => after.stage.map(at_stage),
         Event::ReferredToCafcass { .. }
         | Event::LegalAdviceSought { .. }
-        | Event::CafcassDecided { .. } => Some(IRO_MANAGEMENT),
+        | Event::CafcassDecided { .. }
+        | Event::CafcassPackProvided { .. } => Some(IRO_MANAGEMENT),
         // New actions go to the parties of where the matter stands: the QAP's, or the stage's.
         Event::ActionsAdded { .. } => Some(after.stage.map_or(QAP, at_stage)),
         Event::ConsultationOpened { .. }
@@ -151,6 +152,58 @@ pub fn who_is_told(event: &Event, after: &Matter) -> Option<Told> {
         | Event::ActionWithdrawn { .. }
         | Event::Voided { .. }
         | Event::Amended { .. } => None,
+    }
+}
+
+/// Who is told of a step beyond its row of the table (rule 10): the owner of each action the step names,
+/// the child's IRO of a step someone else takes on their matter (and of every challenge), and the senior
+/// IRO manager of every step once the matter is in EPCP/DRP ("kept fully informed throughout").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Beyond {
+    /// Each person by id, with why they are told.
+    pub people: Vec<(String, &'static str)>,
+    pub senior_iro_managers: bool,
+}
+
+impl Beyond {
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty() && !self.senior_iro_managers
+    }
+}
+
+/// Who is told of `step` beyond its row of the table, on the matter as it stands after it.
+pub fn beyond_the_table(step: &Step, after: &Matter, child: &Child) -> Beyond {
+    let mut people: Vec<(String, &'static str)> = Vec::new();
+    let mut add = |id: &str, why: &'static str| {
+        if !people.iter().any(|(p, _)| p == id) {
+            people.push((id.to_string(), why));
+        }
+    };
+    let owner_of = |seq: &u32| after.action(*seq).map(|a| a.owner.clone());
+    match &step.event {
+        Event::QapRaised { actions, .. }
+        | Event::MeetingHeld { actions, .. }
+        | Event::ActionsAdded { actions } => {
+            for a in actions {
+                add(&a.owner, "owns an action");
+            }
+        }
+        Event::ActionExtended { seq, .. }
+        | Event::ActionCompleted { seq, .. }
+        | Event::ActionWithdrawn { seq, .. } => {
+            if let Some(owner) = owner_of(seq) {
+                add(&owner, "owns the action");
+            }
+        }
+        Event::ActionReassigned { to, .. } => add(to, "owns the action now"),
+        _ => {}
+    }
+    if step.actor != child.iro || matches!(step.event, Event::Challenged { .. }) {
+        add(&child.iro, "the child's IRO");
+    }
+    Beyond {
+        people,
+        senior_iro_managers: matches!(after.state, MatterState::Drp | MatterState::Cafcass),
     }
 }
 
@@ -223,14 +276,62 @@ pub fn compose(
 ) -> Composed {
     let mut composed = Composed::default();
     for (index, step) in steps.iter().enumerate() {
-        let Some(told) = who_is_told(&step.event, after) else {
-            continue;
+        let row = who_is_told(&step.event, after);
+        let beyond = beyond_the_table(step, after, child);
+        let cafcass = match (&step.event, &policy.cafcass_email) {
+            (Event::ReferredToCafcass { .. }, Some(email)) => Some(Recipient {
+                id: "cafcass".into(),
+                name: "CAFCASS".into(),
+                email: email.clone(),
+                covering_for: None,
+            }),
+            _ => None,
         };
+        if row.is_none() && beyond.is_empty() && cafcass.is_none() {
+            continue;
+        }
+        let told = row.unwrap_or(Told { to: &[], cc: &[] });
         let Addressed {
             mut to,
             mut cc,
             mut missing,
         } = addressed(told, child, people);
+        let mut also: Vec<String> = Vec::new();
+        for (id, why) in &beyond.people {
+            if to.iter().chain(&cc).any(|r| r.id == *id) {
+                continue;
+            }
+            // The person who took the step knows of it.
+            if *id == step.actor {
+                continue;
+            }
+            match people.staff.iter().find(|s| s.id == *id) {
+                Some(person) => {
+                    if let Some(recipient) = reach(person, people, &mut missing, why) {
+                        // Whoever covers for them and took the step themselves knows of it.
+                        if recipient.id != step.actor && !to.iter().any(|r| r.id == recipient.id) {
+                            also.push(format!("{} ({why})", recipient.id));
+                            to.push(recipient);
+                        }
+                    }
+                }
+                None => missing.push(format!("{id} ({why}): not in the staff directory")),
+            }
+        }
+        let row_names_seniors =
+            told.to.contains(&SeniorIroManagers) || told.cc.contains(&SeniorIroManagers);
+        if beyond.senior_iro_managers && !row_names_seniors {
+            for senior in resolve(&[SeniorIroManagers], child, people, &mut missing) {
+                if !to.iter().chain(&cc).any(|r| r.id == senior.id) {
+                    also.push(format!("{} (senior IRO manager, kept informed)", senior.id));
+                    cc.push(senior);
+                }
+            }
+        }
+        if let Some(cafcass) = cafcass {
+            also.push("CAFCASS".to_string());
+            to.push(cafcass);
+        }
         for id in present(&step.event) {
             match people.staff.iter().find(|s| s.id == id) {
                 Some(person) if !to.iter().any(|r| r.id == person.id) => to.push(person.into()),
@@ -262,7 +363,7 @@ pub fn compose(
             kind: step.event.kind(),
             step: index,
             subject: format!("[iro] {} {}: {title}", after.id, after.child),
-            body: body(step, after, told, &missing, &covering, policy),
+            body: body(step, after, told, &also, &missing, &covering, policy),
             to,
             cc,
             missing,
@@ -385,6 +486,41 @@ fn resolve(
     found
 }
 
+/// A person told as who they are (not as a party of the table): them, or whoever covers for them that
+/// day; none, with why, when they have left.
+fn reach(
+    person: &Staff,
+    directory: People,
+    missing: &mut Vec<String>,
+    why: &str,
+) -> Option<Recipient> {
+    if !person.in_post_on(directory.on) || !person.in_post_on(directory.today) {
+        missing.push(format!(
+            "{} ({why}): left on {}",
+            person.id,
+            person.left_on.map(|d| d.to_string()).unwrap_or_default()
+        ));
+        return None;
+    }
+    let cover = directory
+        .covers
+        .iter()
+        .filter(|c| c.absent == person.id && c.in_force_on(directory.on))
+        .find_map(|c| {
+            directory
+                .staff
+                .iter()
+                .find(|s| s.id == c.by && s.in_post_on(directory.today))
+        });
+    Some(match cover {
+        Some(by) => Recipient {
+            covering_for: Some(person.id.clone()),
+            ..by.into()
+        },
+        None => person.into(),
+    })
+}
+
 /// The id of the person allocated to the child for a party; `None` for a party named by role.
 fn allocated(party: Party, child: &Child) -> Option<Option<&str>> {
     match party {
@@ -418,6 +554,7 @@ fn body(
     step: &Step,
     m: &Matter,
     told: Told,
+    also: &[String],
     missing: &[String],
     covering: &[String],
     policy: &Policy,
@@ -463,7 +600,12 @@ fn body(
         }
     }
     let _ = writeln!(b);
-    let _ = writeln!(b, "Told: to {}; copy {}.", labels(told.to), labels(told.cc));
+    if !told.to.is_empty() || !told.cc.is_empty() {
+        let _ = writeln!(b, "Told: to {}; copy {}.", labels(told.to), labels(told.cc));
+    }
+    if !also.is_empty() {
+        let _ = writeln!(b, "Also told: {}.", also.join(", "));
+    }
     if !covering.is_empty() {
         let _ = writeln!(b, "Told as cover: {}.", covering.join("; "));
     }

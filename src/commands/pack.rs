@@ -23,6 +23,10 @@ pub struct PackArgs {
     /// The day deadlines are counted from [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
+    /// The pack goes to CAFCASS now: record that it was provided, with its manifest's digest, as a
+    /// step on the matter (IRO management are told)
+    #[arg(long)]
+    pub provided: bool,
 }
 
 pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
@@ -31,6 +35,19 @@ pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
     let made = pack::write(&tx, &calendar, &args.matter, &args.out, as_of, ctx.now)?;
+    drop(tx);
+    drop(store);
+    if args.provided {
+        let manifest = made.manifest_sha256.clone();
+        super::step(ctx, &made.matter, None, |_| {
+            Ok(crate::engine::Request::PackProvided { manifest })
+        })?;
+        writeln!(
+            ctx.err,
+            "{}: the pack's provision to CAFCASS is recorded (manifest sha256 {})",
+            made.matter, made.manifest_sha256
+        )?;
+    }
     writeln!(ctx.out, "{}", made.out.display())?;
     writeln!(
         ctx.err,

@@ -26,6 +26,7 @@ pub enum Act {
     ReferCafcass,
     RecordCafcassDecision,
     LegalAdvice,
+    ProvidePack,
     BriefSenior,
     Meeting,
     AddActions,
@@ -136,6 +137,12 @@ pub const WHO_MAY: &[Authority] = &[
         roles: IRO_SERVICE,
         whose: Whose::ChildsIro,
         what: "record legal advice",
+    },
+    Authority {
+        act: Act::ProvidePack,
+        roles: IRO_SERVICE,
+        whose: Whose::ChildsIro,
+        what: "record that the CAFCASS pack was provided",
     },
     Authority {
         act: Act::BriefSenior,
@@ -379,6 +386,7 @@ mod tests {
             Act::ReferCafcass,
             Act::RecordCafcassDecision,
             Act::LegalAdvice,
+            Act::ProvidePack,
             Act::BriefSenior,
             Act::Meeting,
             Act::AddActions,
@@ -393,7 +401,7 @@ mod tests {
                 "{act:?}"
             );
         }
-        assert_eq!(WHO_MAY.len(), 18);
+        assert_eq!(WHO_MAY.len(), 19);
     }
 
     #[test]

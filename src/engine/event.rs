@@ -100,6 +100,9 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         back_in_drp: bool,
     },
+    /// The CAFCASS pack (all the EPCP/DRP reports) was provided to CAFCASS; `manifest` is the SHA-256 of
+    /// the pack's manifest, which names every file's digest (rule 8).
+    CafcassPackProvided { manifest: String },
     /// Independent legal advice was sought.
     LegalAdviceSought { note: String },
     /// The IRO team manager briefed the senior IRO manager.
@@ -143,6 +146,7 @@ impl Event {
             Event::ReferredToCafcass { .. } => "referred-to-cafcass",
             Event::CafcassDecided { .. } => "cafcass-decided",
             Event::LegalAdviceSought { .. } => "legal-advice-sought",
+            Event::CafcassPackProvided { .. } => "cafcass-pack-provided",
             Event::SeniorManagerBriefed { .. } => "senior-manager-briefed",
             Event::Noted { .. } => "noted",
             Event::ActionWithdrawn { .. } => "action-withdrawn",
@@ -196,6 +200,7 @@ impl Event {
             Event::QapRaised { .. }
             | Event::MeetingHeld { .. }
             | Event::ActionsAdded { .. }
+            | Event::CafcassPackProvided { .. }
             | Event::Voided { .. }
             | Event::Amended { .. } => return None,
         })
@@ -234,6 +239,7 @@ impl Event {
             Event::QapRaised { .. }
             | Event::MeetingHeld { .. }
             | Event::ActionsAdded { .. }
+            | Event::CafcassPackProvided { .. }
             | Event::Voided { .. }
             | Event::Amended { .. } => return None,
         }
@@ -365,6 +371,9 @@ impl Event {
                 }
             }
             Event::LegalAdviceSought { note } => format!("legal advice sought: {note}"),
+            Event::CafcassPackProvided { manifest } => {
+                format!("CAFCASS pack provided (manifest sha256 {manifest})")
+            }
             Event::SeniorManagerBriefed { note } => format!("senior IRO manager briefed: {note}"),
             Event::Noted {
                 text,
@@ -582,6 +591,7 @@ pub fn evolve(matter: Option<Matter>, id: &str, step: &Step) -> Result<Matter, I
         }
         Event::LegalAdviceSought { .. }
         | Event::SeniorManagerBriefed { .. }
+        | Event::CafcassPackProvided { .. }
         | Event::Noted { .. }
         | Event::Voided { .. }
         | Event::Amended { .. } => {}

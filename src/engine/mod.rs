@@ -185,6 +185,21 @@ pub fn decide(matter: &Matter, request: &Request, judge: &Judge) -> Result<Vec<E
         Request::CafcassDecision { decision, note } => {
             steps::cafcass_decision(matter, *decision, note, judge)
         }
+        Request::PackProvided { manifest } => {
+            may(Act::ProvidePack, judge)?;
+            if matter.referrals.is_empty() {
+                return refuse(
+                    Rule::Cafcass,
+                    format!(
+                        "matter {} has not been referred to CAFCASS: the pack goes with a referral",
+                        matter.id
+                    ),
+                );
+            }
+            Ok(vec![Event::CafcassPackProvided {
+                manifest: manifest.clone(),
+            }])
+        }
         Request::LegalAdvice { note } => {
             may(Act::LegalAdvice, judge)?;
             Ok(vec![Event::LegalAdviceSought { note: note.clone() }])

@@ -110,6 +110,10 @@ pub enum Request {
     BriefSenior {
         note: String,
     },
+    /// The CAFCASS pack was provided to CAFCASS: the pack's manifest digest.
+    PackProvided {
+        manifest: String,
+    },
     /// More actions on a QAP, or on the alert form at any stage.
     AddActions {
         actions: Vec<NewAction>,
@@ -131,6 +135,9 @@ impl Request {
     /// Whether the step only adds to the record and changes nothing, so it may be recorded on a
     /// finished matter too: a note, and CAFCASS's decision on a referral made before the matter ended.
     pub fn records_only(&self) -> bool {
-        matches!(self, Request::Note { .. } | Request::CafcassDecision { .. })
+        matches!(
+            self,
+            Request::Note { .. } | Request::CafcassDecision { .. } | Request::PackProvided { .. }
+        )
     }
 }

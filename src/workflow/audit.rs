@@ -944,6 +944,9 @@ fn request_of(
             note: note.clone(),
         },
         Event::LegalAdviceSought { note } => Request::LegalAdvice { note: note.clone() },
+        Event::CafcassPackProvided { manifest } => Request::PackProvided {
+            manifest: manifest.clone(),
+        },
         Event::SeniorManagerBriefed { note } => Request::BriefSenior { note: note.clone() },
         Event::Noted { text, supervision } => Request::Note {
             text: text.clone(),

@@ -37,15 +37,30 @@ pub fn queue(
     after: &Matter,
     child: &Child,
 ) -> anyhow::Result<Vec<String>> {
-    if !steps
+    let beyond: Vec<notify::Beyond> = steps
         .iter()
-        .any(|s| notify::who_is_told(&s.event, after).is_some())
+        .map(|s| notify::beyond_the_table(s, after, child))
+        .collect();
+    let cafcass = setting.policy.cafcass_email.is_some()
+        && steps
+            .iter()
+            .any(|s| matches!(s.event, crate::engine::Event::ReferredToCafcass { .. }));
+    if !cafcass
+        && steps
+            .iter()
+            .zip(&beyond)
+            .all(|(s, b)| notify::who_is_told(&s.event, after).is_none() && b.is_empty())
     {
         return Ok(Vec::new());
     }
     let present: Vec<&str> = steps
         .iter()
         .flat_map(|step| notify::present(&step.event))
+        .chain(
+            beyond
+                .iter()
+                .flat_map(|b| b.people.iter().map(|(id, _)| id.as_str())),
+        )
         .collect();
     let on = steps.last().map_or(after.last_step_on, |s| s.on);
     let (staff, covers) = people_to_tell(tx, child, &present, on)?;

@@ -52,6 +52,8 @@ pub struct Made {
     pub matter: String,
     pub out: PathBuf,
     pub files: Vec<&'static str>,
+    /// The SHA-256 of the manifest, which names every file's: the pack in one digest.
+    pub manifest_sha256: String,
 }
 
 /// Writes the CAFCASS pack of matter `id` into the new directory `out`, whole or not at all.
@@ -241,5 +243,6 @@ pub fn write(
         matter: m.id,
         out: out.to_path_buf(),
         files: vec![MARKDOWN, HTML, MANIFEST],
+        manifest_sha256: format!("{:x}", Sha256::digest(&json)),
     })
 }

@@ -12,12 +12,20 @@ fn json(text: &str) -> Value {
 }
 
 /// The last event as `export events --format json` gives it.
+/// The last step recorded (not the messages it queued).
 fn last_event(service: &Service) -> Value {
     let events = json(&service.ok(&["export", "events", "--format", "json"]));
     events
         .as_array()
         .expect("events")
-        .last()
+        .iter()
+        .rev()
+        .find(|e| {
+            !e["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("message-")
+        })
         .expect("an event")
         .clone()
 }

@@ -16,4 +16,5 @@ mod reports;
 mod safety;
 mod shell;
 mod tamper;
+mod told;
 mod workflow;

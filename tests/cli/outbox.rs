@@ -347,9 +347,10 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             &["senior"],
             "legal advice sought: Counsel consulted",
         ),
+        // The child's IRO is told of a step another took on their matter.
         (
             "resolved",
-            &["adir"],
+            &["adir", "asmith"],
             &stage_3_cc,
             "Resolved on 2026-11-26 by adir: Placement agreed",
         ),

@@ -1,0 +1,226 @@
+//! Who is told beyond the stage table (rule 10): the owner of an action, the child's IRO of steps others
+//! take and of every challenge, the senior IRO manager of every step while in EPCP/DRP, CAFCASS of a
+//! referral; and the provision of the CAFCASS pack recorded.
+
+use serde_json::Value;
+
+use crate::common::Service;
+use crate::protocol::at_stage_one;
+
+/// The last message queued about `matter` for a step of `kind`: who it went to and who was copied.
+fn told(service: &Service, matter: &str, kind: &str) -> Option<(Vec<String>, Vec<String>)> {
+    let listed: Value =
+        serde_json::from_str(&service.ok(&["outbox", "list", "--format", "json"])).expect("json");
+    let ids = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("recipients")
+            .iter()
+            .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    listed
+        .as_array()
+        .expect("messages")
+        .iter()
+        .rev()
+        .find(|m| m["matter"] == matter && m["event_kind"] == kind)
+        .map(|m| (ids(&m["to"]), ids(&m["cc"])))
+}
+
+#[test]
+fn the_senior_iro_manager_is_kept_informed_throughout_epcp() {
+    let service = Service::new();
+    let m = at_stage_one(&service);
+    for (args, kind) in [
+        (
+            vec![
+                "extend",
+                &m,
+                "--action",
+                "1",
+                "--within",
+                "10",
+                "--agreed-by",
+                "jwhite",
+                "--reason",
+                "Assessor ill",
+                "--on",
+                "2026-11-03",
+            ],
+            "action-extended",
+        ),
+        (
+            vec!["complete-action", &m, "--action", "1", "--on", "2026-11-04"],
+            "action-completed",
+        ),
+        (
+            vec!["note", &m, "--text", "Chased", "--on", "2026-11-05"],
+            "noted",
+        ),
+    ] {
+        let mut all = vec!["--as", "asmith"];
+        all.extend(args);
+        service.ok(&all);
+        let (to, cc) = told(&service, &m, kind).unwrap_or_else(|| panic!("{kind} told no one"));
+        assert!(cc.contains(&"senior".to_string()), "{kind}: {to:?} {cc:?}");
+    }
+    // A briefing tells the senior IRO manager.
+    service.ok(&[
+        "--as",
+        "jwhite",
+        "brief-senior",
+        &m,
+        "--note",
+        "Briefed",
+        "--on",
+        "2026-11-05",
+    ]);
+    let (to, cc) = told(&service, &m, "senior-manager-briefed").expect("briefing told");
+    assert!(cc.contains(&"senior".to_string()), "{to:?} {cc:?}");
+    // ...and the child's IRO, as a step another took on their matter.
+    assert!(to.contains(&"asmith".to_string()), "{to:?}");
+}
+
+#[test]
+fn an_action_owner_and_the_childs_iro_are_told_of_what_concerns_them() {
+    let service = Service::new();
+    // An action owned by the team manager, not the social worker: its owner is told.
+    let m = service
+        .ok(&[
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-104233",
+            "--category",
+            "permanence",
+            "--summary",
+            "Plan drifting",
+            "--action",
+            "Book panel",
+            "--owner",
+            "mblack",
+            "--within",
+            "10",
+            "--on",
+            "2026-11-02",
+        ])
+        .trim()
+        .to_string();
+    let (to, _) = told(&service, &m, "qap-raised").expect("told");
+    assert!(to.contains(&"mblack".to_string()), "{to:?}");
+    // A challenge tells the child's IRO.
+    service.ok(&[
+        "--as",
+        "tgreen",
+        "challenge",
+        &m,
+        "--reason",
+        "Panel is full",
+        "--on",
+        "2026-11-03",
+    ]);
+    let (to, _) = told(&service, &m, "challenged").expect("challenge told");
+    assert_eq!(to, ["asmith"]);
+    // More actions on a QAP: their owner is told, with the QAP's parties.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "action",
+        "add",
+        &m,
+        "--action",
+        "Ask the virtual school",
+        "--owner",
+        "cdoe",
+        "--within",
+        "5",
+        "--on",
+        "2026-11-04",
+    ]);
+    assert_eq!(service.show(&m)["actions"][1]["owner"], "cdoe");
+    let (to, cc) = told(&service, &m, "actions-added").expect("added told");
+    assert!(to.contains(&"cdoe".to_string()) && cc.contains(&"tgreen".to_string()));
+}
+
+#[test]
+fn actions_can_be_added_to_the_alert_form_at_stage_one_and_cafcass_is_told_of_a_referral() {
+    let service = Service::new();
+    std::fs::write(
+        service.dir.path().join("iro.toml"),
+        "cafcass_email = \"referrals@cafcass.example\"\n",
+    )
+    .expect("policy");
+    let m = at_stage_one(&service);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "action",
+        "add",
+        &m,
+        "--action",
+        "Convene a strategy meeting",
+        "--owner",
+        "tgreen",
+        "--within",
+        "5",
+        "--on",
+        "2026-11-03",
+    ]);
+    let form: Value =
+        serde_json::from_str(&service.ok(&["report", "alert-form", &m, "--format", "json"]))
+            .expect("json");
+    assert_eq!(form["actions"][1]["text"], "Convene a strategy meeting");
+    let (to, cc) = told(&service, &m, "actions-added").expect("told");
+    assert!(to.contains(&"tgreen".to_string()) && cc.contains(&"senior".to_string()));
+    service.ok(&[
+        "--as",
+        "asmith",
+        "refer-cafcass",
+        &m,
+        "--reason",
+        "Rights at risk",
+        "--on",
+        "2026-11-04",
+    ]);
+    let listed: Value =
+        serde_json::from_str(&service.ok(&["outbox", "list", "--format", "json"])).expect("json");
+    let referral = listed
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["event_kind"] == "referred-to-cafcass")
+        .expect("referral told");
+    assert!(referral["to"]
+        .as_array()
+        .expect("to")
+        .iter()
+        .any(|r| r["email"] == "referrals@cafcass.example"));
+    // The pack's provision is a step on the record, with the manifest's digest.
+    let out = service.dir.path().join("pack");
+    service.ok(&[
+        "--as",
+        "asmith",
+        "report",
+        "cafcass-pack",
+        &m,
+        "--out",
+        out.to_str().expect("path"),
+        "--provided",
+    ]);
+    let manifest = std::fs::read(out.join("manifest.json")).expect("manifest");
+    let digest = {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(&manifest))
+    };
+    let steps = service.show(&m)["steps"].clone();
+    let provided = steps
+        .as_array()
+        .expect("steps")
+        .iter()
+        .find(|s| s["kind"] == "cafcass-pack-provided")
+        .expect("recorded");
+    assert!(provided["what"]
+        .as_str()
+        .is_some_and(|w| w.contains(&digest)));
+    service.ok(&["audit", "verify"]);
+}
