@@ -25,9 +25,10 @@ run staff add adir --name "Ann Dir" --role assistant-director --email ann.dir@ex
 run child add LCS-104233 --name "Sam Jones" --team North --social-worker bking --practice-supervisor cdoe \
     --team-manager tgreen --service-manager mblack --iro asmith --iro-team-manager jwhite
 
-# After the review on 1 October the IRO raises a QAP: one action within 5 working days.
-MATTER=$(run --as asmith raise-qap LCS-104233 --category permanence --summary "Permanence plan drifting" \
-    --action "Complete viability assessment" --owner bking --within 5 --on 2026-10-01)
+# After the review on 1 October the IRO raises a QAP that day: one action within 5 working days. (Typed
+# on a later day, the team manager's challenge window would run from the day they are told.)
+MATTER=$(IRO_TODAY=2026-10-01 run --as asmith raise-qap LCS-104233 --category permanence \
+    --summary "Permanence plan drifting" --action "Complete viability assessment" --owner bking --within 5)
 echo "matter: $MATTER"
 
 # The team manager's challenge window closed on 8 October: this is refused (exit 3).

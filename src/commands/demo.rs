@@ -349,8 +349,11 @@ impl Demo<'_, '_> {
         // Stable: a matter's steps on the same day keep the order they were planned in.
         plan.sort_by_key(|p| std::cmp::Reverse(p.ago));
         let mut ids = vec![String::new(); self.matters];
+        let today = self.ctx.today;
         for p in plan {
             let on = self.ago(p.ago)?;
+            // Each step as if typed on its own day, so the people it concerns hear of it that day.
+            self.ctx.today = on;
             self.ctx.acting_as = Some(p.actor);
             let asked = match p.step {
                 Plan::Open { child, opening } => Asked::Open { child, opening },
@@ -359,8 +362,9 @@ impl Demo<'_, '_> {
                     request,
                 },
             };
-            let matter = take(self.ctx, Some(on), |_| Ok(asked))?;
-            ids[p.slot] = matter.id;
+            let matter = take(self.ctx, Some(on), |_| Ok(asked));
+            self.ctx.today = today;
+            ids[p.slot] = matter?.id;
         }
         Ok(ids)
     }

@@ -47,6 +47,10 @@ pub struct Judge<'a> {
     pub calendar: &'a Calendar,
     /// The covers in force on the step's day: who acts for whom.
     pub covers: &'a [crate::model::Cover],
+    /// The day the people the step concerns are told of it, when they are (a step typed now, not one
+    /// imported from history): a back-dated QAP's challenge window runs from the day the team manager
+    /// hears of it, not from a day already past (rule 3).
+    pub told_on: Option<NaiveDate>,
 }
 
 impl Judge<'_> {

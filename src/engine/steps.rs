@@ -27,9 +27,10 @@ pub(super) fn raise_qap(
             "a QAP needs at least one action with an owner and a due date",
         );
     }
+    let window_from = judge.told_on.map_or(judge.on, |told| told.max(judge.on));
     let challenge_deadline = judge
         .calendar
-        .add_working_days(judge.on, judge.policy.challenge_days)?;
+        .add_working_days(window_from, judge.policy.challenge_days)?;
     Ok(vec![Event::QapRaised {
         opening,
         challenge_deadline,
@@ -195,12 +196,20 @@ pub(super) fn challenge(
         );
     }
     if judge.on > window_closes {
+        let raised = matter.qap_raised_on.unwrap_or(matter.raised_on);
+        let from_raised = judge
+            .calendar
+            .add_working_days(raised, judge.policy.challenge_days)?;
+        let counted = if from_raised == window_closes {
+            format!("after the QAP was raised on {raised}")
+        } else {
+            format!("after the team manager was told of the QAP, raised on {raised}")
+        };
         return refuse(
             Rule::ChallengeWindow,
             format!(
-                "challenge window closed on {window_closes} ({} working days after the QAP was raised on {})",
-                judge.policy.challenge_days,
-                matter.qap_raised_on.unwrap_or(matter.raised_on)
+                "challenge window closed on {window_closes} ({} working days {counted})",
+                judge.policy.challenge_days
             ),
         );
     }

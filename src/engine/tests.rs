@@ -107,6 +107,7 @@ fn step_covered(
         policy,
         calendar: &calendar,
         covers,
+        told_on: None,
     };
     let events = match (matter, ask.into()) {
         (None, Ask::Open(opening)) => open(&opening, &judge)?,

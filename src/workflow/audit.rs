@@ -727,6 +727,7 @@ impl AsItStood {
             policy: &policy,
             calendar: &calendar,
             covers: &covers,
+            told_on: None,
         };
         let person = |id: &str| self.staff_on(id, on, recorded.id).cloned();
         let actions = |actions: &[crate::model::Action]| -> Result<Vec<NewAction>, String> {
@@ -807,8 +808,35 @@ impl AsItStood {
                 ));
             }
         }
+        // A QAP typed after the day it took effect opens its challenge window on the day it was
+        // recorded and told: any day from its effective date to the day after its recording time.
+        let told_later = |judged: &Event| -> bool {
+            let (
+                Event::QapRaised {
+                    challenge_deadline: from_on,
+                    ..
+                },
+                Event::QapRaised {
+                    challenge_deadline: recorded_deadline,
+                    opening,
+                    actions,
+                },
+            ) = (judged, event)
+            else {
+                return false;
+            };
+            let latest = calendar
+                .add_working_days(judge.today, policy.challenge_days)
+                .unwrap_or(*from_on);
+            let same_otherwise = Event::QapRaised {
+                challenge_deadline: *from_on,
+                opening: opening.clone(),
+                actions: actions.clone(),
+            } == *judged;
+            same_otherwise && (*from_on..=latest).contains(recorded_deadline)
+        };
         match judged.as_slice() {
-            [only] if only == event => Ok(()),
+            [only] if only == event || told_later(only) => Ok(()),
             _ => Err(format!(
                 "it is not what the rules as they stood give for that step on {matter} (they give {})",
                 judged

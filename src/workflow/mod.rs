@@ -254,6 +254,7 @@ pub(crate) fn judge<'a>(
         policy: &setting.policy,
         calendar,
         covers,
+        told_on: setting.notify.then(|| setting.clock.latest()),
     }
 }
 

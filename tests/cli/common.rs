@@ -216,6 +216,7 @@ impl Service {
 
     /// Raises a QAP on `child` as `actor` on `on` (today when `None`), with one action due within 5
     /// working days; returns its id.
+    /// Typed on that day, as a person would have: the team manager hears of it then.
     pub fn raise_qap(&self, actor: &str, child: &str, on: Option<&str>) -> String {
         let mut args = vec![
             "--as",
@@ -236,7 +237,19 @@ impl Service {
         if let Some(on) = on {
             args.extend(["--on", on]);
         }
-        self.ok(&args).trim().to_string()
+        let output = process(&self.db, on.unwrap_or(&self.today))
+            .args(&args)
+            .output()
+            .expect("run iro");
+        assert!(
+            output.status.success(),
+            "iro {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout)
+            .expect("utf-8 output")
+            .trim()
+            .to_string()
     }
 
     /// `show MATTER --format json`, parsed.

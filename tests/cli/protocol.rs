@@ -27,7 +27,7 @@ fn consult(service: &Service, on: &str) -> String {
 
 #[test]
 fn a_consultation_is_settled_or_becomes_a_qap_or_epcp_and_the_figures_count_each_level() {
-    let service = Service::new();
+    let mut service = Service::new();
     let settled = consult(&service, "2026-10-01");
     assert!(settled.starts_with("C-2026-"), "{settled}");
     assert_eq!(service.show(&settled)["state"], "consultation");
@@ -62,6 +62,8 @@ fn a_consultation_is_settled_or_becomes_a_qap_or_epcp_and_the_figures_count_each
             "5",
         ],
     );
+    // Typed on the day: the team manager is told that day.
+    service.today = "2026-10-07".into();
     service.ok(&[
         "--as",
         "asmith",
@@ -73,9 +75,8 @@ fn a_consultation_is_settled_or_becomes_a_qap_or_epcp_and_the_figures_count_each
         "bking",
         "--within",
         "5",
-        "--on",
-        "2026-10-07",
     ]);
+    service.today = crate::common::TODAY.into();
     let shown = service.show(&to_qap);
     assert_eq!(shown["state"], "qap");
     assert_eq!(shown["raised_on"], "2026-10-05");

@@ -224,3 +224,51 @@ fn actions_can_be_added_to_the_alert_form_at_stage_one_and_cafcass_is_told_of_a_
         .is_some_and(|w| w.contains(&digest)));
     service.ok(&["audit", "verify"]);
 }
+
+#[test]
+fn a_back_dated_qap_gives_the_team_manager_their_window_from_the_day_they_are_told() {
+    let service = Service::new();
+    // Typed on 2026-11-26 for a review on 2026-11-02: the window runs from the 26th.
+    let m = service
+        .ok(&[
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-104233",
+            "--category",
+            "permanence",
+            "--summary",
+            "Plan drifting",
+            "--action",
+            "Book panel",
+            "--owner",
+            "bking",
+            "--within",
+            "10",
+            "--on",
+            "2026-11-02",
+        ])
+        .trim()
+        .to_string();
+    assert_eq!(service.show(&m)["challenge_deadline"], "2026-12-03");
+    let listed: Value =
+        serde_json::from_str(&service.ok(&["outbox", "list", "--format", "json"])).expect("json");
+    let body = listed
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|msg| msg["matter"] == m.as_str())
+        .and_then(|msg| msg["body"].as_str().map(str::to_string))
+        .expect("the QAP's message");
+    assert!(
+        body.contains("may challenge these actions until 2026-12-03"),
+        "{body}"
+    );
+    // Typed on the day, the window runs from that day.
+    let on_the_day = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    assert_eq!(
+        service.show(&on_the_day)["challenge_deadline"],
+        "2026-11-09"
+    );
+    service.ok(&["audit", "verify"]);
+}
