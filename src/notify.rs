@@ -207,6 +207,115 @@ pub fn beyond_the_table(step: &Step, after: &Matter, child: &Child) -> Beyond {
     }
 }
 
+/// One thing falling due on a running matter, with the people it concerns: what `outbox remind` puts in
+/// each person's digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub matter: String,
+    pub child: String,
+    /// `qap-action`, `drp-resolution`, `stage-response` or `challenge-window`.
+    pub item: String,
+    pub action: Option<u32>,
+    pub action_text: Option<String>,
+    /// The action's owner.
+    pub owner: Option<String>,
+    pub due: NaiveDate,
+    /// The child's IRO, IRO team manager and social work team manager now.
+    pub iro: String,
+    pub iro_team_manager: String,
+    pub team_manager: String,
+}
+
+/// Who is reminded of each thing falling due, and why: an action's owner, and the child's IRO who
+/// manages it; a resolution deadline's IRO and IRO team manager, and once it has passed every senior IRO
+/// manager (`seniors`); a stage response's IRO; a challenge window's team manager, who may challenge
+/// until it closes. Each person's items, in the order given, by index.
+pub fn reminded(
+    items: &[Due],
+    as_of: NaiveDate,
+    seniors: &[String],
+) -> std::collections::BTreeMap<String, Vec<(usize, &'static str)>> {
+    let mut people: std::collections::BTreeMap<String, Vec<(usize, &'static str)>> =
+        std::collections::BTreeMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let mut tell = |id: &str, why: &'static str| {
+            let theirs = people.entry(id.to_string()).or_default();
+            if !theirs.iter().any(|(j, _)| *j == i) {
+                theirs.push((i, why));
+            }
+        };
+        match item.item.as_str() {
+            "qap-action" => {
+                if let Some(owner) = &item.owner {
+                    tell(owner, "you own it");
+                }
+                tell(&item.iro, "the child's IRO");
+            }
+            "drp-resolution" => {
+                tell(&item.iro, "the child's IRO");
+                tell(&item.iro_team_manager, "the child's IRO team manager");
+                if item.due < as_of {
+                    for senior in seniors {
+                        tell(
+                            senior,
+                            "senior IRO manager: the resolution deadline has passed",
+                        );
+                    }
+                }
+            }
+            "challenge-window" => tell(&item.team_manager, "you may challenge the QAP until then"),
+            _ => tell(&item.iro, "the child's IRO"),
+        }
+    }
+    people
+}
+
+/// A person's digest: what they own or manage that is overdue, then what falls due by `by`. Children by
+/// reference only.
+pub fn reminder_body(
+    person: &Recipient,
+    items: &[(&Due, &'static str, i64)],
+    as_of: NaiveDate,
+    by: NaiveDate,
+) -> String {
+    let mut b = String::new();
+    let _ = writeln!(b, "For {} ({}), as of {as_of}.", person.name, person.id);
+    if let Some(absent) = &person.covering_for {
+        let _ = writeln!(b, "You are covering for {absent}: these are theirs.");
+    }
+    let line = |b: &mut String, (d, why, days): &(&Due, &'static str, i64)| {
+        let what = match (d.item.as_str(), d.action, &d.action_text) {
+            ("qap-action", Some(seq), Some(text)) => format!("action {seq}: {text}"),
+            ("drp-resolution", _, _) => "EPCP/DRP resolution deadline".to_string(),
+            ("stage-response", _, _) => "stage response deadline".to_string(),
+            ("challenge-window", _, _) => "QAP challenge window closes".to_string(),
+            (other, _, _) => other.to_string(),
+        };
+        let when = match *days {
+            n if n > 0 => format!("due {}, {n} working day(s) overdue", d.due),
+            0 => format!("due today, {}", d.due),
+            n => format!("due {} (in {} working day(s))", d.due, -n),
+        };
+        let _ = writeln!(b, "  {} {}: {what}; {when} ({why})", d.matter, d.child);
+    };
+    let (overdue, soon): (Vec<_>, Vec<_>) = items.iter().partition(|(_, _, days)| *days > 0);
+    if !overdue.is_empty() {
+        let _ = writeln!(b, "\nOverdue:");
+        for item in &overdue {
+            line(&mut b, item);
+        }
+    }
+    if !soon.is_empty() {
+        let _ = writeln!(b, "\nDue by {by}:");
+        for item in &soon {
+            line(&mut b, item);
+        }
+    }
+    let _ = writeln!(b);
+    let _ = writeln!(b, "-- iro, the IRO service's escalation record");
+    b
+}
+
 /// A person a message is addressed to, resolved from the directory when the step was taken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
@@ -488,7 +597,7 @@ fn resolve(
 
 /// A person told as who they are (not as a party of the table): them, or whoever covers for them that
 /// day; none, with why, when they have left.
-fn reach(
+pub fn reach(
     person: &Staff,
     directory: People,
     missing: &mut Vec<String>,

@@ -54,6 +54,17 @@ A message whose send was interrupted is `uncertain`: the server may have it. It 
 the same Message-ID, only with --resend-uncertain."
     )]
     Send(SendArgs),
+    /// Queue one digest per person of what they own or manage that is overdue or falls due within
+    /// remind_days working days (iro.toml, default 5); once per person per day
+    #[command(
+        after_help = "Run it each morning before `outbox send` or `outbox write`; a second run the same day queues nothing.\n\n\
+Example:\n  iro outbox remind && iro outbox send --smtp smtps://mail.example.gov.uk"
+    )]
+    Remind {
+        /// The day to remind as of [default: today]
+        #[arg(long, value_name = "DATE", value_parser = crate::dates::parse_date)]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 /// What `outbox send` takes.
@@ -99,7 +110,37 @@ pub fn run(ctx: &mut Context, args: &OutboxArgs) -> anyhow::Result<Status> {
         OutboxCommand::List { pending, format } => list(ctx, *pending, *format),
         OutboxCommand::Write { dir, from } => write(ctx, dir, &from.address),
         OutboxCommand::Send(args) => send(ctx, args),
+        OutboxCommand::Remind { as_of } => remind(ctx, *as_of),
     }
+}
+
+fn remind(ctx: &mut Context, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<Status> {
+    let as_of = as_of.unwrap_or(ctx.today);
+    let mut store = ctx.open()?;
+    let done = super::with_setting(ctx, |setting| -> anyhow::Result<_> {
+        let tx = store.write()?;
+        let done = crate::workflow::remind::remind(&tx, setting, as_of)?;
+        tx.commit()?;
+        Ok(done)
+    })?;
+    let mut said = format!(
+        "{} reminder(s) queued as of {as_of}, for {} item(s) due or overdue",
+        done.queued, done.items
+    );
+    if done.already > 0 {
+        said.push_str(&format!(
+            "; {} person(s) reminded already today",
+            done.already
+        ));
+    }
+    if done.unreachable > 0 {
+        said.push_str(&format!(
+            "; {} person(s) could not be reminded (left, with no cover)",
+            done.unreachable
+        ));
+    }
+    super::tell(ctx, format_args!("{said}"));
+    Ok(Status::Done)
 }
 
 fn list(ctx: &mut Context, pending: bool, format: OutboxFormat) -> anyhow::Result<Status> {

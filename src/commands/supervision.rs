@@ -10,7 +10,7 @@ use crate::dates::parse_date;
 use crate::engine::Event;
 use crate::error::Status;
 use crate::model::{DueItem, Matter, MatterState};
-use crate::render::Format;
+use crate::render::{Field, Format, RowWriter, Tabular};
 use crate::store::MatterFilter;
 
 /// An IRO's open matters for supervision: what happened since the last supervision note, what is due
@@ -30,7 +30,7 @@ pub struct SupervisionArgs {
     /// How far ahead "due soon" looks, in working days
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub within: u32,
-    /// table or json
+    /// table, csv (one row per thing to discuss) or json
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -44,7 +44,10 @@ pub struct SupervisionItem {
     pub stage: Option<u8>,
     pub category: String,
     pub summary: String,
+    /// The last discussion in the IRO's supervision.
     pub last_supervision: Option<NaiveDate>,
+    /// The last discussion in the social worker's or practice supervisor's supervision, counted apart.
+    pub last_social_work_supervision: Option<NaiveDate>,
     pub since: Vec<Happened>,
     pub due_soon: Vec<Deadline>,
     pub overdue: Vec<Deadline>,
@@ -83,19 +86,38 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
             continue;
         };
         let log = tx.matter_events(&m.id)?;
-        let last = log
-            .iter()
-            .filter(|e| {
+        // Whose supervision a note records: the IRO service's, or the social worker's.
+        let mut iro_service = std::collections::HashMap::new();
+        let mut by_iro_service = |actor: &str| -> anyhow::Result<bool> {
+            if let Some(known) = iro_service.get(actor) {
+                return Ok(*known);
+            }
+            let role = tx.staff(actor)?.map(|s| s.role);
+            let is = role.is_some_and(|r| {
                 matches!(
-                    e.event,
-                    Event::Noted {
-                        supervision: true,
-                        ..
-                    }
+                    r,
+                    crate::model::Role::Iro
+                        | crate::model::Role::IroTeamManager
+                        | crate::model::Role::SeniorIroManager
                 )
-            })
-            .map(|e| e.effective_on)
-            .max();
+            });
+            iro_service.insert(actor.to_string(), is);
+            Ok(is)
+        };
+        let (mut last, mut last_social_work) = (None, None);
+        for e in &log {
+            if let Event::Noted {
+                supervision: true, ..
+            } = e.event
+            {
+                let slot = if by_iro_service(&e.actor)? {
+                    &mut last
+                } else {
+                    &mut last_social_work
+                };
+                *slot = (*slot).max(Some(e.effective_on));
+            }
+        }
         let since = log
             .iter()
             .filter(|e| last.is_none_or(|day| e.effective_on > day))
@@ -125,6 +147,7 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
             category: m.category.clone(),
             summary: m.summary.clone(),
             last_supervision: last,
+            last_social_work_supervision: last_social_work,
             since,
             due_soon,
             overdue,
@@ -133,6 +156,34 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
     if args.format == Format::Json {
         serde_json::to_writer_pretty(&mut *ctx.out, &items).map_err(std::io::Error::from)?;
         writeln!(ctx.out)?;
+        return Ok(Status::Done);
+    }
+    if args.format == Format::Csv {
+        let mut writer = RowWriter::new(Format::Csv, false, false, &mut *ctx.out)?;
+        for item in &items {
+            let row = |kind: &'static str, on: NaiveDate, what: &str, days: Option<i64>| Agenda {
+                matter: item.matter.clone(),
+                child: item.child.clone(),
+                state: item.state,
+                stage: item.stage,
+                last_supervision: item.last_supervision,
+                last_social_work_supervision: item.last_social_work_supervision,
+                kind,
+                on,
+                what: what.to_string(),
+                working_days_overdue: days,
+            };
+            for d in &item.overdue {
+                writer.row(&row("overdue", d.due, &d.item, Some(-d.working_days)))?;
+            }
+            for d in &item.due_soon {
+                writer.row(&row("due-soon", d.due, &d.item, Some(-d.working_days)))?;
+            }
+            for h in &item.since {
+                writer.row(&row("since", h.on, &h.what, None))?;
+            }
+        }
+        writer.finish()?;
         return Ok(Status::Done);
     }
     writeln!(
@@ -159,23 +210,84 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
             )?,
             None => writeln!(ctx.out, "  never discussed in supervision; its record:")?,
         }
+        if let Some(day) = item.last_social_work_supervision {
+            writeln!(
+                ctx.out,
+                "  (last discussed in social work supervision {day})"
+            )?;
+        }
         if item.since.is_empty() {
             writeln!(ctx.out, "    nothing")?;
         }
         for h in &item.since {
             writeln!(ctx.out, "    {}  {}", h.on, h.what)?;
         }
-        for (label, list) in [("overdue", &item.overdue), ("due soon", &item.due_soon)] {
-            for d in list {
-                writeln!(
-                    ctx.out,
-                    "  {label}: {} due {} ({} working day(s))",
-                    d.item, d.due, d.working_days
-                )?;
-            }
+        for d in &item.overdue {
+            writeln!(
+                ctx.out,
+                "  overdue: {} due {} ({} working day(s) overdue)",
+                d.item, d.due, -d.working_days
+            )?;
+        }
+        for d in &item.due_soon {
+            let when = match d.working_days {
+                0 => "today".to_string(),
+                n => format!("in {n} working day(s)"),
+            };
+            writeln!(ctx.out, "  due soon: {} due {} ({when})", d.item, d.due)?;
         }
     }
     Ok(Status::Done)
+}
+
+/// One thing to discuss, as a CSV row: an overdue or due-soon deadline, or a step since the last
+/// supervision.
+#[derive(Debug, Serialize)]
+struct Agenda {
+    matter: String,
+    child: String,
+    state: MatterState,
+    stage: Option<u8>,
+    last_supervision: Option<NaiveDate>,
+    last_social_work_supervision: Option<NaiveDate>,
+    /// `overdue`, `due-soon` or `since`.
+    kind: &'static str,
+    on: NaiveDate,
+    what: String,
+    /// For a deadline: working days past it (negative: still to come).
+    working_days_overdue: Option<i64>,
+}
+
+impl Tabular for Agenda {
+    fn header() -> &'static [&'static str] {
+        &[
+            "matter",
+            "child",
+            "state",
+            "stage",
+            "last_supervision",
+            "last_social_work_supervision",
+            "kind",
+            "on",
+            "what",
+            "working_days_overdue",
+        ]
+    }
+
+    fn fields(&self) -> Vec<Field> {
+        vec![
+            Field::text(&self.matter),
+            Field::text(&self.child),
+            Field::value(self.state),
+            Field::opt(self.stage),
+            Field::opt(self.last_supervision),
+            Field::opt(self.last_social_work_supervision),
+            Field::value(self.kind),
+            Field::value(self.on),
+            Field::text(&self.what),
+            Field::opt(self.working_days_overdue),
+        ]
+    }
 }
 
 /// The deadlines still running on a matter (the one definition, `Matter::running`), as supervision

@@ -164,7 +164,13 @@ pub const WHO_MAY: &[Authority] = &[
     },
     Authority {
         act: Act::SupervisionNote,
-        roles: IRO_SERVICE,
+        roles: &[
+            Iro,
+            IroTeamManager,
+            SeniorIroManager,
+            SocialWorker,
+            PracticeSupervisor,
+        ],
         whose: Whose::ChildsIro,
         what: "record a supervision discussion",
     },
@@ -277,6 +283,24 @@ pub fn may(act: Act, judge: &Judge) -> Result<(), Refusal> {
         "`iro cover {holder} --by {} --from DATE` lets them act for {holder}",
         actor.id
     );
+    // The child's own social worker and practice supervisor record their supervision discussions of
+    // the child's QAP and EPCP/DRP actions, as the guidance asks.
+    if act == Act::SupervisionNote && matches!(actor.role, SocialWorker | PracticeSupervisor) {
+        let theirs = [
+            Some(child.social_worker.as_str()),
+            child.practice_supervisor.as_deref(),
+        ];
+        if theirs.contains(&Some(actor.id.as_str())) {
+            return Ok(());
+        }
+        return refuse(
+            Rule::WhoMayAct,
+            format!(
+                "{} is not the social worker or practice supervisor of {}: only the child's own may {}",
+                actor.id, child.reference, entry.what
+            ),
+        );
+    }
     match entry.whose {
         Whose::ChildsIro if actor.role == Iro => refuse(
             Rule::WhoMayAct,

@@ -1370,7 +1370,7 @@ fn a_policy_with_stage_response_days_sets_a_deadline_at_each_stage() {
 }
 
 #[test]
-fn supervision_notes_are_the_iros_and_their_managers() {
+fn supervision_notes_are_the_iros_and_the_childs_own_social_workers() {
     let note = |supervision| Request::Note {
         text: "Discussed".into(),
         supervision,
@@ -1385,16 +1385,23 @@ fn supervision_notes_are_the_iros_and_their_managers() {
         day(TODAY)
     )
     .is_ok());
+    // The child's own social worker records their supervision; another social worker may not.
+    assert!(step(
+        Some(&m),
+        note(true),
+        &social_worker(),
+        day("2026-11-10"),
+        day(TODAY)
+    )
+    .is_ok());
+    let another = Staff {
+        id: "sother".into(),
+        ..social_worker()
+    };
     assert_eq!(
-        step(
-            Some(&m),
-            note(true),
-            &social_worker(),
-            day("2026-11-10"),
-            day(TODAY)
-        )
-        .unwrap_err()
-        .rule,
+        step(Some(&m), note(true), &another, day("2026-11-10"), day(TODAY))
+            .unwrap_err()
+            .rule,
         Rule::WhoMayAct
     );
 }

@@ -197,6 +197,10 @@ const RESTORE: Sql = Sql::new(
     "UPDATE outbox SET status = 'pending', error = NULL
      WHERE event = ?1 AND status = 'withdrawn' RETURNING id",
 );
+const REMINDED: Sql = Sql::new(
+    "whether a reminder with this subject is queued already",
+    "SELECT COUNT(*) FROM outbox WHERE event_kind = 'reminder' AND matter IS NULL AND subject = ?1",
+);
 const DELIVERY: Sql = Sql::new(
     "a message's delivery",
     "SELECT status, error, written_at, written_to, claimed_at, sent_at FROM outbox WHERE id = ?1",
@@ -265,6 +269,18 @@ impl Tx<'_> {
         event: Option<i64>,
         entered: &Entered,
     ) -> Result<i64, StoreError> {
+        self.queue_message_about(Some(matter), Some(child), message, event, entered)
+    }
+
+    /// Queues a message about a matter, or (with none) about no one matter: a person's reminder digest.
+    pub fn queue_message_about(
+        &self,
+        matter: Option<&str>,
+        child: Option<&str>,
+        message: &Message,
+        event: Option<i64>,
+        entered: &Entered,
+    ) -> Result<i64, StoreError> {
         let (to, cc, missing) = (
             json(&message.to)?,
             json(&message.cc)?,
@@ -288,8 +304,8 @@ impl Tx<'_> {
             |r| r.get(0),
         )?;
         let digest = message_digest(
-            Some(matter),
-            Some(child),
+            matter,
+            child,
             message.kind,
             &created_at,
             &to,
@@ -492,6 +508,12 @@ impl Tx<'_> {
             self.record_delivery(id, entered)?;
         }
         Ok(())
+    }
+
+    /// Whether a reminder with this subject (one person's, one day's) is in the outbox already.
+    pub fn reminded(&self, subject: &str) -> Result<bool, StoreError> {
+        let n: i64 = self.one(&REMINDED, &[&subject], |r| r.get(0))?;
+        Ok(n > 0)
     }
 
     /// Withdraws the messages of a voided step that have not gone out (pending, or refused and not

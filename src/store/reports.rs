@@ -270,6 +270,31 @@ pub(super) const DUE: Sql = Sql::new(
     ),
 );
 
+/// What falls due by ?1 on the matters still running, with who owns and who manages each: open actions
+/// (their owner), resolution and stage response deadlines, and challenge windows still open (the
+/// child's team manager may challenge until then). Read from the live caseload as `DUE` reads it.
+const REMINDERS: Sql = Sql::new(
+    "what falls due, by whom",
+    "SELECT m.id, m.child, 'qap-action', a.seq, a.text, a.owner, a.due, c.iro, c.iro_team_manager, c.team_manager
+       FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
+            CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
+     UNION ALL
+     SELECT m.id, m.child, 'drp-resolution', NULL, NULL, NULL, m.drp_deadline, c.iro, c.iro_team_manager, c.team_manager
+       FROM matters m INDEXED BY matters_drp_deadline CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'drp' AND m.drp_deadline <= ?1
+     UNION ALL
+     SELECT m.id, m.child, 'stage-response', NULL, NULL, NULL, s.response_deadline, c.iro, c.iro_team_manager, c.team_manager
+       FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
+            CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'drp' AND s.response_deadline <= ?1
+     UNION ALL
+     SELECT m.id, m.child, 'challenge-window', NULL, NULL, NULL, m.challenge_deadline, c.iro, c.iro_team_manager, c.team_manager
+       FROM matters m INDEXED BY matters_state CROSS JOIN children c ON c.ref = m.child
+      WHERE m.state = 'qap' AND m.challenged_on IS NULL AND m.challenge_deadline BETWEEN ?2 AND ?1
+      ORDER BY 7, 1, 3, 4",
+);
+
 /// The drift the overdue report does not show, on the matters still running (`matters_state`, the live
 /// caseload, as `DUE` walks it): no step since ?1; an open action extended ?3 times or more; a QAP whose
 /// actions are all done but that is not resolved; a consultation raised by ?2; EPCP/DRP past its
@@ -456,6 +481,28 @@ impl Tx<'_> {
             due_row,
             each,
         )
+    }
+
+    /// What falls due by `by` (and challenge windows open from `from`), with who owns and manages it.
+    pub fn reminders(
+        &self,
+        from: NaiveDate,
+        by: NaiveDate,
+    ) -> Result<Vec<crate::notify::Due>, StoreError> {
+        self.rows(&REMINDERS, &[&by, &from], |r| {
+            Ok(crate::notify::Due {
+                matter: r.get(0)?,
+                child: r.get(1)?,
+                item: r.get(2)?,
+                action: r.get(3)?,
+                action_text: r.get(4)?,
+                owner: r.get(5)?,
+                due: r.get(6)?,
+                iro: r.get(7)?,
+                iro_team_manager: r.get(8)?,
+                team_manager: r.get(9)?,
+            })
+        })
     }
 
     /// The matters drifting (see `DRIFT`), longest first.

@@ -11,6 +11,7 @@
 //! - [`calendar`]: the service's working-day calendar, with its closure days.
 //! - [`directory`]: the changes to who works here, which children are looked after and who covers;
 //!   [`extracts`] brings them in from the case-management system's CSV extracts ([`sheet`]).
+//! - [`remind`]: each person's daily digest of what is due soon or overdue.
 //! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
 //! - [`corrections`]: a step voided or amended, an action withdrawn (rule 15).
 //! - [`identity`]: who is acting, and whether the login running may act as them.
@@ -30,6 +31,7 @@ pub mod extracts;
 pub mod identity;
 pub mod outbox;
 pub mod pack;
+pub mod remind;
 pub mod sheet;
 pub mod tracker;
 

@@ -108,3 +108,96 @@ fn the_thresholds_come_from_the_policy_and_count_working_days() {
     let rows = json(&service.ok(&["report", "drift", "--format", "json"]));
     assert_eq!(rows.as_array().map(Vec::len), Some(0), "{rows}");
 }
+
+#[test]
+fn supervision_counts_the_social_workers_apart_and_reads_as_csv() {
+    let service = Service::new();
+    let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    // The child's own social worker records their supervision; another's may not.
+    service.ok(&[
+        "--as",
+        "bking",
+        "note",
+        &m,
+        "--supervision",
+        "--text",
+        "Discussed the QAP action",
+        "--on",
+        "2026-11-10",
+    ]);
+    service.ok(&[
+        "staff",
+        "add",
+        "bother",
+        "--name",
+        "Bo Other",
+        "--role",
+        "social-worker",
+        "--email",
+        "bother@example.gov.uk",
+        "--team",
+        "North",
+        "--on",
+        "2026-01-05",
+    ]);
+    let err = service.refused(&[
+        "--as",
+        "bother",
+        "note",
+        &m,
+        "--supervision",
+        "--text",
+        "x",
+        "--on",
+        "2026-11-10",
+    ]);
+    assert!(
+        err.contains("not the social worker or practice supervisor of LCS-104233"),
+        "{err}"
+    );
+    service.ok(&[
+        "--as",
+        "asmith",
+        "note",
+        &m,
+        "--supervision",
+        "--text",
+        "Discussed with my manager",
+        "--on",
+        "2026-11-12",
+    ]);
+    let items = json(&service.ok(&[
+        "report",
+        "supervision",
+        "--iro",
+        "asmith",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(items[0]["last_supervision"], "2026-11-12");
+    assert_eq!(items[0]["last_social_work_supervision"], "2026-11-10");
+    // Overdue reads as days overdue, not a negative number; CSV is rows a reader opens.
+    let table = service.ok(&["report", "supervision", "--iro", "asmith"]);
+    assert!(
+        table.contains("working day(s) overdue)") && !table.contains("(-"),
+        "{table}"
+    );
+    let csv_text = service.ok(&[
+        "report",
+        "supervision",
+        "--iro",
+        "asmith",
+        "--format",
+        "csv",
+    ]);
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = reader.headers().expect("header").clone();
+    assert_eq!(&header[0], "matter");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let overdue = rows
+        .iter()
+        .find(|r| &r[6] == "overdue")
+        .expect("an overdue row");
+    assert_eq!(&overdue[0], m.as_str());
+    assert!(overdue[9].parse::<i64>().expect("days") > 0);
+}

@@ -435,7 +435,7 @@ fn supervision_shows_what_happened_since_the_last_discussion_and_what_is_due() {
         "2026-11-04",
     ]);
     let other = consult(&service, "2026-11-20");
-    service.refused(&["--as", "bking", "note", &m, "--supervision", "--text", "x"]);
+    service.refused(&["--as", "tgreen", "note", &m, "--supervision", "--text", "x"]);
     let view: serde_json::Value = serde_json::from_str(&service.ok(&[
         "report",
         "supervision",

@@ -272,3 +272,77 @@ fn a_back_dated_qap_gives_the_team_manager_their_window_from_the_day_they_are_to
     );
     service.ok(&["audit", "verify"]);
 }
+
+/// The reminders in the outbox: (to, subject, body).
+fn reminders(service: &Service) -> Vec<(String, String, String)> {
+    let listed: Value =
+        serde_json::from_str(&service.ok(&["outbox", "list", "--format", "json"])).expect("json");
+    listed
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["event_kind"] == "reminder")
+        .map(|m| {
+            (
+                m["to"][0]["id"].as_str().unwrap_or_default().to_string(),
+                m["subject"].as_str().unwrap_or_default().to_string(),
+                m["body"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_person_is_reminded_once_a_day_of_what_they_own_or_manage() {
+    let mut service = Service::new();
+    // Action 1 due 2026-11-09 (overdue by the 26th); a QAP raised today whose action falls due within
+    // 5 working days, and whose challenge window is open.
+    let late = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    let soon = service
+        .ok(&[
+            "--as",
+            "asmith",
+            "raise-qap",
+            "LCS-200001",
+            "--category",
+            "contact",
+            "--summary",
+            "Contact stopped",
+            "--action",
+            "Restart contact",
+            "--owner",
+            "cdoe",
+            "--within",
+            "3",
+        ])
+        .trim()
+        .to_string();
+    service.ok(&["outbox", "remind"]);
+    let first = reminders(&service);
+    let to: Vec<&str> = first.iter().map(|(to, _, _)| to.as_str()).collect();
+    assert_eq!(to, ["asmith", "bking", "cdoe", "tgreen"], "{first:#?}");
+    let body = |who: &str| {
+        first
+            .iter()
+            .find(|(to, _, _)| to == who)
+            .map(|(_, _, body)| body.clone())
+            .expect("a digest")
+    };
+    // The owner: their overdue action. The IRO: both matters. The team manager: the window.
+    assert!(body("bking").contains(&format!("{late} LCS-104233: action 1")));
+    assert!(body("bking").contains("overdue"));
+    assert!(!body("bking").contains(&soon));
+    assert!(body("asmith").contains(&late) && body("asmith").contains(&soon));
+    assert!(body("tgreen").contains("challenge window"));
+    assert!(
+        !body("asmith").contains("Sam Jones"),
+        "children by reference only"
+    );
+    // Again the same day: nothing more. The next day: a new digest each.
+    service.ok(&["outbox", "remind"]);
+    assert_eq!(reminders(&service).len(), first.len());
+    service.today = "2026-11-27".into();
+    service.ok(&["outbox", "remind"]);
+    assert!(reminders(&service).len() > first.len());
+    service.ok(&["audit", "verify"]);
+}
