@@ -195,6 +195,29 @@ struct RawClosure {
     reason: Option<Spanned<String>>,
 }
 
+/// Reads a policy's text as the record kept it with a step: as [`parse`], except that a text without
+/// `stage_response_days` was written when no key meant none (the default since is 5).
+pub fn parse_kept(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyError> {
+    let (mut policy, closures) = parse(text)?;
+    let raw: toml::Table = toml::from_str(text).unwrap_or_default();
+    if !raw.contains_key("stage_response_days") {
+        policy.stage_response_days = None;
+    }
+    Ok((policy, closures))
+}
+
+/// What a policy allows that the guidance advises against, for `policy check` to say.
+pub fn advice(policy: &Policy) -> Vec<String> {
+    let mut advice = Vec::new();
+    if policy.resolution_days > 20 {
+        advice.push(format!(
+            "resolution_days is {}: the guidance gives EPCP/DRP no more than 20 working days in total",
+            policy.resolution_days
+        ));
+    }
+    advice
+}
+
 /// Reads the text of a policy file: the policy, and the closure days it lists.
 pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyError> {
     let raw: Raw = toml::from_str(text).map_err(|e| {
@@ -250,7 +273,14 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
                 .map_err(|e| at("cafcass_email", v.span().start, e))?,
         );
     }
-    if let Some(v) = &raw.stage_response_days {
+    if raw
+        .stage_response_days
+        .as_ref()
+        .is_some_and(|v| *v.get_ref() == 0)
+    {
+        // 0 turns the stage response deadlines off.
+        policy.stage_response_days = None;
+    } else if let Some(v) = &raw.stage_response_days {
         let n = days("stage_response_days", v)?;
         if n > policy.resolution_days {
             return Err(at(
@@ -286,6 +316,23 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
                 .get_ref()
                 .parse::<Role>()
                 .map_err(|e| at("resolving_roles", role.span().start, e))?;
+            // A matter is resolved by a manager of the child's social work line (rule 7).
+            if !matches!(
+                *slot,
+                Role::PracticeSupervisor
+                    | Role::TeamManager
+                    | Role::ServiceManager
+                    | Role::AssistantDirector
+            ) {
+                return Err(at(
+                    "resolving_roles",
+                    role.span().start,
+                    format!(
+                        "'{}' is not a manager of the child's social work line: a stage is resolved by a practice-supervisor, team-manager, service-manager or assistant-director",
+                        role.get_ref()
+                    ),
+                ));
+            }
         }
         policy.resolving_roles = out;
     }
@@ -446,7 +493,7 @@ pub fn to_toml(loaded: &Loaded) -> String {
     let mut text = format!("# The policy in force: {}\n", loaded.source);
     text.push_str(&format!("# digest: {}\n", loaded.digest()));
     if loaded.policy.stage_response_days.is_none() {
-        text.push_str("# stage_response_days is not set: no response deadline within a stage\n");
+        text.push_str("# stage_response_days = 0: no response deadline within a stage\n");
     }
     text.push_str(&loaded.canonical());
     text
@@ -481,8 +528,8 @@ fn canonical_toml(loaded: &Loaded) -> String {
     struct File<'a> {
         challenge_days: u32,
         resolution_days: u32,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        stage_response_days: Option<u32>,
+        // Always written (0 for none): a policy kept before the default was 5 has no key, and meant none.
+        stage_response_days: u32,
         stage_names: &'a [String; 3],
         resolving_roles: Vec<&'static str>,
         categories: &'a [String],
@@ -509,7 +556,7 @@ fn canonical_toml(loaded: &Loaded) -> String {
     let file = File {
         challenge_days: p.challenge_days,
         resolution_days: p.resolution_days,
-        stage_response_days: p.stage_response_days,
+        stage_response_days: p.stage_response_days.unwrap_or(0),
         stage_names: &p.stage_names,
         resolving_roles: p.resolving_roles.iter().map(|r| r.as_str()).collect(),
         categories: &p.categories,

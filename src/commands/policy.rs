@@ -70,6 +70,9 @@ pub fn run(ctx: &mut Context, args: &PolicyArgs) -> anyhow::Result<Status> {
             })?;
             let (p, closures) = policy::parse(&text)
                 .map_err(|e| Problem::Usage(e.in_file(&path.display().to_string())))?;
+            for advice in policy::advice(&p) {
+                tell(ctx, format_args!("warning: {}: {advice}", path.display()));
+            }
             tell(
                 ctx,
                 format_args!(

@@ -91,7 +91,8 @@ impl Default for Policy {
         Policy {
             challenge_days: 5,
             resolution_days: 20,
-            stage_response_days: None,
+            // The IRO Handbook (6.2) asks for a timescale for a response at each stage.
+            stage_response_days: Some(5),
             stage_names: ["Stage 1".into(), "Stage 2".into(), "Stage 3".into()],
             resolving_roles: Stage::ALL.map(Stage::resolving_role),
             categories: DEFAULT_CATEGORIES.iter().map(|c| c.to_string()).collect(),

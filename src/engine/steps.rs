@@ -115,16 +115,25 @@ pub(super) fn enter_drp(
         stage,
         deadline,
         reason: reason.clone(),
-        response_deadline: stage_response_deadline(judge)?,
+        response_deadline: stage_response_deadline(judge, Some(deadline))?,
     }])
 }
 
-/// The response deadline a stage entered today gets, where the policy sets one.
-fn stage_response_deadline(judge: &Judge) -> Result<Option<NaiveDate>, Refusal> {
-    match judge.policy.stage_response_days {
-        Some(days) => Ok(Some(judge.calendar.add_working_days(judge.on, days)?)),
-        None => Ok(None),
-    }
+/// The response deadline a stage entered today gets, where the policy sets one: never past the
+/// resolution deadline (`resolution`), the stages' timescales being within the 20 working days in all;
+/// a stage entered once the resolution period has passed gets its own.
+fn stage_response_deadline(
+    judge: &Judge,
+    resolution: Option<NaiveDate>,
+) -> Result<Option<NaiveDate>, Refusal> {
+    let Some(days) = judge.policy.stage_response_days else {
+        return Ok(None);
+    };
+    let own = judge.calendar.add_working_days(judge.on, days)?;
+    Ok(Some(match resolution {
+        Some(deadline) if judge.on <= deadline => own.min(deadline),
+        _ => own,
+    }))
 }
 
 /// A formal meeting at stage 2 or 3 with a senior IRO manager in the chair; its actions join the
@@ -319,7 +328,7 @@ pub(super) fn escalate(
                 from: current,
                 to: stage,
                 reason: reason.clone(),
-                response_deadline: stage_response_deadline(judge)?,
+                response_deadline: stage_response_deadline(judge, matter.drp_deadline)?,
             }])
         }
         _ => refuse(

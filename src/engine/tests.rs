@@ -1362,10 +1362,47 @@ fn a_policy_with_stage_response_days_sets_a_deadline_at_each_stage() {
         Some(day("2026-12-01")),
         "the resolution deadline stays fixed"
     );
+    // A stage raised near the end never has a response deadline past the resolution deadline; one
+    // raised after it gets its own.
+    let near_the_end = step_with(
+        Some(&raised),
+        escalate(Stage::Three, None),
+        &iro(),
+        day("2026-11-27"),
+        day("2026-11-27"),
+        &policy,
+    )
+    .expect("raise");
     assert_eq!(
-        drp(Stage::One).stages[0].response_deadline,
-        None,
-        "none without the policy"
+        near_the_end.stages[2].response_deadline,
+        Some(day("2026-12-01"))
+    );
+    let after = step_with(
+        Some(&raised),
+        escalate(Stage::Three, None),
+        &iro(),
+        day("2026-12-03"),
+        day("2026-12-03"),
+        &policy,
+    )
+    .expect("raise");
+    assert_eq!(after.stages[2].response_deadline, Some(day("2026-12-10")));
+    let off = Policy {
+        stage_response_days: None,
+        ..Policy::default()
+    };
+    let without = step_with(
+        Some(&qap()),
+        escalate(Stage::One, None),
+        &iro(),
+        day("2026-11-03"),
+        day(TODAY),
+        &off,
+    )
+    .expect("enter");
+    assert_eq!(
+        without.stages[0].response_deadline, None,
+        "none when the policy turns them off"
     );
 }
 
@@ -1399,9 +1436,15 @@ fn supervision_notes_are_the_iros_and_the_childs_own_social_workers() {
         ..social_worker()
     };
     assert_eq!(
-        step(Some(&m), note(true), &another, day("2026-11-10"), day(TODAY))
-            .unwrap_err()
-            .rule,
+        step(
+            Some(&m),
+            note(true),
+            &another,
+            day("2026-11-10"),
+            day(TODAY)
+        )
+        .unwrap_err()
+        .rule,
         Rule::WhoMayAct
     );
 }

@@ -236,13 +236,29 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         "Entered EPCP/DRP on {}; {state}.\n",
         form.drp_entered_on
     )?;
-    writeln!(out, "| Stage | Entered | Reason |\n| --- | --- | --- |")?;
+    writeln!(
+        out,
+        "| Stage | Entered | Response due | Reason |\n| --- | --- | --- | --- |"
+    )?;
     for s in &form.stages {
+        // A stage entered once the resolution period had passed says so: its response timescale is
+        // its own, outside the 20 working days.
+        let passed = if s.entered_on > form.resolution_deadline.date {
+            format!(
+                " (the resolution period passed on {})",
+                form.resolution_deadline.date
+            )
+        } else {
+            String::new()
+        };
         writeln!(
             out,
-            "| {} | {} | {} |",
+            "| {} | {}{passed} | {} | {} |",
             s.stage,
             s.entered_on,
+            s.response_deadline
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             md_cell(s.reason.as_deref().unwrap_or(""))
         )?;
     }

@@ -652,7 +652,7 @@ impl AsItStood {
             let text = self.policies.get(digest).ok_or_else(|| {
                 format!("it was taken under a policy the record does not hold ({digest})")
             })?;
-            let read = crate::policy::parse(text)
+            let read = crate::policy::parse_kept(text)
                 .map(|(p, days)| (Rc::new(p), days.into_iter().map(|(d, _)| d).collect()))
                 .map_err(|e| {
                     format!(

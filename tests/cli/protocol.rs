@@ -278,7 +278,7 @@ fn every_alert_form_change_is_a_numbered_revision_and_earlier_ones_can_be_shown(
     let current = service.ok(&["report", "alert-form", &m]);
     assert!(current.contains("Revision 3 of 3"), "{current}");
     assert!(
-        current.contains("stage 1 to stage 2: No response"),
+        current.contains("stage 1 to stage 2; stage response due 2026-11-16: No response"),
         "what changed: {current}"
     );
     assert!(
@@ -517,10 +517,79 @@ fn a_policy_with_stage_response_days_puts_each_stage_on_the_overdue_report() {
     let overdue = service.ok(&["report", "overdue", "--format", "csv"]);
     assert!(
         !overdue.contains("stage-response"),
-        "stage 2 responds by 2026-12-01: {overdue}"
+        "stage 2 responds by 2026-11-30: {overdue}"
     );
+    // Five working days would be 2026-12-01, past the resolution deadline: it never runs past it.
     assert_eq!(
         service.show(&m)["stages"][1]["response_deadline"],
-        "2026-12-01"
+        "2026-11-30"
+    );
+}
+
+#[test]
+fn a_policy_check_warns_of_a_long_resolution_period_and_refuses_a_resolving_role_not_a_manager() {
+    let service = Service::new();
+    let file = service.dir.path().join("check.toml");
+    std::fs::write(&file, "resolution_days = 30\n").expect("write");
+    let output = service
+        .iro()
+        .args(["policy", "check", file.to_str().expect("path")])
+        .output()
+        .expect("run");
+    assert!(output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("warning:") && err.contains("no more than 20 working days"),
+        "{err}"
+    );
+    std::fs::write(
+        &file,
+        "resolving_roles = [\"team-manager\", \"iro\", \"assistant-director\"]\n",
+    )
+    .expect("write");
+    let err = service.fails(2, &["policy", "check", file.to_str().expect("path")]);
+    assert!(
+        err.contains("'iro' is not a manager of the child's social work line"),
+        "{err}"
+    );
+    // Stage response timescales are on by default, and 0 turns them off.
+    let shown = service.ok(&["policy", "show"]);
+    assert!(shown.contains("stage_response_days = 5"), "{shown}");
+    std::fs::write(
+        service.dir.path().join("iro.toml"),
+        "stage_response_days = 0\n",
+    )
+    .expect("write");
+    let m = at_stage_one(&service);
+    assert!(service.show(&m)["stages"][0]["response_deadline"].is_null());
+}
+
+#[test]
+fn a_stage_entered_after_the_resolution_deadline_has_its_own_response_and_the_form_says_so() {
+    let service = Service::new();
+    // Stage 1 from 2026-11-02: resolution deadline 2026-11-30.
+    let m = at_stage_one(&service);
+    let mut service = service;
+    service.today = "2026-12-01".into();
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+    ]);
+    assert_eq!(
+        service.show(&m)["stages"][1]["response_deadline"],
+        "2026-12-08"
+    );
+    let form = service.ok(&["report", "alert-form", &m]);
+    assert!(
+        form.contains(
+            "| 2 | 2026-12-01 (the resolution period passed on 2026-11-30) | 2026-12-08 |"
+        ),
+        "{form}"
     );
 }

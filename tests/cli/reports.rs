@@ -73,6 +73,9 @@ fn scenario() -> &'static Path {
 }
 
 fn build_scenario(db: &Path) {
+    // These reports are about actions and resolution deadlines: no stage response timescales.
+    let policy = db.parent().expect("a directory").join("iro.toml");
+    std::fs::write(&policy, "stage_response_days = 0\n").expect("policy");
     ok(db, &["init"]);
     let support = support_args(&login());
     ok(db, &support.iter().map(String::as_str).collect::<Vec<_>>());
@@ -860,7 +863,11 @@ fn demo_builds_a_service_and_prints_its_overdue_table() {
         table.contains("qap-action") && table.contains("drp-resolution"),
         "{table}"
     );
-    assert!(table.ends_with("10 overdue\n"), "{table}");
+    assert!(table.ends_with("15 overdue\n"), "{table}");
+    assert!(
+        table.contains("stage-response"),
+        "stage response timescales are on by default"
+    );
     assert!(stderr.contains("40 children"), "{stderr}");
     // Every state is there to look at.
     let open = json(&ok(&db, &["report", "open", "--format", "json"]));
