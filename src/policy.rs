@@ -695,8 +695,14 @@ date = "2026-12-30"
         let end = start + section[start..].find("```").expect("block end");
         let (policy, closures) = parse(&section[start..end]).expect("the README's iro.toml");
         assert_eq!(policy.stage_response_days, Some(5));
-        assert_eq!(policy.cafcass_email.as_deref(), Some("referrals@cafcass.example"));
-        assert_eq!(policy.category_named("pep"), Some("personal-education-plan"));
+        assert_eq!(
+            policy.cafcass_email.as_deref(),
+            Some("referrals@cafcass.example")
+        );
+        assert_eq!(
+            policy.category_named("pep"),
+            Some("personal-education-plan")
+        );
         assert_eq!(policy.categories, Policy::default().categories);
         assert_eq!(closures.len(), 1);
     }

@@ -190,6 +190,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
     let mut store = Store::open(&path, ctx.now)?;
     let tx = store.read()?;
     let query = report::OverdueQuery {
+        as_stood: None,
         as_of: ctx.today,
         due_within: None,
         filter: DueFilter::default(),

@@ -13,6 +13,9 @@ use crate::store::reports::Scope;
 #[command(after_help = "Example:\n  iro show Q-2026-0042 --format json")]
 pub struct ShowArgs {
     pub matter: String,
+    /// The matter as it stood at the end of this day (its steps effective by then, less any voided)
+    #[arg(long, value_name = "DATE", value_parser = crate::dates::parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -20,7 +23,16 @@ pub struct ShowArgs {
 pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let matter = find_matter(&tx, &args.matter)?;
+    let mut matter = find_matter(&tx, &args.matter)?;
+    if let Some(day) = args.as_of {
+        matter =
+            crate::workflow::as_of::as_it_stood(&tx, &matter.id, day, None)?.ok_or_else(|| {
+                crate::error::Problem::NotFound(format!(
+                    "matter {} was not raised yet on {day} (it was raised on {})",
+                    matter.id, matter.raised_on
+                ))
+            })?;
+    }
     let mut rows = Vec::new();
     tx.chronology(Scope::Matter(&matter.id), |row| -> anyhow::Result<()> {
         rows.push(row);
@@ -28,6 +40,12 @@ pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
     })?;
     let corrected = ChronologyRow::corrected(&rows);
     let mut steps = Vec::new();
+    // As it stood: the steps effective by then (a correction whenever it was made).
+    let rows = rows.into_iter().filter(|r| {
+        args.as_of.is_none_or(|day| {
+            r.effective_on <= day || matches!(r.kind.as_str(), "voided" | "amended")
+        })
+    });
     for row in rows {
         let row = ChronologyRow::from_event(row, &corrected)?;
         steps.push(render::MatterStep {

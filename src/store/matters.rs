@@ -144,6 +144,11 @@ const CORRECTIONS: Sql = Sql::new(
     "every void and amendment",
     "SELECT id, details FROM events WHERE kind IN ('voided', 'amended') ORDER BY id",
 );
+const RAISED_BY: Sql = Sql::new(
+    "the matters that may have been open at the end of a day",
+    "SELECT id FROM matters WHERE raised_on <= ?1 AND (?2 OR resolved_on IS NULL OR resolved_on > ?1)
+      ORDER BY id",
+);
 const EVENT_PLACE: Sql = Sql::new(
     "which matter an event is on",
     "SELECT matter, kind FROM events WHERE id = ?1",
@@ -461,6 +466,12 @@ impl Tx<'_> {
         self.row(&IMPORTED_LIKE, &[&child, &category, &raised_on], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
+    }
+
+    /// The matters raised by `day` and, unless `any`, not resolved or closed by it as the record
+    /// stands now: those that may have been open at its end.
+    pub fn matters_raised_by(&self, day: NaiveDate, any: bool) -> Result<Vec<String>, StoreError> {
+        self.rows(&RAISED_BY, &[&day, &any], |r| r.get(0))
     }
 
     /// The matter an event is on (none for a change to the directory or a message) and its kind, if

@@ -15,6 +15,7 @@
 //! - [`outbox`]: who is told of a step, queued with it; `.eml` files and SMTP to deliver them once.
 //! - [`corrections`]: a step voided or amended, an action withdrawn (rule 15).
 //! - [`identity`]: who is acting, and whether the login running may act as them.
+//! - [`as_of`]: the record as it stood at the end of a day, for reports re-run for a day gone.
 //! - [`alert_form`], [`pack`]: the alert form at any revision and the CAFCASS pack.
 //! - [`audit`]: the state tables replayed from the record and compared with what is stored.
 //!
@@ -23,6 +24,7 @@
 //! [`Clock`].
 
 pub mod alert_form;
+pub mod as_of;
 pub mod audit;
 pub mod calendar;
 pub mod corrections;

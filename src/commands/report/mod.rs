@@ -49,9 +49,12 @@ pub enum ReportCommand {
 Example (the nightly job):\n  iro report overdue --format csv --fail-if-any > overdue-$(date +%F).csv"
 )]
 pub struct OverdueArgs {
-    /// The day to report as of [default: today]
+    /// The day to report as of, the record as it stood at the end of it [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
+    /// Only what had been recorded by this day: the report as a night's run printed it
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_known_on: Option<NaiveDate>,
     /// Also list what falls due within the next N working days
     #[arg(long, value_name = "N")]
     pub due_within: Option<u32>,
@@ -106,9 +109,12 @@ pub struct DriftArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  iro report open --iro asmith")]
 pub struct OpenArgs {
-    /// The day ages and deadlines are counted to [default: today]
+    /// The day ages and deadlines are counted to, the record as it stood at the end of it [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
+    /// Only what had been recorded by this day
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_known_on: Option<NaiveDate>,
     /// Only matters of children this IRO is allocated to now, or covers for
     #[arg(long, value_name = "ID")]
     pub iro: Option<String>,
@@ -298,6 +304,19 @@ pub struct OverdueQuery {
     /// Also what falls due within this many working days after `as_of`.
     pub due_within: Option<u32>,
     pub filter: DueFilter,
+    /// The record as it stood at the end of `as_of` (a day gone), rather than as it stands now; with a
+    /// day, as it was known then (recorded by that day).
+    pub as_stood: Option<Option<NaiveDate>>,
+}
+
+/// Whether a report reads the record as it stood on a day gone (and as known when), rather than as it
+/// stands: `--as-of` a day before today, or `--as-known-on`.
+fn as_stood(
+    as_of: NaiveDate,
+    known_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<Option<NaiveDate>> {
+    (as_of < today || known_on.is_some()).then_some(known_on)
 }
 
 /// Writes the overdue report, row by row as read; gives the rows written and how many were overdue
@@ -319,28 +338,34 @@ pub fn write_overdue(
     };
     let mut writer = RowWriter::new(format, raw, colour, out)?;
     let mut overdue = 0;
-    tx.due_through(
-        through,
-        &query.filter,
-        |row: DueRow| -> anyhow::Result<()> {
-            let is_overdue = row.due < as_of;
-            overdue += usize::from(is_overdue);
-            writer.row(&OverdueRow {
-                working_days_overdue: calendar.working_days_between(row.due, as_of)?,
-                overdue: is_overdue,
-                matter: row.matter,
-                child: row.child,
-                iro: row.iro,
-                team: row.team,
-                item: row.item.as_str(),
-                action: row.action,
-                action_text: row.action_text,
-                owner: row.owner,
-                stage: row.stage,
-                due: row.due,
-            })
-        },
-    )?;
+    let mut write = |row: DueRow| -> anyhow::Result<()> {
+        let is_overdue = row.due < as_of;
+        overdue += usize::from(is_overdue);
+        writer.row(&OverdueRow {
+            working_days_overdue: calendar.working_days_between(row.due, as_of)?,
+            overdue: is_overdue,
+            matter: row.matter,
+            child: row.child,
+            iro: row.iro,
+            team: row.team,
+            item: row.item.as_str(),
+            action: row.action,
+            action_text: row.action_text,
+            owner: row.owner,
+            stage: row.stage,
+            due: row.due,
+        })
+    };
+    match query.as_stood {
+        Some(known_on) => {
+            for row in
+                crate::workflow::as_of::due_through(tx, as_of, through, known_on, &query.filter)?
+            {
+                write(row)?;
+            }
+        }
+        None => tx.due_through(through, &query.filter, write)?,
+    }
     let rows = writer.finish()?;
     Ok((rows, overdue))
 }
@@ -358,6 +383,7 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
             team: args.team.clone(),
             on: Some(as_of),
         },
+        as_stood: as_stood(as_of, args.as_known_on, ctx.today),
     };
     let (rows, overdue) = write_overdue(
         &tx,
@@ -493,7 +519,11 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
         on: Some(as_of),
     };
     let mut rows = Vec::new();
-    for m in tx.open_matters(&filter)? {
+    let open = match as_stood(as_of, args.as_known_on, ctx.today) {
+        Some(known_on) => crate::workflow::as_of::open_as_of(&tx, as_of, known_on, &filter)?,
+        None => tx.open_matters(&filter)?,
+    };
+    for m in open {
         let next = running_deadlines(m.state, m.drp_deadline, m.stage_response_due, m.next_action)
             .into_iter()
             .next();
