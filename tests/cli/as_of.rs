@@ -175,9 +175,9 @@ fn the_caseload_as_it_stood_holds_what_was_open_that_day_and_nothing_raised_sinc
             .map(|m| m["matter"].as_str().unwrap_or_default().to_string())
             .collect()
     };
-    assert_eq!(open("2026-11-05"), [early.clone()]);
+    assert_eq!(open("2026-11-05"), [early]);
     assert_eq!(open("2026-11-12"), Vec::<String>::new());
-    assert_eq!(open("2026-11-25"), [later.clone()]);
+    assert_eq!(open("2026-11-25"), [later]);
 }
 
 #[test]
