@@ -66,6 +66,21 @@ impl Role {
         };
         format!("{article} {self}")
     }
+
+    /// The role as a letter names it: "IRO team manager", "social worker".
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Iro => "IRO",
+            Role::IroTeamManager => "IRO team manager",
+            Role::SeniorIroManager => "senior IRO manager",
+            Role::SocialWorker => "social worker",
+            Role::PracticeSupervisor => "practice supervisor",
+            Role::TeamManager => "social work team manager",
+            Role::ServiceManager => "children's service manager",
+            Role::AssistantDirector => "assistant director",
+            Role::Admin => "business support",
+        }
+    }
 }
 
 words!(Role, "role", {

@@ -279,7 +279,13 @@ pub fn reminder_body(
     by: NaiveDate,
 ) -> String {
     let mut b = String::new();
-    let _ = writeln!(b, "For {} ({}), as of {as_of}.", person.name, person.id);
+    let _ = writeln!(
+        b,
+        "For {} ({}), as of {}.",
+        person.name,
+        person.id,
+        long_date(as_of)
+    );
     if let Some(absent) = &person.covering_for {
         let _ = writeln!(b, "You are covering for {absent}: these are theirs.");
     }
@@ -292,9 +298,9 @@ pub fn reminder_body(
             (other, _, _) => other.to_string(),
         };
         let when = match *days {
-            n if n > 0 => format!("due {}, {n} working day(s) overdue", d.due),
-            0 => format!("due today, {}", d.due),
-            n => format!("due {} (in {} working day(s))", d.due, -n),
+            n if n > 0 => format!("due {}, {n} working day(s) overdue", long_date(d.due)),
+            0 => format!("due today, {}", long_date(d.due)),
+            n => format!("due {} (in {} working day(s))", long_date(d.due), -n),
         };
         let _ = writeln!(b, "  {} {}: {what}; {when} ({why})", d.matter, d.child);
     };
@@ -306,7 +312,7 @@ pub fn reminder_body(
         }
     }
     if !soon.is_empty() {
-        let _ = writeln!(b, "\nDue by {by}:");
+        let _ = writeln!(b, "\nDue by {}:", long_date(by));
         for item in &soon {
             line(&mut b, item);
         }
@@ -471,8 +477,20 @@ pub fn compose(
         composed.messages.push(Message {
             kind: step.event.kind(),
             step: index,
-            subject: format!("[iro] {} {}: {title}", after.id, after.child),
-            body: body(step, after, told, &also, &missing, &covering, policy),
+            subject: format!(
+                "[iro] {} {} ({}): {title}",
+                after.id, after.child, after.category
+            ),
+            body: body(
+                step,
+                after,
+                told,
+                &also,
+                &missing,
+                &covering,
+                policy,
+                people.staff,
+            ),
             to,
             cc,
             missing,
@@ -659,6 +677,98 @@ pub fn title(event: &Event) -> String {
     }
 }
 
+/// A date as a letter says it: "Monday 2 November 2026".
+pub fn long_date(day: NaiveDate) -> String {
+    day.format("%A %-d %B %Y").to_string()
+}
+
+/// Where a matter stands, in the service's words.
+fn standing(m: &Matter) -> String {
+    match (m.state, m.stage) {
+        (MatterState::Consultation, _) => "pre-review consultation".to_string(),
+        (MatterState::Qap, _) => "informal Quality Assurance Process (QAP)".to_string(),
+        (MatterState::Drp, Some(stage)) => format!("formal EPCP/DRP, stage {stage}"),
+        (MatterState::Drp, None) => "formal EPCP/DRP".to_string(),
+        (MatterState::Cafcass, _) => "referred to CAFCASS, waiting on its decision".to_string(),
+        (MatterState::Resolved, _) => "resolved".to_string(),
+        (MatterState::Closed, _) => "closed by CAFCASS's decision".to_string(),
+    }
+}
+
+/// What the people told must do, and by when: the first lines of every message.
+fn headline(step: &Step, m: &Matter) -> String {
+    let window_open = |deadline: NaiveDate| m.challenged_on.is_none() && deadline >= step.on;
+    match &step.event {
+        Event::QapRaised {
+            challenge_deadline, ..
+        } => {
+            let mut line =
+                "Action needed: the QAP actions below, each by its due date.".to_string();
+            if window_open(*challenge_deadline) {
+                line.push_str(&format!(
+                    "\nThe social work team manager may challenge them until {}.",
+                    long_date(*challenge_deadline)
+                ));
+            }
+            line
+        }
+        Event::ActionsAdded { .. } | Event::MeetingHeld { .. } => {
+            "Action needed: the new actions below, each by its due date.".to_string()
+        }
+        Event::ActionExtended { seq, to, .. } => {
+            format!(
+                "Action {seq} has a new timescale: it is now due {}.",
+                long_date(*to)
+            )
+        }
+        Event::ActionCompleted { seq, .. } => format!("For information: action {seq} is done."),
+        Event::ActionWithdrawn { seq, .. } => {
+            format!("For information: action {seq} is withdrawn and no longer needs doing.")
+        }
+        Event::ActionReassigned { seq, .. } => {
+            format!("Action needed: action {seq} is now yours.")
+        }
+        Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => {
+            let mut line = format!("The concern is now at stage {stage} of the formal EPCP/DRP.");
+            if let Some(response) = m.stage_response_deadline() {
+                line.push_str(&format!(
+                    "\nA response is needed by {}.",
+                    long_date(response)
+                ));
+            }
+            if let Some(deadline) = m.drp_deadline {
+                line.push_str(&format!(
+                    "\nThe dispute must be resolved by {}.",
+                    long_date(deadline)
+                ));
+            }
+            line
+        }
+        Event::Challenged { .. } => {
+            "The social work team manager has challenged the QAP actions.".to_string()
+        }
+        Event::Resolved { .. } => {
+            "For information: the concern is resolved; nothing more is needed.".to_string()
+        }
+        Event::ReferredToCafcass { referral, .. } => {
+            format!(
+                "For information: the concern has been referred to CAFCASS ({referral} referral)."
+            )
+        }
+        Event::CafcassDecided { .. } => "For information: CAFCASS has decided (below).".to_string(),
+        _ => "For information.".to_string(),
+    }
+}
+
+/// A member of staff as a message names them: "Alex Smith (IRO)", or their id if unknown.
+fn named(staff: &[Staff], id: &str) -> String {
+    match staff.iter().find(|s| s.id == id) {
+        Some(s) => format!("{} ({})", s.name, s.role.label()),
+        None => id.to_string(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn body(
     step: &Step,
     m: &Matter,
@@ -667,50 +777,61 @@ fn body(
     missing: &[String],
     covering: &[String],
     policy: &Policy,
+    staff: &[Staff],
 ) -> String {
     let mut b = String::new();
+    let name = |id: &str| named(staff, id);
     // Writing to a String cannot fail.
-    let _ = writeln!(b, "Matter: {}", m.id);
+    let _ = writeln!(b, "{}", headline(step, m));
+    let _ = writeln!(b);
+    let _ = writeln!(b, "Matter: {} ({})", m.id, m.category);
     let _ = writeln!(b, "Child: {} (the child's reference)", m.child);
-    let _ = writeln!(b, "IRO: {}   Team: {}", m.iro, m.team);
+    let _ = writeln!(b, "IRO: {}   Team: {}", name(&m.iro), m.team);
     let _ = writeln!(
         b,
         "Step: {}, on {} by {}",
         title(&step.event),
-        step.on,
-        step.actor
+        long_date(step.on),
+        name(&step.actor)
     );
     let _ = writeln!(b, "What happened: {}", step.event.describe());
     let _ = writeln!(b);
-    let _ = writeln!(b, "Concern ({}): {}", m.category, m.summary);
-    let _ = writeln!(b, "State: {}", m.state);
+    let _ = writeln!(b, "Concern: {}", m.summary);
+    let _ = writeln!(b, "Where it stands: {}", standing(m));
     let _ = writeln!(b);
     match m.stage {
-        Some(stage) => alert_form(&mut b, m, stage, policy),
-        None => qap(&mut b, m),
+        Some(stage) => alert_form(&mut b, m, stage, policy, &name),
+        None => qap(&mut b, m, step, &name),
     }
     if let (Some(on), Some(by), Some(outcome)) = (m.resolved_on, &m.resolved_by, &m.outcome) {
         let _ = writeln!(b);
-        let _ = writeln!(b, "Resolved on {on} by {by}: {outcome}");
+        let _ = writeln!(
+            b,
+            "Resolved on {} by {}: {outcome}",
+            long_date(on),
+            name(by)
+        );
     }
     if !m.referrals.is_empty() {
         let _ = writeln!(b);
         let _ = writeln!(b, "CAFCASS referrals:");
         for r in &m.referrals {
             let decision = match (r.decision, r.decided_on) {
-                (Some(d), Some(on)) => format!("; decision {d} on {on}"),
+                (Some(d), Some(on)) => format!("; decision {d} on {}", long_date(on)),
                 _ => "; waiting on CAFCASS's decision".to_string(),
             };
             let _ = writeln!(
                 b,
                 "  {} referral on {}: {}{decision}",
-                r.kind, r.referred_on, r.reason
+                r.kind,
+                long_date(r.referred_on),
+                r.reason
             );
         }
     }
     let _ = writeln!(b);
     if !told.to.is_empty() || !told.cc.is_empty() {
-        let _ = writeln!(b, "Told: to {}; copy {}.", labels(told.to), labels(told.cc));
+        let _ = writeln!(b, "Told: {}; copied: {}.", labels(told.to), labels(told.cc));
     }
     if !also.is_empty() {
         let _ = writeln!(b, "Also told: {}.", also.join(", "));
@@ -722,22 +843,35 @@ fn body(
         let _ = writeln!(b, "Could not be told: {}.", missing.join("; "));
     }
     let _ = writeln!(b);
-    let _ = writeln!(b, "-- iro, the IRO service's escalation record");
+    let _ = writeln!(
+        b,
+        "Reply to this message to reach the child's IRO. -- iro, the IRO service's escalation record"
+    );
     b
 }
 
-fn qap(b: &mut String, m: &Matter) {
+fn qap(b: &mut String, m: &Matter, step: &Step, name: &dyn Fn(&str) -> String) {
     let _ = writeln!(b, "QAP actions and timescales:");
-    actions(b, &m.actions);
+    actions(b, &m.actions, name);
+    // Only what is true on the day of the step: a window already closed is not offered.
     if let Some(deadline) = m.challenge_deadline {
-        let _ = writeln!(
-            b,
-            "The social work team manager may challenge these actions until {deadline}."
-        );
+        if m.challenged_on.is_none() && deadline >= step.on {
+            let _ = writeln!(
+                b,
+                "The social work team manager may challenge these actions until {}.",
+                long_date(deadline)
+            );
+        }
     }
 }
 
-fn alert_form(b: &mut String, m: &Matter, stage: Stage, policy: &Policy) {
+fn alert_form(
+    b: &mut String,
+    m: &Matter,
+    stage: Stage,
+    policy: &Policy,
+    name: &dyn Fn(&str) -> String,
+) {
     let _ = writeln!(b, "Alert form (EPCP/DRP)");
     let _ = writeln!(b, "Stage: {stage}");
     for entry in &m.stages {
@@ -745,35 +879,47 @@ fn alert_form(b: &mut String, m: &Matter, stage: Stage, policy: &Policy) {
             Some(reason) => writeln!(
                 b,
                 "  stage {} entered on {}: {reason}",
-                entry.stage, entry.entered_on
+                entry.stage,
+                long_date(entry.entered_on)
             ),
-            None => writeln!(b, "  stage {} entered on {}", entry.stage, entry.entered_on),
+            None => writeln!(
+                b,
+                "  stage {} entered on {}",
+                entry.stage,
+                long_date(entry.entered_on)
+            ),
         };
     }
     let _ = writeln!(b, "Actions and timescales:");
-    actions(b, &m.actions);
+    actions(b, &m.actions, name);
     if let (Some(deadline), Some(entered)) = (m.drp_deadline, m.drp_entered_on) {
         let _ = writeln!(
             b,
-            "Resolution deadline: {deadline} ({} working days from {entered})",
-            policy.resolution_days
+            "Resolution deadline: {} ({} working days from {})",
+            long_date(deadline),
+            policy.resolution_days,
+            long_date(entered)
         );
     }
 }
 
-fn actions(b: &mut String, actions: &[Action]) {
+fn actions(b: &mut String, actions: &[Action], name: &dyn Fn(&str) -> String) {
     if actions.is_empty() {
         let _ = writeln!(b, "  (none)");
     }
     for a in actions {
         let status = match (a.status, a.completed_on) {
-            (ActionStatus::Done, Some(on)) => format!("done on {on}"),
+            (ActionStatus::Done, Some(on)) => format!("done on {}", long_date(on)),
+            (ActionStatus::Open, _) => "to do".to_string(),
             (status, _) => status.to_string(),
         };
         let _ = writeln!(
             b,
             "  {}. {} (owner {}, due {}, {status})",
-            a.seq, a.text, a.owner, a.due
+            a.seq,
+            a.text,
+            name(&a.owner),
+            long_date(a.due)
         );
     }
 }
@@ -888,11 +1034,16 @@ mod tests {
             assert_eq!(ids(&msg.cc), cc, "stage {stage}");
             assert_eq!(
                 msg.subject,
-                format!("[iro] E-2026-0001 LCS-104233: EPCP/DRP stage {stage}")
+                format!("[iro] E-2026-0001 LCS-104233 (contact): EPCP/DRP stage {stage}")
             );
-            assert!(msg
-                .body
-                .contains("Resolution deadline: 2026-12-24 (20 working days from 2026-11-26)"));
+            // What to do and by when first, dates as a letter writes them, people by name.
+            assert!(msg.body.starts_with(&format!(
+                "The concern is now at stage {stage} of the formal EPCP/DRP."
+            )));
+            assert!(msg.body.contains(
+                "Resolution deadline: Thursday 24 December 2026 (20 working days from Thursday 26 November 2026)"
+            ));
+            assert!(!msg.body.contains("State: "), "no internal words");
             assert!(!msg.body.contains("Sam Jones") && !msg.subject.contains("Sam"));
         }
     }

@@ -150,6 +150,7 @@ pub fn email(
     m: &OutboxMessage,
     from: &Mailbox,
     database_id: &str,
+    reply_to: Option<&Mailbox>,
 ) -> anyhow::Result<(lettre::Message, Envelope)> {
     let created = DateTime::parse_from_rfc3339(&m.created_at)
         .with_context(|| format!("outbox {}: created_at '{}'", m.id, m.created_at))?;
@@ -157,8 +158,11 @@ pub fn email(
         .from(from.clone())
         .subject(m.subject.clone())
         .date(SystemTime::from(created))
-        .message_id(Some(message_id(m, database_id)))
-        .header(ContentType::TEXT_PLAIN);
+        .message_id(Some(message_id(m, database_id)));
+    // A reply reaches the child's IRO, not the service's mailbox.
+    if let Some(iro) = reply_to {
+        builder = builder.reply_to(iro.clone());
+    }
     let mut recipients = Vec::new();
     for r in &m.to {
         let mailbox = mailbox(r)?;
@@ -175,7 +179,33 @@ pub fn email(
     }
     let envelope = Envelope::new(Some(from.email.clone()), recipients)
         .with_context(|| format!("outbox {}: the envelope", m.id))?;
-    Ok((builder.body(m.body.clone())?, envelope))
+    // One plain-text part: MIME-Version, the charset and a transfer encoding that keeps every line.
+    let part = lettre::message::SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(m.body.clone());
+    Ok((builder.singlepart(part)?, envelope))
+}
+
+/// Who a reply to each message reaches: the IRO of the child the message is about, as allocated now.
+pub fn replies_to(
+    tx: &crate::store::Tx,
+    messages: &[OutboxMessage],
+) -> anyhow::Result<std::collections::HashMap<i64, Mailbox>> {
+    let mut replies = std::collections::HashMap::new();
+    for m in messages {
+        let Some(child) = m.child.as_deref() else {
+            continue;
+        };
+        let Some(child) = tx.child(child)? else {
+            continue;
+        };
+        if let Some(iro) = tx.staff(&child.iro)? {
+            if let Ok(mailbox) = mailbox(&Recipient::from(&iro)) {
+                replies.insert(m.id, mailbox);
+            }
+        }
+    }
+    Ok(replies)
 }
 
 /// A recipient's mailbox, parsed as `staff add` checks addresses: one that cannot be sent to is an
@@ -238,19 +268,18 @@ pub fn write_pending(
     from: &Mailbox,
     mut each: impl FnMut(&Delivered),
 ) -> anyhow::Result<Tally> {
-    let (pending, database_id) = {
+    let (pending, database_id, replies) = {
         let tx = store.read()?;
-        (
-            tx.outbox(Which::Only(vec![OutboxStatus::Pending]))?,
-            tx.database_id()?,
-        )
+        let pending = tx.outbox(Which::Only(vec![OutboxStatus::Pending]))?;
+        let replies = replies_to(&tx, &pending)?;
+        (pending, tx.database_id()?, replies)
     };
     files::private_dir(dir)?;
     let mut tally = Tally::default();
     for m in &pending {
         let name = file_name(m, &database_id);
         let path = dir.join(&name);
-        let result = email(m, from, &database_id)
+        let result = email(m, from, &database_id, replies.get(&m.id))
             .and_then(|(message, _)| Ok(files::write_new(dir, &name, &message.formatted())?));
         let tx = store.write()?;
         match result {
@@ -334,14 +363,16 @@ pub fn send_pending(
             taken.push(status);
         }
     }
-    let (candidates, database_id, left_uncertain) = {
+    let (candidates, database_id, left_uncertain, replies) = {
         let tx = store.read()?;
         let uncertain = if also.uncertain {
             0
         } else {
             tx.outbox(Which::Only(vec![OutboxStatus::Uncertain]))?.len()
         };
-        (tx.outbox(Which::Only(taken))?, tx.database_id()?, uncertain)
+        let candidates = tx.outbox(Which::Only(taken))?;
+        let replies = replies_to(&tx, &candidates)?;
+        (candidates, tx.database_id()?, uncertain, replies)
     };
     let mut tally = Tally::default();
     if candidates.is_empty() {
@@ -367,7 +398,7 @@ pub fn send_pending(
         if !claimed {
             continue;
         }
-        let ended = match email(m, from, &database_id) {
+        let ended = match email(m, from, &database_id, replies.get(&m.id)) {
             Err(e) => Delivered::NotSent {
                 id: m.id,
                 status: OutboxStatus::Failed,

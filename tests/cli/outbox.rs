@@ -314,7 +314,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "QAP raised",
             &qap_to,
             &qap_cc,
-            "1. Complete viability assessment (owner bking, due 2026-12-03, open)",
+            "1. Complete viability assessment (owner Name of bking (social worker), due Thursday 3 December 2026, to do)",
         ),
         (
             "QAP action 1 extended",
@@ -326,7 +326,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "EPCP/DRP stage 1",
             &["tgreen"],
             &["jwhite", "senior"],
-            "Resolution deadline: 2026-12-24 (20 working days from 2026-11-26)",
+            "Resolution deadline: Thursday 24 December 2026 (20 working days from Thursday 26 November 2026)",
         ),
         (
             "EPCP/DRP stage 2",
@@ -352,7 +352,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "resolved",
             &["adir", "asmith"],
             &stage_3_cc,
-            "Resolved on 2026-11-26 by adir: Placement agreed",
+            "Resolved on Thursday 26 November 2026 by Name of adir (assistant director): Placement agreed",
         ),
         (
             "QAP raised",
@@ -364,7 +364,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "resolved",
             &qap_to,
             &qap_cc,
-            "Resolved on 2026-11-26 by asmith: Assessment done",
+            "Resolved on Thursday 26 November 2026 by Name of asmith (IRO): Assessment done",
         ),
     ];
     for (i, ((step, to, cc, said), got)) in expected.iter().zip(&received).enumerate() {
@@ -374,7 +374,14 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
         } else {
             (q2.as_str(), "LCS-200001")
         };
-        assert_eq!(mail.subject, format!("[iro] {matter} {child}: {step}"));
+        assert_eq!(
+            mail.subject,
+            format!("[iro] {matter} {child} (permanence): {step}")
+        );
+        // A MIME message whose replies reach the child's IRO.
+        assert!(got.data.contains("MIME-Version: 1.0"), "{}", got.data);
+        assert!(got.data.contains("Reply-To: "), "{}", got.data);
+        assert!(got.data.contains("asmith@example.gov.uk>"), "{}", got.data);
         assert_eq!(mail.to, at(to), "{step}");
         assert_eq!(mail.cc, at(cc), "{step}");
         assert_eq!(mail.from, ["iro@council.example"]);
@@ -760,7 +767,12 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
     assert_eq!(first.from, ["iro@council.example"]);
     assert_eq!(first.to, at(&["bking"]));
     assert_eq!(first.cc, at(&["tgreen", "jwhite"]));
-    assert_eq!(first.subject, "[iro] Q-2026-0001 LCS-300003: QAP raised");
+    assert!(
+        first.subject.starts_with("[iro] Q-2026-0001 LCS-300003 (")
+            && first.subject.ends_with("): QAP raised"),
+        "{}",
+        first.subject
+    );
     assert!(first
         .body
         .contains("Could not be told: practice supervisor"));
@@ -769,11 +781,11 @@ fn missing_people_are_warned_of_and_eml_files_parse_back() {
     assert_eq!(second.cc, at(&["jwhite", "senior"]));
     assert_eq!(
         second.subject,
-        "[iro] E-2026-0001 LCS-104233: EPCP/DRP stage 2"
+        "[iro] E-2026-0001 LCS-104233 (contact): EPCP/DRP stage 2"
     );
     assert!(second
         .body
-        .contains("stage 2 entered on 2026-11-26: Urgent"));
+        .contains("stage 2 entered on Thursday 26 November 2026: Urgent"));
     assert!(outbox(&service).iter().all(|m| m["status"] == "written"));
     assert!(!second.body.contains("Sam Jones") && !first.body.contains("Alex Brown"));
 

@@ -522,7 +522,7 @@ fn two_databases_writing_into_one_directory_never_overwrite_each_other() {
     for file in [from_north.trim(), from_south.trim()] {
         let text = std::fs::read_to_string(file).expect("read");
         assert!(
-            text.contains("Subject: [iro] Q-2026-0001 LCS-104233: QAP raised"),
+            text.contains("Subject: [iro] Q-2026-0001 LCS-104233 (permanence): QAP raised"),
             "{text}"
         );
     }

@@ -261,7 +261,7 @@ fn a_back_dated_qap_gives_the_team_manager_their_window_from_the_day_they_are_to
         .and_then(|msg| msg["body"].as_str().map(str::to_string))
         .expect("the QAP's message");
     assert!(
-        body.contains("may challenge these actions until 2026-12-03"),
+        body.contains("may challenge them until Thursday 3 December 2026"),
         "{body}"
     );
     // Typed on the day, the window runs from that day.
