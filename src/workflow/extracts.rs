@@ -199,6 +199,11 @@ pub fn import(
 ) -> anyhow::Result<Imported> {
     // A day ahead is wrong for every row alike: said once.
     crate::engine::directory::dated(by.on, setting.clock.latest(), "the import", None)?;
+    // A first import sets the directory up whole: the managers it adds in its first rows do not shut
+    // out the rest of it.
+    if !tx.directory_has_managers()? {
+        setting.setting_up.set(true);
+    }
     let mut errors: Vec<(String, RowError)> = Vec::new();
     let mut read_errors = Vec::new();
     let staff_rows = extracts

@@ -34,7 +34,7 @@ pub fn may_act_as(tx: &Tx, setting: &Setting, actor: &str) -> anyhow::Result<()>
 /// manager is in post, only one of them may (acting through their own login, or entered for by another
 /// of them); until then, anyone may set the directory up.
 pub fn may_change_directory(tx: &Tx, setting: &Setting, actor: &str) -> anyhow::Result<()> {
-    if !tx.directory_has_managers()? {
+    if setting.setting_up.get() || !tx.directory_has_managers()? {
         return Ok(());
     }
     let staff: Staff = tx.staff(actor)?.ok_or_else(|| crate::engine::Refusal {

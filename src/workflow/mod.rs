@@ -85,6 +85,8 @@ pub struct Setting {
     /// Where the steps written come from when they were not typed: an import's file, row and source
     /// key, as JSON, which every event they write carries.
     pub source: Option<String>,
+    /// A first directory import is setting the directory up: until it ends, anyone may (rule 13).
+    pub setting_up: std::cell::Cell<bool>,
 }
 
 impl Setting {
@@ -100,6 +102,7 @@ impl Setting {
             notify: true,
             calendars: Calendars::default(),
             source: None,
+            setting_up: std::cell::Cell::new(false),
         }
     }
 

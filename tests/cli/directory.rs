@@ -981,3 +981,42 @@ fn a_change_cannot_be_dated_before_a_step_that_relied_on_how_things_were() {
     );
     assert!(service.ok(&["audit", "verify"]).starts_with("ok "));
 }
+
+#[test]
+fn a_first_import_sets_the_whole_directory_up_whoever_runs_it() {
+    // A new database: no admin or IRO manager yet. The extract's second row adds one; the rows after
+    // it still go in, as the setting up of the directory.
+    let service = Service::empty();
+    service.ok(&["init"]);
+    let (staff, children) = extracts(&service, STAFF_EXTRACT, CHILDREN_EXTRACT);
+    service.ok(&[
+        "directory",
+        "import",
+        "--staff",
+        &staff,
+        "--children",
+        &children,
+        "--on",
+        "2026-01-05",
+    ]);
+    let listed: Value =
+        serde_json::from_str(&service.ok(&["staff", "list", "--format", "json"])).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(5));
+    // Once set up, a login bound to no manager changes nothing more.
+    let err = service.refused(&[
+        "staff",
+        "add",
+        "late",
+        "--name",
+        "Late",
+        "--role",
+        "iro",
+        "--email",
+        "late@example.gov.uk",
+        "--team",
+        "IRO Service",
+        "--on",
+        "2026-01-06",
+    ]);
+    assert!(err.contains("is not in the directory"), "{err}");
+}
