@@ -210,7 +210,8 @@ fi
 sed -e 's/^s020,Staff Member 20,/s020,Staff Member Twenty,/' -e 's/^s021,\(.*\)@example/s021,\1@council.example/' "$STAFF_CSV" > "$WORK/staff2.csv"
 sed -e 's/^LCS-500007,Child 7,Children in Care 8,/LCS-500007,Child 7,Children in Care 9,/' "$CHILDREN_CSV" > "$WORK/children2.csv"
 s=$(now_ns)
-changes=$(IRO_DB=$WORK/dir.db "$IRO" directory import --staff "$WORK/staff2.csv" --children "$WORK/children2.csv" 2> /dev/null | wc -l)
+# Once set up, a change to the directory is an IRO team manager's (s013, as the extract numbers them).
+changes=$(IRO_DB=$WORK/dir.db "$IRO" --as s013 directory import --staff "$WORK/staff2.csv" --children "$WORK/children2.csv" 2> /dev/null | wc -l)
 e=$(now_ns)
 printf '  %-58s %10s ms\n' "directory import again, three rows changed ($changes changes)" "$(awk -v ns=$((e - s)) 'BEGIN {printf "%.1f", ns / 1e6}')"
 if [ "$changes" != 3 ]; then

@@ -142,7 +142,8 @@ const IMPORTED_LIKE: Sql = Sql::new(
 );
 const CORRECTIONS: Sql = Sql::new(
     "every void and amendment",
-    "SELECT id, details FROM events WHERE kind IN ('voided', 'amended') ORDER BY id",
+    "SELECT id, details FROM events INDEXED BY events_corrections
+      WHERE kind IN ('voided', 'amended') ORDER BY id",
 );
 const RAISED_BY: Sql = Sql::new(
     "the matters that may have been open at the end of a day",

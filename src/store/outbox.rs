@@ -199,7 +199,8 @@ const RESTORE: Sql = Sql::new(
 );
 const REMINDED: Sql = Sql::new(
     "whether a reminder with this subject is queued already",
-    "SELECT COUNT(*) FROM outbox WHERE event_kind = 'reminder' AND matter IS NULL AND subject = ?1",
+    "SELECT COUNT(*) FROM outbox INDEXED BY outbox_reminders
+      WHERE event_kind = 'reminder' AND subject = ?1 AND matter IS NULL",
 );
 const DELIVERY: Sql = Sql::new(
     "a message's delivery",

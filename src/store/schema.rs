@@ -62,6 +62,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0007-withdrawn-messages.sql"),
         backfill: None,
     },
+    Migration {
+        version: 8,
+        what: "the record's voids and amendments, and the day's reminders, found by an index",
+        sqlite: include_str!("../../migrations/sqlite/0008-corrections-index.sql"),
+        backfill: None,
+    },
 ];
 
 use chrono::{DateTime, Utc};
