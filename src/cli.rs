@@ -76,6 +76,7 @@ pub fn main(
                 commands::tell(&mut ctx, format_args!("database: {db}; policy: {source}"));
             }
         }
+        crate::render::set_csv_bom(cli.bom || ctx.env.csv_bom || ctx.policy.csv_bom);
         commands::run(&mut ctx, &cli.command)
     });
     match result {

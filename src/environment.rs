@@ -30,6 +30,8 @@ pub struct Environment {
     /// `IRO_SMTP_USER` and `IRO_SMTP_PASSWORD`.
     pub smtp_user: Option<String>,
     pub smtp_password: Option<String>,
+    /// `IRO_CSV_BOM=1`: CSV output starts with a byte-order mark.
+    pub csv_bom: bool,
     /// `IRO_TODAY`, parsed.
     pub today: Option<NaiveDate>,
     /// `iro.db` in the user's data directory (from `XDG_DATA_HOME` or `HOME`), where one is known.
@@ -53,6 +55,7 @@ impl Environment {
             mail_from: text("IRO_MAIL_FROM")?.filter(|v| !v.is_empty()),
             smtp_user: text("IRO_SMTP_USER")?.filter(|v| !v.is_empty()),
             smtp_password: text("IRO_SMTP_PASSWORD")?,
+            csv_bom: text("IRO_CSV_BOM")?.is_some_and(|v| v == "1"),
             today,
             default_db: dirs::data_dir().map(|dir| dir.join("iro").join("iro.db")),
         })

@@ -185,6 +185,7 @@ struct Raw {
     consultation_days: Option<Spanned<i64>>,
     remind_days: Option<Spanned<i64>>,
     cafcass_email: Option<Spanned<String>>,
+    csv_bom: Option<bool>,
     closure_days: Option<Vec<Spanned<RawClosure>>>,
 }
 
@@ -254,6 +255,9 @@ pub fn parse(text: &str) -> Result<(Policy, Vec<(NaiveDate, String)>), PolicyErr
     }
     if let Some(v) = &raw.resolution_days {
         policy.resolution_days = days("resolution_days", v)?;
+    }
+    if let Some(bom) = raw.csv_bom {
+        policy.csv_bom = bom;
     }
     if let Some(v) = &raw.drift_days {
         policy.drift_days = days("drift_days", v)?;
@@ -545,6 +549,8 @@ fn canonical_toml(loaded: &Loaded) -> String {
         remind_days: Option<u32>,
         #[serde(skip_serializing_if = "Option::is_none")]
         cafcass_email: Option<&'a str>,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        csv_bom: bool,
         // Left out when there are none, so a policy without them keeps the digest it always had.
         #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
         category_aliases: std::collections::BTreeMap<&'a str, &'a str>,
@@ -565,6 +571,7 @@ fn canonical_toml(loaded: &Loaded) -> String {
         consultation_days: Some(p.consultation_days).filter(|d| *d != defaults.consultation_days),
         remind_days: Some(p.remind_days).filter(|d| *d != defaults.remind_days),
         cafcass_email: p.cafcass_email.as_deref(),
+        csv_bom: p.csv_bom,
         category_aliases: p
             .category_aliases
             .iter()

@@ -94,6 +94,10 @@ pub struct Cli {
     #[arg(long, short, global = true)]
     pub yes: bool,
 
+    /// Start CSV output with a byte-order mark, for Excel [env: IRO_CSV_BOM=1; policy: csv_bom]
+    #[arg(long, global = true)]
+    pub bom: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

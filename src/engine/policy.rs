@@ -32,6 +32,8 @@ pub struct Policy {
     pub remind_days: u32,
     /// Where a referral to CAFCASS is sent, when the service has an address for it.
     pub cafcass_email: Option<String>,
+    /// CSV output starts with a byte-order mark, for the service's spreadsheets.
+    pub csv_bom: bool,
 }
 
 impl Policy {
@@ -102,6 +104,7 @@ impl Default for Policy {
             consultation_days: 20,
             remind_days: 5,
             cafcass_email: None,
+            csv_bom: false,
         }
     }
 }

@@ -82,13 +82,30 @@ fn json(value: &impl Serialize, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether CSV starts with a byte-order mark, so that Excel opening the file by a double-click, and
+/// LibreOffice's default import, read it as UTF-8 ("Zoë", not "ZoÃ«"). Set once by the shell, from
+/// `--bom`, `IRO_CSV_BOM=1` or the policy's `csv_bom`.
+static CSV_BOM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_csv_bom(on: bool) {
+    CSV_BOM.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A CSV writer on `out`, after the byte-order mark when it is asked for.
+pub fn csv_writer<W: Write>(mut out: W) -> std::io::Result<csv::Writer<W>> {
+    if CSV_BOM.load(std::sync::atomic::Ordering::Relaxed) {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
+    Ok(csv::Writer::from_writer(out))
+}
+
 /// Writes rows of text cells as CSV with a header, each cell made spreadsheet-safe.
 fn csv_rows(
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let mut writer = csv::Writer::from_writer(out);
+    let mut writer = csv_writer(out)?;
     writer.write_record(header).map_err(std::io::Error::from)?;
     for row in rows {
         writer

@@ -99,7 +99,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
         let sink = match format {
             Format::Table => Sink::Table(table(R::table_header(), colour), out),
             Format::Csv => {
-                let mut writer = csv::Writer::from_writer(out);
+                let mut writer = super::csv_writer(out)?;
                 writer
                     .write_record(R::header())
                     .map_err(std::io::Error::from)?;

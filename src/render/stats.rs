@@ -252,7 +252,7 @@ pub fn stats(
         Format::Json => json(stats, out),
         Format::Csv => {
             let measures = stats.totals.measures();
-            let mut writer = csv::Writer::from_writer(out);
+            let mut writer = super::csv_writer(out)?;
             let header = ["breakdown", "group"]
                 .into_iter()
                 .chain(measures.iter().map(|(name, _, _)| *name));

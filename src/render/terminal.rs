@@ -17,6 +17,8 @@ pub struct SafeWriter<W: Write> {
     /// Bytes held back until the next write completes them: part of a UTF-8 character, or the start
     /// of what may be a colour code.
     pending: Vec<u8>,
+    /// Nothing written yet: a byte-order mark in first place is the CSV's own (`--bom`), and passes.
+    at_start: bool,
 }
 
 impl<W: Write> SafeWriter<W> {
@@ -24,6 +26,7 @@ impl<W: Write> SafeWriter<W> {
         SafeWriter {
             inner,
             pending: Vec::new(),
+            at_start: true,
         }
     }
 
@@ -31,6 +34,9 @@ impl<W: Write> SafeWriter<W> {
     fn pass(&mut self, bytes: &[u8]) -> io::Result<()> {
         let plain = |b: &u8| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\t';
         if self.pending.is_empty() && bytes.iter().all(plain) {
+            if !bytes.is_empty() {
+                self.at_start = false;
+            }
             return self.inner.write_all(bytes);
         }
         let mut held = std::mem::take(&mut self.pending);
@@ -59,6 +65,12 @@ impl<W: Write> SafeWriter<W> {
     fn pass_text(&mut self, text: &str, last: bool) -> io::Result<()> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
+        if std::mem::take(&mut self.at_start) {
+            if let Some(after) = rest.strip_prefix('\u{feff}') {
+                out.push('\u{feff}');
+                rest = after;
+            }
+        }
         while let Some(c) = rest.chars().next() {
             if c == '\u{1b}' {
                 match colour_code(rest) {
@@ -142,6 +154,16 @@ impl<W: Write> Drop for SafeWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_passes_only_in_first_place() {
+        let bom = "\u{feff}".as_bytes();
+        assert_eq!(through(&[bom, b"ref,name\n"]), "\u{feff}ref,name\n");
+        assert_eq!(
+            through(&[b"ref\n", "x\u{feff}".as_bytes()]),
+            "ref\nx\\u{feff}"
+        );
+    }
 
     fn through(chunks: &[&[u8]]) -> String {
         let mut out = Vec::new();

@@ -274,3 +274,53 @@ fn a_row_imported_before_with_other_values_is_an_error_not_a_silent_skip() {
         "{err}"
     );
 }
+
+#[test]
+fn csv_starts_with_a_byte_order_mark_when_asked_so_spreadsheets_read_it_as_utf8() {
+    let service = Service::new();
+    service.ok(&[
+        "child",
+        "add",
+        "LCS-300009",
+        "--name",
+        "Zoë Łukasz Ángel",
+        "--team",
+        "North",
+        "--social-worker",
+        "bking",
+        "--team-manager",
+        "tgreen",
+        "--service-manager",
+        "mblack",
+        "--iro",
+        "asmith",
+        "--iro-team-manager",
+        "jwhite",
+        "--on",
+        "2026-01-05",
+    ]);
+    let plain = service.ok(&["child", "list", "--format", "csv"]);
+    assert!(!plain.starts_with('\u{feff}'), "no mark unless asked");
+    let output = service
+        .iro()
+        .args(["--bom", "child", "list", "--format", "csv"])
+        .output()
+        .expect("run");
+    assert!(output.stdout.starts_with(&[0xef, 0xbb, 0xbf]));
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(text.contains("Zoë Łukasz Ángel"));
+    let by_env = service
+        .iro()
+        .env("IRO_CSV_BOM", "1")
+        .args(["report", "overdue", "--format", "csv"])
+        .output()
+        .expect("run");
+    assert!(by_env.stdout.starts_with(&[0xef, 0xbb, 0xbf]));
+    // A table is not CSV: no mark.
+    let table = service
+        .iro()
+        .args(["--bom", "child", "list"])
+        .output()
+        .expect("run");
+    assert!(!table.stdout.starts_with(&[0xef, 0xbb, 0xbf]));
+}
