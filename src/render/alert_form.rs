@@ -117,6 +117,24 @@ pub struct Resolution {
     pub outcome: String,
 }
 
+/// Who took the matter into a stage, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Escalation {
+    pub stage: crate::model::Stage,
+    pub on: NaiveDate,
+    pub by: Person,
+}
+
+/// A formal meeting on the form: when, who chaired, who was there, the actions it agreed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FormMeeting {
+    pub on: NaiveDate,
+    pub chair: Person,
+    pub attendees: Vec<Person>,
+    /// The numbers of the actions it agreed.
+    pub actions: Vec<u32>,
+}
+
 /// A step voided as entered in error (rule 15), shown struck through with why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoidedStep {
@@ -139,6 +157,10 @@ pub struct AlertForm {
     pub changes: Vec<String>,
     /// Steps entered in error and voided by this revision: they count for nothing on the form.
     pub voided: Vec<VoidedStep>,
+    /// Who took the matter into each stage.
+    pub escalations: Vec<Escalation>,
+    /// The formal meetings held.
+    pub meetings: Vec<FormMeeting>,
     pub as_of: NaiveDate,
     pub state: crate::model::MatterState,
     pub child: FormChild,
@@ -214,7 +236,12 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         out,
         "| Child | {} {} |",
         md_cell(&form.child.reference),
-        md_cell(&form.child.name)
+        // Redacted, the name is the reference: said once.
+        if form.child.name == form.child.reference {
+            String::new()
+        } else {
+            md_cell(&form.child.name)
+        }
     )?;
     writeln!(out, "| Social work team | {} |", md_cell(&form.team))?;
     writeln!(out, "| IRO | {} |", md_cell(&form.iro.to_string()))?;
@@ -262,6 +289,42 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
             md_cell(s.reason.as_deref().unwrap_or(""))
         )?;
     }
+    for e in &form.escalations {
+        writeln!(
+            out,
+            "\nStage {} entered on {} by {}.",
+            e.stage,
+            e.on,
+            md_cell(&e.by.to_string())
+        )?;
+    }
+    if !form.meetings.is_empty() {
+        writeln!(out, "\n## Formal meetings\n")?;
+        for meeting in &form.meetings {
+            let attendees: Vec<String> = meeting
+                .attendees
+                .iter()
+                .map(|p| md_cell(&p.to_string()))
+                .collect();
+            let agreed: Vec<String> = meeting.actions.iter().map(|n| n.to_string()).collect();
+            writeln!(
+                out,
+                "- {}: chaired by {}; present: {}; actions agreed: {}",
+                meeting.on,
+                md_cell(&meeting.chair.to_string()),
+                if attendees.is_empty() {
+                    "none named".to_string()
+                } else {
+                    attendees.join(", ")
+                },
+                if agreed.is_empty() {
+                    "none".to_string()
+                } else {
+                    agreed.join(", ")
+                }
+            )?;
+        }
+    }
     let d = &form.resolution_deadline;
     writeln!(out, "\n## Resolution deadline\n")?;
     let days = d.working_days_from_as_of;
@@ -271,7 +334,15 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         n => format!("{} working day(s) before {}", -n, form.as_of),
     };
     let overdue = if d.overdue { ": overdue" } else { "" };
-    writeln!(out, "{} ({when}){overdue}", d.date)?;
+    match &form.resolution {
+        // A finished matter's deadline counts down no longer.
+        Some(resolution) => writeln!(
+            out,
+            "{} (no longer running: the matter ended on {})",
+            d.date, resolution.on
+        )?,
+        None => writeln!(out, "{} ({when}){overdue}", d.date)?,
+    }
     writeln!(out, "\n## Actions and timescales\n")?;
     if form.actions.is_empty() {
         writeln!(out, "No actions recorded.")?;
@@ -282,9 +353,14 @@ pub fn alert_form(form: &AlertForm, markdown: bool, out: &mut dyn Write) -> anyh
         )?;
         writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for a in &form.actions {
-            let status = match a.completed_on {
-                Some(on) => format!("done {on}"),
-                None => a.status.to_string(),
+            let finished = matches!(form.state, MatterState::Resolved | MatterState::Closed);
+            let status = match (a.completed_on, a.status) {
+                (Some(on), _) => format!("done {on}"),
+                // Nothing runs on a finished matter: an action left open was not done by then.
+                (None, crate::model::ActionStatus::Open) if finished => {
+                    "not done when the matter ended".to_string()
+                }
+                (None, status) => status.to_string(),
             };
             let history: Vec<String> = a
                 .due_history

@@ -238,7 +238,36 @@ pub fn build(
         }),
         _ => None,
     };
+    // Who took it into each stage, and its meetings, from the steps that counted then.
+    let mut escalations = Vec::new();
+    let mut meetings = Vec::new();
+    for l in corrections::effective(&log[..=end]) {
+        match &l.step.event {
+            Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => escalations
+                .push(render::Escalation {
+                    stage: *stage,
+                    on: l.step.on,
+                    by: person(&l.step.actor)?,
+                }),
+            Event::MeetingHeld {
+                chair,
+                attendees,
+                actions,
+            } => meetings.push(render::FormMeeting {
+                on: l.step.on,
+                chair: person(chair)?,
+                attendees: attendees
+                    .iter()
+                    .map(|a| person(a))
+                    .collect::<Result<_, _>>()?,
+                actions: actions.iter().map(|a| a.seq).collect(),
+            }),
+            _ => {}
+        }
+    }
     Ok(render::AlertForm {
+        escalations,
+        meetings,
         matter: m.id.clone(),
         revision: number,
         revisions,

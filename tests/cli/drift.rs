@@ -201,3 +201,53 @@ fn supervision_counts_the_social_workers_apart_and_reads_as_csv() {
     assert_eq!(&overdue[0], m.as_str());
     assert!(overdue[9].parse::<i64>().expect("days") > 0);
 }
+
+#[test]
+fn a_finished_matters_alert_form_counts_down_no_longer_and_a_redacted_title_names_the_child_once() {
+    let service = Service::new();
+    let m = crate::protocol::at_stage_one(&service);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+        "--on",
+        "2026-11-09",
+    ]);
+    service.ok(&crate::protocol::meeting(&m, "senior", "2026-11-10"));
+    service.ok(&[
+        "--as",
+        "jwhite",
+        "resolve",
+        &m,
+        "--outcome",
+        "Agreed",
+        "--resolved-by",
+        "mblack",
+        "--on",
+        "2026-11-12",
+        "--yes",
+    ]);
+    let form = service.ok(&["report", "alert-form", &m]);
+    assert!(
+        form.contains("(no longer running: the matter ended on 2026-11-12)"),
+        "{form}"
+    );
+    assert!(form.contains("not done when the matter ended"), "{form}");
+    assert!(!form.contains("working day(s) before"), "{form}");
+    // Who escalated each stage, and the meetings.
+    assert!(
+        form.contains("Stage 2 entered on 2026-11-09 by Name of asmith"),
+        "{form}"
+    );
+    assert!(form.contains("## Formal meetings"), "{form}");
+    assert!(form.contains("chaired by Name of senior"), "{form}");
+    let redacted = service.ok(&["report", "chronology", &m, "--redact"]);
+    let title = redacted.lines().next().unwrap_or_default();
+    assert!(title.ends_with("for LCS-104233"), "{title}");
+    assert!(!redacted.contains("Sam Jones"));
+}

@@ -798,6 +798,15 @@ fn struck(text: &str) -> String {
     text.chars().flat_map(|c| [c, '\u{336}']).collect()
 }
 
+/// The child in a title: the reference and name, or the reference alone when redacted.
+fn named_child(child: &crate::model::Child, redact: bool) -> String {
+    if redact {
+        child.reference.clone()
+    } else {
+        format!("{} {}", child.reference, child.name)
+    }
+}
+
 /// The child as a report shows them: by reference only when redacted.
 fn shown(mut child: crate::model::Child, redact: bool) -> crate::model::Child {
     if redact {
@@ -815,15 +824,17 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
             let child = shown(find_child(&tx, reference)?, args.redact);
             (
                 Scope::Child(reference),
-                format!("Chronology of {} {}", child.reference, child.name),
+                format!("Chronology of {}", named_child(&child, args.redact)),
             )
         }
         (None, Some(id)) => {
             let matter = find_matter(&tx, id)?;
             let child = shown(find_child(&tx, &matter.child)?, args.redact);
             let title = format!(
-                "Chronology of matter {} ({}) for {} {}",
-                matter.id, matter.category, child.reference, child.name
+                "Chronology of matter {} ({}) for {}",
+                matter.id,
+                matter.category,
+                named_child(&child, args.redact)
             );
             // The id as stored, whatever case it was typed in.
             matter_id = matter.id;
