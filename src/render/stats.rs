@@ -238,6 +238,8 @@ pub struct Stats {
     pub totals: Figures,
     pub by_category: std::collections::BTreeMap<String, Figures>,
     pub by_team: std::collections::BTreeMap<String, Figures>,
+    /// By the matter's IRO (the one it was raised by, whoever holds the child now).
+    pub by_iro: std::collections::BTreeMap<String, Figures>,
 }
 
 /// Statistics as JSON, as one CSV row per group (`all`, each category, each team) with a column per
@@ -264,7 +266,8 @@ pub fn stats(
                         .iter()
                         .map(|(k, f)| ("category", k.as_str(), f)),
                 )
-                .chain(stats.by_team.iter().map(|(k, f)| ("team", k.as_str(), f)));
+                .chain(stats.by_team.iter().map(|(k, f)| ("team", k.as_str(), f)))
+                .chain(stats.by_iro.iter().map(|(k, f)| ("iro", k.as_str(), f)));
             for (breakdown, group, figures) in groups {
                 let cells = [breakdown.to_string(), spreadsheet_safe(group).into_owned()]
                     .into_iter()
@@ -285,7 +288,11 @@ pub fn stats(
                 "Figures for {} to {} (by the date each step took effect)",
                 stats.from, stats.to
             )?;
-            for (title, groups) in [("category", &stats.by_category), ("team", &stats.by_team)] {
+            for (title, groups) in [
+                ("category", &stats.by_category),
+                ("team", &stats.by_team),
+                ("IRO", &stats.by_iro),
+            ] {
                 let header: Vec<&str> = ["", "total"]
                     .into_iter()
                     .chain(groups.keys().map(String::as_str))

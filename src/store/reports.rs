@@ -69,6 +69,8 @@ pub struct StepFact {
     pub matter: String,
     pub category: String,
     pub team: String,
+    /// The matter's IRO.
+    pub iro: String,
     /// For an entry to EPCP/DRP: the stage it entered at.
     pub entry_stage: Option<Stage>,
     /// For an entry to EPCP/DRP: whether it came from a QAP rather than opening a new matter.
@@ -99,6 +101,8 @@ pub struct ReferralFact {
     pub matter: String,
     pub category: String,
     pub team: String,
+    /// The matter's IRO.
+    pub iro: String,
     pub kind: ReferralKind,
     pub referred_on: NaiveDate,
     pub decision: Option<crate::model::CafcassDecision>,
@@ -393,7 +397,7 @@ const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
     "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
-            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
@@ -401,7 +405,7 @@ const STEP_FACTS: Sql = Sql::each(
     "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             (e.details::jsonb ->> 'stage')::bigint, (e.details::jsonb -> 'opening') IS NULL
                 OR e.details::jsonb -> 'opening' = 'null'::jsonb,
-            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
@@ -410,7 +414,7 @@ const STEP_FACTS: Sql = Sql::each(
 
 const REFERRAL_FACTS: Sql = Sql::new(
     "the referrals a period's figures count",
-    "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on
+    "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro
        FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
       WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
       ORDER BY r.referred_on, r.matter, r.seq",
@@ -586,6 +590,7 @@ impl Tx<'_> {
                     matter: r.get(2)?,
                     category: r.get(3)?,
                     team: r.get(4)?,
+                    iro: r.get(13)?,
                     entry_stage: match kind {
                         StepKind::DrpEntered => r.get(5)?,
                         _ => None,
@@ -619,6 +624,7 @@ impl Tx<'_> {
     ) -> Result<Vec<ReferralFact>, StoreError> {
         self.rows(&REFERRAL_FACTS, &[&from, &to], |r| {
             Ok(ReferralFact {
+                iro: r.get(7)?,
                 matter: r.get(0)?,
                 category: r.get(1)?,
                 team: r.get(2)?,

@@ -652,7 +652,7 @@ fn stats_breakdowns_sum_to_the_totals() {
             if name.ends_with("_percent") || name.contains("_median") || name.ends_with("_p90") {
                 continue;
             }
-            for breakdown in ["category", "team"] {
+            for breakdown in ["category", "team", "iro"] {
                 let sum: u64 = rows
                     .iter()
                     .filter(|r| r[0] == breakdown)

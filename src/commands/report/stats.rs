@@ -29,23 +29,25 @@ pub fn tally(
     let mut totals = Group::default();
     let mut by_category: BTreeMap<String, Group> = BTreeMap::new();
     let mut by_team: BTreeMap<String, Group> = BTreeMap::new();
-    let mut count = |category: &str, team: &str, add: &dyn Fn(&mut Group)| {
+    let mut by_iro: BTreeMap<String, Group> = BTreeMap::new();
+    let mut count = |category: &str, team: &str, iro: &str, add: &dyn Fn(&mut Group)| {
         add(&mut totals);
         add(by_category.entry(category.to_string()).or_default());
         add(by_team.entry(team.to_string()).or_default());
+        add(by_iro.entry(iro.to_string()).or_default());
     };
     for fact in steps {
         match fact.kind {
-            StepKind::ConsultationOpened => count(&fact.category, &fact.team, &|g| {
+            StepKind::ConsultationOpened => count(&fact.category, &fact.team, &fact.iro, &|g| {
                 g.figures.consultation.opened += 1
             }),
-            StepKind::QapRaised => count(&fact.category, &fact.team, &|g| {
+            StepKind::QapRaised => count(&fact.category, &fact.team, &fact.iro, &|g| {
                 g.figures.qap.raised += 1;
                 if fact.from_consultation {
                     g.figures.consultation.to_qap += 1;
                 }
             }),
-            StepKind::DrpEntered => count(&fact.category, &fact.team, &|g| {
+            StepKind::DrpEntered => count(&fact.category, &fact.team, &fact.iro, &|g| {
                 g.figures.drp.entered.count(fact.entry_stage);
                 if fact.from_qap {
                     g.figures.qap.escalated += 1;
@@ -58,15 +60,17 @@ pub fn tally(
                 // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
                 // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
                 (None, _) if fact.qap_raised => {
-                    count(&fact.category, &fact.team, &|g| g.figures.qap.resolved += 1)
+                    count(&fact.category, &fact.team, &fact.iro, &|g| {
+                        g.figures.qap.resolved += 1
+                    })
                 }
-                (None, _) => count(&fact.category, &fact.team, &|g| {
+                (None, _) => count(&fact.category, &fact.team, &fact.iro, &|g| {
                     g.figures.consultation.settled += 1
                 }),
                 (Some(entered), deadline) => {
                     let days = calendar.working_days_between(entered, fact.on)?;
                     let in_time = deadline.is_some_and(|d| fact.on <= d);
-                    count(&fact.category, &fact.team, &|g| {
+                    count(&fact.category, &fact.team, &fact.iro, &|g| {
                         g.figures.drp.resolved.count(fact.stage);
                         g.figures.drp.resolved_within_timescale += u32::from(in_time);
                         g.days_to_resolution.push(days);
@@ -78,14 +82,14 @@ pub fn tally(
     let in_period = |day: NaiveDate| from <= day && day <= to;
     for r in referrals {
         if in_period(r.referred_on) {
-            count(&r.category, &r.team, &|g| match r.kind {
+            count(&r.category, &r.team, &r.iro, &|g| match r.kind {
                 ReferralKind::Concurrent => g.figures.cafcass.referrals.concurrent += 1,
                 ReferralKind::Formal => g.figures.cafcass.referrals.formal += 1,
             });
         }
         if let (Some(decision), Some(on)) = (r.decision, r.decided_on) {
             if in_period(on) {
-                count(&r.category, &r.team, &|g| match decision {
+                count(&r.category, &r.team, &r.iro, &|g| match decision {
                     CafcassDecision::CriteriaMet => g.figures.cafcass.decisions.criteria_met += 1,
                     CafcassDecision::CriteriaNotMet => {
                         g.figures.cafcass.decisions.criteria_not_met += 1
@@ -113,6 +117,7 @@ pub fn tally(
             .map(|(k, g)| (k, finish(g)))
             .collect(),
         by_team: by_team.into_iter().map(|(k, g)| (k, finish(g))).collect(),
+        by_iro: by_iro.into_iter().map(|(k, g)| (k, finish(g))).collect(),
     })
 }
 
@@ -184,6 +189,7 @@ mod tests {
             matter: matter.into(),
             category: "contact".into(),
             team: team.into(),
+            iro: format!("iro-{team}"),
             entry_stage: None,
             from_qap: false,
             from_consultation: false,
@@ -214,6 +220,7 @@ mod tests {
             matter: "E-2".into(),
             category: "contact".into(),
             team: "South".into(),
+            iro: "iro-South".into(),
             kind: ReferralKind::Concurrent,
             referred_on: day("2026-09-30"),
             decision: Some(CafcassDecision::CriteriaMet),
@@ -244,6 +251,9 @@ mod tests {
         assert_eq!(stats.totals.cafcass.referrals.concurrent, 0);
         assert_eq!(stats.totals.cafcass.decisions.criteria_met, 1);
         assert_eq!(stats.by_team["South"].cafcass.decisions.criteria_met, 1);
+        // By IRO too: each matter's figures count for its IRO.
+        assert_eq!(stats.by_iro["iro-South"].cafcass.decisions.criteria_met, 1);
+        assert_eq!(stats.by_iro["iro-North"].drp.resolved.total, 1);
         assert_eq!(
             stats.by_team["North"].drp.resolved_within_timescale_percent,
             Some(100.0)
