@@ -41,6 +41,8 @@ pub struct DueFilter {
     pub team: Option<String>,
     /// The day whose cover counts (the report's as-of day).
     pub on: Option<NaiveDate>,
+    /// Matters of children whose IRO team manager this is now (the caseload report).
+    pub iro_team_manager: Option<String>,
 }
 
 /// An open matter (QAP, EPCP/DRP or waiting on CAFCASS) as the caseload report shows it.
@@ -387,7 +389,7 @@ const OPEN_MATTERS: Sql = Sql::new(
         AND (?1 IS NULL OR c.iro = ?1 OR ",
         covered_by!("c.iro", "?1", "?3"),
         ")
-        AND (?2 IS NULL OR c.team = ?2)
+        AND (?2 IS NULL OR c.team = ?2) AND (?4 IS NULL OR c.iro_team_manager = ?4)
       ORDER BY CASE m.state WHEN 'consultation' THEN 0 WHEN 'qap' THEN 1 WHEN 'drp' THEN 2 ELSE 3 END,
                m.stage, m.raised_on, m.id"
     ),
@@ -546,7 +548,12 @@ impl Tx<'_> {
     pub fn open_matters(&self, filter: &DueFilter) -> Result<Vec<OpenMatter>, StoreError> {
         self.rows(
             &OPEN_MATTERS,
-            &[&filter.iro, &filter.team, &filter.on],
+            &[
+                &filter.iro,
+                &filter.team,
+                &filter.on,
+                &filter.iro_team_manager,
+            ],
             |r| {
                 let seq: Option<u32> = r.get(11)?;
                 let due: Option<NaiveDate> = r.get(9)?;

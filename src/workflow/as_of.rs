@@ -41,7 +41,12 @@ pub fn open_matters(
         let Some(child) = tx.child_on(&matter.child, day)? else {
             continue;
         };
-        if !filtered(filter, &child.iro, &child.team, &covers, day) {
+        if !filtered(filter, &child.iro, &child.team, &covers, day)
+            || filter
+                .iro_team_manager
+                .as_deref()
+                .is_some_and(|m| m != child.iro_team_manager)
+        {
             continue;
         }
         stood.push(Stood {

@@ -203,3 +203,24 @@ fn a_matter_is_shown_as_it_stood_on_a_day() {
     let err = service.fails(4, &["show", &m, "--as-of", "2026-10-01"]);
     assert!(err.contains("was not raised yet on 2026-10-01"), "{err}");
 }
+
+#[test]
+fn the_caseload_is_shown_by_iro_team_manager() {
+    let service = Service::new();
+    service.raise_qap("asmith", "LCS-104233", None);
+    let open = |manager: &str| -> usize {
+        let report: Value = serde_json::from_str(&service.ok(&[
+            "report",
+            "open",
+            "--iro-team-manager",
+            manager,
+            "--format",
+            "json",
+        ]))
+        .expect("json");
+        report["total"].as_u64().unwrap_or_default() as usize
+    };
+    // The fixture children's IRO team manager is jwhite.
+    assert_eq!(open("jwhite"), 1);
+    assert_eq!(open("senior"), 0);
+}

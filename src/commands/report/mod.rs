@@ -109,6 +109,9 @@ pub struct DriftArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  iro report open --iro asmith")]
 pub struct OpenArgs {
+    /// Only matters of children whose IRO team manager this is now
+    #[arg(long, value_name = "ID")]
+    pub iro_team_manager: Option<String>,
     /// The day ages and deadlines are counted to, the record as it stood at the end of it [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
@@ -382,6 +385,7 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
             iro: args.iro.clone(),
             team: args.team.clone(),
             on: Some(as_of),
+            ..DueFilter::default()
         },
         as_stood: as_stood(as_of, args.as_known_on, ctx.today),
     };
@@ -517,6 +521,7 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
         iro: args.iro.clone(),
         team: args.team.clone(),
         on: Some(as_of),
+        iro_team_manager: args.iro_team_manager.clone(),
     };
     let mut rows = Vec::new();
     let open = match as_stood(as_of, args.as_known_on, ctx.today) {
