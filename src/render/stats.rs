@@ -240,6 +240,27 @@ pub struct Stats {
     pub by_team: std::collections::BTreeMap<String, Figures>,
     /// By the matter's IRO (the one it was raised by, whoever holds the child now).
     pub by_iro: std::collections::BTreeMap<String, Figures>,
+    /// The policy's categories in its order: the order categories are shown in (any other after).
+    #[serde(skip)]
+    pub category_order: Vec<String>,
+}
+
+impl Stats {
+    /// The categories' figures in the policy's order, then any category it no longer lists.
+    pub fn categories(&self) -> Vec<(&str, &Figures)> {
+        let mut ordered: Vec<(&str, &Figures)> = self
+            .category_order
+            .iter()
+            .filter_map(|c| self.by_category.get(c).map(|f| (c.as_str(), f)))
+            .collect();
+        ordered.extend(
+            self.by_category
+                .iter()
+                .filter(|(c, _)| !self.category_order.contains(c))
+                .map(|(c, f)| (c.as_str(), f)),
+        );
+        ordered
+    }
 }
 
 /// Statistics as JSON, as one CSV row per group (`all`, each category, each team) with a column per
@@ -262,9 +283,9 @@ pub fn stats(
             let groups = std::iter::once(("all", "", &stats.totals))
                 .chain(
                     stats
-                        .by_category
-                        .iter()
-                        .map(|(k, f)| ("category", k.as_str(), f)),
+                        .categories()
+                        .into_iter()
+                        .map(|(k, f)| ("category", k, f)),
                 )
                 .chain(stats.by_team.iter().map(|(k, f)| ("team", k.as_str(), f)))
                 .chain(stats.by_iro.iter().map(|(k, f)| ("iro", k.as_str(), f)));
@@ -288,18 +309,26 @@ pub fn stats(
                 "Figures for {} to {} (by the date each step took effect)",
                 stats.from, stats.to
             )?;
+            let listed = |groups: &'_ std::collections::BTreeMap<String, Figures>| -> Vec<(String, Figures)> {
+                groups.iter().map(|(k, f)| (k.clone(), f.clone())).collect()
+            };
+            let categories: Vec<(String, Figures)> = stats
+                .categories()
+                .into_iter()
+                .map(|(k, f)| (k.to_string(), f.clone()))
+                .collect();
             for (title, groups) in [
-                ("category", &stats.by_category),
-                ("team", &stats.by_team),
-                ("IRO", &stats.by_iro),
+                ("category", categories),
+                ("team", listed(&stats.by_team)),
+                ("IRO", listed(&stats.by_iro)),
             ] {
                 let header: Vec<&str> = ["", "total"]
                     .into_iter()
-                    .chain(groups.keys().map(String::as_str))
+                    .chain(groups.iter().map(|(k, _)| k.as_str()))
                     .collect();
                 let mut t = table(&header, colour);
                 let columns: Vec<Vec<(&str, &str, Field)>> = std::iter::once(&stats.totals)
-                    .chain(groups.values())
+                    .chain(groups.iter().map(|(_, f)| f))
                     .map(Figures::measures)
                     .collect();
                 for (i, (_, label, _)) in columns[0].iter().enumerate() {

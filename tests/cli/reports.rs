@@ -647,6 +647,18 @@ fn stats_breakdowns_sum_to_the_totals() {
             ],
         ));
         assert_eq!(header[..2], ["breakdown", "group"]);
+        // Categories in the policy's order, not the alphabet's.
+        let policy = ok(db, &["policy", "show"]);
+        let at: Vec<usize> = rows
+            .iter()
+            .filter(|r| r[0] == "category")
+            .map(|r| {
+                policy
+                    .find(&format!("\"{}\"", r[1]))
+                    .expect("a policy category")
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
         let totals = rows.iter().find(|r| r[0] == "all").expect("an all row");
         for (column, name) in header.iter().enumerate().skip(2) {
             if name.ends_with("_percent") || name.contains("_median") || name.ends_with("_p90") {

@@ -118,6 +118,7 @@ pub fn tally(
             .collect(),
         by_team: by_team.into_iter().map(|(k, g)| (k, finish(g))).collect(),
         by_iro: by_iro.into_iter().map(|(k, g)| (k, finish(g))).collect(),
+        category_order: Vec::new(),
     })
 }
 
@@ -154,7 +155,8 @@ pub(super) fn stats(ctx: &mut Context, args: &StatsArgs) -> anyhow::Result<Statu
     let calendar = service_calendar(ctx, &tx)?;
     let steps = tx.step_facts(args.from, args.to)?;
     let referrals = tx.referral_facts(args.from, args.to)?;
-    let stats = tally(&steps, &referrals, args.from, args.to, &calendar)?;
+    let mut stats = tally(&steps, &referrals, args.from, args.to, &calendar)?;
+    stats.category_order = ctx.policy.categories.clone();
     render::stats(&stats, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }
