@@ -836,7 +836,9 @@ impl AsItStood {
             same_otherwise && (*from_on..=latest).contains(recorded_deadline)
         };
         match judged.as_slice() {
-            [only] if only == event || told_later(only) => Ok(()),
+            [only] if only == event || told_later(only) || earlier_rule(only, event, on, &policy, &calendar) => {
+                Ok(())
+            }
             _ => Err(format!(
                 "it is not what the rules as they stood give for that step on {matter} (they give {})",
                 judged
@@ -846,6 +848,50 @@ impl AsItStood {
                     .join("; ")
             )),
         }
+    }
+}
+
+/// Whether a recorded step is what the rules gave when an earlier version of them recorded it, where
+/// the rules have changed since in a way the record keeps: a formal referral's "criteria not met"
+/// closed the matter (no `back_in_drp`), and a stage's response deadline was not held to the
+/// resolution deadline. Replaying follows what was recorded, so state and record still agree.
+fn earlier_rule(
+    judged: &Event,
+    recorded: &Event,
+    on: NaiveDate,
+    policy: &Policy,
+    calendar: &Calendar,
+) -> bool {
+    match (judged, recorded) {
+        (
+            Event::CafcassDecided {
+                decision,
+                note,
+                back_in_drp: true,
+            },
+            Event::CafcassDecided {
+                decision: d,
+                note: n,
+                back_in_drp: false,
+            },
+        ) => decision == d && note == n,
+        (Event::DrpEntered { .. } | Event::StageRaised { .. }, _) => {
+            let uncapped = policy
+                .stage_response_days
+                .and_then(|days| calendar.add_working_days(on, days).ok());
+            let mut judged = judged.clone();
+            match &mut judged {
+                Event::DrpEntered {
+                    response_deadline, ..
+                }
+                | Event::StageRaised {
+                    response_deadline, ..
+                } => *response_deadline = uncapped,
+                _ => {}
+            }
+            judged == *recorded
+        }
+        _ => false,
     }
 }
 
@@ -1130,4 +1176,62 @@ pub fn witnessed(
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::CafcassDecision;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    #[test]
+    fn a_step_recorded_under_an_earlier_rule_still_stands_and_nothing_else_does() {
+        let (policy, calendar) = (Policy::default(), Calendar::england_and_wales());
+        let on = day("2026-11-26");
+        let decided = |back_in_drp| Event::CafcassDecided {
+            decision: CafcassDecision::CriteriaNotMet,
+            note: None,
+            back_in_drp,
+        };
+        // A formal "criteria not met" once closed the matter.
+        assert!(earlier_rule(
+            &decided(true),
+            &decided(false),
+            on,
+            &policy,
+            &calendar
+        ));
+        assert!(!earlier_rule(
+            &decided(false),
+            &decided(true),
+            on,
+            &policy,
+            &calendar
+        ));
+        // A stage's response deadline was once not held to the resolution deadline.
+        let raised = |response| Event::StageRaised {
+            from: crate::model::Stage::One,
+            to: crate::model::Stage::Two,
+            reason: None,
+            response_deadline: Some(day(response)),
+        };
+        // Five working days from Thursday 26 November 2026: Thursday 3 December.
+        assert!(earlier_rule(
+            &raised("2026-12-01"),
+            &raised("2026-12-03"),
+            on,
+            &policy,
+            &calendar
+        ));
+        assert!(!earlier_rule(
+            &raised("2026-12-01"),
+            &raised("2026-12-04"),
+            on,
+            &policy,
+            &calendar
+        ));
+    }
 }
