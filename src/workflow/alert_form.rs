@@ -65,6 +65,23 @@ pub fn build(
         .into());
     }
     let revisions = points.len();
+    // As of a day gone, with no revision asked for: the form as it stood then, its last revision by the
+    // end of that day.
+    let as_stood = if revision.is_none() && as_of < current.last_step_on {
+        match points.iter().rposition(|&i| log[i].step.on <= as_of) {
+            Some(p) => Some(p + 1),
+            None => {
+                return Err(Problem::Usage(format!(
+                    "matter {} had no alert form yet on {as_of}: it entered EPCP/DRP on {}",
+                    current.id, log[points[0]].step.on
+                ))
+                .into())
+            }
+        }
+    } else {
+        None
+    };
+    let revision = revision.or(as_stood);
     let number = revision.unwrap_or(revisions);
     if number == 0 || number > revisions {
         return Err(Problem::Usage(format!(

@@ -224,3 +224,39 @@ fn the_caseload_is_shown_by_iro_team_manager() {
     assert_eq!(open("jwhite"), 1);
     assert_eq!(open("senior"), 0);
 }
+
+#[test]
+fn the_alert_form_as_of_a_day_gone_is_the_revision_that_stood_then() {
+    let service = Service::new();
+    let m = crate::protocol::at_stage_one(&service);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+        "--on",
+        "2026-11-09",
+    ]);
+    let then: Value = serde_json::from_str(&service.ok(&[
+        "report",
+        "alert-form",
+        &m,
+        "--as-of",
+        "2026-11-05",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
+    assert_eq!(then["stage"], 1);
+    assert_eq!(then["revision"], 1);
+    let now: Value =
+        serde_json::from_str(&service.ok(&["report", "alert-form", &m, "--format", "json"]))
+            .expect("json");
+    assert_eq!(now["stage"], 2);
+    let err = service.fails(2, &["report", "alert-form", &m, "--as-of", "2026-10-27"]);
+    assert!(err.contains("had no alert form yet on 2026-10-27"), "{err}");
+}
