@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::backend::Sql;
-use super::chain::{chain_hash, event_from_row, EventColumns, RecordedEvent, GENESIS};
+use super::chain::{chain_hash, EventColumns, GENESIS};
 use super::{StoreError, Tx};
 
 const ENTERED_FOR_ANOTHER: Sql = Sql::new(
@@ -91,20 +91,10 @@ const WHOLE_CHAIN: Sql = Sql::new(
             entered_by, policy_digest, source
        FROM events ORDER BY id",
 );
-const MATTER_LOGS: Sql = Sql::new(
-    "every matter's events",
-    "SELECT id, matter, child, actor, effective_on, recorded_at, details FROM events
-      WHERE matter IS NOT NULL ORDER BY matter, id",
-);
 const MATTER_LOGS_RAW: Sql = Sql::new(
     "every matter's events, undecoded",
     "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
       WHERE matter IS NOT NULL ORDER BY matter, id",
-);
-const DUE_HISTORY: Sql = Sql::new(
-    "every action's due-date history",
-    "SELECT matter, seq, due, set_on, agreed_by, reason, event FROM action_due_history
-      ORDER BY matter, event, seq",
 );
 const EVERY_MATTER: Sql = Sql::new(
     "every matter as stored",
@@ -299,31 +289,8 @@ impl Tx<'_> {
         Ok(walk)
     }
 
-    /// Every matter's events in order, one matter at a time, so a replay never holds the whole log.
-    pub fn for_each_matter_log(
-        &self,
-        mut visit: impl FnMut(&str, Vec<RecordedEvent>) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut current: Option<String> = None;
-        let mut log = Vec::new();
-        self.stream(&MATTER_LOGS, &[], event_from_row, |event: RecordedEvent| {
-            let matter = event.matter.clone().unwrap_or_default();
-            if current.as_deref() != Some(matter.as_str()) {
-                if let Some(done) = current.take() {
-                    visit(&done, std::mem::take(&mut log))?;
-                }
-                current = Some(matter);
-            }
-            log.push(event);
-            Ok(())
-        })?;
-        if let Some(done) = current {
-            visit(&done, log)?;
-        }
-        Ok(())
-    }
-
-    /// Every matter's events in order, undecoded, one matter at a time.
+    /// Every matter's events in order, undecoded, one matter at a time, so a replay never holds the
+    /// whole log.
     pub fn for_each_matter_log_raw(
         &self,
         mut visit: impl FnMut(&str, Vec<LoggedEvent>) -> Result<(), StoreError>,
@@ -359,46 +326,6 @@ impl Tx<'_> {
         )?;
         if let Some(done) = current {
             visit(&done, log)?;
-        }
-        Ok(())
-    }
-
-    /// Every action's due-date history as stored, one matter at a time in matter order.
-    pub fn for_each_due_history(
-        &self,
-        mut visit: impl FnMut(&str, Vec<DueHistoryRow>) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut current: Option<String> = None;
-        let mut rows = Vec::new();
-        self.stream(
-            &DUE_HISTORY,
-            &[],
-            |r| {
-                Ok((
-                    r.get::<String>(0)?,
-                    DueHistoryRow {
-                        seq: r.get(1)?,
-                        due: r.get(2)?,
-                        set_on: r.get(3)?,
-                        agreed_by: r.get(4)?,
-                        reason: r.get(5)?,
-                        event: r.get(6)?,
-                    },
-                ))
-            },
-            |(matter, row): (String, DueHistoryRow)| {
-                if current.as_deref() != Some(matter.as_str()) {
-                    if let Some(done) = current.take() {
-                        visit(&done, std::mem::take(&mut rows))?;
-                    }
-                    current = Some(matter);
-                }
-                rows.push(row);
-                Ok(())
-            },
-        )?;
-        if let Some(done) = current {
-            visit(&done, rows)?;
         }
         Ok(())
     }
