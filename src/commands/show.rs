@@ -38,7 +38,7 @@ pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
         rows.push(row);
         Ok(())
     })?;
-    let corrected = ChronologyRow::corrected(&rows);
+    let corrected = tx.corrected()?;
     let mut steps = Vec::new();
     // As it stood: the steps effective by then (a correction whenever it was made).
     let rows = rows.into_iter().filter(|r| {

@@ -13,7 +13,7 @@ use super::{find_child, find_matter, service_calendar, Context};
 use crate::calendar::Calendar;
 use crate::dates::parse_date;
 use crate::engine::corrections::{self, Corrected};
-use crate::engine::{Entry, Event};
+use crate::engine::Entry;
 use crate::error::{Problem, Status};
 use crate::model::{running_deadlines, MatterState, Role, Stage};
 use crate::render::{Field, Format, RowWriter, Tabular};
@@ -679,19 +679,6 @@ impl ChronologyRow {
             first_recorded_as,
         })
     }
-
-    /// The corrections among a set of rows (voids and amendments name events by id).
-    pub fn corrected(rows: &[EventRow]) -> Corrected {
-        let mut steps: Vec<(i64, Event)> = rows
-            .iter()
-            .filter_map(|r| match r.event() {
-                Ok(Entry::Step(event)) => Some((r.id, event)),
-                _ => None,
-            })
-            .collect();
-        steps.sort_by_key(|(id, _)| *id);
-        corrections::corrected_events(steps.iter().map(|(id, e)| (*id, e)))
-    }
 }
 
 impl Tabular for ChronologyRow {
@@ -850,16 +837,13 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
     if args.format == Format::Table {
         writeln!(ctx.out, "{title}")?;
     }
-    let mut rows = Vec::new();
-    tx.chronology(scope, |row| -> anyhow::Result<()> {
-        rows.push(row);
-        Ok(())
-    })?;
-    let corrected = ChronologyRow::corrected(&rows);
+    // A void or amendment names its step by id, on the same matter: the record's corrections mark
+    // the rows as they stream.
+    let corrected = tx.corrected()?;
     let mut writer = RowWriter::new(args.format, args.raw, ctx.colour, &mut *ctx.out)?;
-    for row in rows {
-        writer.row(&ChronologyRow::from_event(row, &corrected)?)?;
-    }
+    tx.chronology(scope, |row| -> anyhow::Result<()> {
+        writer.row(&ChronologyRow::from_event(row, &corrected)?)
+    })?;
     let steps = writer.finish()?;
     if args.format == Format::Table {
         writeln!(ctx.out, "{steps} step(s)")?;
