@@ -422,7 +422,8 @@ pub fn compose(
             }
             match people.staff.iter().find(|s| s.id == *id) {
                 Some(person) => {
-                    if let Some(recipient) = reach(person, people, &mut missing, why) {
+                    let named = format!("{id} ({why})");
+                    if let Some(recipient) = reach(person, people, &mut missing, &named) {
                         // Whoever covers for them and took the step themselves knows of it.
                         if recipient.id != step.actor && !to.iter().any(|r| r.id == recipient.id) {
                             also.push(format!("{} ({why})", recipient.id));
@@ -580,30 +581,9 @@ fn resolve(
             }
         };
         for person in people {
-            if !person.in_post_on(directory.on) || !person.in_post_on(directory.today) {
-                missing.push(format!(
-                    "{} {}: left on {}",
-                    party.label(),
-                    person.id,
-                    person.left_on.map(|d| d.to_string()).unwrap_or_default()
-                ));
+            let named = format!("{} {}", party.label(), person.id);
+            let Some(recipient) = reach(person, directory, missing, &named) else {
                 continue;
-            }
-            let cover = directory
-                .covers
-                .iter()
-                .filter(|c| c.absent == person.id && c.in_force_on(directory.on))
-                .find_map(|c| {
-                    staff
-                        .iter()
-                        .find(|s| s.id == c.by && s.in_post_on(directory.today))
-                });
-            let recipient = match cover {
-                Some(by) => Recipient {
-                    covering_for: Some(person.id.clone()),
-                    ..by.into()
-                },
-                None => person.into(),
             };
             if !found.iter().any(|r| r.id == recipient.id) {
                 found.push(recipient);
@@ -613,18 +593,17 @@ fn resolve(
     found
 }
 
-/// A person told as who they are (not as a party of the table): them, or whoever covers for them that
-/// day; none, with why, when they have left.
+/// Who a message to `person` reaches: them, or whoever covers for them that day; none when they have
+/// left, said in `missing` as `named` says who they are.
 pub fn reach(
     person: &Staff,
     directory: People,
     missing: &mut Vec<String>,
-    why: &str,
+    named: &str,
 ) -> Option<Recipient> {
     if !person.in_post_on(directory.on) || !person.in_post_on(directory.today) {
         missing.push(format!(
-            "{} ({why}): left on {}",
-            person.id,
+            "{named}: left on {}",
             person.left_on.map(|d| d.to_string()).unwrap_or_default()
         ));
         return None;

@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::{child_on, find_matter, identity, judge, Setting, Taken};
+use super::{child_on, find_matter, judge, Setting, Taken};
 use crate::engine::corrections::{self, Correction};
 use crate::engine::{Logged, Step};
 use crate::error::Problem;
@@ -121,15 +121,7 @@ pub fn correct_in(
     named: Option<&str>,
 ) -> anyhow::Result<Taken> {
     let on = on.unwrap_or(setting.clock.today);
-    let actor = tx
-        .staff_on(actor, on)?
-        .ok_or_else(|| {
-            anyhow::Error::from(Problem::NotFound(format!(
-                "no member of staff '{actor}' (see `iro staff list`)"
-            )))
-        })
-        .context("who is acting (--as / IRO_USER)")?;
-    identity::may_act_as(tx, setting, &actor.id)?;
+    let actor = super::acting(tx, setting, actor, on)?;
     let id = matter_of(tx, correction, named)?;
     let matter = find_matter(tx, &id)?;
     let child = child_on(tx, &matter.child, on)?;

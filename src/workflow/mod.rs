@@ -187,15 +187,7 @@ pub fn step_in(
 ) -> anyhow::Result<Taken> {
     let on = on.unwrap_or(setting.clock.today);
     // Judged, and told, by the directory as it stood on the step's own day.
-    let actor = tx
-        .staff_on(actor, on)?
-        .ok_or_else(|| {
-            anyhow::Error::from(Problem::NotFound(format!(
-                "no member of staff '{actor}' (see `iro staff list`)"
-            )))
-        })
-        .context("who is acting (--as / IRO_USER)")?;
-    identity::may_act_as(tx, setting, &actor.id)?;
+    let actor = acting(tx, setting, actor, on)?;
     let asked = build(tx)?;
     let calendar = setting.calendar(tx)?;
     let covers = tx.covers_on(on)?;
@@ -243,6 +235,26 @@ pub fn step_in(
         matter: after,
         warnings,
     })
+}
+
+/// Who is acting, as the directory stood on the step's day, and whether the login running may act as
+/// them (rule 14).
+pub(crate) fn acting(
+    tx: &Tx,
+    setting: &Setting,
+    actor: &str,
+    on: NaiveDate,
+) -> anyhow::Result<Staff> {
+    let actor = tx
+        .staff_on(actor, on)?
+        .ok_or_else(|| {
+            anyhow::Error::from(Problem::NotFound(format!(
+                "no member of staff '{actor}' (see `iro staff list`)"
+            )))
+        })
+        .context("who is acting (--as / IRO_USER)")?;
+    identity::may_act_as(tx, setting, &actor.id)?;
+    Ok(actor)
 }
 
 pub(crate) fn judge<'a>(

@@ -57,7 +57,8 @@ pub fn remind(tx: &Tx, setting: &Setting, as_of: NaiveDate) -> anyhow::Result<Re
             today: as_of,
         };
         let mut missing = Vec::new();
-        let Some(recipient) = notify::reach(&person, directory, &mut missing, "reminder") else {
+        let named = format!("{id} (reminder)");
+        let Some(recipient) = notify::reach(&person, directory, &mut missing, &named) else {
             done.unreachable += 1;
             continue;
         };
