@@ -346,3 +346,82 @@ fn each_person_is_reminded_once_a_day_of_what_they_own_or_manage() {
     assert!(reminders(&service).len() > first.len());
     service.ok(&["audit", "verify"]);
 }
+
+#[test]
+fn the_senior_iro_manager_hears_of_cafcass_decisions_and_passed_deadlines_and_absent_owners_are_told(
+) {
+    let mut service = Service::new();
+    // Stage 1 from 2026-11-02: the resolution deadline is 2026-11-30.
+    let m = at_stage_one(&service);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+        "--on",
+        "2026-11-09",
+    ]);
+    // A meeting's action owned by someone who was not there: they are told.
+    service.ok(&[
+        "--as",
+        "senior",
+        "meeting",
+        &m,
+        "--chair",
+        "senior",
+        "--attendee",
+        "tgreen",
+        "--on",
+        "2026-11-10",
+        "--action",
+        "Find a placement",
+        "--owner",
+        "cdoe",
+        "--within",
+        "5",
+    ]);
+    let (to, _) = told(&service, &m, "meeting-held").expect("meeting told");
+    assert!(to.contains(&"cdoe".to_string()), "{to:?}");
+    service.ok(&[
+        "--as",
+        "asmith",
+        "refer-cafcass",
+        &m,
+        "--reason",
+        "Rights at risk",
+        "--on",
+        "2026-11-11",
+    ]);
+    service.ok(&[
+        "--as",
+        "asmith",
+        "cafcass-decision",
+        &m,
+        "--met",
+        "--on",
+        "2026-11-12",
+    ]);
+    let (_, cc) = told(&service, &m, "cafcass-decided").expect("decision told");
+    assert!(cc.contains(&"senior".to_string()), "{cc:?}");
+    // Once the resolution deadline has passed, the senior IRO manager's digest says so.
+    service.today = "2026-12-01".into();
+    service.ok(&["outbox", "remind"]);
+    let listed: Value =
+        serde_json::from_str(&service.ok(&["outbox", "list", "--format", "json"])).expect("json");
+    let senior = listed
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|msg| msg["event_kind"] == "reminder" && msg["to"][0]["id"] == "senior")
+        .expect("the senior IRO manager's digest");
+    let body = senior["body"].as_str().unwrap_or_default();
+    assert!(body.contains("EPCP/DRP resolution deadline"), "{body}");
+    assert!(
+        body.contains("the resolution deadline has passed"),
+        "{body}"
+    );
+}
