@@ -87,6 +87,19 @@ pub struct StepFact {
     pub drp_deadline: Option<NaiveDate>,
     /// The matter's stage now; a resolved matter's stage is the stage it was resolved at.
     pub stage: Option<Stage>,
+    /// Whether the step opened its matter: a new concern about the child.
+    pub opens: bool,
+    pub child: String,
+    /// The child's IRO team manager when the matter was raised.
+    pub iro_team_manager: String,
+    pub qap_raised_on: Option<NaiveDate>,
+    /// For a stage raised, the stage it left; for a resolution, the stage resolved at: the day the
+    /// matter reached that stage.
+    pub stage_reached_on: Option<NaiveDate>,
+    /// For a step that opened a matter: whether the child had a concern raised on an earlier day.
+    pub earlier_concern: bool,
+    /// For an action completed: whether by its due date (as extended).
+    pub on_time: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +107,26 @@ pub enum StepKind {
     ConsultationOpened,
     QapRaised,
     DrpEntered,
+    /// Up a stage of EPCP/DRP; `entry_stage` is the stage reached.
+    StageRaised,
     Resolved,
+    Challenged,
+    ActionExtended,
+    ActionCompleted,
+    MeetingHeld,
+    LegalAdviceSought,
+    SeniorManagerBriefed,
+}
+
+/// A matter open at some time in a period: when it opened and closed, and the groups it counts in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenSpan {
+    pub raised_on: NaiveDate,
+    pub resolved_on: Option<NaiveDate>,
+    pub category: String,
+    pub team: String,
+    pub iro: String,
+    pub iro_team_manager: String,
 }
 
 /// A referral to CAFCASS with the matter's category and team, for the year's figures.
@@ -105,6 +137,7 @@ pub struct ReferralFact {
     pub team: String,
     /// The matter's IRO.
     pub iro: String,
+    pub iro_team_manager: String,
     pub kind: ReferralKind,
     pub referred_on: NaiveDate,
     pub decision: Option<crate::model::CafcassDecision>,
@@ -395,31 +428,95 @@ const OPEN_MATTERS: Sql = Sql::new(
     ),
 );
 
+/// The child's IRO team manager on the day the matter was raised (as first recorded for a day before the
+/// directory's history began): the manager a matter's figures count under.
+macro_rules! iro_team_manager_when_raised {
+    () => {
+        "COALESCE((SELECT a.iro_team_manager FROM allocations a
+                     WHERE a.child = m.child AND a.from_on <= m.raised_on
+                     ORDER BY a.from_on DESC, a.event DESC LIMIT 1),
+                  (SELECT a.iro_team_manager FROM allocations a WHERE a.child = m.child
+                     ORDER BY a.from_on, a.event LIMIT 1),
+                  (SELECT c.iro_team_manager FROM children c WHERE c.ref = m.child))"
+    };
+}
+
 const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
-    "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
-            json_extract(e.details, '$.stage'), json_extract(e.details, '$.opening') IS NULL,
-            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro
+    concat!(
+        "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
+            COALESCE(json_extract(e.details, '$.stage'), json_extract(e.details, '$.to')),
+            json_extract(e.details, '$.opening') IS NULL,
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro,
+            m.child, ",
+        iro_team_manager_when_raised!(),
+        ", m.qap_raised_on,
+            CASE e.kind WHEN 'stage-raised' THEN
+                (SELECT st.entered_on FROM stages st
+                  WHERE st.matter = m.id AND st.stage = json_extract(e.details, '$.from'))
+              WHEN 'resolved' THEN
+                (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
+            CASE WHEN json_extract(e.details, '$.opening') IS NOT NULL THEN
+                EXISTS (SELECT 1 FROM matters p WHERE p.child = m.child AND p.raised_on < m.raised_on) END,
+            CASE e.kind WHEN 'action-completed' THEN
+                (SELECT e.effective_on <= a.due FROM actions a
+                  WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
-        AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
-      ORDER BY e.effective_on, e.id",
-    "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
-            (e.details::jsonb ->> 'stage')::bigint, (e.details::jsonb -> 'opening') IS NULL
-                OR e.details::jsonb -> 'opening' = 'null'::jsonb,
-            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro
+        AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
+                       'challenged', 'action-extended', 'action-completed', 'meeting-held',
+                       'legal-advice-sought', 'senior-manager-briefed')
+      ORDER BY e.effective_on, e.id"
+    ),
+    concat!(
+        "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
+            COALESCE(e.details::jsonb ->> 'stage', e.details::jsonb ->> 'to')::bigint,
+            (e.details::jsonb -> 'opening') IS NULL OR e.details::jsonb -> 'opening' = 'null'::jsonb,
+            m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro,
+            m.child, ",
+        iro_team_manager_when_raised!(),
+        ", m.qap_raised_on,
+            CASE e.kind WHEN 'stage-raised' THEN
+                (SELECT st.entered_on FROM stages st
+                  WHERE st.matter = m.id AND st.stage = (e.details::jsonb ->> 'from')::bigint)
+              WHEN 'resolved' THEN
+                (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
+            CASE WHEN (e.details::jsonb -> 'opening') IS NOT NULL
+                      AND e.details::jsonb -> 'opening' <> 'null'::jsonb THEN
+                EXISTS (SELECT 1 FROM matters p WHERE p.child = m.child AND p.raised_on < m.raised_on) END,
+            CASE e.kind WHEN 'action-completed' THEN
+                (SELECT e.effective_on <= a.due FROM actions a
+                  WHERE a.matter = m.id AND a.seq = (e.details::jsonb ->> 'seq')::bigint) END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
-        AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'resolved')
-      ORDER BY e.effective_on, e.id",
+        AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
+                       'challenged', 'action-extended', 'action-completed', 'meeting-held',
+                       'legal-advice-sought', 'senior-manager-briefed')
+      ORDER BY e.effective_on, e.id"
+    ),
+);
+
+/// The matters open at some time in a period, with the days they opened and closed, for the figures of
+/// matters open at its start and at its end.
+const OPEN_SPANS: Sql = Sql::new(
+    "the matters open during a period",
+    concat!(
+        "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, ",
+        iro_team_manager_when_raised!(),
+        " FROM matters m
+      WHERE m.raised_on <= ?2 AND (m.resolved_on IS NULL OR m.resolved_on >= ?1)"
+    ),
 );
 
 const REFERRAL_FACTS: Sql = Sql::new(
     "the referrals a period's figures count",
-    "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro
-       FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
+    concat!(
+        "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro, ",
+        iro_team_manager_when_raised!(),
+        " FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
       WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
-      ORDER BY r.referred_on, r.matter, r.seq",
+      ORDER BY r.referred_on, r.matter, r.seq"
+    ),
 );
 
 const CHILD_CHRONOLOGY: Sql = Sql::new(
@@ -584,6 +681,13 @@ impl Tx<'_> {
                 "consultation-opened" => StepKind::ConsultationOpened,
                 "qap-raised" => StepKind::QapRaised,
                 "drp-entered" => StepKind::DrpEntered,
+                "stage-raised" => StepKind::StageRaised,
+                "challenged" => StepKind::Challenged,
+                "action-extended" => StepKind::ActionExtended,
+                "action-completed" => StepKind::ActionCompleted,
+                "meeting-held" => StepKind::MeetingHeld,
+                "legal-advice-sought" => StepKind::LegalAdviceSought,
+                "senior-manager-briefed" => StepKind::SeniorManagerBriefed,
                 _ => StepKind::Resolved,
             };
             let no_opening: bool = r.get(6)?;
@@ -599,7 +703,7 @@ impl Tx<'_> {
                     team: r.get(4)?,
                     iro: r.get(13)?,
                     entry_stage: match kind {
-                        StepKind::DrpEntered => r.get(5)?,
+                        StepKind::DrpEntered | StepKind::StageRaised => r.get(5)?,
                         _ => None,
                     },
                     // No opening: the step moved an existing matter on. A matter opened by a consultation
@@ -613,6 +717,13 @@ impl Tx<'_> {
                     drp_entered_on: r.get(7)?,
                     drp_deadline: r.get(8)?,
                     stage: r.get(9)?,
+                    opens: !no_opening,
+                    child: r.get(14)?,
+                    iro_team_manager: r.get(15)?,
+                    qap_raised_on: r.get(16)?,
+                    stage_reached_on: r.get(17)?,
+                    earlier_concern: r.get::<Option<bool>>(18)?.unwrap_or(false),
+                    on_time: r.get::<Option<bool>>(19)?.unwrap_or(false),
                 },
             ))
         })?;
@@ -632,6 +743,7 @@ impl Tx<'_> {
         self.rows(&REFERRAL_FACTS, &[&from, &to], |r| {
             Ok(ReferralFact {
                 iro: r.get(7)?,
+                iro_team_manager: r.get(8)?,
                 matter: r.get(0)?,
                 category: r.get(1)?,
                 team: r.get(2)?,
@@ -639,6 +751,20 @@ impl Tx<'_> {
                 referred_on: r.get(4)?,
                 decision: r.get(5)?,
                 decided_on: r.get(6)?,
+            })
+        })
+    }
+
+    /// The matters open at some time from `from` to `to` (as the record stands, corrections applied).
+    pub fn open_spans(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<OpenSpan>, StoreError> {
+        self.rows(&OPEN_SPANS, &[&from, &to], |r| {
+            Ok(OpenSpan {
+                raised_on: r.get(0)?,
+                resolved_on: r.get(1)?,
+                category: r.get(2)?,
+                team: r.get(3)?,
+                iro: r.get(4)?,
+                iro_team_manager: r.get(5)?,
             })
         })
     }

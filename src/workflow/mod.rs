@@ -30,6 +30,7 @@ pub mod calendar;
 pub mod corrections;
 pub mod directory;
 pub mod extracts;
+pub mod figures;
 pub mod identity;
 pub mod outbox;
 pub mod pack;

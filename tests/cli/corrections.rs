@@ -11,7 +11,7 @@ fn json(text: &str) -> Value {
 }
 
 /// The event ids of a matter's steps of one kind, in the order recorded.
-fn events_of(service: &Service, matter: &str, kind: &str) -> Vec<i64> {
+pub(crate) fn events_of(service: &Service, matter: &str, kind: &str) -> Vec<i64> {
     let steps = json(&service.ok(&["report", "chronology", matter, "--format", "json"]));
     steps
         .as_array()

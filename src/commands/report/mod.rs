@@ -128,7 +128,7 @@ pub struct OpenArgs {
     pub format: Format,
 }
 
-/// The figures for a period, in all, by category and by team (for the IRO annual report)
+/// The figures for a period: in all, by category, team, IRO, IRO team manager and month (for the IRO annual report)
 #[derive(Debug, Args)]
 #[command(
     after_help = "A step counts in the period its effective date falls in (both ends included).\n\n\
@@ -141,6 +141,10 @@ pub struct StatsArgs {
     /// The last day of the period (included)
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: NaiveDate,
+    /// The breakdowns a table shows, in order (CSV and JSON always carry all of them)
+    /// [default: category,team,iro]
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "BY")]
+    pub by: Vec<crate::render::Breakdown>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -857,4 +861,3 @@ mod stats;
 
 use alert_form::alert_form;
 use stats::stats;
-pub use stats::tally;

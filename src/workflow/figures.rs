@@ -1,0 +1,497 @@
+//! The figures of a period, tallied from the facts the store gives: `report stats` and the annual report
+//! render this one computation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::calendar::Calendar;
+use crate::model::{CafcassDecision, ReferralKind, Stage};
+use crate::render::{Figures, Spread, Stats};
+use crate::store::reports::{OpenSpan, ReferralFact, StepFact, StepKind};
+use crate::store::Tx;
+
+/// The figures from `from` to `to` (both included) as the record stands, voided steps left out;
+/// categories shown in `category_order`.
+pub fn period(
+    tx: &Tx,
+    calendar: &Calendar,
+    from: NaiveDate,
+    to: NaiveDate,
+    category_order: &[String],
+) -> anyhow::Result<Stats> {
+    let steps = tx.step_facts(from, to)?;
+    let referrals = tx.referral_facts(from, to)?;
+    let open = tx.open_spans(from, to)?;
+    let mut stats = tally(&steps, &referrals, &open, from, to, calendar)?;
+    stats.category_order = category_order.to_vec();
+    Ok(stats)
+}
+
+/// What a group gathers before its figures are finished: the working-day counts for the spreads, the
+/// children and the matters extended.
+#[derive(Default)]
+struct Group {
+    figures: Figures,
+    days_to_resolution: Vec<i64>,
+    qap_days_to_resolution: Vec<i64>,
+    days_at_stage: [Vec<i64>; 3],
+    /// Each child a concern was raised about: how many in the period, and whether one came before.
+    children: BTreeMap<String, (u32, bool)>,
+    extended: BTreeSet<String>,
+}
+
+/// The groups a matter's figures count in, one of each breakdown.
+struct Keys<'a> {
+    category: &'a str,
+    team: &'a str,
+    iro: &'a str,
+    iro_team_manager: &'a str,
+}
+
+#[derive(Default)]
+struct Tally {
+    totals: Group,
+    by_category: BTreeMap<String, Group>,
+    by_team: BTreeMap<String, Group>,
+    by_iro: BTreeMap<String, Group>,
+    by_iro_team_manager: BTreeMap<String, Group>,
+    by_month: BTreeMap<String, Group>,
+}
+
+impl Tally {
+    /// Counts `add` in the totals, in each of the matter's groups, and in the month of `on`.
+    fn count(&mut self, keys: &Keys, on: NaiveDate, add: impl Fn(&mut Group)) {
+        add(&mut self.totals);
+        for (groups, key) in [
+            (&mut self.by_category, keys.category),
+            (&mut self.by_team, keys.team),
+            (&mut self.by_iro, keys.iro),
+            (&mut self.by_iro_team_manager, keys.iro_team_manager),
+        ] {
+            add(groups.entry(key.to_string()).or_default());
+        }
+        add(self.by_month.entry(month(on)).or_default());
+    }
+}
+
+fn month(day: NaiveDate) -> String {
+    format!("{:04}-{:02}", day.year(), day.month())
+}
+
+/// The months a period touches, each with its first and last day inside the period.
+fn months(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut spans = Vec::new();
+    let mut first = from;
+    while first <= to {
+        let next_month = if first.month() == 12 {
+            NaiveDate::from_ymd_opt(first.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(first.year(), first.month() + 1, 1)
+        }
+        .expect("the first of a month");
+        let last = next_month.pred_opt().expect("a day").min(to);
+        spans.push((first, last));
+        first = next_month;
+    }
+    spans
+}
+
+fn stage_index(stage: Option<Stage>) -> Option<usize> {
+    match stage? {
+        Stage::One => Some(0),
+        Stage::Two => Some(1),
+        Stage::Three => Some(2),
+    }
+}
+
+/// Adds up the figures of a period from its facts; each fact counts in exactly one group of each
+/// breakdown, so a breakdown's counts always sum to the totals.
+pub fn tally(
+    steps: &[StepFact],
+    referrals: &[ReferralFact],
+    open: &[OpenSpan],
+    from: NaiveDate,
+    to: NaiveDate,
+    calendar: &Calendar,
+) -> anyhow::Result<Stats> {
+    let mut tally = Tally::default();
+    // Every month of the period is shown, a quiet one too.
+    for (first, _) in months(from, to) {
+        tally.by_month.entry(month(first)).or_default();
+    }
+    for fact in steps {
+        let keys = Keys {
+            category: &fact.category,
+            team: &fact.team,
+            iro: &fact.iro,
+            iro_team_manager: &fact.iro_team_manager,
+        };
+        let count = |tally: &mut Tally, add: &dyn Fn(&mut Group)| tally.count(&keys, fact.on, add);
+        if fact.opens {
+            count(&mut tally, &|g| {
+                let child = g.children.entry(fact.child.clone()).or_default();
+                child.0 += 1;
+                child.1 |= fact.earlier_concern;
+            });
+        }
+        match fact.kind {
+            StepKind::ConsultationOpened => {
+                count(&mut tally, &|g| g.figures.consultation.opened += 1)
+            }
+            StepKind::QapRaised => count(&mut tally, &|g| {
+                g.figures.qap.raised += 1;
+                if fact.from_consultation {
+                    g.figures.consultation.to_qap += 1;
+                }
+            }),
+            StepKind::DrpEntered => count(&mut tally, &|g| {
+                g.figures.drp.entered.count(fact.entry_stage);
+                g.figures.drp.reached.count(fact.entry_stage);
+                if fact.from_qap {
+                    g.figures.qap.escalated += 1;
+                }
+                if fact.from_consultation {
+                    g.figures.consultation.to_drp += 1;
+                }
+            }),
+            StepKind::StageRaised => {
+                let stayed = match fact.stage_reached_on {
+                    Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
+                    None => None,
+                };
+                // The stage left is the one below the stage reached.
+                let left = stage_index(fact.entry_stage).and_then(|i| i.checked_sub(1));
+                count(&mut tally, &|g| {
+                    g.figures.drp.reached.count(fact.entry_stage);
+                    if let (Some(days), Some(i)) = (stayed, left) {
+                        g.days_at_stage[i].push(days);
+                    }
+                })
+            }
+            StepKind::Resolved => match fact.drp_entered_on {
+                // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
+                // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
+                None if fact.qap_raised => {
+                    let days = match fact.qap_raised_on {
+                        Some(raised) => Some(calendar.working_days_between(raised, fact.on)?),
+                        None => None,
+                    };
+                    count(&mut tally, &|g| {
+                        g.figures.qap.resolved += 1;
+                        g.qap_days_to_resolution.extend(days);
+                    })
+                }
+                None => count(&mut tally, &|g| g.figures.consultation.settled += 1),
+                Some(entered) => {
+                    let days = calendar.working_days_between(entered, fact.on)?;
+                    let stayed = match fact.stage_reached_on {
+                        Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
+                        None => None,
+                    };
+                    let at = stage_index(fact.stage);
+                    let in_time = fact.drp_deadline.is_some_and(|d| fact.on <= d);
+                    count(&mut tally, &|g| {
+                        g.figures.drp.resolved.count(fact.stage);
+                        g.figures.drp.resolved_within_timescale += u32::from(in_time);
+                        g.days_to_resolution.push(days);
+                        if let (Some(days), Some(i)) = (stayed, at) {
+                            g.days_at_stage[i].push(days);
+                        }
+                    });
+                }
+            },
+            StepKind::Challenged => {
+                let followed = fact.drp_entered_on.is_some_and(|d| d <= to);
+                count(&mut tally, &|g| {
+                    g.figures.challenges.made += 1;
+                    g.figures.challenges.followed_by_drp += u32::from(followed);
+                })
+            }
+            StepKind::ActionExtended => count(&mut tally, &|g| {
+                g.figures.extensions.agreed += 1;
+                g.extended.insert(fact.matter.clone());
+            }),
+            StepKind::ActionCompleted => count(&mut tally, &|g| {
+                g.figures.actions.completed += 1;
+                g.figures.actions.completed_on_time += u32::from(fact.on_time);
+            }),
+            StepKind::MeetingHeld => count(&mut tally, &|g| g.figures.activity.meetings += 1),
+            StepKind::LegalAdviceSought => {
+                count(&mut tally, &|g| g.figures.activity.legal_advice += 1)
+            }
+            StepKind::SeniorManagerBriefed => count(&mut tally, &|g| {
+                g.figures.activity.senior_manager_briefings += 1
+            }),
+        }
+    }
+    let in_period = |day: NaiveDate| from <= day && day <= to;
+    for r in referrals {
+        let keys = Keys {
+            category: &r.category,
+            team: &r.team,
+            iro: &r.iro,
+            iro_team_manager: &r.iro_team_manager,
+        };
+        if in_period(r.referred_on) {
+            tally.count(&keys, r.referred_on, |g| match r.kind {
+                ReferralKind::Concurrent => g.figures.cafcass.referrals.concurrent += 1,
+                ReferralKind::Formal => g.figures.cafcass.referrals.formal += 1,
+            });
+        }
+        if let (Some(decision), Some(on)) = (r.decision, r.decided_on) {
+            if in_period(on) {
+                tally.count(&keys, on, |g| match decision {
+                    CafcassDecision::CriteriaMet => g.figures.cafcass.decisions.criteria_met += 1,
+                    CafcassDecision::CriteriaNotMet => {
+                        g.figures.cafcass.decisions.criteria_not_met += 1
+                    }
+                });
+            }
+        }
+    }
+    count_open(&mut tally, open, from, to);
+    Ok(finish(tally, from, to))
+}
+
+/// Open at the end of a day: raised by then and not resolved or closed by then.
+fn open_on(span: &OpenSpan, day: NaiveDate) -> bool {
+    span.raised_on <= day && span.resolved_on.is_none_or(|r| r > day)
+}
+
+/// The matters open as the period (and each month of it) began and ended, in each matter's groups.
+fn count_open(tally: &mut Tally, open: &[OpenSpan], from: NaiveDate, to: NaiveDate) {
+    let before = |day: NaiveDate| day.pred_opt().expect("a day before");
+    let months = months(from, to);
+    for span in open {
+        let (at_start, at_end) = (open_on(span, before(from)), open_on(span, to));
+        let add = |g: &mut Group| {
+            g.figures.open.at_start += u32::from(at_start);
+            g.figures.open.at_end += u32::from(at_end);
+        };
+        add(&mut tally.totals);
+        for (groups, key) in [
+            (&mut tally.by_category, &span.category),
+            (&mut tally.by_team, &span.team),
+            (&mut tally.by_iro, &span.iro),
+            (&mut tally.by_iro_team_manager, &span.iro_team_manager),
+        ] {
+            if at_start || at_end {
+                add(groups.entry(key.clone()).or_default());
+            }
+        }
+        for (first, last) in &months {
+            let (at_start, at_end) = (open_on(span, before(*first)), open_on(span, *last));
+            if at_start || at_end {
+                let g = tally.by_month.entry(month(*first)).or_default();
+                g.figures.open.at_start += u32::from(at_start);
+                g.figures.open.at_end += u32::from(at_end);
+            }
+        }
+    }
+}
+
+fn tenths(value: f64) -> f64 {
+    (value * 10.0).round() / 10.0
+}
+
+fn percent(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| tenths(f64::from(part) * 100.0 / f64::from(whole)))
+}
+
+fn finish(tally: Tally, from: NaiveDate, to: NaiveDate) -> Stats {
+    let finish = |mut g: Group| -> Figures {
+        let f = &mut g.figures;
+        f.drp.resolved_within_timescale_percent =
+            percent(f.drp.resolved_within_timescale, f.drp.resolved.total);
+        f.drp.working_days_to_resolution = spread(&mut g.days_to_resolution);
+        f.qap.working_days_to_resolution = spread(&mut g.qap_days_to_resolution);
+        let [one, two, three] = &mut g.days_at_stage;
+        f.drp.working_days_at_stage.stage_1 = spread(one);
+        f.drp.working_days_at_stage.stage_2 = spread(two);
+        f.drp.working_days_at_stage.stage_3 = spread(three);
+        f.actions.completed_on_time_percent =
+            percent(f.actions.completed_on_time, f.actions.completed);
+        f.extensions.matters = g.extended.len() as u32;
+        f.extensions.per_matter = (f.extensions.matters > 0)
+            .then(|| tenths(f64::from(f.extensions.agreed) / f64::from(f.extensions.matters)));
+        f.children.distinct = g.children.len() as u32;
+        f.children.repeat = g
+            .children
+            .values()
+            .filter(|(in_period, before)| *in_period > 1 || *before)
+            .count() as u32;
+        g.figures
+    };
+    let finished = |groups: BTreeMap<String, Group>| -> BTreeMap<String, Figures> {
+        groups.into_iter().map(|(k, g)| (k, finish(g))).collect()
+    };
+    Stats {
+        from,
+        to,
+        totals: finish(tally.totals),
+        by_category: finished(tally.by_category),
+        by_team: finished(tally.by_team),
+        by_iro: finished(tally.by_iro),
+        by_iro_team_manager: finished(tally.by_iro_team_manager),
+        by_month: finished(tally.by_month),
+        category_order: Vec::new(),
+    }
+}
+
+/// The median and nearest-rank 90th percentile of working-day counts.
+pub fn spread(days: &mut [i64]) -> Spread {
+    if days.is_empty() {
+        return Spread::default();
+    }
+    days.sort_unstable();
+    let n = days.len();
+    let median = if n % 2 == 1 {
+        days[n / 2] as f64
+    } else {
+        (days[n / 2 - 1] + days[n / 2]) as f64 / 2.0
+    };
+    // Nearest rank: the ceil(0.9 n)-th value, counting from 1.
+    let rank = (9 * n).div_ceil(10);
+    Spread {
+        median: Some(median),
+        p90: Some(days[rank - 1]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Stage;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    #[test]
+    fn spread_is_the_median_and_the_nearest_rank_90th_percentile() {
+        let spread_of = |mut days: Vec<i64>| {
+            let s = spread(&mut days);
+            (s.median, s.p90)
+        };
+        assert_eq!(spread_of(vec![]), (None, None));
+        assert_eq!(spread_of(vec![7]), (Some(7.0), Some(7)));
+        assert_eq!(spread_of((1..=10).rev().collect()), (Some(5.5), Some(9)));
+        assert_eq!(spread_of((1..=11).collect()), (Some(6.0), Some(10)));
+    }
+
+    #[test]
+    fn a_drp_resolution_counts_at_its_stage_and_against_its_deadline() {
+        let resolved = |matter: &str, team: &str, stage, entered, deadline, on| StepFact {
+            kind: StepKind::Resolved,
+            on: day(on),
+            matter: matter.into(),
+            category: "contact".into(),
+            team: team.into(),
+            iro: format!("iro-{team}"),
+            entry_stage: None,
+            from_qap: false,
+            from_consultation: false,
+            qap_raised: false,
+            drp_entered_on: Some(day(entered)),
+            drp_deadline: Some(day(deadline)),
+            stage: Some(stage),
+            opens: false,
+            child: format!("child-{matter}"),
+            iro_team_manager: format!("itm-{team}"),
+            qap_raised_on: None,
+            stage_reached_on: Some(day(entered)),
+            earlier_concern: false,
+            on_time: false,
+        };
+        let steps = [
+            resolved(
+                "E-1",
+                "North",
+                Stage::One,
+                "2026-11-02",
+                "2026-11-30",
+                "2026-11-20",
+            ),
+            resolved(
+                "E-2",
+                "South",
+                Stage::Two,
+                "2026-10-01",
+                "2026-10-29",
+                "2026-11-05",
+            ),
+        ];
+        let referral = ReferralFact {
+            matter: "E-2".into(),
+            category: "contact".into(),
+            team: "South".into(),
+            iro: "iro-South".into(),
+            iro_team_manager: "itm-South".into(),
+            kind: ReferralKind::Concurrent,
+            referred_on: day("2026-09-30"),
+            decision: Some(CafcassDecision::CriteriaMet),
+            decided_on: day("2026-11-02").into(),
+        };
+        let calendar = Calendar::england_and_wales();
+        let stats = tally(
+            &steps,
+            &[referral],
+            &[],
+            day("2026-11-01"),
+            day("2026-11-30"),
+            &calendar,
+        )
+        .expect("figures");
+        let drp = &stats.totals.drp;
+        assert_eq!(
+            (
+                drp.resolved.total,
+                drp.resolved.stage_1,
+                drp.resolved.stage_2
+            ),
+            (2, 1, 1)
+        );
+        assert_eq!(drp.resolved_within_timescale, 1);
+        assert_eq!(drp.resolved_within_timescale_percent, Some(50.0));
+        assert_eq!(drp.working_days_to_resolution.median, Some(19.5));
+        // Each was resolved at the stage it entered at, so its stay there is its whole time in EPCP/DRP.
+        assert_eq!(drp.working_days_at_stage.stage_1.median, Some(14.0));
+        assert_eq!(drp.working_days_at_stage.stage_2.median, Some(25.0));
+        assert_eq!(
+            stats.by_iro_team_manager["itm-North"].drp.resolved.stage_1,
+            1
+        );
+        assert_eq!(stats.by_month["2026-11"].drp.resolved.total, 2);
+        // Referred before the period, decided within it: only the decision counts.
+        assert_eq!(stats.totals.cafcass.referrals.concurrent, 0);
+        assert_eq!(stats.totals.cafcass.decisions.criteria_met, 1);
+        assert_eq!(stats.by_team["South"].cafcass.decisions.criteria_met, 1);
+        // By IRO too: each matter's figures count for its IRO.
+        assert_eq!(stats.by_iro["iro-South"].cafcass.decisions.criteria_met, 1);
+        assert_eq!(stats.by_iro["iro-North"].drp.resolved.total, 1);
+        assert_eq!(
+            stats.by_team["North"].drp.resolved_within_timescale_percent,
+            Some(100.0)
+        );
+    }
+}
+
+#[cfg(test)]
+mod months {
+    use super::*;
+
+    #[test]
+    fn a_period_is_cut_into_its_calendar_months_at_both_ends() {
+        let day = |t: &str| t.parse::<NaiveDate>().expect("a date");
+        assert_eq!(
+            super::months(day("2026-11-15"), day("2027-01-10")),
+            [
+                (day("2026-11-15"), day("2026-11-30")),
+                (day("2026-12-01"), day("2026-12-31")),
+                (day("2027-01-01"), day("2027-01-10")),
+            ]
+        );
+        assert_eq!(super::months(day("2026-02-01"), day("2026-02-01")).len(), 1);
+    }
+}
