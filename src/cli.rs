@@ -20,7 +20,8 @@ pub fn main(
 ) -> u8 {
     // Whatever a command writes, a terminal (or a file someone will `cat`) is never sent a control
     // sequence iro did not make itself.
-    let mut out = crate::render::terminal::SafeWriter::new(out);
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let mut out = crate::render::terminal::SafeWriter::for_data(out, terminal);
     let mut err = crate::render::terminal::SafeWriter::new(err);
     let (out, err): (&mut dyn Write, &mut dyn Write) = (&mut out, &mut err);
     let parsed = command()
@@ -77,6 +78,7 @@ pub fn main(
             }
         }
         crate::render::set_csv_bom(cli.bom || ctx.env.csv_bom || ctx.policy.csv_bom);
+        crate::render::xlsx::set_output(terminal, ctx.today);
         commands::run(&mut ctx, &cli.command)
     });
     match result {

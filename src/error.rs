@@ -64,7 +64,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<Refusal>() {
             return REFUSED;
         }
-        if cause.is::<CalendarError>() {
+        if cause.is::<CalendarError>() || cause.is::<crate::render::xlsx::SpreadsheetToTerminal>() {
             return USAGE;
         }
         // Something already where a new file is asked for, or a directory others could use: the

@@ -131,6 +131,9 @@ fn read_witness(file: &Path) -> anyhow::Result<Vec<Witnessed>> {
 }
 
 impl Tabular for EnteredForAnother {
+    fn sheet_name() -> &'static str {
+        "identities"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "event",

@@ -31,7 +31,7 @@ pub struct ExportArgs {
     /// The last day (included) [default: the end of the record]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub to: Option<NaiveDate>,
-    /// CSV for spreadsheets, JSON for other systems (fields in docs/json.md)
+    /// CSV or xlsx for spreadsheets, JSON for other systems (fields in docs/json.md)
     #[arg(long, value_enum)]
     pub format: DataFormat,
     /// CSV: keep text cells exactly as typed, without neutralising spreadsheet formulas
@@ -51,6 +51,8 @@ pub enum ExportKind {
 pub enum DataFormat {
     Csv,
     Json,
+    /// A spreadsheet workbook: `> events.xlsx`.
+    Xlsx,
 }
 
 pub fn run(ctx: &mut Context, args: &ExportArgs) -> anyhow::Result<Status> {
@@ -66,6 +68,7 @@ pub fn run(ctx: &mut Context, args: &ExportArgs) -> anyhow::Result<Status> {
     let format = match args.format {
         DataFormat::Csv => Format::Csv,
         DataFormat::Json => Format::Json,
+        DataFormat::Xlsx => Format::Xlsx,
     };
     let mut store = ctx.open()?;
     let tx = store.read()?;
@@ -102,6 +105,9 @@ pub fn run(ctx: &mut Context, args: &ExportArgs) -> anyhow::Result<Status> {
 
 /// A matter as exported: every column of its record.
 impl Tabular for MatterRow {
+    fn sheet_name() -> &'static str {
+        "matters"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "id",
@@ -152,6 +158,9 @@ impl Tabular for MatterRow {
 
 /// An action as exported, with its first due date and how many new timescales it was given.
 impl Tabular for ActionRow {
+    fn sheet_name() -> &'static str {
+        "actions"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "matter",
@@ -249,6 +258,9 @@ fn without_child_names(value: &mut serde_json::Value) {
 }
 
 impl Tabular for ExportedEvent {
+    fn sheet_name() -> &'static str {
+        "events"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "id",

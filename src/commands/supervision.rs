@@ -158,8 +158,8 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
         writeln!(ctx.out)?;
         return Ok(Status::Done);
     }
-    if args.format == Format::Csv {
-        let mut writer = RowWriter::new(Format::Csv, false, false, &mut *ctx.out)?;
+    if matches!(args.format, Format::Csv | Format::Xlsx) {
+        let mut writer = RowWriter::new(args.format, false, false, &mut *ctx.out)?;
         for item in &items {
             let row = |kind: &'static str, on: NaiveDate, what: &str, days: Option<i64>| Agenda {
                 matter: item.matter.clone(),
@@ -259,6 +259,9 @@ struct Agenda {
 }
 
 impl Tabular for Agenda {
+    fn sheet_name() -> &'static str {
+        "supervision"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "matter",

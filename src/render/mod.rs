@@ -17,6 +17,8 @@ pub enum Format {
     Table,
     Csv,
     Json,
+    /// A spreadsheet workbook, for a file: `> report.xlsx`.
+    Xlsx,
 }
 
 /// A text cell made safe for spreadsheets (OWASP CSV injection): one that would start a formula is
@@ -99,12 +101,21 @@ pub fn csv_writer<W: Write>(mut out: W) -> std::io::Result<csv::Writer<W>> {
     Ok(csv::Writer::from_writer(out))
 }
 
-/// Writes rows of text cells as CSV with a header, each cell made spreadsheet-safe.
-fn csv_rows(
+/// The rows of a listing as CSV, or for `Format::Xlsx` as a workbook's one sheet called `title`.
+fn csv_or_sheet(
+    format: Format,
+    title: &str,
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    if format == Format::Xlsx {
+        let mut sheet = xlsx::Sheet::new(title, header)?;
+        for row in rows {
+            sheet.row(&row.into_iter().map(Field::Value).collect::<Vec<_>>())?;
+        }
+        return sheet.finish(out);
+    }
     let mut writer = csv_writer(out)?;
     writer.write_record(header).map_err(std::io::Error::from)?;
     for row in rows {
@@ -136,7 +147,7 @@ pub fn staff(
     });
     match format {
         Format::Json => json(&staff, out),
-        Format::Csv => csv_rows(&header, rows, out),
+        Format::Csv | Format::Xlsx => csv_or_sheet(format, "staff", &header, rows, out),
         Format::Table => {
             let mut t = table(&header, colour);
             t.add_rows(rows.map(terminal_cells));
@@ -172,7 +183,9 @@ pub fn person(
             },
             out,
         ),
-        Format::Csv => self::history(history.unwrap_or_default(), format, colour, out),
+        Format::Csv | Format::Xlsx => {
+            self::history(history.unwrap_or_default(), format, colour, out)
+        }
         Format::Table => {
             writeln!(
                 out,
@@ -231,7 +244,7 @@ pub fn history(
     });
     match format {
         Format::Json => json(&history, out),
-        Format::Csv => csv_rows(&header, rows, out),
+        Format::Csv | Format::Xlsx => csv_or_sheet(format, "history", &header, rows, out),
         Format::Table => {
             let mut t = table(&["from", "change", "by", "recorded"], colour);
             t.add_rows(rows.map(terminal_cells));
@@ -277,7 +290,7 @@ pub fn children(
     });
     match format {
         Format::Json => json(&children, out),
-        Format::Csv => csv_rows(&header, rows, out),
+        Format::Csv | Format::Xlsx => csv_or_sheet(format, "children", &header, rows, out),
         Format::Table => {
             let mut t = table(&header, colour);
             t.add_rows(rows.map(terminal_cells));
@@ -312,7 +325,7 @@ pub fn child(
             },
             out,
         ),
-        Format::Csv => match history {
+        Format::Csv | Format::Xlsx => match history {
             Some(history) => self::history(history, format, colour, out),
             None => self::matters(matters, format, colour, out),
         },
@@ -446,7 +459,9 @@ pub fn matters(
             &matters.iter().map(MatterView::listed).collect::<Vec<_>>(),
             out,
         ),
-        Format::Csv => csv_rows(
+        Format::Csv | Format::Xlsx => csv_or_sheet(
+            format,
+            "matters",
             &MATTER_HEADER,
             matters
                 .iter()
@@ -505,7 +520,13 @@ pub fn matter(
             },
             out,
         ),
-        Format::Csv => csv_rows(&MATTER_HEADER, [matter_row(m, m.next_deadline())], out),
+        Format::Csv | Format::Xlsx => csv_or_sheet(
+            format,
+            "matter",
+            &MATTER_HEADER,
+            [matter_row(m, m.next_deadline())],
+            out,
+        ),
         Format::Table => {
             let stage = m.stage.map(|s| format!(" stage {s}")).unwrap_or_default();
             writeln!(
@@ -623,6 +644,7 @@ pub mod markdown;
 mod rows;
 mod stats;
 pub mod terminal;
+pub mod xlsx;
 
 pub use alert_form::*;
 pub use rows::*;

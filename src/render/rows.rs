@@ -70,6 +70,10 @@ pub trait Tabular: Serialize {
     fn overdue(&self) -> bool {
         false
     }
+    /// The name of the sheet a workbook of these rows has.
+    fn sheet_name() -> &'static str {
+        "iro"
+    }
 }
 
 enum Sink<'a> {
@@ -77,6 +81,8 @@ enum Sink<'a> {
     Table(Table, &'a mut dyn Write),
     Csv(csv::Writer<&'a mut dyn Write>, bool),
     Json(&'a mut dyn Write),
+    /// A workbook is written whole at the end.
+    Xlsx(super::xlsx::Sheet, &'a mut dyn Write),
 }
 
 /// Writes rows one at a time as they come from the database; `finish` closes the listing.
@@ -106,6 +112,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
                 Sink::Csv(writer, raw)
             }
             Format::Json => Sink::Json(out),
+            Format::Xlsx => Sink::Xlsx(super::xlsx::Sheet::new(R::sheet_name(), R::header())?, out),
         };
         Ok(RowWriter {
             sink,
@@ -126,6 +133,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
                     .write_record(row.fields().iter().map(|f| f.for_csv(raw).into_owned()))
                     .map_err(std::io::Error::from)?;
             }
+            Sink::Xlsx(sheet, _) => sheet.row(&row.fields())?,
             Sink::Json(out) => {
                 // The same text serde_json's pretty printer gives for the whole array, one item at a time.
                 let item = serde_json::to_string_pretty(row)?;
@@ -151,6 +159,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
                 }
             }
             Sink::Csv(mut writer, _) => writer.flush()?,
+            Sink::Xlsx(sheet, out) => sheet.finish(out)?,
             Sink::Json(out) => {
                 out.write_all(if self.count == 0 { b"[]\n" } else { b"\n]\n" })?;
                 out.flush()?;

@@ -527,6 +527,22 @@ pub fn stats(
 ) -> anyhow::Result<()> {
     match format {
         Format::Json => json(stats, out),
+        Format::Xlsx => {
+            let measures = stats.totals.measures();
+            let header: Vec<&str> = ["breakdown", "group"]
+                .into_iter()
+                .chain(measures.iter().map(|(name, _, _)| *name))
+                .collect();
+            let mut sheet = super::xlsx::Sheet::new("stats", &header)?;
+            for (breakdown, group, figures) in every_group(stats) {
+                let cells: Vec<Field> = [Field::value(breakdown), Field::text(group)]
+                    .into_iter()
+                    .chain(figures.measures().into_iter().map(|(_, _, f)| f))
+                    .collect();
+                sheet.row(&cells)?;
+            }
+            sheet.finish(out)
+        }
         Format::Csv => {
             let measures = stats.totals.measures();
             let mut writer = super::csv_writer(out)?;
@@ -534,15 +550,7 @@ pub fn stats(
                 .into_iter()
                 .chain(measures.iter().map(|(name, _, _)| *name));
             writer.write_record(header).map_err(std::io::Error::from)?;
-            let groups = std::iter::once(("all", "", &stats.totals)).chain(
-                Breakdown::ALL.iter().flat_map(|by| {
-                    stats
-                        .groups(*by)
-                        .into_iter()
-                        .map(|(group, figures)| (by.word(), group, figures))
-                }),
-            );
-            for (breakdown, group, figures) in groups {
+            for (breakdown, group, figures) in every_group(stats) {
                 let cells = [breakdown.to_string(), spreadsheet_safe(group).into_owned()]
                     .into_iter()
                     .chain(
@@ -586,6 +594,16 @@ pub fn stats(
             Ok(())
         }
     }
+}
+
+/// `all`, then every group of every breakdown: the rows of the CSV and the spreadsheet.
+fn every_group(stats: &Stats) -> impl Iterator<Item = (&'static str, &str, &Figures)> {
+    std::iter::once(("all", "", &stats.totals)).chain(Breakdown::ALL.iter().flat_map(|by| {
+        stats
+            .groups(*by)
+            .into_iter()
+            .map(|(group, figures)| (by.word(), group, figures))
+    }))
 }
 
 /// The width a group's column takes: its longest value, or its name up to [`GROUP_WIDTH`].

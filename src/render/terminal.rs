@@ -19,6 +19,11 @@ pub struct SafeWriter<W: Write> {
     pending: Vec<u8>,
     /// Nothing written yet: a byte-order mark in first place is the CSV's own (`--bom`), and passes.
     at_start: bool,
+    /// The output began as a workbook (`--format xlsx`, only ever written to a file or a pipe): its
+    /// bytes pass untouched.
+    workbook: bool,
+    /// Whether a workbook may pass: only on stdout, and only when it is not a terminal.
+    workbook_may_pass: bool,
 }
 
 impl<W: Write> SafeWriter<W> {
@@ -27,11 +32,31 @@ impl<W: Write> SafeWriter<W> {
             inner,
             pending: Vec::new(),
             at_start: true,
+            workbook: false,
+            workbook_may_pass: false,
         }
+    }
+
+    /// The writer in front of stdout, through which a workbook passes to a file or a pipe.
+    pub fn for_data(inner: W, terminal: bool) -> SafeWriter<W> {
+        let mut writer = SafeWriter::new(inner);
+        writer.workbook_may_pass = !terminal;
+        writer
     }
 
     /// Writes out `bytes` as far as they are complete, keeping an unfinished tail in `pending`.
     fn pass(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.at_start
+            && self.workbook_may_pass
+            && self.pending.is_empty()
+            && super::xlsx::is_workbook(bytes)
+        {
+            self.workbook = true;
+        }
+        if self.workbook {
+            self.at_start = false;
+            return self.inner.write_all(bytes);
+        }
         let plain = |b: &u8| (0x20..0x7f).contains(b) || *b == b'\n' || *b == b'\t';
         if self.pending.is_empty() && bytes.iter().all(plain) {
             if !bytes.is_empty() {

@@ -16,6 +16,7 @@ mod refusals;
 mod reports;
 mod safety;
 mod shell;
+mod spreadsheets;
 mod stats;
 mod tamper;
 mod told;

@@ -886,3 +886,13 @@ fn a_large_directory_import_shows_progress_only_at_a_terminal() {
     assert!(!err.contains("importing"), "{err}");
     assert!(err.contains("250 change(s) would be recorded"), "{err}");
 }
+
+#[test]
+fn a_spreadsheet_is_never_written_to_a_terminal() {
+    let service = Service::new();
+    let mut p = pty(&service, &["report", "overdue", "--format", "xlsx"]);
+    let screen = p.exp_eof().expect("ends");
+    assert!(screen.contains("send it to a file"), "{screen}");
+    assert!(!screen.contains("PK"), "{screen}");
+    assert_eq!(exit_code(&mut p), 2);
+}

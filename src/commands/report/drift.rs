@@ -34,6 +34,9 @@ pub struct Drifting {
 }
 
 impl Tabular for Drifting {
+    fn sheet_name() -> &'static str {
+        "drift"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "matter",

@@ -228,6 +228,9 @@ pub struct OverdueRow {
 }
 
 impl Tabular for OverdueRow {
+    fn sheet_name() -> &'static str {
+        "overdue"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "matter",
@@ -434,6 +437,9 @@ pub struct OpenRow {
 }
 
 impl Tabular for OpenRow {
+    fn sheet_name() -> &'static str {
+        "open"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "matter",
@@ -590,8 +596,8 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
             serde_json::to_writer_pretty(&mut *ctx.out, &report).map_err(std::io::Error::from)?;
             writeln!(ctx.out)?;
         }
-        Format::Csv => {
-            let mut writer = RowWriter::new(Format::Csv, false, false, &mut *ctx.out)?;
+        Format::Csv | Format::Xlsx => {
+            let mut writer = RowWriter::new(args.format, false, false, &mut *ctx.out)?;
             for row in &rows {
                 writer.row(row)?;
             }
@@ -686,6 +692,9 @@ impl ChronologyRow {
 }
 
 impl Tabular for ChronologyRow {
+    fn sheet_name() -> &'static str {
+        "chronology"
+    }
     fn header() -> &'static [&'static str] {
         &[
             "id",
