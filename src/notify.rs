@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Event, Policy, Step};
 use chrono::NaiveDate;
 
-use crate::model::{Action, ActionStatus, Child, Cover, Matter, MatterState, Role, Staff, Stage};
+use crate::model::{ActionStatus, Child, Cover, Matter, MatterState, Role, Staff, Stage};
 
 /// Someone the rule table names for a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -426,7 +426,7 @@ pub fn compose(
                     if let Some(recipient) = reach(person, people, &mut missing, &named) {
                         // Whoever covers for them and took the step themselves knows of it.
                         if recipient.id != step.actor && !to.iter().any(|r| r.id == recipient.id) {
-                            also.push(format!("{} ({why})", recipient.id));
+                            also.push(format!("{} ({why})", recipient.name));
                             to.push(recipient);
                         }
                     }
@@ -439,7 +439,10 @@ pub fn compose(
         if beyond.senior_iro_managers && !row_names_seniors {
             for senior in resolve(&[SeniorIroManagers], child, people, &mut missing) {
                 if !to.iter().chain(&cc).any(|r| r.id == senior.id) {
-                    also.push(format!("{} (senior IRO manager, kept informed)", senior.id));
+                    also.push(format!(
+                        "{} (senior IRO manager, kept informed)",
+                        senior.name
+                    ));
                     cc.push(senior);
                 }
             }
@@ -644,15 +647,128 @@ fn allocated(party: Party, child: &Child) -> Option<Option<&str>> {
 /// The step in a few words, as the subject says it.
 pub fn title(event: &Event) -> String {
     match event {
+        Event::ConsultationOpened { .. } => "pre-review consultation".to_string(),
         Event::QapRaised { .. } => "QAP raised".to_string(),
+        Event::ActionsAdded { .. } => "actions added".to_string(),
+        Event::Challenged { .. } => "QAP actions challenged".to_string(),
         Event::ActionExtended { seq, .. } => format!("QAP action {seq} extended"),
+        Event::ActionCompleted { seq, .. } => format!("action {seq} done"),
+        Event::ActionReassigned { seq, .. } => format!("action {seq} passed to a new owner"),
+        Event::ActionWithdrawn { seq, .. } => format!("action {seq} withdrawn"),
         Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => {
             format!("EPCP/DRP stage {stage}")
         }
+        Event::MeetingHeld { .. } => "formal meeting held".to_string(),
         Event::Resolved { .. } => "resolved".to_string(),
         Event::ReferredToCafcass { referral, .. } => format!("CAFCASS referral ({referral})"),
+        Event::CafcassDecided { .. } => "CAFCASS decision".to_string(),
+        Event::CafcassPackProvided { .. } => "CAFCASS pack provided".to_string(),
         Event::LegalAdviceSought { .. } => "legal advice sought".to_string(),
-        other => other.kind().replace('-', " "),
+        Event::SeniorManagerBriefed { .. } => "senior IRO manager briefed".to_string(),
+        Event::Noted { .. } => "note".to_string(),
+        Event::Voided { .. } => "a step voided".to_string(),
+        Event::Amended { .. } => "a step amended".to_string(),
+    }
+}
+
+/// CAFCASS's decision as a letter says it.
+fn decided(decision: crate::model::CafcassDecision) -> &'static str {
+    match decision {
+        crate::model::CafcassDecision::CriteriaMet => {
+            "CAFCASS found the criteria met: the case is allocated for judicial review"
+        }
+        crate::model::CafcassDecision::CriteriaNotMet => "CAFCASS found the criteria not met",
+    }
+}
+
+/// What the step was, for the people told: names rather than ids and dates as a letter writes them;
+/// what is already said above (the actions, the deadlines) is not repeated.
+fn happened(event: &Event, name: &dyn Fn(&str) -> String) -> String {
+    let with_reason = |line: String, reason: &Option<String>| match reason {
+        Some(reason) => format!("{line}; reason: {reason}"),
+        None => line,
+    };
+    let names = |ids: &[String]| ids.iter().map(|id| name(id)).collect::<Vec<_>>().join(", ");
+    match event {
+        Event::ConsultationOpened { opening, with } => {
+            format!("consulted {} about: {}", names(with), opening.summary)
+        }
+        Event::QapRaised { actions, .. } => format!("{} QAP action(s) raised", actions.len()),
+        Event::ActionsAdded { actions } => format!("{} action(s) added", actions.len()),
+        Event::Challenged { reason } => format!("the QAP actions were challenged: {reason}"),
+        Event::ActionExtended {
+            seq,
+            from,
+            to,
+            agreed_by,
+            reason,
+        } => format!(
+            "action {seq} was due {}; it is now due {}, agreed by {}: {reason}",
+            long_date(*from),
+            long_date(*to),
+            name(agreed_by)
+        ),
+        Event::ActionCompleted { seq, note } => match note {
+            Some(note) => format!("action {seq} was done: {note}"),
+            None => format!("action {seq} was done"),
+        },
+        Event::ActionReassigned {
+            seq,
+            from,
+            to,
+            reason,
+        } => format!(
+            "action {seq} passed from {} to {}: {reason}",
+            name(from),
+            name(to)
+        ),
+        Event::ActionWithdrawn { seq, reason } => format!("action {seq} was withdrawn: {reason}"),
+        Event::DrpEntered { stage, reason, .. } => with_reason(
+            format!("the formal EPCP/DRP was entered at stage {stage}"),
+            reason,
+        ),
+        Event::StageRaised {
+            from, to, reason, ..
+        } => with_reason(format!("moved up from stage {from} to stage {to}"), reason),
+        Event::MeetingHeld {
+            chair,
+            attendees,
+            actions,
+        } => format!(
+            "a formal meeting chaired by {} with {}; {} action(s) agreed",
+            name(chair),
+            names(attendees),
+            actions.len()
+        ),
+        Event::Resolved {
+            outcome,
+            resolved_by,
+        } => format!("resolved by {}: {outcome}", name(resolved_by)),
+        Event::ReferredToCafcass { referral, reason } => {
+            format!("a {referral} referral to CAFCASS: {reason}")
+        }
+        Event::CafcassDecided {
+            decision,
+            note,
+            back_in_drp,
+        } => {
+            let mut line = decided(*decision).to_string();
+            if let Some(note) = note {
+                line.push_str(&format!(" ({note})"));
+            }
+            if *back_in_drp {
+                line.push_str("; the dispute is unresolved and back in EPCP/DRP");
+            }
+            line
+        }
+        Event::CafcassPackProvided { .. } => {
+            "every EPCP/DRP report was provided to CAFCASS".to_string()
+        }
+        Event::LegalAdviceSought { note } => format!("independent legal advice was sought: {note}"),
+        Event::SeniorManagerBriefed { note } => {
+            format!("the senior IRO manager was briefed: {note}")
+        }
+        Event::Noted { .. } | Event::Voided { .. } | Event::Amended { .. } => event.describe(),
     }
 }
 
@@ -773,7 +889,7 @@ fn body(
         long_date(step.on),
         name(&step.actor)
     );
-    let _ = writeln!(b, "What happened: {}", step.event.describe());
+    let _ = writeln!(b, "What happened: {}", happened(&step.event, &name));
     let _ = writeln!(b);
     let _ = writeln!(b, "Concern: {}", m.summary);
     let _ = writeln!(b, "Where it stands: {}", standing(m));
@@ -796,7 +912,7 @@ fn body(
         let _ = writeln!(b, "CAFCASS referrals:");
         for r in &m.referrals {
             let decision = match (r.decision, r.decided_on) {
-                (Some(d), Some(on)) => format!("; decision {d} on {}", long_date(on)),
+                (Some(d), Some(on)) => format!("; on {} {}", long_date(on), decided(d)),
                 _ => "; waiting on CAFCASS's decision".to_string(),
             };
             let _ = writeln!(
@@ -831,7 +947,7 @@ fn body(
 
 fn qap(b: &mut String, m: &Matter, step: &Step, name: &dyn Fn(&str) -> String) {
     let _ = writeln!(b, "QAP actions and timescales:");
-    actions(b, &m.actions, name);
+    actions(b, m, name);
     // Only what is true on the day of the step: a window already closed is not offered.
     if let Some(deadline) = m.challenge_deadline {
         if m.challenged_on.is_none() && deadline >= step.on {
@@ -870,7 +986,7 @@ fn alert_form(
         };
     }
     let _ = writeln!(b, "Actions and timescales:");
-    actions(b, &m.actions, name);
+    actions(b, m, name);
     if let (Some(deadline), Some(entered)) = (m.drp_deadline, m.drp_entered_on) {
         let _ = writeln!(
             b,
@@ -882,13 +998,18 @@ fn alert_form(
     }
 }
 
-fn actions(b: &mut String, actions: &[Action], name: &dyn Fn(&str) -> String) {
+/// The actions with their state; on a finished matter an action still open is no longer to do.
+fn actions(b: &mut String, m: &Matter, name: &dyn Fn(&str) -> String) {
+    let actions = &m.actions;
     if actions.is_empty() {
         let _ = writeln!(b, "  (none)");
     }
     for a in actions {
         let status = match (a.status, a.completed_on) {
             (ActionStatus::Done, Some(on)) => format!("done on {}", long_date(on)),
+            (ActionStatus::Open, _) if m.state.is_finished() => {
+                "not done when the matter ended".to_string()
+            }
             (ActionStatus::Open, _) => "to do".to_string(),
             (status, _) => status.to_string(),
         };

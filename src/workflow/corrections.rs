@@ -136,6 +136,7 @@ pub fn correct_in(
         event,
     };
     let entered = setting.entered(tx)?;
+    let mut warnings = Vec::new();
     let after = if step.event.is_correction() {
         let mut log = log;
         log.push(Logged {
@@ -153,12 +154,17 @@ pub fn correct_in(
         }
         after
     } else {
+        // A withdrawn action: its owner, who was told to do it, is told it no longer needs doing.
         let after = crate::engine::evolve(Some(matter), &id, &step)?;
-        tx.record(&after, std::slice::from_ref(&step), &entered)?;
+        let steps = std::slice::from_ref(&step);
+        let events = tx.record(&after, steps, &entered)?;
+        if setting.notify {
+            warnings = super::outbox::queue(tx, setting, steps, &events, &after, &child)?;
+        }
         after
     };
     Ok(Taken {
         matter: after,
-        warnings: Vec::new(),
+        warnings,
     })
 }

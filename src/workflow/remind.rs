@@ -62,8 +62,15 @@ pub fn remind(tx: &Tx, setting: &Setting, as_of: NaiveDate) -> anyhow::Result<Re
             done.unreachable += 1;
             continue;
         };
-        let subject = format!("[iro] reminder for {id} on {as_of}");
-        if tx.reminded(&subject)? {
+        // The subject is also what makes a day's reminder once only, so it names the person's id.
+        let subject = format!(
+            "[iro] Your reminders for {} ({id})",
+            notify::long_date(as_of)
+        );
+        // Before the subject was written for people it read so; a run on the day of the upgrade
+        // must not remind twice.
+        let earlier_subject = format!("[iro] reminder for {id} on {as_of}");
+        if tx.reminded(&subject)? || tx.reminded(&earlier_subject)? {
             done.already += 1;
             continue;
         }

@@ -8,6 +8,7 @@ mod directory;
 mod drift;
 mod identity;
 mod import;
+mod messages;
 mod outbox;
 mod privacy;
 pub(crate) mod protocol;

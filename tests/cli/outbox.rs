@@ -320,7 +320,7 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "QAP action 1 extended",
             &qap_to,
             &qap_cc,
-            "due date moved from 2026-12-03 to 2026-12-10, agreed by jwhite: Assessor ill",
+            "action 1 was due Thursday 3 December 2026; it is now due Thursday 10 December 2026, agreed by Name of jwhite (IRO team manager): Assessor ill",
         ),
         (
             "EPCP/DRP stage 1",
@@ -339,13 +339,13 @@ fn every_row_of_the_rule_table_reaches_the_smtp_server_as_the_table_says() {
             "CAFCASS referral (concurrent)",
             &["jwhite"],
             &["senior"],
-            "concurrent referral to CAFCASS: Rights at risk",
+            "a concurrent referral to CAFCASS: Rights at risk",
         ),
         (
             "legal advice sought",
             &["jwhite"],
             &["senior"],
-            "legal advice sought: Counsel consulted",
+            "independent legal advice was sought: Counsel consulted",
         ),
         // The child's IRO is told of a step another took on their matter.
         (

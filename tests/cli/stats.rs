@@ -47,7 +47,7 @@ fn qap(service: &Service, iro: &str, child: &str, on: &str) -> String {
 /// resolved by the AD on 2 November); B on LCS-200001 (its action done late, resolved as a QAP on 16
 /// October); C on LCS-300003 under another IRO team manager (stage 1 on 9 November, an extension
 /// recorded and voided, open at the end).
-fn autumn() -> Service {
+pub(crate) fn autumn() -> Service {
     let mut service = Service::new();
     service.today = "2026-11-30".into();
     service.ok(&[
