@@ -90,6 +90,7 @@ pub struct StepFact {
     /// Whether the step opened its matter: a new concern about the child.
     pub opens: bool,
     pub child: String,
+    pub raised_on: NaiveDate,
     /// The child's IRO team manager when the matter was raised.
     pub iro_team_manager: String,
     pub qap_raised_on: Option<NaiveDate>,
@@ -118,6 +119,29 @@ pub enum StepKind {
     SeniorManagerBriefed,
 }
 
+/// Each child's IRO team managers over time, from the directory's history.
+#[derive(Debug, Clone, Default)]
+pub struct IroTeamManagers {
+    /// By child: each allocation's first day and IRO team manager, in the order they took effect.
+    history: std::collections::HashMap<String, Vec<(NaiveDate, String)>>,
+    /// By child, now (for a directory recorded before its history was).
+    now: std::collections::HashMap<String, String>,
+}
+
+impl IroTeamManagers {
+    /// The child's IRO team manager on `day`: the allocation in force then, or for a day before the
+    /// history began, the first allocation recorded (as `Tx::child_on` reads the directory).
+    pub fn on(&self, child: &str, day: NaiveDate) -> &str {
+        if let Some(history) = self.history.get(child) {
+            let in_force = history.iter().rev().find(|(from, _)| *from <= day);
+            if let Some((_, manager)) = in_force.or(history.first()) {
+                return manager;
+            }
+        }
+        self.now.get(child).map_or("", String::as_str)
+    }
+}
+
 /// A matter open at some time in a period: when it opened and closed, and the groups it counts in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenSpan {
@@ -137,6 +161,9 @@ pub struct ReferralFact {
     pub team: String,
     /// The matter's IRO.
     pub iro: String,
+    pub child: String,
+    /// The day the matter was raised, and the child's IRO team manager that day.
+    pub raised_on: NaiveDate,
     pub iro_team_manager: String,
     pub kind: ReferralKind,
     pub referred_on: NaiveDate,
@@ -428,36 +455,37 @@ const OPEN_MATTERS: Sql = Sql::new(
     ),
 );
 
-/// The child's IRO team manager on the day the matter was raised (as first recorded for a day before the
-/// directory's history began): the manager a matter's figures count under.
-macro_rules! iro_team_manager_when_raised {
-    () => {
-        "COALESCE((SELECT a.iro_team_manager FROM allocations a
-                     WHERE a.child = m.child AND a.from_on <= m.raised_on
-                     ORDER BY a.from_on DESC, a.event DESC LIMIT 1),
-                  (SELECT a.iro_team_manager FROM allocations a WHERE a.child = m.child
-                     ORDER BY a.from_on, a.event LIMIT 1),
-                  (SELECT c.iro_team_manager FROM children c WHERE c.ref = m.child))"
-    };
-}
+/// Every allocation's IRO team manager, for the figures by IRO team manager (resolved in memory: one
+/// read of the directory's history rather than a look-up per step).
+const IRO_TEAM_MANAGERS: Sql = Sql::new(
+    "the IRO team manager of each allocation",
+    "SELECT child, from_on, iro_team_manager FROM allocations ORDER BY child, from_on, event",
+);
+/// The day each child's first concern was raised (from the index on child and day alone).
+const FIRST_CONCERNS: Sql = Sql::new(
+    "the day of each child's first concern",
+    "SELECT child, MIN(raised_on) FROM matters GROUP BY child",
+);
+const CURRENT_IRO_TEAM_MANAGERS: Sql = Sql::new(
+    "each child's IRO team manager now",
+    "SELECT ref, iro_team_manager FROM children",
+);
 
 const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
     concat!(
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
-            COALESCE(json_extract(e.details, '$.stage'), json_extract(e.details, '$.to')),
-            json_extract(e.details, '$.opening') IS NULL,
+            CASE e.kind WHEN 'drp-entered' THEN json_extract(e.details, '$.stage')
+                        WHEN 'stage-raised' THEN json_extract(e.details, '$.to') END,
+            e.kind NOT IN ('consultation-opened', 'qap-raised', 'drp-entered')
+                OR json_extract(e.details, '$.opening') IS NULL,
             m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro,
-            m.child, ",
-        iro_team_manager_when_raised!(),
-        ", m.qap_raised_on,
+            m.child, m.raised_on, m.qap_raised_on,
             CASE e.kind WHEN 'stage-raised' THEN
                 (SELECT st.entered_on FROM stages st
                   WHERE st.matter = m.id AND st.stage = json_extract(e.details, '$.from'))
               WHEN 'resolved' THEN
                 (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
-            CASE WHEN json_extract(e.details, '$.opening') IS NOT NULL THEN
-                EXISTS (SELECT 1 FROM matters p WHERE p.child = m.child AND p.raised_on < m.raised_on) END,
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
                   WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END
@@ -473,17 +501,12 @@ const STEP_FACTS: Sql = Sql::each(
             COALESCE(e.details::jsonb ->> 'stage', e.details::jsonb ->> 'to')::bigint,
             (e.details::jsonb -> 'opening') IS NULL OR e.details::jsonb -> 'opening' = 'null'::jsonb,
             m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro,
-            m.child, ",
-        iro_team_manager_when_raised!(),
-        ", m.qap_raised_on,
+            m.child, m.raised_on, m.qap_raised_on,
             CASE e.kind WHEN 'stage-raised' THEN
                 (SELECT st.entered_on FROM stages st
                   WHERE st.matter = m.id AND st.stage = (e.details::jsonb ->> 'from')::bigint)
               WHEN 'resolved' THEN
                 (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
-            CASE WHEN (e.details::jsonb -> 'opening') IS NOT NULL
-                      AND e.details::jsonb -> 'opening' <> 'null'::jsonb THEN
-                EXISTS (SELECT 1 FROM matters p WHERE p.child = m.child AND p.raised_on < m.raised_on) END,
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
                   WHERE a.matter = m.id AND a.seq = (e.details::jsonb ->> 'seq')::bigint) END
@@ -501,9 +524,8 @@ const STEP_FACTS: Sql = Sql::each(
 const OPEN_SPANS: Sql = Sql::new(
     "the matters open during a period",
     concat!(
-        "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, ",
-        iro_team_manager_when_raised!(),
-        " FROM matters m
+        "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, m.child
+       FROM matters m
       WHERE m.raised_on <= ?2 AND (m.resolved_on IS NULL OR m.resolved_on >= ?1)"
     ),
 );
@@ -511,9 +533,9 @@ const OPEN_SPANS: Sql = Sql::new(
 const REFERRAL_FACTS: Sql = Sql::new(
     "the referrals a period's figures count",
     concat!(
-        "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro, ",
-        iro_team_manager_when_raised!(),
-        " FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
+        "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro,
+            m.child, m.raised_on
+       FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
       WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
       ORDER BY r.referred_on, r.matter, r.seq"
     ),
@@ -673,9 +695,21 @@ impl Tx<'_> {
 
     /// The QAPs raised, entries to EPCP/DRP and resolutions that took effect from `from` to `to`.
     /// A voided step counts for nothing (rule 15), so it is left out.
-    pub fn step_facts(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StepFact>, StoreError> {
+    /// Streamed, one at a time: a year of a national service is hundreds of thousands of steps.
+    pub fn each_step_fact<E: From<StoreError>>(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        managers: &IroTeamManagers,
+        mut each: impl FnMut(StepFact) -> Result<(), E>,
+    ) -> Result<(), E> {
         let voided = self.corrected()?.voided;
-        let facts = self.rows(&STEP_FACTS, &[&from, &to], |r| {
+        // A concern is a repeat when the child's first was raised on an earlier day.
+        let first_raised: std::collections::HashMap<String, NaiveDate> = self
+            .rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .into_iter()
+            .collect();
+        let read = |r: &dyn Row| {
             let id: i64 = r.get(12)?;
             let kind = match r.get::<String>(0)?.as_str() {
                 "consultation-opened" => StepKind::ConsultationOpened,
@@ -719,19 +753,55 @@ impl Tx<'_> {
                     stage: r.get(9)?,
                     opens: !no_opening,
                     child: r.get(14)?,
-                    iro_team_manager: r.get(15)?,
+                    raised_on: r.get(15)?,
+                    iro_team_manager: String::new(),
                     qap_raised_on: r.get(16)?,
                     stage_reached_on: r.get(17)?,
-                    earlier_concern: r.get::<Option<bool>>(18)?.unwrap_or(false),
-                    on_time: r.get::<Option<bool>>(19)?.unwrap_or(false),
+                    earlier_concern: false,
+                    on_time: r.get::<Option<bool>>(18)?.unwrap_or(false),
                 },
             ))
-        })?;
-        Ok(facts
-            .into_iter()
-            .filter(|(id, _)| !voided.contains_key(id))
-            .map(|(_, fact)| fact)
-            .collect())
+        };
+        self.stream(
+            &STEP_FACTS,
+            &[&from, &to],
+            read,
+            |(id, mut fact): (i64, StepFact)| {
+                if voided.contains_key(&id) {
+                    return Ok(());
+                }
+                fact.iro_team_manager = managers.on(&fact.child, fact.raised_on).to_string();
+                fact.earlier_concern = fact.opens
+                    && first_raised
+                        .get(&fact.child)
+                        .is_some_and(|first| *first < fact.raised_on);
+                each(fact)
+            },
+        )
+    }
+
+    /// Every child's IRO team managers over time, to say whose a matter was on the day it was raised.
+    pub fn iro_team_managers(&self) -> Result<IroTeamManagers, StoreError> {
+        let mut managers = IroTeamManagers::default();
+        for (child, from_on, manager) in self.rows(&IRO_TEAM_MANAGERS, &[], |r| {
+            Ok((
+                r.get::<String>(0)?,
+                r.get::<NaiveDate>(1)?,
+                r.get::<String>(2)?,
+            ))
+        })? {
+            managers
+                .history
+                .entry(child)
+                .or_default()
+                .push((from_on, manager));
+        }
+        for (child, manager) in self.rows(&CURRENT_IRO_TEAM_MANAGERS, &[], |r| {
+            Ok((r.get::<String>(0)?, r.get::<String>(1)?))
+        })? {
+            managers.now.insert(child, manager);
+        }
+        Ok(managers)
     }
 
     /// Referrals to CAFCASS made, or decided, from `from` to `to`.
@@ -739,11 +809,14 @@ impl Tx<'_> {
         &self,
         from: NaiveDate,
         to: NaiveDate,
+        managers: &IroTeamManagers,
     ) -> Result<Vec<ReferralFact>, StoreError> {
-        self.rows(&REFERRAL_FACTS, &[&from, &to], |r| {
+        let mut facts = self.rows(&REFERRAL_FACTS, &[&from, &to], |r| {
             Ok(ReferralFact {
                 iro: r.get(7)?,
-                iro_team_manager: r.get(8)?,
+                child: r.get(8)?,
+                raised_on: r.get(9)?,
+                iro_team_manager: String::new(),
                 matter: r.get(0)?,
                 category: r.get(1)?,
                 team: r.get(2)?,
@@ -752,21 +825,35 @@ impl Tx<'_> {
                 decision: r.get(5)?,
                 decided_on: r.get(6)?,
             })
-        })
+        })?;
+        for fact in &mut facts {
+            fact.iro_team_manager = managers.on(&fact.child, fact.raised_on).to_string();
+        }
+        Ok(facts)
     }
 
-    /// The matters open at some time from `from` to `to` (as the record stands, corrections applied).
-    pub fn open_spans(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<OpenSpan>, StoreError> {
-        self.rows(&OPEN_SPANS, &[&from, &to], |r| {
+    /// The matters open at some time from `from` to `to` (as the record stands, corrections applied),
+    /// one at a time.
+    pub fn each_open_span<E: From<StoreError>>(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        managers: &IroTeamManagers,
+        each: impl FnMut(OpenSpan) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let read = |r: &dyn Row| {
+            let raised_on = r.get(0)?;
+            let child: String = r.get(5)?;
             Ok(OpenSpan {
-                raised_on: r.get(0)?,
+                raised_on,
                 resolved_on: r.get(1)?,
                 category: r.get(2)?,
                 team: r.get(3)?,
                 iro: r.get(4)?,
-                iro_team_manager: r.get(5)?,
+                iro_team_manager: managers.on(&child, raised_on).to_string(),
             })
-        })
+        };
+        self.stream(&OPEN_SPANS, &[&from, &to], read, each)
     }
 
     /// The events of a child's record or of one matter, by effective date then as recorded.

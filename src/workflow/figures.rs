@@ -1,7 +1,7 @@
 //! The figures of a period, tallied from the facts the store gives: `report stats` and the annual report
 //! render this one computation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -20,10 +20,18 @@ pub fn period(
     to: NaiveDate,
     category_order: &[String],
 ) -> anyhow::Result<Stats> {
-    let steps = tx.step_facts(from, to)?;
-    let referrals = tx.referral_facts(from, to)?;
-    let open = tx.open_spans(from, to)?;
-    let mut stats = tally(&steps, &referrals, &open, from, to, calendar)?;
+    let mut tally = Tally::new(from, to);
+    // Read once: every fact is counted under the child's IRO team manager of its matter's first day.
+    let managers = tx.iro_team_managers()?;
+    tx.each_step_fact(from, to, &managers, |fact| tally.step(&fact, calendar))?;
+    for referral in tx.referral_facts(from, to, &managers)? {
+        tally.referral(&referral);
+    }
+    tx.each_open_span(from, to, &managers, |span| {
+        tally.open(&span);
+        Ok::<(), crate::store::StoreError>(())
+    })?;
+    let mut stats = tally.finish();
     stats.category_order = category_order.to_vec();
     Ok(stats)
 }
@@ -37,8 +45,9 @@ struct Group {
     qap_days_to_resolution: Vec<i64>,
     days_at_stage: [Vec<i64>; 3],
     /// Each child a concern was raised about: how many in the period, and whether one came before.
-    children: BTreeMap<String, (u32, bool)>,
-    extended: BTreeSet<String>,
+    /// By the child's number in `Tally::children`.
+    children: HashMap<u32, (u32, bool)>,
+    extended: HashSet<String>,
 }
 
 /// The groups a matter's figures count in, one of each breakdown.
@@ -49,17 +58,52 @@ struct Keys<'a> {
     iro_team_manager: &'a str,
 }
 
-#[derive(Default)]
+/// The figures as they are counted: hundreds of thousands of steps count five times each, so a group is
+/// found by hashing the text it is keyed by, allocated once per group, not once per step.
 struct Tally {
+    from: NaiveDate,
+    to: NaiveDate,
+    months: Vec<(NaiveDate, NaiveDate)>,
     totals: Group,
-    by_category: BTreeMap<String, Group>,
-    by_team: BTreeMap<String, Group>,
-    by_iro: BTreeMap<String, Group>,
-    by_iro_team_manager: BTreeMap<String, Group>,
-    by_month: BTreeMap<String, Group>,
+    by_category: HashMap<String, Group>,
+    by_team: HashMap<String, Group>,
+    by_iro: HashMap<String, Group>,
+    by_iro_team_manager: HashMap<String, Group>,
+    /// By the month's first day.
+    by_month: HashMap<NaiveDate, Group>,
+    /// Each child a concern was raised about, numbered: a group keeps the number, not the reference.
+    children: HashMap<String, u32>,
+}
+
+/// The group `key` names, made the first time it is named.
+fn group<'g>(groups: &'g mut HashMap<String, Group>, key: &str) -> &'g mut Group {
+    if !groups.contains_key(key) {
+        groups.insert(key.to_string(), Group::default());
+    }
+    groups.get_mut(key).expect("inserted above")
 }
 
 impl Tally {
+    fn new(from: NaiveDate, to: NaiveDate) -> Tally {
+        let months = months(from, to);
+        Tally {
+            from,
+            to,
+            // Every month of the period is shown, a quiet one too.
+            by_month: months
+                .iter()
+                .map(|(first, _)| (first_of_month(*first), Group::default()))
+                .collect(),
+            months,
+            totals: Group::default(),
+            by_category: HashMap::new(),
+            by_team: HashMap::new(),
+            by_iro: HashMap::new(),
+            by_iro_team_manager: HashMap::new(),
+            children: HashMap::new(),
+        }
+    }
+
     /// Counts `add` in the totals, in each of the matter's groups, and in the month of `on`.
     fn count(&mut self, keys: &Keys, on: NaiveDate, add: impl Fn(&mut Group)) {
         add(&mut self.totals);
@@ -69,14 +113,18 @@ impl Tally {
             (&mut self.by_iro, keys.iro),
             (&mut self.by_iro_team_manager, keys.iro_team_manager),
         ] {
-            add(groups.entry(key.to_string()).or_default());
+            add(group(groups, key));
         }
-        add(self.by_month.entry(month(on)).or_default());
+        add(self.by_month.entry(first_of_month(on)).or_default());
     }
 }
 
-fn month(day: NaiveDate) -> String {
-    format!("{:04}-{:02}", day.year(), day.month())
+fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("the first of a month")
+}
+
+fn month(first: NaiveDate) -> String {
+    format!("{:04}-{:02}", first.year(), first.month())
 }
 
 /// The months a period touches, each with its first and last day inside the period.
@@ -115,143 +163,172 @@ pub fn tally(
     to: NaiveDate,
     calendar: &Calendar,
 ) -> anyhow::Result<Stats> {
-    let mut tally = Tally::default();
-    // Every month of the period is shown, a quiet one too.
-    for (first, _) in months(from, to) {
-        tally.by_month.entry(month(first)).or_default();
-    }
+    let mut tally = Tally::new(from, to);
     for fact in steps {
-        let keys = Keys {
-            category: &fact.category,
-            team: &fact.team,
-            iro: &fact.iro,
-            iro_team_manager: &fact.iro_team_manager,
-        };
-        let count = |tally: &mut Tally, add: &dyn Fn(&mut Group)| tally.count(&keys, fact.on, add);
-        if fact.opens {
-            count(&mut tally, &|g| {
-                let child = g.children.entry(fact.child.clone()).or_default();
-                child.0 += 1;
-                child.1 |= fact.earlier_concern;
-            });
-        }
-        match fact.kind {
-            StepKind::ConsultationOpened => {
-                count(&mut tally, &|g| g.figures.consultation.opened += 1)
-            }
-            StepKind::QapRaised => count(&mut tally, &|g| {
-                g.figures.qap.raised += 1;
-                if fact.from_consultation {
-                    g.figures.consultation.to_qap += 1;
-                }
-            }),
-            StepKind::DrpEntered => count(&mut tally, &|g| {
-                g.figures.drp.entered.count(fact.entry_stage);
-                g.figures.drp.reached.count(fact.entry_stage);
-                if fact.from_qap {
-                    g.figures.qap.escalated += 1;
-                }
-                if fact.from_consultation {
-                    g.figures.consultation.to_drp += 1;
-                }
-            }),
-            StepKind::StageRaised => {
-                let stayed = match fact.stage_reached_on {
-                    Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
-                    None => None,
+        tally.step(fact, calendar)?;
+    }
+    for referral in referrals {
+        tally.referral(referral);
+    }
+    for span in open {
+        tally.open(span);
+    }
+    Ok(tally.finish())
+}
+
+impl Tally {
+    /// Counts one step.
+    fn step(&mut self, fact: &StepFact, calendar: &Calendar) -> anyhow::Result<()> {
+        let tally = self;
+        let to = tally.to;
+        {
+            let keys = Keys {
+                category: &fact.category,
+                team: &fact.team,
+                iro: &fact.iro,
+                iro_team_manager: &fact.iro_team_manager,
+            };
+            let count =
+                |tally: &mut Tally, add: &dyn Fn(&mut Group)| tally.count(&keys, fact.on, add);
+            if fact.opens {
+                let next = tally.children.len() as u32;
+                let number = match tally.children.get(&fact.child) {
+                    Some(number) => *number,
+                    None => *tally.children.entry(fact.child.clone()).or_insert(next),
                 };
-                // The stage left is the one below the stage reached.
-                let left = stage_index(fact.entry_stage).and_then(|i| i.checked_sub(1));
-                count(&mut tally, &|g| {
-                    g.figures.drp.reached.count(fact.entry_stage);
-                    if let (Some(days), Some(i)) = (stayed, left) {
-                        g.days_at_stage[i].push(days);
-                    }
-                })
+                count(tally, &|g| {
+                    let child = g.children.entry(number).or_default();
+                    child.0 += 1;
+                    child.1 |= fact.earlier_concern;
+                });
             }
-            StepKind::Resolved => match fact.drp_entered_on {
-                // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
-                // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
-                None if fact.qap_raised => {
-                    let days = match fact.qap_raised_on {
-                        Some(raised) => Some(calendar.working_days_between(raised, fact.on)?),
-                        None => None,
-                    };
-                    count(&mut tally, &|g| {
-                        g.figures.qap.resolved += 1;
-                        g.qap_days_to_resolution.extend(days);
-                    })
+            match fact.kind {
+                StepKind::ConsultationOpened => {
+                    count(tally, &|g| g.figures.consultation.opened += 1)
                 }
-                None => count(&mut tally, &|g| g.figures.consultation.settled += 1),
-                Some(entered) => {
-                    let days = calendar.working_days_between(entered, fact.on)?;
+                StepKind::QapRaised => count(tally, &|g| {
+                    g.figures.qap.raised += 1;
+                    if fact.from_consultation {
+                        g.figures.consultation.to_qap += 1;
+                    }
+                }),
+                StepKind::DrpEntered => count(tally, &|g| {
+                    g.figures.drp.entered.count(fact.entry_stage);
+                    g.figures.drp.reached.count(fact.entry_stage);
+                    if fact.from_qap {
+                        g.figures.qap.escalated += 1;
+                    }
+                    if fact.from_consultation {
+                        g.figures.consultation.to_drp += 1;
+                    }
+                }),
+                StepKind::StageRaised => {
                     let stayed = match fact.stage_reached_on {
                         Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
                         None => None,
                     };
-                    let at = stage_index(fact.stage);
-                    let in_time = fact.drp_deadline.is_some_and(|d| fact.on <= d);
-                    count(&mut tally, &|g| {
-                        g.figures.drp.resolved.count(fact.stage);
-                        g.figures.drp.resolved_within_timescale += u32::from(in_time);
-                        g.days_to_resolution.push(days);
-                        if let (Some(days), Some(i)) = (stayed, at) {
+                    // The stage left is the one below the stage reached.
+                    let left = stage_index(fact.entry_stage).and_then(|i| i.checked_sub(1));
+                    count(tally, &|g| {
+                        g.figures.drp.reached.count(fact.entry_stage);
+                        if let (Some(days), Some(i)) = (stayed, left) {
                             g.days_at_stage[i].push(days);
+                        }
+                    })
+                }
+                StepKind::Resolved => match fact.drp_entered_on {
+                    // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
+                    // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
+                    None if fact.qap_raised => {
+                        let days = match fact.qap_raised_on {
+                            Some(raised) => Some(calendar.working_days_between(raised, fact.on)?),
+                            None => None,
+                        };
+                        count(tally, &|g| {
+                            g.figures.qap.resolved += 1;
+                            g.qap_days_to_resolution.extend(days);
+                        })
+                    }
+                    None => count(tally, &|g| g.figures.consultation.settled += 1),
+                    Some(entered) => {
+                        let days = calendar.working_days_between(entered, fact.on)?;
+                        let stayed = match fact.stage_reached_on {
+                            Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
+                            None => None,
+                        };
+                        let at = stage_index(fact.stage);
+                        let in_time = fact.drp_deadline.is_some_and(|d| fact.on <= d);
+                        count(tally, &|g| {
+                            g.figures.drp.resolved.count(fact.stage);
+                            g.figures.drp.resolved_within_timescale += u32::from(in_time);
+                            g.days_to_resolution.push(days);
+                            if let (Some(days), Some(i)) = (stayed, at) {
+                                g.days_at_stage[i].push(days);
+                            }
+                        });
+                    }
+                },
+                StepKind::Challenged => {
+                    let followed = fact.drp_entered_on.is_some_and(|d| d <= to);
+                    count(tally, &|g| {
+                        g.figures.challenges.made += 1;
+                        g.figures.challenges.followed_by_drp += u32::from(followed);
+                    })
+                }
+                StepKind::ActionExtended => count(tally, &|g| {
+                    g.figures.extensions.agreed += 1;
+                    if !g.extended.contains(&fact.matter) {
+                        g.extended.insert(fact.matter.clone());
+                    }
+                }),
+                StepKind::ActionCompleted => count(tally, &|g| {
+                    g.figures.actions.completed += 1;
+                    g.figures.actions.completed_on_time += u32::from(fact.on_time);
+                }),
+                StepKind::MeetingHeld => count(tally, &|g| g.figures.activity.meetings += 1),
+                StepKind::LegalAdviceSought => {
+                    count(tally, &|g| g.figures.activity.legal_advice += 1)
+                }
+                StepKind::SeniorManagerBriefed => {
+                    count(tally, &|g| g.figures.activity.senior_manager_briefings += 1)
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts one referral to CAFCASS: made, or decided, in the period.
+    fn referral(&mut self, r: &ReferralFact) {
+        let (from, to) = (self.from, self.to);
+        let in_period = |day: NaiveDate| from <= day && day <= to;
+        let tally = self;
+        {
+            let keys = Keys {
+                category: &r.category,
+                team: &r.team,
+                iro: &r.iro,
+                iro_team_manager: &r.iro_team_manager,
+            };
+            if in_period(r.referred_on) {
+                tally.count(&keys, r.referred_on, |g| match r.kind {
+                    ReferralKind::Concurrent => g.figures.cafcass.referrals.concurrent += 1,
+                    ReferralKind::Formal => g.figures.cafcass.referrals.formal += 1,
+                });
+            }
+            if let (Some(decision), Some(on)) = (r.decision, r.decided_on) {
+                if in_period(on) {
+                    tally.count(&keys, on, |g| match decision {
+                        CafcassDecision::CriteriaMet => {
+                            g.figures.cafcass.decisions.criteria_met += 1
+                        }
+                        CafcassDecision::CriteriaNotMet => {
+                            g.figures.cafcass.decisions.criteria_not_met += 1
                         }
                     });
                 }
-            },
-            StepKind::Challenged => {
-                let followed = fact.drp_entered_on.is_some_and(|d| d <= to);
-                count(&mut tally, &|g| {
-                    g.figures.challenges.made += 1;
-                    g.figures.challenges.followed_by_drp += u32::from(followed);
-                })
-            }
-            StepKind::ActionExtended => count(&mut tally, &|g| {
-                g.figures.extensions.agreed += 1;
-                g.extended.insert(fact.matter.clone());
-            }),
-            StepKind::ActionCompleted => count(&mut tally, &|g| {
-                g.figures.actions.completed += 1;
-                g.figures.actions.completed_on_time += u32::from(fact.on_time);
-            }),
-            StepKind::MeetingHeld => count(&mut tally, &|g| g.figures.activity.meetings += 1),
-            StepKind::LegalAdviceSought => {
-                count(&mut tally, &|g| g.figures.activity.legal_advice += 1)
-            }
-            StepKind::SeniorManagerBriefed => count(&mut tally, &|g| {
-                g.figures.activity.senior_manager_briefings += 1
-            }),
-        }
-    }
-    let in_period = |day: NaiveDate| from <= day && day <= to;
-    for r in referrals {
-        let keys = Keys {
-            category: &r.category,
-            team: &r.team,
-            iro: &r.iro,
-            iro_team_manager: &r.iro_team_manager,
-        };
-        if in_period(r.referred_on) {
-            tally.count(&keys, r.referred_on, |g| match r.kind {
-                ReferralKind::Concurrent => g.figures.cafcass.referrals.concurrent += 1,
-                ReferralKind::Formal => g.figures.cafcass.referrals.formal += 1,
-            });
-        }
-        if let (Some(decision), Some(on)) = (r.decision, r.decided_on) {
-            if in_period(on) {
-                tally.count(&keys, on, |g| match decision {
-                    CafcassDecision::CriteriaMet => g.figures.cafcass.decisions.criteria_met += 1,
-                    CafcassDecision::CriteriaNotMet => {
-                        g.figures.cafcass.decisions.criteria_not_met += 1
-                    }
-                });
             }
         }
     }
-    count_open(&mut tally, open, from, to);
-    Ok(finish(tally, from, to))
 }
 
 /// Open at the end of a day: raised by then and not resolved or closed by then.
@@ -259,33 +336,40 @@ fn open_on(span: &OpenSpan, day: NaiveDate) -> bool {
     span.raised_on <= day && span.resolved_on.is_none_or(|r| r > day)
 }
 
-/// The matters open as the period (and each month of it) began and ended, in each matter's groups.
-fn count_open(tally: &mut Tally, open: &[OpenSpan], from: NaiveDate, to: NaiveDate) {
-    let before = |day: NaiveDate| day.pred_opt().expect("a day before");
-    let months = months(from, to);
-    for span in open {
-        let (at_start, at_end) = (open_on(span, before(from)), open_on(span, to));
-        let add = |g: &mut Group| {
-            g.figures.open.at_start += u32::from(at_start);
-            g.figures.open.at_end += u32::from(at_end);
-        };
-        add(&mut tally.totals);
-        for (groups, key) in [
-            (&mut tally.by_category, &span.category),
-            (&mut tally.by_team, &span.team),
-            (&mut tally.by_iro, &span.iro),
-            (&mut tally.by_iro_team_manager, &span.iro_team_manager),
-        ] {
-            if at_start || at_end {
-                add(groups.entry(key.clone()).or_default());
-            }
-        }
-        for (first, last) in &months {
-            let (at_start, at_end) = (open_on(span, before(*first)), open_on(span, *last));
-            if at_start || at_end {
-                let g = tally.by_month.entry(month(*first)).or_default();
+impl Tally {
+    /// Counts a matter open as the period (and each month of it) began or ended, in its groups.
+    fn open(&mut self, span: &OpenSpan) {
+        let tally = self;
+        let (from, to) = (tally.from, tally.to);
+        let before = |day: NaiveDate| day.pred_opt().expect("a day before");
+        let months = tally.months.clone();
+        {
+            let (at_start, at_end) = (open_on(span, before(from)), open_on(span, to));
+            let add = |g: &mut Group| {
                 g.figures.open.at_start += u32::from(at_start);
                 g.figures.open.at_end += u32::from(at_end);
+            };
+            add(&mut tally.totals);
+            for (groups, key) in [
+                (&mut tally.by_category, span.category.as_str()),
+                (&mut tally.by_team, span.team.as_str()),
+                (&mut tally.by_iro, span.iro.as_str()),
+                (
+                    &mut tally.by_iro_team_manager,
+                    span.iro_team_manager.as_str(),
+                ),
+            ] {
+                if at_start || at_end {
+                    add(group(groups, key));
+                }
+            }
+            for (first, last) in &months {
+                let (at_start, at_end) = (open_on(span, before(*first)), open_on(span, *last));
+                if at_start || at_end {
+                    let g = tally.by_month.entry(first_of_month(*first)).or_default();
+                    g.figures.open.at_start += u32::from(at_start);
+                    g.figures.open.at_end += u32::from(at_end);
+                }
             }
         }
     }
@@ -299,43 +383,51 @@ fn percent(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| tenths(f64::from(part) * 100.0 / f64::from(whole)))
 }
 
-fn finish(tally: Tally, from: NaiveDate, to: NaiveDate) -> Stats {
-    let finish = |mut g: Group| -> Figures {
-        let f = &mut g.figures;
-        f.drp.resolved_within_timescale_percent =
-            percent(f.drp.resolved_within_timescale, f.drp.resolved.total);
-        f.drp.working_days_to_resolution = spread(&mut g.days_to_resolution);
-        f.qap.working_days_to_resolution = spread(&mut g.qap_days_to_resolution);
-        let [one, two, three] = &mut g.days_at_stage;
-        f.drp.working_days_at_stage.stage_1 = spread(one);
-        f.drp.working_days_at_stage.stage_2 = spread(two);
-        f.drp.working_days_at_stage.stage_3 = spread(three);
-        f.actions.completed_on_time_percent =
-            percent(f.actions.completed_on_time, f.actions.completed);
-        f.extensions.matters = g.extended.len() as u32;
-        f.extensions.per_matter = (f.extensions.matters > 0)
-            .then(|| tenths(f64::from(f.extensions.agreed) / f64::from(f.extensions.matters)));
-        f.children.distinct = g.children.len() as u32;
-        f.children.repeat = g
-            .children
-            .values()
-            .filter(|(in_period, before)| *in_period > 1 || *before)
-            .count() as u32;
-        g.figures
-    };
-    let finished = |groups: BTreeMap<String, Group>| -> BTreeMap<String, Figures> {
-        groups.into_iter().map(|(k, g)| (k, finish(g))).collect()
-    };
-    Stats {
-        from,
-        to,
-        totals: finish(tally.totals),
-        by_category: finished(tally.by_category),
-        by_team: finished(tally.by_team),
-        by_iro: finished(tally.by_iro),
-        by_iro_team_manager: finished(tally.by_iro_team_manager),
-        by_month: finished(tally.by_month),
-        category_order: Vec::new(),
+impl Tally {
+    fn finish(self) -> Stats {
+        let (from, to) = (self.from, self.to);
+        let tally = self;
+        let finish = |mut g: Group| -> Figures {
+            let f = &mut g.figures;
+            f.drp.resolved_within_timescale_percent =
+                percent(f.drp.resolved_within_timescale, f.drp.resolved.total);
+            f.drp.working_days_to_resolution = spread(&mut g.days_to_resolution);
+            f.qap.working_days_to_resolution = spread(&mut g.qap_days_to_resolution);
+            let [one, two, three] = &mut g.days_at_stage;
+            f.drp.working_days_at_stage.stage_1 = spread(one);
+            f.drp.working_days_at_stage.stage_2 = spread(two);
+            f.drp.working_days_at_stage.stage_3 = spread(three);
+            f.actions.completed_on_time_percent =
+                percent(f.actions.completed_on_time, f.actions.completed);
+            f.extensions.matters = g.extended.len() as u32;
+            f.extensions.per_matter = (f.extensions.matters > 0)
+                .then(|| tenths(f64::from(f.extensions.agreed) / f64::from(f.extensions.matters)));
+            f.children.distinct = g.children.len() as u32;
+            f.children.repeat = g
+                .children
+                .values()
+                .filter(|(in_period, before)| *in_period > 1 || *before)
+                .count() as u32;
+            g.figures
+        };
+        let finished = |groups: HashMap<String, Group>| -> BTreeMap<String, Figures> {
+            groups.into_iter().map(|(k, g)| (k, finish(g))).collect()
+        };
+        Stats {
+            from,
+            to,
+            totals: finish(tally.totals),
+            by_category: finished(tally.by_category),
+            by_team: finished(tally.by_team),
+            by_iro: finished(tally.by_iro),
+            by_iro_team_manager: finished(tally.by_iro_team_manager),
+            by_month: tally
+                .by_month
+                .into_iter()
+                .map(|(first, g)| (month(first), finish(g)))
+                .collect(),
+            category_order: Vec::new(),
+        }
     }
 }
 
@@ -398,6 +490,7 @@ mod tests {
             stage: Some(stage),
             opens: false,
             child: format!("child-{matter}"),
+            raised_on: day(entered),
             iro_team_manager: format!("itm-{team}"),
             qap_raised_on: None,
             stage_reached_on: Some(day(entered)),
@@ -427,6 +520,8 @@ mod tests {
             category: "contact".into(),
             team: "South".into(),
             iro: "iro-South".into(),
+            child: "child-E-2".into(),
+            raised_on: day("2026-09-01"),
             iro_team_manager: "itm-South".into(),
             kind: ReferralKind::Concurrent,
             referred_on: day("2026-09-30"),
