@@ -6,6 +6,7 @@ use super::Context;
 use crate::error::Status;
 use crate::model::{MatterState, Stage};
 use crate::render::{self, Format};
+use crate::store::reports::DueFilter;
 use crate::store::MatterFilter;
 
 /// List matters, newest first
@@ -27,6 +28,13 @@ pub struct ListArgs {
     /// Matters of children in this social work team now
     #[arg(long)]
     pub team: Option<String>,
+    /// The matters as they stood at the end of this day (state, stage and next deadline then; IRO and
+    /// team as allocated then) [default: today, as the record stands]
+    #[arg(long, value_name = "DATE", value_parser = crate::dates::parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Only what had been recorded by this day: the listing as it was known then
+    #[arg(long, value_name = "DATE", value_parser = crate::dates::parse_date)]
+    pub as_known_on: Option<chrono::NaiveDate>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -34,6 +42,26 @@ pub struct ListArgs {
 pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
+    let as_of = args.as_of.unwrap_or(ctx.today);
+    if let Some(known_on) = super::report::as_stood(as_of, args.as_known_on, ctx.today) {
+        let filter = DueFilter {
+            iro: args.iro.clone(),
+            team: args.team.clone(),
+            on: Some(as_of),
+            iro_team_manager: None,
+        };
+        let matters: Vec<_> = crate::workflow::as_of::listed_as_of(&tx, as_of, known_on, &filter)?
+            .into_iter()
+            .filter(|l| {
+                let m = &l.matter;
+                args.state.is_none_or(|s| s == m.state)
+                    && args.stage.is_none_or(|s| Some(s) == m.stage)
+                    && args.child.as_deref().is_none_or(|c| c == m.child)
+            })
+            .collect();
+        render::matters(&matters, args.format, ctx.colour, ctx.out)?;
+        return Ok(Status::Done);
+    }
     let matters = tx.matters(&MatterFilter {
         state: args.state,
         stage: args.stage,

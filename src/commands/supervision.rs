@@ -11,6 +11,8 @@ use crate::engine::Event;
 use crate::error::Status;
 use crate::model::{DueItem, Matter, MatterState};
 use crate::render::{Field, Format, RowWriter, Tabular};
+use crate::engine::Step;
+use crate::store::reports::DueFilter;
 use crate::store::MatterFilter;
 
 /// An IRO's open matters for supervision: what happened since the last supervision note, what is due
@@ -24,9 +26,13 @@ pub struct SupervisionArgs {
     /// The IRO whose matters to show
     #[arg(long, value_name = "ID")]
     pub iro: String,
-    /// The day to report as of [default: today]
+    /// The day to report as of, the record as it stood at the end of it (the IRO's caseload as
+    /// allocated then) [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
+    /// Only what had been recorded by this day: the agenda as it was known then
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_known_on: Option<NaiveDate>,
     /// How far ahead "due soon" looks, in working days
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub within: u32,
@@ -74,18 +80,53 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
     let iro = find_staff(&tx, &args.iro)?;
     let calendar = service_calendar(ctx, &tx)?;
     let horizon = calendar.add_working_days(as_of, args.within)?;
-    // The IRO's caseload as allocated now, with the caseload of anyone they cover for on the day.
-    let listed = tx.matters(&MatterFilter {
-        iro: Some(iro.id.clone()),
-        on: Some(as_of),
-        ..MatterFilter::default()
-    })?;
-    let mut items = Vec::new();
-    for summary in listed.iter().filter(|l| !l.matter.state.is_finished()) {
-        let Some(m) = tx.matter(&summary.matter.id)? else {
-            continue;
+    // The IRO's caseload (with the caseload of anyone they cover for on the day) and each matter's steps:
+    // as the record stands, or as it stood at the end of a day gone.
+    let caseload: Vec<(Matter, Vec<Step>)> =
+        match super::report::as_stood(as_of, args.as_known_on, ctx.today) {
+            Some(known_on) => {
+                let filter = DueFilter {
+                    iro: Some(iro.id.clone()),
+                    team: None,
+                    on: Some(as_of),
+                    iro_team_manager: None,
+                };
+                let mut caseload: Vec<(Matter, Vec<Step>)> =
+                    crate::workflow::as_of::open_matters(&tx, as_of, known_on, &filter)?
+                        .into_iter()
+                        .map(|s| (s.matter, s.counting.into_iter().map(|l| l.step).collect()))
+                        .collect();
+                // As the listing orders them: newest first.
+                caseload.sort_by(|(a, _), (b, _)| (b.raised_on, &b.id).cmp(&(a.raised_on, &a.id)));
+                caseload
+            }
+            None => {
+                let listed = tx.matters(&MatterFilter {
+                    iro: Some(iro.id.clone()),
+                    on: Some(as_of),
+                    ..MatterFilter::default()
+                })?;
+                let mut caseload = Vec::new();
+                for summary in listed.iter().filter(|l| !l.matter.state.is_finished()) {
+                    let Some(m) = tx.matter(&summary.matter.id)? else {
+                        continue;
+                    };
+                    let log = tx
+                        .matter_events(&m.id)?
+                        .into_iter()
+                        .map(|e| Step {
+                            actor: e.actor,
+                            on: e.effective_on,
+                            event: e.event,
+                        })
+                        .collect();
+                    caseload.push((m, log));
+                }
+                caseload
+            }
         };
-        let log = tx.matter_events(&m.id)?;
+    let mut items = Vec::new();
+    for (m, log) in caseload {
         // Whose supervision a note records: the IRO service's, or the social worker's.
         let mut iro_service = std::collections::HashMap::new();
         let mut by_iro_service = |actor: &str| -> anyhow::Result<bool> {
@@ -115,14 +156,14 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
                 } else {
                     &mut last_social_work
                 };
-                *slot = (*slot).max(Some(e.effective_on));
+                *slot = (*slot).max(Some(e.on));
             }
         }
         let since = log
             .iter()
-            .filter(|e| last.is_none_or(|day| e.effective_on > day))
+            .filter(|e| last.is_none_or(|day| e.on > day))
             .map(|e| Happened {
-                on: e.effective_on,
+                on: e.on,
                 what: e.event.describe(),
             })
             .collect();

@@ -12,6 +12,7 @@
 pub mod authority;
 pub mod corrections;
 pub mod directory;
+pub mod drift;
 mod event;
 mod policy;
 mod refusal;

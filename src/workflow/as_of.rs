@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 
 use crate::engine::{corrections, Logged, Step};
 use crate::model::{Cover, Matter};
-use crate::store::reports::{DueFilter, DueRow, OpenMatter};
+use crate::store::reports::{DriftRow, DueFilter, DueRow, OpenMatter};
 use crate::store::Tx;
 
 /// A matter as it stood, with the child's IRO and team of that day.
@@ -16,6 +16,10 @@ pub struct Stood {
     pub matter: Matter,
     pub iro: String,
     pub team: String,
+    /// The child's social work team manager that day.
+    pub team_manager: String,
+    /// The steps that counted then, corrections applied.
+    pub counting: Vec<Logged>,
 }
 
 /// The matters open (not resolved or closed) at the end of `day`, of the IRO and team `filter` names as
@@ -26,16 +30,29 @@ pub fn open_matters(
     known_on: Option<NaiveDate>,
     filter: &DueFilter,
 ) -> anyhow::Result<Vec<Stood>> {
+    matters_as_stood(tx, day, known_on, filter, false)
+}
+
+/// The matters raised by the end of `day` as they stood then, finished ones too when `finished`, of the
+/// IRO and team `filter` names as allocated that day, in id order.
+pub fn matters_as_stood(
+    tx: &Tx,
+    day: NaiveDate,
+    known_on: Option<NaiveDate>,
+    filter: &DueFilter,
+    finished: bool,
+) -> anyhow::Result<Vec<Stood>> {
     let covers = tx.covers_on(day)?;
     let mut stood = Vec::new();
     // Only a matter raised by then, and not resolved by then as the record stands now, can have been
     // open (a resolution voided since leaves it open now too); as it was known, any resolution recorded
     // later did not count yet.
-    for id in tx.matters_raised_by(day, known_on.is_some())? {
-        let Some(matter) = as_it_stood(tx, &id, day, known_on)? else {
+    for id in tx.matters_raised_by(day, finished || known_on.is_some())? {
+        let log = log_as_it_stood(tx, &id, day, known_on)?;
+        let Some(matter) = corrections::fold(&id, &log)? else {
             continue;
         };
-        if matter.state.is_finished() {
+        if matter.state.is_finished() && !finished {
             continue;
         }
         let Some(child) = tx.child_on(&matter.child, day)? else {
@@ -52,6 +69,8 @@ pub fn open_matters(
         stood.push(Stood {
             iro: child.iro.clone(),
             team: child.team.clone(),
+            team_manager: child.team_manager.clone(),
+            counting: corrections::effective(&log),
             matter,
         });
     }
@@ -76,6 +95,17 @@ pub fn as_it_stood(
     day: NaiveDate,
     known_on: Option<NaiveDate>,
 ) -> anyhow::Result<Option<Matter>> {
+    Ok(corrections::fold(id, &log_as_it_stood(tx, id, day, known_on)?)?)
+}
+
+/// A matter's steps effective by `day` (and recorded by `known_on`), with every correction recorded by
+/// then, whenever it took effect.
+fn log_as_it_stood(
+    tx: &Tx,
+    id: &str,
+    day: NaiveDate,
+    known_on: Option<NaiveDate>,
+) -> anyhow::Result<Vec<Logged>> {
     let known = |recorded_at: &str| {
         known_on.is_none_or(|k| {
             recorded_at
@@ -98,7 +128,7 @@ pub fn as_it_stood(
             },
         })
         .collect();
-    Ok(corrections::fold(id, &log)?)
+    Ok(log)
 }
 
 /// The deadlines running at the end of `day` and due by `through`, as the overdue report lists them
@@ -189,4 +219,79 @@ pub fn open_as_of(
         ))
     });
     Ok(open)
+}
+
+/// What was drifting at the end of `day`, as the drift report lists it (`store::reports::DRIFT` for the
+/// record as it stands): by since, matter, kind and action.
+pub fn drift_as_of(
+    tx: &Tx,
+    thresholds: &crate::engine::drift::Thresholds,
+    known_on: Option<NaiveDate>,
+    filter: &DueFilter,
+    team_manager: Option<&str>,
+) -> anyhow::Result<Vec<DriftRow>> {
+    let mut rows = Vec::new();
+    for s in open_matters(tx, thresholds.as_of, known_on, filter)? {
+        if team_manager.is_some_and(|t| t != s.team_manager) {
+            continue;
+        }
+        let m = &s.matter;
+        for d in crate::engine::drift::drifting(m, &s.counting, thresholds) {
+            let action = d.action.and_then(|seq| m.action(seq));
+            rows.push(DriftRow {
+                kind: d.kind.to_string(),
+                matter: m.id.clone(),
+                child: m.child.clone(),
+                iro: s.iro.clone(),
+                team: s.team.clone(),
+                team_manager: s.team_manager.clone(),
+                state: m.state,
+                stage: m.stage,
+                since: d.since,
+                action: d.action,
+                action_text: action.map(|a| a.text.clone()),
+                owner: action.map(|a| a.owner.clone()),
+                count: d.count,
+            });
+        }
+    }
+    rows.sort_by(|a, b| {
+        (a.since, &a.matter, &a.kind, a.action).cmp(&(b.since, &b.matter, &b.kind, b.action))
+    });
+    Ok(rows)
+}
+
+/// Matters as a listing shows them, as they stood at the end of `day`: newest first.
+pub fn listed_as_of(
+    tx: &Tx,
+    day: NaiveDate,
+    known_on: Option<NaiveDate>,
+    filter: &DueFilter,
+) -> anyhow::Result<Vec<crate::model::Listed>> {
+    let mut listed: Vec<crate::model::Listed> = matters_as_stood(tx, day, known_on, filter, true)?
+        .into_iter()
+        .map(|s| {
+            let mut m = s.matter;
+            let first_open_action = m
+                .actions
+                .iter()
+                .filter(|a| a.status == crate::model::ActionStatus::Open)
+                .map(|a| (a.seq, a.due))
+                .min_by_key(|(seq, due)| (*due, *seq));
+            let stage_response = m.stage_response_deadline();
+            // A listing shows a matter's facts without its actions, stages and referrals.
+            m.actions.clear();
+            m.stages.clear();
+            m.referrals.clear();
+            crate::model::Listed {
+                first_open_action,
+                stage_response,
+                matter: m,
+            }
+        })
+        .collect();
+    listed.sort_by(|a, b| {
+        (b.matter.raised_on, &b.matter.id).cmp(&(a.matter.raised_on, &a.matter.id))
+    });
+    Ok(listed)
 }

@@ -13,6 +13,12 @@ fn csv(service: &Service, args: &[&str]) -> String {
 #[test]
 fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
     let mut service = Service::new();
+    // Short thresholds, so that something drifts within a fortnight.
+    std::fs::write(
+        service.dir.path().join("iro.toml"),
+        "drift_days = 2\nmax_extensions = 1\n",
+    )
+    .expect("a policy");
     let days = [
         "2026-11-09",
         "2026-11-10",
@@ -26,6 +32,13 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
         "2026-11-20",
     ];
     let mut nightly = Vec::new();
+    // The other reports of the night: what drifted, the listing, and the IRO's supervision agenda.
+    let others: [&[&str]; 3] = [
+        &["report", "drift", "--format", "csv"],
+        &["list", "--format", "json"],
+        &["report", "supervision", "--iro", "asmith", "--format", "json"],
+    ];
+    let mut printed_others: Vec<Vec<String>> = Vec::new();
     let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
     for day in days {
         service.today = day.into();
@@ -96,7 +109,11 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
             _ => {}
         }
         nightly.push(csv(&service, &["report", "overdue", "--format", "csv"]));
+        printed_others.push(others.iter().map(|args| csv(&service, args)).collect());
     }
+    let drifted: Vec<usize> = printed_others.iter().map(|o| o[0].lines().count()).collect();
+    assert!(drifted.iter().any(|n| *n > 2), "something drifted: {drifted:?}");
+    assert_ne!(printed_others[2], printed_others[9], "the night changed");
     assert!(
         nightly.iter().any(|n| n.lines().count() > 2),
         "something was overdue"
@@ -113,6 +130,13 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
             &["report", "overdue", "--format", "csv", "--as-of", day],
         );
         assert_eq!(&again, printed, "the night of {day}");
+    }
+    for (day, printed) in days.iter().zip(&printed_others) {
+        for (args, printed) in others.iter().zip(printed) {
+            let mut again: Vec<&str> = args.to_vec();
+            again.extend(["--as-of", day]);
+            assert_eq!(&csv(&service, &again), printed, "{args:?} on the night of {day}");
+        }
     }
     // As known on a day before anything here was recorded, nothing; as known by any later day, all.
     let none = csv(

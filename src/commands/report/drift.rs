@@ -11,7 +11,7 @@ use super::DriftArgs;
 use crate::error::Status;
 use crate::model::{MatterState, Stage};
 use crate::render::{Field, RowWriter, Tabular};
-use crate::store::reports::{DriftQuery, DriftRow};
+use crate::store::reports::{DriftQuery, DriftRow, DueFilter};
 
 /// One drifting matter, or action, as the report shows it.
 #[derive(Debug, Serialize)]
@@ -156,8 +156,33 @@ pub fn drift(ctx: &mut Context, args: &DriftArgs) -> anyhow::Result<Status> {
         team: args.team.clone(),
         team_manager: args.team_manager.clone(),
     };
+    let rows = match super::as_stood(as_of, args.as_known_on, ctx.today) {
+        // A day gone: each matter as it stood, judged by the same rules as the store's statement.
+        Some(known_on) => {
+            let thresholds = crate::engine::drift::Thresholds {
+                as_of,
+                idle_by: query.idle_by,
+                consulting_by: query.consulting_by,
+                max_extensions: query.max_extensions,
+            };
+            let filter = DueFilter {
+                iro: args.iro.clone(),
+                team: args.team.clone(),
+                on: Some(as_of),
+                iro_team_manager: None,
+            };
+            crate::workflow::as_of::drift_as_of(
+                &tx,
+                &thresholds,
+                known_on,
+                &filter,
+                args.team_manager.as_deref(),
+            )?
+        }
+        None => tx.drift(&query)?,
+    };
     let mut writer = RowWriter::new(args.format, args.raw, ctx.colour, &mut *ctx.out)?;
-    for row in tx.drift(&query)? {
+    for row in rows {
         let days = calendar.working_days_between(row.since, as_of)?;
         let threshold = match row.kind.as_str() {
             "no-step" => i64::from(policy.drift_days),

@@ -83,9 +83,12 @@ Longest first. Exit status 6 with --fail-if-any when anything is drifting.\n\n\
 Examples:\n  iro report drift --iro asmith\n  iro report drift --format csv --fail-if-any > drift-$(date +%F).csv"
 )]
 pub struct DriftArgs {
-    /// The day to count working days to [default: today]
+    /// The day to report as of, the record as it stood at the end of it [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
+    /// Only what had been recorded by this day: the report as it was known then
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_known_on: Option<NaiveDate>,
     /// Only matters of children this IRO is allocated to now, or covers for
     #[arg(long, value_name = "ID")]
     pub iro: Option<String>,
@@ -321,7 +324,7 @@ pub struct OverdueQuery {
 
 /// Whether a report reads the record as it stood on a day gone (and as known when), rather than as it
 /// stands: `--as-of` a day before today, or `--as-known-on`.
-fn as_stood(
+pub(crate) fn as_stood(
     as_of: NaiveDate,
     known_on: Option<NaiveDate>,
     today: NaiveDate,
