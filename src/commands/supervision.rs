@@ -8,10 +8,10 @@ use serde::Serialize;
 use super::{find_staff, service_calendar, Context};
 use crate::dates::parse_date;
 use crate::engine::Event;
+use crate::engine::Step;
 use crate::error::Status;
 use crate::model::{DueItem, Matter, MatterState};
 use crate::render::{Field, Format, RowWriter, Tabular};
-use crate::engine::Step;
 use crate::store::reports::DueFilter;
 use crate::store::MatterFilter;
 

@@ -12,6 +12,7 @@ use super::{json, spreadsheet_safe, table, Field, Format};
 /// manager, or one month).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Figures {
+    pub concerns: ConcernFigures,
     pub consultation: ConsultationFigures,
     pub qap: QapFigures,
     pub drp: DrpFigures,
@@ -22,6 +23,13 @@ pub struct Figures {
     pub activity: ActivityFigures,
     pub children: ChildrenFigures,
     pub open: OpenFigures,
+}
+
+/// New concerns: matters opened, by a consultation, a QAP or an entry straight into EPCP/DRP.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ConcernFigures {
+    /// Concerns raised in the period.
+    pub raised: u32,
 }
 
 /// Concerns taken up at pre-review consultation: the lowest level a concern can be settled at.
@@ -94,6 +102,56 @@ pub struct DrpFigures {
     pub working_days_to_resolution: Spread,
     /// Working days spent at each stage, of the stays that ended in the period (moved up, or resolved).
     pub working_days_at_stage: SpreadByStage,
+    /// How many of those resolved took how many working days from entry, in bands.
+    pub working_days_to_resolution_bands: ResolutionBands,
+}
+
+/// Working days from entry to EPCP/DRP to resolution, in bands: the 20-day timescale in fours of five,
+/// then beyond it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResolutionBands {
+    #[serde(rename = "0-5")]
+    pub up_to_5: u32,
+    #[serde(rename = "6-10")]
+    pub up_to_10: u32,
+    #[serde(rename = "11-15")]
+    pub up_to_15: u32,
+    #[serde(rename = "16-20")]
+    pub up_to_20: u32,
+    #[serde(rename = "21-30")]
+    pub up_to_30: u32,
+    #[serde(rename = "31-40")]
+    pub up_to_40: u32,
+    #[serde(rename = "41+")]
+    pub over_40: u32,
+}
+
+impl ResolutionBands {
+    /// Each band's label and count, in order.
+    pub fn bands(&self) -> [(&'static str, u32); 7] {
+        [
+            ("0-5", self.up_to_5),
+            ("6-10", self.up_to_10),
+            ("11-15", self.up_to_15),
+            ("16-20", self.up_to_20),
+            ("21-30", self.up_to_30),
+            ("31-40", self.up_to_40),
+            ("41+", self.over_40),
+        ]
+    }
+
+    pub fn count(&mut self, days: i64) {
+        let band = match days {
+            ..=5 => &mut self.up_to_5,
+            6..=10 => &mut self.up_to_10,
+            11..=15 => &mut self.up_to_15,
+            16..=20 => &mut self.up_to_20,
+            21..=30 => &mut self.up_to_30,
+            31..=40 => &mut self.up_to_40,
+            _ => &mut self.over_40,
+        };
+        *band += 1;
+    }
 }
 
 /// The middle and the 90th percentile of a set of working-day counts; null when the set is empty.
@@ -111,6 +169,8 @@ pub struct CafcassFigures {
     pub referrals: CafcassReferrals,
     /// Decisions CAFCASS made in the period.
     pub decisions: CafcassDecisions,
+    /// Matters CAFCASS's decision on a formal referral closed in the period: settled by CAFCASS.
+    pub closed: u32,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -194,6 +254,7 @@ impl Figures {
     /// Every figure with its CSV column name and its label for people, in report order.
     pub fn measures(&self) -> Vec<Measure> {
         let (k, q, d, c) = (&self.consultation, &self.qap, &self.drp, &self.cafcass);
+        let bands = &d.working_days_to_resolution_bands;
         let tenths = |v: Option<f64>| Field::opt(v.map(|p| format!("{p:.1}")));
         let n = |v: u32| Field::value(v);
         let spread = |s: &Spread| (tenths(s.median), Field::opt(s.p90));
@@ -401,6 +462,51 @@ impl Figures {
                 "senior_manager_briefings",
                 "Senior manager briefings",
                 n(self.activity.senior_manager_briefings),
+            ),
+            (
+                "concerns_raised",
+                "Concerns raised",
+                n(self.concerns.raised),
+            ),
+            (
+                "cafcass_closed",
+                "Closed by CAFCASS's decision",
+                n(c.closed),
+            ),
+            (
+                "drp_resolved_in_0_5_working_days",
+                "Resolved in 0-5 working days",
+                n(bands.up_to_5),
+            ),
+            (
+                "drp_resolved_in_6_10_working_days",
+                "  in 6-10",
+                n(bands.up_to_10),
+            ),
+            (
+                "drp_resolved_in_11_15_working_days",
+                "  in 11-15",
+                n(bands.up_to_15),
+            ),
+            (
+                "drp_resolved_in_16_20_working_days",
+                "  in 16-20",
+                n(bands.up_to_20),
+            ),
+            (
+                "drp_resolved_in_21_30_working_days",
+                "  in 21-30",
+                n(bands.up_to_30),
+            ),
+            (
+                "drp_resolved_in_31_40_working_days",
+                "  in 31-40",
+                n(bands.up_to_40),
+            ),
+            (
+                "drp_resolved_in_41_or_more_working_days",
+                "  in 41 or more",
+                n(bands.over_40),
             ),
         ]
     }

@@ -169,6 +169,8 @@ pub struct ReferralFact {
     pub referred_on: NaiveDate,
     pub decision: Option<crate::model::CafcassDecision>,
     pub decided_on: Option<NaiveDate>,
+    /// Whether the decision closed the matter (a formal referral CAFCASS decided, not back in EPCP/DRP).
+    pub closed: bool,
 }
 
 /// Whose record a chronology covers.
@@ -534,7 +536,8 @@ const REFERRAL_FACTS: Sql = Sql::new(
     "the referrals a period's figures count",
     concat!(
         "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro,
-            m.child, m.raised_on
+            m.child, m.raised_on,
+            COALESCE(r.kind = 'formal' AND m.state = 'closed' AND m.resolved_on = r.decided_on, 0)
        FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
       WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
       ORDER BY r.referred_on, r.matter, r.seq"
@@ -816,6 +819,7 @@ impl Tx<'_> {
                 iro: r.get(7)?,
                 child: r.get(8)?,
                 raised_on: r.get(9)?,
+                closed: r.get(10)?,
                 iro_team_manager: String::new(),
                 matter: r.get(0)?,
                 category: r.get(1)?,

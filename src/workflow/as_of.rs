@@ -95,7 +95,10 @@ pub fn as_it_stood(
     day: NaiveDate,
     known_on: Option<NaiveDate>,
 ) -> anyhow::Result<Option<Matter>> {
-    Ok(corrections::fold(id, &log_as_it_stood(tx, id, day, known_on)?)?)
+    Ok(corrections::fold(
+        id,
+        &log_as_it_stood(tx, id, day, known_on)?,
+    )?)
 }
 
 /// A matter's steps effective by `day` (and recorded by `known_on`), with every correction recorded by

@@ -191,6 +191,7 @@ impl Tally {
             let count =
                 |tally: &mut Tally, add: &dyn Fn(&mut Group)| tally.count(&keys, fact.on, add);
             if fact.opens {
+                count(tally, &|g| g.figures.concerns.raised += 1);
                 let next = tally.children.len() as u32;
                 let number = match tally.children.get(&fact.child) {
                     Some(number) => *number,
@@ -262,6 +263,7 @@ impl Tally {
                             g.figures.drp.resolved.count(fact.stage);
                             g.figures.drp.resolved_within_timescale += u32::from(in_time);
                             g.days_to_resolution.push(days);
+                            g.figures.drp.working_days_to_resolution_bands.count(days);
                             if let (Some(days), Some(i)) = (stayed, at) {
                                 g.days_at_stage[i].push(days);
                             }
@@ -527,6 +529,7 @@ mod tests {
             referred_on: day("2026-09-30"),
             decision: Some(CafcassDecision::CriteriaMet),
             decided_on: day("2026-11-02").into(),
+            closed: false,
         };
         let calendar = Calendar::england_and_wales();
         let stats = tally(

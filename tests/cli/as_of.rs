@@ -36,7 +36,14 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
     let others: [&[&str]; 3] = [
         &["report", "drift", "--format", "csv"],
         &["list", "--format", "json"],
-        &["report", "supervision", "--iro", "asmith", "--format", "json"],
+        &[
+            "report",
+            "supervision",
+            "--iro",
+            "asmith",
+            "--format",
+            "json",
+        ],
     ];
     let mut printed_others: Vec<Vec<String>> = Vec::new();
     let (mut a, mut b, mut c) = (String::new(), String::new(), String::new());
@@ -111,8 +118,14 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
         nightly.push(csv(&service, &["report", "overdue", "--format", "csv"]));
         printed_others.push(others.iter().map(|args| csv(&service, args)).collect());
     }
-    let drifted: Vec<usize> = printed_others.iter().map(|o| o[0].lines().count()).collect();
-    assert!(drifted.iter().any(|n| *n > 2), "something drifted: {drifted:?}");
+    let drifted: Vec<usize> = printed_others
+        .iter()
+        .map(|o| o[0].lines().count())
+        .collect();
+    assert!(
+        drifted.iter().any(|n| *n > 2),
+        "something drifted: {drifted:?}"
+    );
     assert_ne!(printed_others[2], printed_others[9], "the night changed");
     assert!(
         nightly.iter().any(|n| n.lines().count() > 2),
@@ -135,7 +148,11 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
         for (args, printed) in others.iter().zip(printed) {
             let mut again: Vec<&str> = args.to_vec();
             again.extend(["--as-of", day]);
-            assert_eq!(&csv(&service, &again), printed, "{args:?} on the night of {day}");
+            assert_eq!(
+                &csv(&service, &again),
+                printed,
+                "{args:?} on the night of {day}"
+            );
         }
     }
     // As known on a day before anything here was recorded, nothing; as known by any later day, all.

@@ -263,6 +263,17 @@ fn every_figure_of_a_scripted_autumn_is_as_counted_by_hand() {
     // Entered 12 October, resolution deadline 9 November, resolved 2 November: 15 working days.
     assert_eq!(drp["resolved_within_timescale"], 1);
     assert_eq!(drp["working_days_to_resolution"], spread(15.0, 15));
+    assert_eq!(drp["working_days_to_resolution_bands"]["11-15"], 1);
+    let banded: u64 = drp["working_days_to_resolution_bands"]
+        .as_object()
+        .expect("bands")
+        .values()
+        .map(|v| v.as_u64().expect("a count"))
+        .sum();
+    assert_eq!(banded, 1, "every resolution in one band");
+    // A, B and C are the three concerns raised; none was closed by CAFCASS.
+    assert_eq!(t["concerns"]["raised"], 3);
+    assert_eq!(t["cafcass"]["closed"], 0);
     // The voided extension counts for nothing.
     assert_eq!(
         t["extensions"],
