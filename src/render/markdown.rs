@@ -105,6 +105,7 @@ td:first-child { white-space: nowrap; }
 th { background: #eee; }
 blockquote { border-left: 3px solid #999; margin-left: 0; padding-left: 1em; color: #333; }
 pre { white-space: pre-wrap; background: #f6f6f6; padding: 0.5em; }
+figure { margin: 1em 0; } svg { max-width: 100%; height: auto; }
 @media print { body { margin: 0; max-width: none; } h2 { page-break-after: avoid; } tr { page-break-inside: avoid; } }
 ";
 

@@ -640,6 +640,8 @@ mod tests {
 }
 
 mod alert_form;
+pub mod annual;
+pub mod charts;
 pub mod markdown;
 mod rows;
 mod stats;

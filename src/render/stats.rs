@@ -649,27 +649,7 @@ pub fn stats(
             }
             sheet.finish(out)
         }
-        Format::Csv => {
-            let measures = stats.totals.measures();
-            let mut writer = super::csv_writer(out)?;
-            let header = ["breakdown", "group"]
-                .into_iter()
-                .chain(measures.iter().map(|(name, _, _)| *name));
-            writer.write_record(header).map_err(std::io::Error::from)?;
-            for (breakdown, group, figures) in every_group(stats) {
-                let cells = [breakdown.to_string(), spreadsheet_safe(group).into_owned()]
-                    .into_iter()
-                    .chain(
-                        figures
-                            .measures()
-                            .into_iter()
-                            .map(|(_, _, f)| f.as_str().to_string()),
-                    );
-                writer.write_record(cells).map_err(std::io::Error::from)?;
-            }
-            writer.flush()?;
-            Ok(())
-        }
+        Format::Csv => stats_csv(stats, Breakdown::ALL, &|_, group| group.to_string(), out),
         Format::Table => {
             writeln!(
                 out,
@@ -700,6 +680,42 @@ pub fn stats(
             Ok(())
         }
     }
+}
+
+/// The figures as CSV: `all`, then each group of the breakdowns `shown`, each group named by `name`
+/// (the annual report's letters for teams).
+pub fn stats_csv(
+    stats: &Stats,
+    shown: &[Breakdown],
+    name: &dyn Fn(Breakdown, &str) -> String,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let measures = stats.totals.measures();
+    let mut writer = super::csv_writer(out)?;
+    let header = ["breakdown", "group"]
+        .into_iter()
+        .chain(measures.iter().map(|(column, _, _)| *column));
+    writer.write_record(header).map_err(std::io::Error::from)?;
+    let groups =
+        std::iter::once(("all", String::new(), &stats.totals)).chain(shown.iter().flat_map(|by| {
+            stats
+                .groups(*by)
+                .into_iter()
+                .map(|(group, figures)| (by.word(), name(*by, group), figures))
+        }));
+    for (breakdown, group, figures) in groups {
+        let cells = [breakdown.to_string(), spreadsheet_safe(&group).into_owned()]
+            .into_iter()
+            .chain(
+                figures
+                    .measures()
+                    .into_iter()
+                    .map(|(_, _, f)| f.as_str().to_string()),
+            );
+        writer.write_record(cells).map_err(std::io::Error::from)?;
+    }
+    writer.flush()?;
+    Ok(())
 }
 
 /// `all`, then every group of every breakdown: the rows of the CSV and the spreadsheet.

@@ -24,6 +24,7 @@
 //! [`Clock`].
 
 pub mod alert_form;
+pub mod annual;
 pub mod as_of;
 pub mod audit;
 pub mod calendar;

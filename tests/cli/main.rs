@@ -1,5 +1,6 @@
 //! The one black-box test binary: `iro` run as a process over a temporary database and a fixed today.
 
+mod annual;
 mod as_of;
 mod calendar;
 mod common;

@@ -36,6 +36,7 @@ pub enum ReportCommand {
     Drift(DriftArgs),
     Open(OpenArgs),
     Stats(StatsArgs),
+    Annual(annual::AnnualArgs),
     Chronology(ChronologyArgs),
     AlertForm(AlertFormArgs),
     CafcassPack(super::pack::PackArgs),
@@ -205,6 +206,7 @@ pub fn run(ctx: &mut Context, args: &ReportArgs) -> anyhow::Result<Status> {
         ReportCommand::Drift(args) => drift::drift(ctx, args),
         ReportCommand::Open(args) => open(ctx, args),
         ReportCommand::Stats(args) => stats(ctx, args),
+        ReportCommand::Annual(args) => annual::run(ctx, args),
         ReportCommand::Chronology(args) => chronology(ctx, args),
         ReportCommand::AlertForm(args) => alert_form(ctx, args),
         ReportCommand::CafcassPack(args) => super::pack::run(ctx, args),
@@ -868,6 +870,7 @@ fn chronology(ctx: &mut Context, args: &ChronologyArgs) -> anyhow::Result<Status
 }
 
 mod alert_form;
+pub mod annual;
 mod drift;
 mod stats;
 
