@@ -36,7 +36,10 @@ fn ceiling(max: u32) -> u32 {
 
 /// Bars across, one per label (labels down the left, for long names such as categories).
 pub fn bars_across(title: &str, labels: &[String], values: &[u32]) -> anyhow::Result<String> {
-    let n = labels.len().max(1);
+    if labels.is_empty() {
+        return nothing(title);
+    }
+    let n = labels.len();
     let height = 80 + 28 * n as u32;
     let widest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32;
     let mut svg = String::new();
@@ -55,16 +58,23 @@ pub fn bars_across(title: &str, labels: &[String], values: &[u32]) -> anyhow::Re
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(labels.len())
-            .y_label_formatter(&|v| segment_label(v, labels))
+            // The axis counts up from the bottom; the first label reads at the top, as in the table.
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(j) | SegmentValue::Exact(j) if *j < labels.len() => {
+                    labels[labels.len() - 1 - j].clone()
+                }
+                _ => String::new(),
+            })
             .x_desc("count")
             .draw()
             .map_err(plotted)?;
         chart
             .draw_series(values.iter().enumerate().map(|(i, v)| {
+                let row = labels.len() - 1 - i;
                 let mut bar = Rectangle::new(
                     [
-                        (0, SegmentValue::Exact(i)),
-                        (*v, SegmentValue::Exact(i + 1)),
+                        (0, SegmentValue::Exact(row)),
+                        (*v, SegmentValue::Exact(row + 1)),
                     ],
                     PALETTE[0].filled(),
                 );
@@ -191,6 +201,24 @@ pub fn percent_line(
     Ok(svg)
 }
 
+/// A chart with nothing to draw: its title, and a line saying so.
+fn nothing(title: &str) -> anyhow::Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 80)).into_drawing_area();
+        root.fill(&WHITE).map_err(plotted)?;
+        let root = root.titled(title, (FONT, 18)).map_err(plotted)?;
+        root.draw(&Text::new(
+            "Nothing in the period.",
+            (20, 20),
+            (FONT, 14).into_font(),
+        ))
+        .map_err(plotted)?;
+        root.present().map_err(plotted)?;
+    }
+    Ok(svg)
+}
+
 fn segment_label(v: &SegmentValue<usize>, labels: &[String]) -> String {
     match v {
         SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
@@ -249,5 +277,9 @@ mod tests {
         )
         .expect("a chart");
         assert_eq!(marks(&svg, LINE), 3, "{svg}");
+        let svg = bars_across("Concerns", &[], &[]).expect("a chart");
+        assert!(svg.contains("Nothing in the period."), "{svg}");
+        let svg = percent_line("Within timescale", &labels(2), &[None, None]).expect("a chart");
+        assert_eq!(marks(&svg, LINE), 0, "{svg}");
     }
 }
