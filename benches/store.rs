@@ -123,13 +123,28 @@ fn benches(c: &mut Criterion) {
             rows
         })
     });
-    group.bench_function("a year's step facts (step_facts)", |b| {
+    group.bench_function("a year's step facts (each_step_fact)", |b| {
         let tx = store.read().expect("tx");
         let (from, to) = (
             NaiveDate::from_ymd_opt(2025, 4, 1).expect("a date"),
             NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date"),
         );
-        b.iter(|| tx.step_facts(from, to).expect("facts").len())
+        let managers = tx.iro_team_managers().expect("managers");
+        b.iter(|| {
+            let mut facts = 0usize;
+            tx.each_step_fact(
+                from,
+                to,
+                &managers,
+                |fact| -> Result<(), iro::store::StoreError> {
+                    facts += 1;
+                    black_box(fact);
+                    Ok(())
+                },
+            )
+            .expect("facts");
+            facts
+        })
     });
     group.bench_function("a child's chronology (chronology)", |b| {
         let tx = store.read().expect("tx");

@@ -82,7 +82,7 @@ enum Sink<'a> {
     Csv(csv::Writer<&'a mut dyn Write>, bool),
     Json(&'a mut dyn Write),
     /// A workbook is written whole at the end.
-    Xlsx(super::xlsx::Sheet, &'a mut dyn Write),
+    Xlsx(Box<super::xlsx::Sheet>, &'a mut dyn Write),
 }
 
 /// Writes rows one at a time as they come from the database; `finish` closes the listing.
@@ -112,7 +112,10 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
                 Sink::Csv(writer, raw)
             }
             Format::Json => Sink::Json(out),
-            Format::Xlsx => Sink::Xlsx(super::xlsx::Sheet::new(R::sheet_name(), R::header())?, out),
+            Format::Xlsx => Sink::Xlsx(
+                Box::new(super::xlsx::Sheet::new(R::sheet_name(), R::header())?),
+                out,
+            ),
         };
         Ok(RowWriter {
             sink,

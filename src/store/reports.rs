@@ -475,7 +475,6 @@ const CURRENT_IRO_TEAM_MANAGERS: Sql = Sql::new(
 
 const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
-    concat!(
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             CASE e.kind WHEN 'drp-entered' THEN json_extract(e.details, '$.stage')
                         WHEN 'stage-raised' THEN json_extract(e.details, '$.to') END,
@@ -496,9 +495,7 @@ const STEP_FACTS: Sql = Sql::each(
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
                        'challenged', 'action-extended', 'action-completed', 'meeting-held',
                        'legal-advice-sought', 'senior-manager-briefed')
-      ORDER BY e.effective_on, e.id"
-    ),
-    concat!(
+      ORDER BY e.effective_on, e.id",
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             COALESCE(e.details::jsonb ->> 'stage', e.details::jsonb ->> 'to')::bigint,
             (e.details::jsonb -> 'opening') IS NULL OR e.details::jsonb -> 'opening' = 'null'::jsonb,
@@ -517,31 +514,26 @@ const STEP_FACTS: Sql = Sql::each(
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
                        'challenged', 'action-extended', 'action-completed', 'meeting-held',
                        'legal-advice-sought', 'senior-manager-briefed')
-      ORDER BY e.effective_on, e.id"
-    ),
+      ORDER BY e.effective_on, e.id",
 );
 
 /// The matters open at some time in a period, with the days they opened and closed, for the figures of
 /// matters open at its start and at its end.
 const OPEN_SPANS: Sql = Sql::new(
     "the matters open during a period",
-    concat!(
-        "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, m.child
+    "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, m.child
        FROM matters m
-      WHERE m.raised_on <= ?2 AND (m.resolved_on IS NULL OR m.resolved_on >= ?1)"
-    ),
+      WHERE m.raised_on <= ?2 AND (m.resolved_on IS NULL OR m.resolved_on >= ?1)",
 );
 
 const REFERRAL_FACTS: Sql = Sql::new(
     "the referrals a period's figures count",
-    concat!(
-        "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro,
+    "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro,
             m.child, m.raised_on,
             COALESCE(r.kind = 'formal' AND m.state = 'closed' AND m.resolved_on = r.decided_on, 0)
        FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
       WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
-      ORDER BY r.referred_on, r.matter, r.seq"
-    ),
+      ORDER BY r.referred_on, r.matter, r.seq",
 );
 
 const CHILD_CHRONOLOGY: Sql = Sql::new(

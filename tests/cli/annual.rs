@@ -6,8 +6,6 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::Service;
-
 /// The series colours the charts draw marks in (`render::charts::PALETTE` and `LINE`).
 const COLOURS: [&str; 4] = ["#4E79A7", "#F28E2B", "#E15759", "#59A14F"];
 
