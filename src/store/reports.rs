@@ -123,9 +123,9 @@ pub enum StepKind {
 #[derive(Debug, Clone, Default)]
 pub struct IroTeamManagers {
     /// By child: each allocation's first day and IRO team manager, in the order they took effect.
-    history: std::collections::HashMap<String, Vec<(NaiveDate, String)>>,
+    history: rustc_hash::FxHashMap<String, Vec<(NaiveDate, String)>>,
     /// By child, now (for a directory recorded before its history was).
-    now: std::collections::HashMap<String, String>,
+    now: rustc_hash::FxHashMap<String, String>,
 }
 
 impl IroTeamManagers {
@@ -700,7 +700,7 @@ impl Tx<'_> {
     ) -> Result<(), E> {
         let voided = self.corrected()?.voided;
         // A concern is a repeat when the child's first was raised on an earlier day.
-        let first_raised: std::collections::HashMap<String, NaiveDate> = self
+        let first_raised: rustc_hash::FxHashMap<String, NaiveDate> = self
             .rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
             .into_iter()
             .collect();

@@ -10,7 +10,7 @@ use super::figures;
 use crate::calendar::Calendar;
 use crate::files;
 use crate::render::{self, Breakdown, Stats};
-use crate::store::Tx;
+use crate::store::Store;
 
 /// The period before `from`..`to` of the same length: the same months a year (or as many months as the
 /// period spans) earlier when it runs from the first of a month to the last of one, else as many days.
@@ -34,18 +34,39 @@ pub struct Annual {
     pub previous: Stats,
 }
 
-pub fn figures_of(
-    tx: &Tx,
+/// Both periods' figures at once, one on each connection (a year at national scale is seconds of
+/// reading each); read again should a step land between the two snapshots, so both are of one record.
+pub fn figures_on_two(
+    first: &mut Store,
+    second: &mut Store,
     calendar: &Calendar,
     from: NaiveDate,
     to: NaiveDate,
     categories: &[String],
 ) -> anyhow::Result<Annual> {
     let (before_from, before_to) = previous_period(from, to);
-    Ok(Annual {
-        current: figures::period(tx, calendar, from, to, categories)?,
-        previous: figures::period(tx, calendar, before_from, before_to, categories)?,
-    })
+    loop {
+        let (current, previous) = std::thread::scope(|scope| {
+            let current = scope.spawn(|| -> anyhow::Result<_> {
+                let tx = first.read()?;
+                let stats = figures::period(&tx, calendar, from, to, categories)?;
+                Ok((tx.head()?, stats))
+            });
+            let previous = scope.spawn(|| -> anyhow::Result<_> {
+                let tx = second.read()?;
+                let stats = figures::period(&tx, calendar, before_from, before_to, categories)?;
+                Ok((tx.head()?, stats))
+            });
+            (
+                current.join().expect("the figures do not panic"),
+                previous.join().expect("the figures do not panic"),
+            )
+        });
+        let ((head, current), (other_head, previous)) = (current?, previous?);
+        if head == other_head {
+            return Ok(Annual { current, previous });
+        }
+    }
 }
 
 /// A letter for the `n`th team (from 0): A to Z, then AA, AB, ...

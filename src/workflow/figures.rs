@@ -1,7 +1,9 @@
 //! The figures of a period, tallied from the facts the store gives: `report stats` and the annual report
 //! render this one computation.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -96,11 +98,11 @@ impl Tally {
                 .collect(),
             months,
             totals: Group::default(),
-            by_category: HashMap::new(),
-            by_team: HashMap::new(),
-            by_iro: HashMap::new(),
-            by_iro_team_manager: HashMap::new(),
-            children: HashMap::new(),
+            by_category: HashMap::default(),
+            by_team: HashMap::default(),
+            by_iro: HashMap::default(),
+            by_iro_team_manager: HashMap::default(),
+            children: HashMap::default(),
         }
     }
 

@@ -43,7 +43,16 @@ pub(super) fn run(ctx: &mut Context, args: &AnnualArgs) -> anyhow::Result<Status
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
-    let figures = annual::figures_of(&tx, &calendar, args.from, args.to, &ctx.policy.categories)?;
+    drop(tx);
+    let mut second = store.another()?;
+    let figures = annual::figures_on_two(
+        &mut store,
+        &mut second,
+        &calendar,
+        args.from,
+        args.to,
+        &ctx.policy.categories,
+    )?;
     let written = annual::write(&figures, args.redact_teams, &args.out)?;
     writeln!(ctx.out, "{}", written.display())?;
     Ok(Status::Done)
