@@ -537,6 +537,15 @@ impl Matter {
     }
 
     /// The current stage's response deadline, where the policy set one.
+    /// The open action due first (by due date, then number): what a listing's next deadline is made of.
+    pub fn first_open_action(&self) -> Option<(u32, NaiveDate)> {
+        self.actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Open)
+            .map(|a| (a.seq, a.due))
+            .min_by_key(|(seq, due)| (*due, *seq))
+    }
+
     pub fn stage_response_deadline(&self) -> Option<NaiveDate> {
         self.stages.last().and_then(|s| s.response_deadline)
     }

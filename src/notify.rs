@@ -264,6 +264,14 @@ pub fn reminded(
                 }
             }
             "challenge-window" => tell(&item.team_manager, "you may challenge the QAP until then"),
+            "stage-response" => {
+                // The stage's manager owes the response (team manager, service manager, assistant
+                // director at stages 1 to 3); the IRO chases it.
+                if let Some(owner) = &item.owner {
+                    tell(owner, "your response at this stage is due");
+                }
+                tell(&item.iro, "the child's IRO");
+            }
             _ => tell(&item.iro, "the child's IRO"),
         }
     }
@@ -681,6 +689,15 @@ fn decided(decision: crate::model::CafcassDecision) -> &'static str {
     }
 }
 
+/// `n` things in words: "1 action", "3 actions".
+fn count(n: usize, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
 /// What the step was, for the people told: names rather than ids and dates as a letter writes them;
 /// what is already said above (the actions, the deadlines) is not repeated.
 fn happened(event: &Event, name: &dyn Fn(&str) -> String) -> String {
@@ -693,8 +710,10 @@ fn happened(event: &Event, name: &dyn Fn(&str) -> String) -> String {
         Event::ConsultationOpened { opening, with } => {
             format!("consulted {} about: {}", names(with), opening.summary)
         }
-        Event::QapRaised { actions, .. } => format!("{} QAP action(s) raised", actions.len()),
-        Event::ActionsAdded { actions } => format!("{} action(s) added", actions.len()),
+        Event::QapRaised { actions, .. } => {
+            format!("{} raised", count(actions.len(), "QAP action"))
+        }
+        Event::ActionsAdded { actions } => format!("{} added", count(actions.len(), "action")),
         Event::Challenged { reason } => format!("the QAP actions were challenged: {reason}"),
         Event::ActionExtended {
             seq,
@@ -735,10 +754,10 @@ fn happened(event: &Event, name: &dyn Fn(&str) -> String) -> String {
             attendees,
             actions,
         } => format!(
-            "a formal meeting chaired by {} with {}; {} action(s) agreed",
+            "a formal meeting chaired by {} with {}; {} agreed",
             name(chair),
             names(attendees),
-            actions.len()
+            count(actions.len(), "action")
         ),
         Event::Resolved {
             outcome,

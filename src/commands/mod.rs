@@ -333,6 +333,17 @@ pub fn setting(ctx: &Context) -> Setting {
 }
 
 /// The service's working-day calendar as the database stands in `tx`, with the policy file's closure days.
+/// A period typed as `--from` and `--to`: the first day on or before the last.
+pub fn period(from: NaiveDate, to: NaiveDate) -> anyhow::Result<()> {
+    if from > to {
+        return Err(crate::error::Problem::Usage(format!(
+            "--from {from} is after --to {to}: the period runs from the first day to the last"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 pub fn service_calendar(ctx: &Context, tx: &Tx) -> anyhow::Result<crate::calendar::Calendar> {
     workflow::Calendars::default().of(tx, &ctx.policy_closure_days())
 }

@@ -92,10 +92,19 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
                     iro_team_manager: None,
                 };
                 let mut caseload: Vec<(Matter, Vec<Step>)> =
-                    crate::workflow::as_of::open_matters(&tx, as_of, known_on, &filter)?
-                        .into_iter()
-                        .map(|s| (s.matter, s.counting.into_iter().map(|l| l.step).collect()))
-                        .collect();
+                    crate::workflow::as_of::matters_as_stood(
+                        &tx,
+                        as_of,
+                        known_on,
+                        &filter,
+                        crate::workflow::as_of::Wanted {
+                            finished: false,
+                            steps: true,
+                        },
+                    )?
+                    .into_iter()
+                    .map(|s| (s.matter, s.counting.into_iter().map(|l| l.step).collect()))
+                    .collect();
                 // As the listing orders them: newest first.
                 caseload.sort_by(|(a, _), (b, _)| (b.raised_on, &b.id).cmp(&(a.raised_on, &a.id)));
                 caseload

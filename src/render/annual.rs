@@ -17,6 +17,8 @@ use super::{Figures, Stats};
 pub struct AnnualFigures<'a> {
     pub current: &'a Stats,
     pub previous: &'a Stats,
+    /// The day the record's first step took effect.
+    pub record_began: Option<chrono::NaiveDate>,
     /// Each team's name as the report shows it (a letter when teams are redacted).
     pub team_name: &'a dyn Fn(&str) -> String,
 }
@@ -330,17 +332,36 @@ pub fn annual(a: &AnnualFigures) -> anyhow::Result<AnnualReport> {
             "# IRO service: escalations from {} to {}\n",
             s.from, s.to
         );
+        // A period before the record began has no figures to compare with: not zeros.
+        let unrecorded = a.record_began.is_none_or(|began| p.to < began);
+        let began_within = a
+            .record_began
+            .filter(|began| p.from < *began && *began <= p.to);
         let _ = writeln!(
             md,
             "Every figure is counted by the date each step took effect; a step voided as entered in error \
-             counts for nothing. The previous period is {} to {}. No child is named or referred to.\n",
-            p.from, p.to
+             counts for nothing. The previous period is {} to {}{}. No child is named or referred to.\n",
+            p.from,
+            p.to,
+            match (unrecorded, began_within) {
+                (true, _) => ", before this record began: it has no figures (–)".to_string(),
+                (false, Some(began)) =>
+                    format!(", part of it before this record began on {began}"),
+                (false, None) => String::new(),
+            }
         );
         let _ = writeln!(md, "## Headline figures\n");
         let rows: Vec<Vec<String>> = headline(&s.totals)
             .into_iter()
             .zip(headline(&p.totals))
-            .map(|((label, now), (_, before))| vec![label.trim().to_string(), now, before])
+            .map(|((label, now), (_, before))| {
+                let before = if unrecorded {
+                    "–".to_string()
+                } else {
+                    before
+                };
+                vec![label.trim().to_string(), now, before]
+            })
             .collect();
         let this = format!("{} to {}", s.from, s.to);
         let before = format!("{} to {}", p.from, p.to);
@@ -380,4 +401,53 @@ pub fn annual(a: &AnnualFigures) -> anyhow::Result<AnnualReport> {
             .map(|c| (c.file.to_string(), c.svg))
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn stats(from: &str, to: &str, raised: u32) -> Stats {
+        let mut totals = Figures::default();
+        totals.concerns.raised = raised;
+        Stats {
+            from: from.parse().expect("a date"),
+            to: to.parse().expect("a date"),
+            totals,
+            by_category: BTreeMap::new(),
+            by_team: BTreeMap::new(),
+            by_iro: BTreeMap::new(),
+            by_iro_team_manager: BTreeMap::new(),
+            by_month: BTreeMap::new(),
+            category_order: Vec::new(),
+        }
+    }
+
+    fn report(began: &str) -> String {
+        let (current, previous) = (
+            stats("2026-04-01", "2027-03-31", 12),
+            stats("2025-04-01", "2026-03-31", 7),
+        );
+        let same = |team: &str| team.to_string();
+        annual(&AnnualFigures {
+            current: &current,
+            previous: &previous,
+            record_began: began.parse().ok(),
+            team_name: &same,
+        })
+        .expect("a report")
+        .markdown
+    }
+
+    #[test]
+    fn the_previous_period_is_shown_when_recorded_and_marked_when_not() {
+        assert!(report("2024-01-01").contains("| Concerns raised | 12 | 7 |"));
+        let partly = report("2025-10-01");
+        assert!(partly.contains("| Concerns raised | 12 | 7 |"));
+        assert!(partly.contains("part of it before this record began on 2025-10-01"));
+        let before = report("2026-05-01");
+        assert!(before.contains("| Concerns raised | 12 | – |"), "{before}");
+        assert!(before.contains("before this record began: it has no figures"));
+    }
 }

@@ -511,13 +511,15 @@ impl Figures {
         ]
     }
 
-    /// Whether a figure adds up across a breakdown's groups to its total (counts do; percentages,
-    /// spreads, ratios and distinct children do not).
+    /// Whether a figure adds up across a breakdown's groups to its total (counts of steps do;
+    /// percentages, spreads, ratios, and counts of distinct matters or children do not: one may count in
+    /// two months).
     pub fn sums(column: &str) -> bool {
         !(column.ends_with("_percent")
             || column.ends_with("_median")
             || column.ends_with("_p90")
             || column.ends_with("_per_matter")
+            || column == "extensions_matters"
             || column.starts_with("children_"))
     }
 }
@@ -640,7 +642,8 @@ pub fn stats(
                 .chain(measures.iter().map(|(name, _, _)| *name))
                 .collect();
             let mut sheet = super::xlsx::Sheet::new("stats", &header)?;
-            for (breakdown, group, figures) in every_group(stats) {
+            let same = |_: Breakdown, group: &str| group.to_string();
+            for (breakdown, group, figures) in named_groups(stats, Breakdown::ALL, &same) {
                 let cells: Vec<Field> = [Field::value(breakdown), Field::text(group)]
                     .into_iter()
                     .chain(figures.measures().into_iter().map(|(_, _, f)| f))
@@ -718,14 +721,20 @@ pub fn stats_csv(
     Ok(())
 }
 
-/// `all`, then every group of every breakdown: the rows of the CSV and the spreadsheet.
-fn every_group(stats: &Stats) -> impl Iterator<Item = (&'static str, &str, &Figures)> {
-    std::iter::once(("all", "", &stats.totals)).chain(Breakdown::ALL.iter().flat_map(|by| {
-        stats
-            .groups(*by)
-            .into_iter()
-            .map(|(group, figures)| (by.word(), group, figures))
-    }))
+/// `all`, then each group of the breakdowns `shown`, named by `name`: the rows of the CSV and the
+/// spreadsheet.
+fn named_groups<'s>(
+    stats: &'s Stats,
+    shown: &[Breakdown],
+    name: &dyn Fn(Breakdown, &str) -> String,
+) -> Vec<(&'static str, String, &'s Figures)> {
+    let mut rows = vec![("all", String::new(), &stats.totals)];
+    for by in shown {
+        for (group, figures) in stats.groups(*by) {
+            rows.push((by.word(), name(*by, group), figures));
+        }
+    }
+    rows
 }
 
 /// The width a group's column takes: its longest value, or its name up to [`GROUP_WIDTH`].

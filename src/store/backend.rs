@@ -340,7 +340,9 @@ mod date_tests {
     fn a_day_read_again_is_the_same_day_whatever_shares_its_slot() {
         let first = NaiveDate::from_ymd_opt(1990, 1, 1).expect("a date");
         // Far more days than slots, read twice over in two orders: every reading is the day written.
-        let days: Vec<NaiveDate> = (0..5000).map(|n| first + chrono::Days::new(n * 7)).collect();
+        let days: Vec<NaiveDate> = (0..5000)
+            .map(|n| first + chrono::Days::new(n * 7))
+            .collect();
         for day in days.iter().chain(days.iter().rev()) {
             let text = day.format("%Y-%m-%d").to_string();
             assert_eq!(NaiveDate::decode(ValueRef::Text(&text)), Ok(*day));

@@ -145,6 +145,10 @@ const CORRECTIONS: Sql = Sql::new(
     "SELECT id, details FROM events INDEXED BY events_corrections
       WHERE kind IN ('voided', 'amended') ORDER BY id",
 );
+const FIRST_STEP: Sql = Sql::new(
+    "the day the record's first step took effect",
+    "SELECT MIN(effective_on) FROM events WHERE matter IS NOT NULL",
+);
 const RAISED_BY: Sql = Sql::new(
     "the matters that may have been open at the end of a day",
     "SELECT id FROM matters WHERE raised_on <= ?1 AND (?2 OR resolved_on IS NULL OR resolved_on > ?1)
@@ -473,6 +477,11 @@ impl Tx<'_> {
     /// stands now: those that may have been open at its end.
     pub fn matters_raised_by(&self, day: NaiveDate, any: bool) -> Result<Vec<String>, StoreError> {
         self.rows(&RAISED_BY, &[&day, &any], |r| r.get(0))
+    }
+
+    /// The day the record's first step on a matter took effect; none before there is one.
+    pub fn first_step_on(&self) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(self.row(&FIRST_STEP, &[], |r| r.get(0))?.flatten())
     }
 
     /// The matter an event is on (none for a change to the directory or a message) and its kind, if

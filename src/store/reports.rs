@@ -352,7 +352,10 @@ const REMINDERS: Sql = Sql::new(
        FROM matters m INDEXED BY matters_drp_deadline CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND m.drp_deadline <= ?1
      UNION ALL
-     SELECT m.id, m.child, 'stage-response', NULL, NULL, NULL, s.response_deadline, c.iro, c.iro_team_manager, c.team_manager
+     SELECT m.id, m.child, 'stage-response', NULL, NULL,
+            CASE m.stage WHEN 1 THEN c.team_manager WHEN 2 THEN c.service_manager
+                         WHEN 3 THEN c.assistant_director END,
+            s.response_deadline, c.iro, c.iro_team_manager, c.team_manager
        FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND s.response_deadline <= ?1

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 
 use super::figures;
 use crate::calendar::Calendar;
@@ -12,26 +12,27 @@ use crate::files;
 use crate::render::{self, Breakdown, Stats};
 use crate::store::Store;
 
-/// The period before `from`..`to` of the same length: the same months a year (or as many months as the
-/// period spans) earlier when it runs from the first of a month to the last of one, else as many days.
+/// The period a period is compared with: the same days a year before (a board compares a year, or a
+/// quarter, with the one a year earlier, which seasons alike), or for a period longer than a year, as
+/// many days just before it.
 pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let last_of_month = to.succ_opt().is_some_and(|next| next.day() == 1);
-    if from.day() == 1 && last_of_month {
-        let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32 + 1;
-        let start = from
-            .checked_sub_months(Months::new(months as u32))
-            .expect("a month in range");
-        return (start, from.pred_opt().expect("a day before"));
+    let year = Months::new(12);
+    match (from.checked_sub_months(year), to.checked_sub_months(year)) {
+        (Some(start), Some(end)) if end < from => (start, end),
+        _ => {
+            let days = (to - from).num_days() + 1;
+            let end = from.pred_opt().expect("a day before");
+            (end - chrono::Duration::days(days - 1), end)
+        }
     }
-    let days = (to - from).num_days() + 1;
-    let end = from.pred_opt().expect("a day before");
-    (end - chrono::Duration::days(days - 1), end)
 }
 
 /// Both periods' figures.
 pub struct Annual {
     pub current: Stats,
     pub previous: Stats,
+    /// The day the record's first step took effect: a period before it has no figures, not zeros.
+    pub record_began: Option<NaiveDate>,
 }
 
 /// Both periods' figures at once, one on each connection (a year at national scale is seconds of
@@ -50,7 +51,7 @@ pub fn figures_on_two(
             let current = scope.spawn(|| -> anyhow::Result<_> {
                 let tx = first.read()?;
                 let stats = figures::period(&tx, calendar, from, to, categories)?;
-                Ok((tx.head()?, stats))
+                Ok((tx.head()?, (stats, tx.first_step_on()?)))
             });
             let previous = scope.spawn(|| -> anyhow::Result<_> {
                 let tx = second.read()?;
@@ -62,9 +63,13 @@ pub fn figures_on_two(
                 previous.join().expect("the figures do not panic"),
             )
         });
-        let ((head, current), (other_head, previous)) = (current?, previous?);
+        let ((head, (current, record_began)), (other_head, previous)) = (current?, previous?);
         if head == other_head {
-            return Ok(Annual { current, previous });
+            return Ok(Annual {
+                current,
+                previous,
+                record_began,
+            });
         }
     }
 }
@@ -103,6 +108,7 @@ pub fn write(annual: &Annual, redact_teams: bool, out: &Path) -> anyhow::Result<
     let report = render::annual::annual(&render::annual::AnnualFigures {
         current: &annual.current,
         previous: &annual.previous,
+        record_began: annual.record_began,
         team_name: &team_name,
     })?;
     staging.write("annual.html", report.html.as_bytes())?;
@@ -136,18 +142,28 @@ mod tests {
     }
 
     #[test]
-    fn the_previous_period_is_the_same_months_before_or_the_same_number_of_days() {
+    fn the_previous_period_is_the_same_days_a_year_before_or_as_many_days_before() {
         assert_eq!(
             previous_period(day("2026-04-01"), day("2027-03-31")),
             (day("2025-04-01"), day("2026-03-31"))
         );
         assert_eq!(
             previous_period(day("2026-03-01"), day("2026-03-31")),
-            (day("2026-02-01"), day("2026-02-28"))
+            (day("2025-03-01"), day("2025-03-31"))
         );
         assert_eq!(
-            previous_period(day("2026-03-10"), day("2026-03-19")),
-            (day("2026-02-28"), day("2026-03-09"))
+            previous_period(day("2026-01-01"), day("2026-11-26")),
+            (day("2025-01-01"), day("2025-11-26"))
+        );
+        // Longer than a year: as many days just before.
+        assert_eq!(
+            previous_period(day("2025-03-01"), day("2028-02-29")),
+            (day("2022-03-01"), day("2025-02-28"))
+        );
+        // A leap day a year on is the last of February.
+        assert_eq!(
+            previous_period(day("2024-02-29"), day("2024-03-31")),
+            (day("2023-02-28"), day("2023-03-31"))
         );
     }
 

@@ -18,8 +18,18 @@ pub struct Stood {
     pub team: String,
     /// The child's social work team manager that day.
     pub team_manager: String,
-    /// The steps that counted then, corrections applied.
+    /// The steps that counted then, corrections applied (when asked for: most reports need only the
+    /// matter).
     pub counting: Vec<Logged>,
+}
+
+/// What a reading of the record as it stood includes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted {
+    /// Finished matters too, not only those open at the end of the day.
+    pub finished: bool,
+    /// Each matter's steps that counted ([`Stood::counting`]).
+    pub steps: bool,
 }
 
 /// The matters open (not resolved or closed) at the end of `day`, of the IRO and team `filter` names as
@@ -30,18 +40,19 @@ pub fn open_matters(
     known_on: Option<NaiveDate>,
     filter: &DueFilter,
 ) -> anyhow::Result<Vec<Stood>> {
-    matters_as_stood(tx, day, known_on, filter, false)
+    matters_as_stood(tx, day, known_on, filter, Wanted::default())
 }
 
-/// The matters raised by the end of `day` as they stood then, finished ones too when `finished`, of the
-/// IRO and team `filter` names as allocated that day, in id order.
+/// The matters raised by the end of `day` as they stood then (finished ones too, and their steps, as
+/// `wanted` says), of the IRO and team `filter` names as allocated that day, in id order.
 pub fn matters_as_stood(
     tx: &Tx,
     day: NaiveDate,
     known_on: Option<NaiveDate>,
     filter: &DueFilter,
-    finished: bool,
+    wanted: Wanted,
 ) -> anyhow::Result<Vec<Stood>> {
+    let finished = wanted.finished;
     let covers = tx.covers_on(day)?;
     let mut stood = Vec::new();
     // Only a matter raised by then, and not resolved by then as the record stands now, can have been
@@ -70,7 +81,11 @@ pub fn matters_as_stood(
             iro: child.iro.clone(),
             team: child.team.clone(),
             team_manager: child.team_manager.clone(),
-            counting: corrections::effective(&log),
+            counting: if wanted.steps {
+                corrections::effective(&log)
+            } else {
+                Vec::new()
+            },
             matter,
         });
     }
@@ -185,12 +200,7 @@ pub fn open_as_of(
         .into_iter()
         .map(|s| {
             let m = s.matter;
-            let next_action = m
-                .actions
-                .iter()
-                .filter(|a| a.status == crate::model::ActionStatus::Open)
-                .map(|a| (a.seq, a.due))
-                .min_by_key(|(seq, due)| (*due, *seq));
+            let next_action = m.first_open_action();
             OpenMatter {
                 stage_response_due: m.stage_response_deadline(),
                 next_action,
@@ -234,7 +244,11 @@ pub fn drift_as_of(
     team_manager: Option<&str>,
 ) -> anyhow::Result<Vec<DriftRow>> {
     let mut rows = Vec::new();
-    for s in open_matters(tx, thresholds.as_of, known_on, filter)? {
+    let wanted = Wanted {
+        finished: false,
+        steps: true,
+    };
+    for s in matters_as_stood(tx, thresholds.as_of, known_on, filter, wanted)? {
         if team_manager.is_some_and(|t| t != s.team_manager) {
             continue;
         }
@@ -271,28 +285,32 @@ pub fn listed_as_of(
     known_on: Option<NaiveDate>,
     filter: &DueFilter,
 ) -> anyhow::Result<Vec<crate::model::Listed>> {
-    let mut listed: Vec<crate::model::Listed> = matters_as_stood(tx, day, known_on, filter, true)?
-        .into_iter()
-        .map(|s| {
-            let mut m = s.matter;
-            let first_open_action = m
-                .actions
-                .iter()
-                .filter(|a| a.status == crate::model::ActionStatus::Open)
-                .map(|a| (a.seq, a.due))
-                .min_by_key(|(seq, due)| (*due, *seq));
-            let stage_response = m.stage_response_deadline();
-            // A listing shows a matter's facts without its actions, stages and referrals.
-            m.actions.clear();
-            m.stages.clear();
-            m.referrals.clear();
-            crate::model::Listed {
-                first_open_action,
-                stage_response,
-                matter: m,
-            }
-        })
-        .collect();
+    let mut listed: Vec<crate::model::Listed> = matters_as_stood(
+        tx,
+        day,
+        known_on,
+        filter,
+        Wanted {
+            finished: true,
+            steps: false,
+        },
+    )?
+    .into_iter()
+    .map(|s| {
+        let mut m = s.matter;
+        let first_open_action = m.first_open_action();
+        let stage_response = m.stage_response_deadline();
+        // A listing shows a matter's facts without its actions, stages and referrals.
+        m.actions.clear();
+        m.stages.clear();
+        m.referrals.clear();
+        crate::model::Listed {
+            first_open_action,
+            stage_response,
+            matter: m,
+        }
+    })
+    .collect();
     listed.sort_by(|a, b| {
         (b.matter.raised_on, &b.matter.id).cmp(&(a.matter.raised_on, &a.matter.id))
     });

@@ -321,13 +321,17 @@ impl Tally {
             }
             if let (Some(decision), Some(on)) = (r.decision, r.decided_on) {
                 if in_period(on) {
-                    tally.count(&keys, on, |g| match decision {
-                        CafcassDecision::CriteriaMet => {
-                            g.figures.cafcass.decisions.criteria_met += 1
+                    tally.count(&keys, on, |g| {
+                        match decision {
+                            CafcassDecision::CriteriaMet => {
+                                g.figures.cafcass.decisions.criteria_met += 1
+                            }
+                            CafcassDecision::CriteriaNotMet => {
+                                g.figures.cafcass.decisions.criteria_not_met += 1
+                            }
                         }
-                        CafcassDecision::CriteriaNotMet => {
-                            g.figures.cafcass.decisions.criteria_not_met += 1
-                        }
+                        // A formal referral CAFCASS decided, and not back in EPCP/DRP, settled it.
+                        g.figures.cafcass.closed += u32::from(r.closed);
                     });
                 }
             }

@@ -665,6 +665,7 @@ fn stats_breakdowns_sum_to_the_totals() {
             if ["_percent", "_median", "_p90", "_per_matter"]
                 .iter()
                 .any(|end| name.ends_with(end))
+                || name == "extensions_matters"
                 || name.starts_with("children_")
             {
                 continue;
@@ -688,6 +689,9 @@ fn stats_breakdowns_sum_to_the_totals() {
             assert_eq!(value("cafcass_referrals_formal"), "1");
             assert_eq!(value("cafcass_referrals_concurrent"), "1");
             assert_eq!(value("drp_entered_stage_1"), "1");
+            // The formal referral CAFCASS decided (criteria met) closed its matter: settled by CAFCASS.
+            assert_eq!(value("cafcass_decisions_criteria_met"), "1");
+            assert_eq!(value("cafcass_closed"), "1");
         }
     }
     assert_snapshot!(

@@ -425,3 +425,51 @@ fn the_senior_iro_manager_hears_of_cafcass_decisions_and_passed_deadlines_and_ab
         "{body}"
     );
 }
+
+#[test]
+fn the_manager_who_owes_a_stage_response_is_reminded_of_it() {
+    let mut service = Service::new();
+    // Stage 1 from 2026-11-02: the team manager's response was due five working days on, 2026-11-09.
+    let m = at_stage_one(&service);
+    service.today = "2026-11-12".into();
+    service.ok(&["outbox", "remind"]);
+    let digests = reminders(&service);
+    let body = |who: &str| {
+        digests
+            .iter()
+            .find(|(to, _, _)| to == who)
+            .map(|(_, _, body)| body.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        body("tgreen").contains(&m) && body("tgreen").contains("stage response"),
+        "{digests:#?}"
+    );
+    assert!(body("tgreen").contains("your response at this stage is due"));
+    assert!(
+        body("asmith").contains("stage response"),
+        "the IRO chases it"
+    );
+    // At stage 2 it is the service manager's.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "escalate",
+        &m,
+        "--stage",
+        "2",
+        "--reason",
+        "No response",
+        "--on",
+        "2026-11-12",
+    ]);
+    service.today = "2026-11-20".into();
+    service.ok(&["outbox", "remind"]);
+    let later = reminders(&service);
+    assert!(
+        later.iter().any(|(to, subject, body)| to == "mblack"
+            && subject.contains("20 November")
+            && body.contains("stage response")),
+        "{later:#?}"
+    );
+}

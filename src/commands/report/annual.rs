@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::super::{service_calendar, Context};
 use crate::dates::parse_date;
-use crate::error::{Problem, Status};
+use crate::error::Status;
 use crate::workflow::annual;
 
 /// Write the annual report: headline figures beside the previous period's, charts, and the figures as CSV
@@ -33,10 +33,11 @@ pub struct AnnualArgs {
 }
 
 pub(super) fn run(ctx: &mut Context, args: &AnnualArgs) -> anyhow::Result<Status> {
-    if args.from > args.to {
-        return Err(Problem::Usage(format!(
-            "--from {} is after --to {}: the period runs from the first day to the last",
-            args.from, args.to
+    crate::commands::period(args.from, args.to)?;
+    if args.to > ctx.today {
+        return Err(crate::error::Problem::Usage(format!(
+            "--to {} is after today ({}): a report covers days that have passed",
+            args.to, ctx.today
         ))
         .into());
     }

@@ -2,18 +2,12 @@
 
 use super::super::{service_calendar, Context};
 use super::StatsArgs;
-use crate::error::{Problem, Status};
+use crate::error::Status;
 use crate::render::{self, Breakdown};
 use crate::workflow::figures;
 
 pub(super) fn stats(ctx: &mut Context, args: &StatsArgs) -> anyhow::Result<Status> {
-    if args.from > args.to {
-        return Err(Problem::Usage(format!(
-            "--from {} is after --to {}: the period runs from the first day to the last",
-            args.from, args.to
-        ))
-        .into());
-    }
+    crate::commands::period(args.from, args.to)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
