@@ -359,12 +359,12 @@ impl Figures {
             ),
             (
                 "qap_working_days_to_resolution_median",
-                "QAP working days to resolve, median",
+                "    working days to resolve, median",
                 qap_median,
             ),
             (
                 "qap_working_days_to_resolution_p90",
-                "QAP working days to resolve, 90th pc",
+                "    working days to resolve, 90th pc",
                 qap_p90,
             ),
             (
@@ -394,32 +394,32 @@ impl Figures {
             ),
             (
                 "drp_working_days_at_stage_1_median",
-                "  days at stage 1, median",
+                "  working days at it, median",
                 s1_median,
             ),
             (
                 "drp_working_days_at_stage_1_p90",
-                "  days at stage 1, 90th pc",
+                "  working days at it, 90th pc",
                 s1_p90,
             ),
             (
                 "drp_working_days_at_stage_2_median",
-                "  days at stage 2, median",
+                "  working days at it, median",
                 s2_median,
             ),
             (
                 "drp_working_days_at_stage_2_p90",
-                "  days at stage 2, 90th pc",
+                "  working days at it, 90th pc",
                 s2_p90,
             ),
             (
                 "drp_working_days_at_stage_3_median",
-                "  days at stage 3, median",
+                "  working days at it, median",
                 s3_median,
             ),
             (
                 "drp_working_days_at_stage_3_p90",
-                "  days at stage 3, 90th pc",
+                "  working days at it, 90th pc",
                 s3_p90,
             ),
             (
@@ -475,7 +475,7 @@ impl Figures {
             ),
             (
                 "drp_resolved_in_0_5_working_days",
-                "Resolved in 0-5 working days",
+                "  in 0-5 working days",
                 n(bands.up_to_5),
             ),
             (
@@ -617,6 +617,69 @@ impl Stats {
         }
     }
 }
+
+/// The order a table reads its figures in, by CSV column: what was raised first, then each level of the
+/// process with what happened at it. (The CSV keeps the first release's columns first, the rest after.)
+const TABLE_ORDER: &[&str] = &[
+    "concerns_raised",
+    "children_distinct",
+    "children_repeat",
+    "open_at_start",
+    "open_at_end",
+    "consultation_opened",
+    "consultation_settled",
+    "consultation_to_qap",
+    "consultation_to_drp",
+    "qap_raised",
+    "qap_resolved",
+    "qap_working_days_to_resolution_median",
+    "qap_working_days_to_resolution_p90",
+    "qap_escalated",
+    "challenges_made",
+    "challenges_followed_by_drp",
+    "drp_entered",
+    "drp_entered_stage_1",
+    "drp_entered_stage_2",
+    "drp_entered_stage_3",
+    "drp_reached_stage_1",
+    "drp_working_days_at_stage_1_median",
+    "drp_working_days_at_stage_1_p90",
+    "drp_reached_stage_2",
+    "drp_working_days_at_stage_2_median",
+    "drp_working_days_at_stage_2_p90",
+    "drp_reached_stage_3",
+    "drp_working_days_at_stage_3_median",
+    "drp_working_days_at_stage_3_p90",
+    "drp_resolved",
+    "drp_resolved_stage_1",
+    "drp_resolved_stage_2",
+    "drp_resolved_stage_3",
+    "drp_resolved_within_timescale",
+    "drp_resolved_within_timescale_percent",
+    "drp_working_days_to_resolution_median",
+    "drp_working_days_to_resolution_p90",
+    "drp_resolved_in_0_5_working_days",
+    "drp_resolved_in_6_10_working_days",
+    "drp_resolved_in_11_15_working_days",
+    "drp_resolved_in_16_20_working_days",
+    "drp_resolved_in_21_30_working_days",
+    "drp_resolved_in_31_40_working_days",
+    "drp_resolved_in_41_or_more_working_days",
+    "cafcass_referrals_concurrent",
+    "cafcass_referrals_formal",
+    "cafcass_decisions_criteria_met",
+    "cafcass_decisions_criteria_not_met",
+    "cafcass_closed",
+    "extensions_agreed",
+    "extensions_matters",
+    "extensions_per_matter",
+    "actions_completed",
+    "actions_completed_on_time",
+    "actions_completed_on_time_percent",
+    "meetings",
+    "legal_advice",
+    "senior_manager_briefings",
+];
 
 /// How wide a statistics table may be: a terminal's usual width, whatever the number of groups.
 pub const TABLE_WIDTH: usize = 100;
@@ -829,8 +892,11 @@ fn page_table(totals: &Figures, page: &[(&str, &Figures)], colour: bool) -> comf
         .chain(page.iter().map(|(_, f)| *f))
         .map(Figures::measures)
         .collect();
-    for (i, (_, label, _)) in columns[0].iter().enumerate() {
-        let row = std::iter::once(label.to_string())
+    for column in TABLE_ORDER {
+        let Some(i) = columns[0].iter().position(|(name, _, _)| name == column) else {
+            continue;
+        };
+        let row = std::iter::once(columns[0][i].1.to_string())
             .chain(columns.iter().map(|c| c[i].2.as_str().to_string()));
         t.add_row(super::terminal_cells(row.collect()));
     }
@@ -876,6 +942,19 @@ mod tests {
         let pages = text.matches("By category (").count();
         assert_eq!(text.matches("123456").count(), 12 + pages, "{text}");
         assert!(text.contains("By team: nothing in the period."), "{text}");
+    }
+
+    #[test]
+    fn the_table_shows_every_figure_once() {
+        let mut columns: Vec<&str> = Figures::default()
+            .measures()
+            .iter()
+            .map(|(name, _, _)| *name)
+            .collect();
+        let mut ordered = TABLE_ORDER.to_vec();
+        columns.sort_unstable();
+        ordered.sort_unstable();
+        assert_eq!(ordered, columns);
     }
 
     #[test]
