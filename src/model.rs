@@ -359,6 +359,16 @@ impl Slot {
 }
 
 impl Child {
+    /// Who owes the response at a stage of EPCP/DRP: the social work line's manager who resolves it
+    /// there (team manager, children's service manager, assistant director).
+    pub fn responder(&self, stage: Stage) -> Option<&str> {
+        match stage {
+            Stage::One => Some(&self.team_manager),
+            Stage::Two => Some(&self.service_manager),
+            Stage::Three => self.assistant_director.as_deref(),
+        }
+    }
+
     /// Who fills a slot, if anyone.
     pub fn in_slot(&self, slot: Slot) -> Option<&str> {
         match slot {

@@ -326,7 +326,11 @@ pub(super) const DUE: Sql = Sql::new(
         ")
         AND (?3 IS NULL OR c.team = ?3)
      UNION ALL
-     SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'stage-response', NULL, NULL, NULL, s.response_deadline
+     SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'stage-response', NULL, NULL,
+            -- Who owes it: model::Child::responder.
+            CASE m.stage WHEN 1 THEN c.team_manager WHEN 2 THEN c.service_manager
+                         WHEN 3 THEN c.assistant_director END,
+            s.response_deadline
        FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND s.response_deadline <= ?1
@@ -353,6 +357,7 @@ const REMINDERS: Sql = Sql::new(
       WHERE m.state = 'drp' AND m.drp_deadline <= ?1
      UNION ALL
      SELECT m.id, m.child, 'stage-response', NULL, NULL,
+            -- Who owes it: model::Child::responder.
             CASE m.stage WHEN 1 THEN c.team_manager WHEN 2 THEN c.service_manager
                          WHEN 3 THEN c.assistant_director END,
             s.response_deadline, c.iro, c.iro_team_manager, c.team_manager

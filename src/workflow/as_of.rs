@@ -18,6 +18,8 @@ pub struct Stood {
     pub team: String,
     /// The child's social work team manager that day.
     pub team_manager: String,
+    /// Who owed the response at the matter's stage that day (`Child::responder`).
+    pub responder: Option<String>,
     /// The steps that counted then, corrections applied (when asked for: most reports need only the
     /// matter).
     pub counting: Vec<Logged>,
@@ -81,6 +83,10 @@ pub fn matters_as_stood(
             iro: child.iro.clone(),
             team: child.team.clone(),
             team_manager: child.team_manager.clone(),
+            responder: matter
+                .stage
+                .and_then(|stage| child.responder(stage))
+                .map(str::to_string),
             counting: if wanted.steps {
                 corrections::effective(&log)
             } else {
@@ -173,7 +179,10 @@ pub fn due_through(
                 item: d.item,
                 action: d.action,
                 action_text: action.map(|a| a.text.clone()),
-                owner: action.map(|a| a.owner.clone()),
+                owner: match d.item {
+                    crate::model::DueItem::StageResponse => s.responder.clone(),
+                    _ => action.map(|a| a.owner.clone()),
+                },
                 due: d.due,
             });
         }
