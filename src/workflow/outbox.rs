@@ -151,6 +151,7 @@ pub fn email(
     from: &Mailbox,
     database_id: &str,
     reply_to: Option<&Mailbox>,
+    since: Option<&str>,
 ) -> anyhow::Result<(lettre::Message, Envelope)> {
     let created = DateTime::parse_from_rfc3339(&m.created_at)
         .with_context(|| format!("outbox {}: created_at '{}'", m.id, m.created_at))?;
@@ -180,9 +181,14 @@ pub fn email(
     let envelope = Envelope::new(Some(from.email.clone()), recipients)
         .with_context(|| format!("outbox {}: the envelope", m.id))?;
     // One plain-text part: MIME-Version, the charset and a transfer encoding that keeps every line.
+    // What the message says was true when it was written; what has happened since comes first.
+    let body = match since {
+        Some(note) => format!("{note}\n\n{}", m.body),
+        None => m.body.clone(),
+    };
     let part = lettre::message::SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
-        .body(m.body.clone());
+        .body(body);
     Ok((builder.singlepart(part)?, envelope))
 }
 
@@ -206,6 +212,40 @@ pub fn replies_to(
         }
     }
     Ok(replies)
+}
+
+/// For each message about a matter that has ended since (resolved, or closed by CAFCASS), other than the
+/// message of its ending: a first line saying so, so that a message delivered late asks for nothing
+/// that is no longer needed.
+pub fn since_written(
+    tx: &crate::store::Tx,
+    messages: &[OutboxMessage],
+) -> anyhow::Result<std::collections::HashMap<i64, String>> {
+    let mut notes = std::collections::HashMap::new();
+    for m in messages {
+        let ending = matches!(m.event_kind.as_str(), "resolved" | "cafcass-decided");
+        let Some(id) = m.matter.as_deref().filter(|_| !ending) else {
+            continue;
+        };
+        let Some(matter) = tx.matter(id)? else {
+            continue;
+        };
+        let (Some(on), true) = (matter.resolved_on, matter.state.is_finished()) else {
+            continue;
+        };
+        let how = match matter.state {
+            crate::model::MatterState::Closed => "was closed by CAFCASS's decision",
+            _ => "was resolved",
+        };
+        notes.insert(
+            m.id,
+            format!(
+                "Since this message was written, matter {id} {how} on {}: nothing it asks for is needed now.",
+                crate::notify::long_date(on)
+            ),
+        );
+    }
+    Ok(notes)
 }
 
 /// A recipient's mailbox, parsed as `staff add` checks addresses: one that cannot be sent to is an
@@ -272,14 +312,17 @@ pub fn write_pending(
         let tx = store.read()?;
         let pending = tx.outbox(Which::Only(vec![OutboxStatus::Pending]))?;
         let replies = replies_to(&tx, &pending)?;
-        (pending, tx.database_id()?, replies)
+        let notes = since_written(&tx, &pending)?;
+        (pending, tx.database_id()?, (replies, notes))
     };
+    let (replies, notes) = replies;
     files::private_dir(dir)?;
     let mut tally = Tally::default();
     for m in &pending {
         let name = file_name(m, &database_id);
         let path = dir.join(&name);
-        let result = email(m, from, &database_id, replies.get(&m.id))
+        let note = notes.get(&m.id).map(String::as_str);
+        let result = email(m, from, &database_id, replies.get(&m.id), note)
             .and_then(|(message, _)| Ok(files::write_new(dir, &name, &message.formatted())?));
         let tx = store.write()?;
         match result {
@@ -371,9 +414,13 @@ pub fn send_pending(
             tx.outbox(Which::Only(vec![OutboxStatus::Uncertain]))?.len()
         };
         let candidates = tx.outbox(Which::Only(taken))?;
-        let replies = replies_to(&tx, &candidates)?;
+        let replies = (
+            replies_to(&tx, &candidates)?,
+            since_written(&tx, &candidates)?,
+        );
         (candidates, tx.database_id()?, uncertain, replies)
     };
+    let (replies, notes) = replies;
     let mut tally = Tally::default();
     if candidates.is_empty() {
         return Ok((tally, left_uncertain));
@@ -398,7 +445,8 @@ pub fn send_pending(
         if !claimed {
             continue;
         }
-        let ended = match email(m, from, &database_id, replies.get(&m.id)) {
+        let note = notes.get(&m.id).map(String::as_str);
+        let ended = match email(m, from, &database_id, replies.get(&m.id), note) {
             Err(e) => Delivered::NotSent {
                 id: m.id,
                 status: OutboxStatus::Failed,

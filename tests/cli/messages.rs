@@ -156,6 +156,20 @@ fn each_kind_of_message_as_it_is_received() {
         // No word of the tool's inside: no rule numbers, no state names.
         assert!(!eml.contains("rule "), "{kind}: {eml}");
         assert!(!eml.contains("State: "), "{kind}: {eml}");
+        // Delivered after its matter ended, a message says so before anything else; the message of
+        // the ending does not.
+        let note = "Since this message was written, matter Q-2026-0002 was resolved on Monday 2 November 2026";
+        let parsed = mail_parser::MessageParser::default()
+            .parse(eml.as_bytes())
+            .expect("a message");
+        let body = parsed.body_text(0).expect("a body").to_string();
+        match kind {
+            "challenged" | "drp-entered" | "meeting-held" => {
+                assert!(body.starts_with(note), "{kind}: {body}")
+            }
+            "resolved" => assert!(!body.contains("Since this message was written"), "{body}"),
+            _ => {}
+        }
         insta::assert_snapshot!(format!("eml_{kind}"), steady(&eml));
     }
 }
