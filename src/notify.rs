@@ -217,7 +217,7 @@ pub struct Due {
     pub item: String,
     pub action: Option<u32>,
     pub action_text: Option<String>,
-    /// The action's owner.
+    /// The action's owner, or who owes a stage response.
     pub owner: Option<String>,
     pub due: NaiveDate,
     /// The child's IRO, IRO team manager and social work team manager now.
@@ -228,7 +228,8 @@ pub struct Due {
 
 /// Who is reminded of each thing falling due, and why: an action's owner, and the child's IRO who
 /// manages it; a resolution deadline's IRO and IRO team manager, and once it has passed every senior IRO
-/// manager (`seniors`); a stage response's IRO; a challenge window's team manager, who may challenge
+/// manager (`seniors`); a stage response's manager who owes it, and the IRO; a challenge window's team
+/// manager, who may challenge
 /// until it closes. Each person's items, in the order given, by index.
 pub fn reminded(
     items: &[Due],

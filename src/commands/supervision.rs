@@ -120,14 +120,11 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
                     let Some(m) = tx.matter(&summary.matter.id)? else {
                         continue;
                     };
-                    let log = tx
-                        .matter_events(&m.id)?
+                    // The steps that still count: a voided step (a supervision note among them)
+                    // counts for nothing, as it stood and as it stands.
+                    let log = crate::engine::corrections::effective(&tx.matter_log(&m.id)?)
                         .into_iter()
-                        .map(|e| Step {
-                            actor: e.actor,
-                            on: e.effective_on,
-                            event: e.event,
-                        })
+                        .map(|l| l.step)
                         .collect();
                     caseload.push((m, log));
                 }

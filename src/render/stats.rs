@@ -510,18 +510,6 @@ impl Figures {
             ),
         ]
     }
-
-    /// Whether a figure adds up across a breakdown's groups to its total (counts of steps do;
-    /// percentages, spreads, ratios, and counts of distinct matters or children do not: one may count in
-    /// two months).
-    pub fn sums(column: &str) -> bool {
-        !(column.ends_with("_percent")
-            || column.ends_with("_median")
-            || column.ends_with("_p90")
-            || column.ends_with("_per_matter")
-            || column == "extensions_matters"
-            || column.starts_with("children_"))
-    }
 }
 
 /// The ways the figures are broken down, as `--by` names them.
@@ -870,7 +858,11 @@ fn wrapped(name: &str) -> String {
 }
 
 fn page_table(totals: &Figures, page: &[(&str, &Figures)], colour: bool) -> comfy_table::Table {
-    let names: Vec<String> = page.iter().map(|(k, _)| wrapped(k)).collect();
+    // Names are stored text: shown as a terminal should show them, then wrapped.
+    let names: Vec<String> = page
+        .iter()
+        .map(|(k, _)| wrapped(&crate::text::shown(k)))
+        .collect();
     let header: Vec<&str> = ["", "total"]
         .into_iter()
         .chain(names.iter().map(String::as_str))

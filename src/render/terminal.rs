@@ -190,6 +190,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn text_that_begins_like_a_workbook_is_still_filtered() {
+        // Only a workbook being written passes untouched; stored text that starts with its signature
+        // is shown, its escape sequences written out.
+        let mut out = Vec::new();
+        {
+            let mut w = SafeWriter::for_data(&mut out, false);
+            w.write_all(b"PK\x03\x04 \x1b]52;c;aGk=\x07")
+                .expect("write");
+        }
+        let shown = String::from_utf8(out).expect("utf-8");
+        assert!(
+            shown.contains("\\u{1b}") && !shown.contains('\u{1b}'),
+            "{shown:?}"
+        );
+    }
+
     fn through(chunks: &[&[u8]]) -> String {
         let mut out = Vec::new();
         {

@@ -12,6 +12,8 @@ use super::Field;
 
 /// Whether stdout is a terminal, which a workbook (binary) is never written to.
 static TERMINAL_OUT: AtomicBool = AtomicBool::new(false);
+/// A workbook is being written: the one time stdout's filter lets bytes pass as they are.
+static WRITING: AtomicBool = AtomicBool::new(false);
 /// The day a workbook says it was made: the command's today, read once by the shell (as days from CE).
 static MADE_ON: AtomicI32 = AtomicI32::new(0);
 
@@ -113,9 +115,10 @@ impl Sheet {
             sheet.autofilter(0, 0, 0, (columns - 1) as u16)?;
         }
         let bytes = self.workbook.save_to_buffer()?;
-        out.write_all(&bytes)?;
-        out.flush()?;
-        Ok(())
+        WRITING.store(true, Ordering::Relaxed);
+        let written = out.write_all(&bytes).and_then(|()| out.flush());
+        WRITING.store(false, Ordering::Relaxed);
+        Ok(written?)
     }
 }
 
@@ -147,9 +150,10 @@ fn as_number(value: &str) -> Option<f64> {
     }
 }
 
-/// Whether the bytes are the start of a workbook (a zip file), which passes to a file untouched.
+/// Whether these bytes are a workbook being written (asked for by `--format xlsx`, and a zip file),
+/// which pass to a file untouched: never text that merely begins like one.
 pub fn is_workbook(bytes: &[u8]) -> bool {
-    bytes.starts_with(b"PK\x03\x04")
+    WRITING.load(Ordering::Relaxed) && bytes.starts_with(b"PK\x03\x04")
 }
 
 #[cfg(test)]

@@ -101,6 +101,8 @@ pub struct StepFact {
     pub earlier_concern: bool,
     /// For an action completed: whether by its due date (as extended).
     pub on_time: bool,
+    /// For a stage raised: the stage it left (1 to 3 skips 2).
+    pub stage_left: Option<Stage>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -497,7 +499,8 @@ const STEP_FACTS: Sql = Sql::each(
                 (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
-                  WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END
+                  WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END,
+            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from') END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
@@ -516,7 +519,8 @@ const STEP_FACTS: Sql = Sql::each(
                 (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
-                  WHERE a.matter = m.id AND a.seq = (e.details::jsonb ->> 'seq')::bigint) END
+                  WHERE a.matter = m.id AND a.seq = (e.details::jsonb ->> 'seq')::bigint) END,
+            CASE e.kind WHEN 'stage-raised' THEN (e.details::jsonb ->> 'from')::bigint END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
@@ -762,6 +766,7 @@ impl Tx<'_> {
                     stage_reached_on: r.get(17)?,
                     earlier_concern: false,
                     on_time: r.get::<Option<bool>>(18)?.unwrap_or(false),
+                    stage_left: r.get(19)?,
                 },
             ))
         };

@@ -119,6 +119,27 @@ impl Tally {
         }
         add(self.by_month.entry(first_of_month(on)).or_default());
     }
+
+    /// As `count`, telling `add` whether the group is a month's.
+    fn count_apart(&mut self, keys: &Keys, on: NaiveDate, add: &dyn Fn(&mut Group, bool)) {
+        add(&mut self.totals, false);
+        for (groups, key) in [
+            (&mut self.by_category, keys.category),
+            (&mut self.by_team, keys.team),
+            (&mut self.by_iro, keys.iro),
+            (&mut self.by_iro_team_manager, keys.iro_team_manager),
+        ] {
+            add(group(groups, key), false);
+        }
+        add(self.by_month.entry(first_of_month(on)).or_default(), true);
+    }
+}
+
+/// The last day of `day`'s month, or the period's last day if that comes first.
+fn month_end(day: NaiveDate, to: NaiveDate) -> NaiveDate {
+    months(first_of_month(day), to)
+        .first()
+        .map_or(to, |(_, last)| *last)
 }
 
 fn first_of_month(day: NaiveDate) -> NaiveDate {
@@ -155,9 +176,10 @@ fn stage_index(stage: Option<Stage>) -> Option<usize> {
     }
 }
 
-/// Adds up the figures of a period from its facts; each fact counts in exactly one group of each
-/// breakdown, so a breakdown's counts always sum to the totals.
-pub fn tally(
+/// Adds up the figures of a period from facts in hand (the tests'); each fact counts in exactly one
+/// group of each breakdown, so a breakdown's counts always sum to the totals.
+#[cfg(test)]
+pub(crate) fn tally(
     steps: &[StepFact],
     referrals: &[ReferralFact],
     open: &[OpenSpan],
@@ -230,8 +252,8 @@ impl Tally {
                         Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
                         None => None,
                     };
-                    // The stage left is the one below the stage reached.
-                    let left = stage_index(fact.entry_stage).and_then(|i| i.checked_sub(1));
+                    // The stage left, which is not always the one below the stage reached (1 to 3).
+                    let left = stage_index(fact.stage_left);
                     count(tally, &|g| {
                         g.figures.drp.reached.count(fact.entry_stage);
                         if let (Some(days), Some(i)) = (stayed, left) {
@@ -273,11 +295,16 @@ impl Tally {
                     }
                 },
                 StepKind::Challenged => {
-                    let followed = fact.drp_entered_on.is_some_and(|d| d <= to);
-                    count(tally, &|g| {
-                        g.figures.challenges.made += 1;
-                        g.figures.challenges.followed_by_drp += u32::from(followed);
-                    })
+                    count(tally, &|g| g.figures.challenges.made += 1);
+                    // Followed by EPCP/DRP by the end of the period, or for a month's figures, of
+                    // the month: a month reads as that month alone would.
+                    let by =
+                        |end: NaiveDate| u32::from(fact.drp_entered_on.is_some_and(|d| d <= end));
+                    let (in_period, in_month) = (by(to), by(month_end(fact.on, to)));
+                    tally.count_apart(&keys, fact.on, &|g, month| {
+                        g.figures.challenges.followed_by_drp +=
+                            if month { in_month } else { in_period };
+                    });
                 }
                 StepKind::ActionExtended => count(tally, &|g| {
                     g.figures.extensions.agreed += 1;
@@ -504,6 +531,7 @@ mod tests {
             stage_reached_on: Some(day(entered)),
             earlier_concern: false,
             on_time: false,
+            stage_left: None,
         };
         let steps = [
             resolved(
@@ -578,6 +606,86 @@ mod tests {
             stats.by_team["North"].drp.resolved_within_timescale_percent,
             Some(100.0)
         );
+    }
+}
+
+#[cfg(test)]
+mod steps {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    fn fact(kind: StepKind, on: &str) -> StepFact {
+        StepFact {
+            kind,
+            on: day(on),
+            matter: "E-1".into(),
+            category: "contact".into(),
+            team: "North".into(),
+            iro: "asmith".into(),
+            entry_stage: None,
+            from_qap: false,
+            from_consultation: false,
+            qap_raised: true,
+            drp_entered_on: None,
+            drp_deadline: None,
+            stage: None,
+            opens: false,
+            child: "LCS-1".into(),
+            raised_on: day("2026-09-01"),
+            iro_team_manager: "jwhite".into(),
+            qap_raised_on: Some(day("2026-09-01")),
+            stage_reached_on: None,
+            earlier_concern: false,
+            on_time: false,
+            stage_left: None,
+        }
+    }
+
+    #[test]
+    fn a_move_from_stage_1_to_3_is_time_at_stage_1() {
+        let raised = StepFact {
+            entry_stage: Some(Stage::Three),
+            stage_left: Some(Stage::One),
+            stage_reached_on: Some(day("2026-11-02")),
+            ..fact(StepKind::StageRaised, "2026-11-09")
+        };
+        let stats = tally(
+            &[raised],
+            &[],
+            &[],
+            day("2026-11-01"),
+            day("2026-11-30"),
+            &Calendar::england_and_wales(),
+        )
+        .expect("figures");
+        let at = &stats.totals.drp.working_days_at_stage;
+        assert_eq!((at.stage_1.median, at.stage_2.median), (Some(5.0), None));
+        assert_eq!(stats.totals.drp.reached.stage_3, 1);
+    }
+
+    #[test]
+    fn a_challenge_is_followed_by_drp_by_the_end_of_its_month_or_of_the_period() {
+        let challenged = StepFact {
+            drp_entered_on: Some(day("2026-11-10")),
+            ..fact(StepKind::Challenged, "2026-10-20")
+        };
+        let stats = tally(
+            &[challenged],
+            &[],
+            &[],
+            day("2026-10-01"),
+            day("2026-11-30"),
+            &Calendar::england_and_wales(),
+        )
+        .expect("figures");
+        assert_eq!(stats.totals.challenges.followed_by_drp, 1);
+        assert_eq!(stats.by_team["North"].challenges.followed_by_drp, 1);
+        // October alone: not followed by its end, as a report of October says.
+        assert_eq!(stats.by_month["2026-10"].challenges.made, 1);
+        assert_eq!(stats.by_month["2026-10"].challenges.followed_by_drp, 0);
     }
 }
 

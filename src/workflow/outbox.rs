@@ -233,6 +233,23 @@ pub fn since_written(
         let (Some(on), true) = (matter.resolved_on, matter.state.is_finished()) else {
             continue;
         };
+        // Only a message written before the ending was recorded: a note added to the finished
+        // matter afterwards was written knowing it.
+        let ended_recorded = tx
+            .matter_events(id)?
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e.event,
+                    crate::engine::Event::Resolved { .. }
+                        | crate::engine::Event::CafcassDecided { .. }
+                )
+            })
+            .map(|e| e.recorded_at)
+            .max();
+        if ended_recorded.is_none_or(|ended| m.created_at >= ended) {
+            continue;
+        }
         let how = match matter.state {
             crate::model::MatterState::Closed => "was closed by CAFCASS's decision",
             _ => "was resolved",

@@ -68,6 +68,18 @@ fn every_kind() -> Service {
         "2026-11-20",
         &["void", &advice, "--reason", "Recorded on the wrong child"],
     );
+    // A note on the matter resolved weeks before, by someone other than its IRO: the IRO is told, and
+    // the message, written after the ending, says nothing of it having ended since.
+    step(
+        "jwhite",
+        "2026-11-23",
+        &[
+            "note",
+            "Q-2026-0002",
+            "--text",
+            "Closed on the child's file",
+        ],
+    );
     let mut remind = service.iro();
     remind
         .env("IRO_TODAY", "2026-11-27")
@@ -146,6 +158,7 @@ fn each_kind_of_message_as_it_is_received() {
         "voided",
         "actions-added",
         "action-withdrawn",
+        "noted",
         "reminder",
     ] {
         let file = first
@@ -167,7 +180,12 @@ fn each_kind_of_message_as_it_is_received() {
             "challenged" | "drp-entered" | "meeting-held" => {
                 assert!(body.starts_with(note), "{kind}: {body}")
             }
-            "resolved" => assert!(!body.contains("Since this message was written"), "{body}"),
+            "resolved" | "noted" => {
+                assert!(
+                    !body.contains("Since this message was written"),
+                    "{kind}: {body}"
+                )
+            }
             _ => {}
         }
         insta::assert_snapshot!(format!("eml_{kind}"), steady(&eml));
