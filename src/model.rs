@@ -359,13 +359,16 @@ impl Slot {
 }
 
 impl Child {
-    /// Who owes the response at a stage of EPCP/DRP: the social work line's manager who resolves it
-    /// there (team manager, children's service manager, assistant director).
-    pub fn responder(&self, stage: Stage) -> Option<&str> {
-        match stage {
-            Stage::One => Some(&self.team_manager),
-            Stage::Two => Some(&self.service_manager),
-            Stage::Three => self.assistant_director.as_deref(),
+    /// Who owes the response at a stage of EPCP/DRP: the child's own manager of the role that resolves
+    /// it there (the policy's `resolving_roles`: by default team manager, children's service manager,
+    /// assistant director).
+    pub fn responder(&self, role: Role) -> Option<&str> {
+        match role {
+            Role::PracticeSupervisor => self.practice_supervisor.as_deref(),
+            Role::TeamManager => Some(&self.team_manager),
+            Role::ServiceManager => Some(&self.service_manager),
+            Role::AssistantDirector => self.assistant_director.as_deref(),
+            _ => None,
         }
     }
 

@@ -193,7 +193,10 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
         as_stood: None,
         as_of: ctx.today,
         due_within: None,
-        filter: DueFilter::default(),
+        filter: DueFilter {
+            resolving_roles: ctx.policy.resolving_roles,
+            ..DueFilter::default()
+        },
     };
     writeln!(ctx.out, "Overdue as of {}:", ctx.today)?;
     let (_, overdue) = report::write_overdue(

@@ -49,6 +49,7 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
             team: args.team.clone(),
             on: Some(as_of),
             iro_team_manager: None,
+            resolving_roles: ctx.policy.resolving_roles,
         };
         let matters: Vec<_> = crate::workflow::as_of::listed_as_of(&tx, as_of, known_on, &filter)?
             .into_iter()

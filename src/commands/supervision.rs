@@ -90,6 +90,7 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
                     team: None,
                     on: Some(as_of),
                     iro_team_manager: None,
+                    resolving_roles: ctx.policy.resolving_roles,
                 };
                 let mut caseload: Vec<(Matter, Vec<Step>)> =
                     crate::workflow::as_of::matters_as_stood(

@@ -33,7 +33,7 @@ pub struct DueRow {
 }
 
 /// Which deadlines the overdue report asks for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct DueFilter {
     /// Matters of children this IRO is allocated to now, or covers for on `on`.
     pub iro: Option<String>,
@@ -43,6 +43,32 @@ pub struct DueFilter {
     pub on: Option<NaiveDate>,
     /// Matters of children whose IRO team manager this is now (the caseload report).
     pub iro_team_manager: Option<String>,
+    /// The role that resolves each stage (the policy's), whose holder owes the stage's response.
+    pub resolving_roles: [Role; 3],
+}
+
+impl Default for DueFilter {
+    fn default() -> DueFilter {
+        DueFilter {
+            iro: None,
+            team: None,
+            on: None,
+            iro_team_manager: None,
+            resolving_roles: Stage::ALL.map(Stage::resolving_role),
+        }
+    }
+}
+
+/// The holder of the role that resolves the matter's stage, bound as ?5, ?6, ?7 (stages 1 to 3): who
+/// owes the stage's response (`model::Child::responder`).
+macro_rules! responder {
+    () => {
+        "CASE (CASE m.stage WHEN 1 THEN ?5 WHEN 2 THEN ?6 ELSE ?7 END)
+              WHEN 'practice-supervisor' THEN c.practice_supervisor
+              WHEN 'team-manager' THEN c.team_manager
+              WHEN 'service-manager' THEN c.service_manager
+              WHEN 'assistant-director' THEN c.assistant_director END"
+    };
 }
 
 /// An open matter (QAP, EPCP/DRP or waiting on CAFCASS) as the caseload report shows it.
@@ -328,11 +354,9 @@ pub(super) const DUE: Sql = Sql::new(
         ")
         AND (?3 IS NULL OR c.team = ?3)
      UNION ALL
-     SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'stage-response', NULL, NULL,
-            -- Who owes it: model::Child::responder.
-            CASE m.stage WHEN 1 THEN c.team_manager WHEN 2 THEN c.service_manager
-                         WHEN 3 THEN c.assistant_director END,
-            s.response_deadline
+     SELECT m.id, m.child, c.iro, c.team, m.state, m.stage, 'stage-response', NULL, NULL, ",
+        responder!(),
+        ", s.response_deadline
        FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND s.response_deadline <= ?1
@@ -349,7 +373,8 @@ pub(super) const DUE: Sql = Sql::new(
 /// child's team manager may challenge until then). Read from the live caseload as `DUE` reads it.
 const REMINDERS: Sql = Sql::new(
     "what falls due, by whom",
-    "SELECT m.id, m.child, 'qap-action', a.seq, a.text, a.owner, a.due, c.iro, c.iro_team_manager, c.team_manager
+    concat!(
+        "SELECT m.id, m.child, 'qap-action', a.seq, a.text, a.owner, a.due, c.iro, c.iro_team_manager, c.team_manager
        FROM matters m INDEXED BY matters_state CROSS JOIN actions a ON a.matter = m.id
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state IN ('qap', 'drp') AND a.status = 'open' AND a.due <= ?1
@@ -359,10 +384,9 @@ const REMINDERS: Sql = Sql::new(
       WHERE m.state = 'drp' AND m.drp_deadline <= ?1
      UNION ALL
      SELECT m.id, m.child, 'stage-response', NULL, NULL,
-            -- Who owes it: model::Child::responder.
-            CASE m.stage WHEN 1 THEN c.team_manager WHEN 2 THEN c.service_manager
-                         WHEN 3 THEN c.assistant_director END,
-            s.response_deadline, c.iro, c.iro_team_manager, c.team_manager
+",
+        responder!(),
+        ", s.response_deadline, c.iro, c.iro_team_manager, c.team_manager
        FROM matters m INDEXED BY matters_state CROSS JOIN stages s ON s.matter = m.id AND s.stage = m.stage
             CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'drp' AND s.response_deadline <= ?1
@@ -371,6 +395,7 @@ const REMINDERS: Sql = Sql::new(
        FROM matters m INDEXED BY matters_state CROSS JOIN children c ON c.ref = m.child
       WHERE m.state = 'qap' AND m.challenged_on IS NULL AND m.challenge_deadline BETWEEN ?2 AND ?1
       ORDER BY 7, 1, 3, 4",
+    ),
 );
 
 /// The drift the overdue report does not show, on the matters still running (`matters_state`, the live
@@ -609,7 +634,15 @@ impl Tx<'_> {
     ) -> Result<(), E> {
         self.stream(
             &DUE,
-            &[&through, &filter.iro, &filter.team, &filter.on],
+            &[
+                &through,
+                &filter.iro,
+                &filter.team,
+                &filter.on,
+                &filter.resolving_roles[0],
+                &filter.resolving_roles[1],
+                &filter.resolving_roles[2],
+            ],
             due_row,
             each,
         )
@@ -620,21 +653,29 @@ impl Tx<'_> {
         &self,
         from: NaiveDate,
         by: NaiveDate,
+        resolving_roles: &[Role; 3],
     ) -> Result<Vec<crate::notify::Due>, StoreError> {
-        self.rows(&REMINDERS, &[&by, &from], |r| {
-            Ok(crate::notify::Due {
-                matter: r.get(0)?,
-                child: r.get(1)?,
-                item: r.get(2)?,
-                action: r.get(3)?,
-                action_text: r.get(4)?,
-                owner: r.get(5)?,
-                due: r.get(6)?,
-                iro: r.get(7)?,
-                iro_team_manager: r.get(8)?,
-                team_manager: r.get(9)?,
-            })
-        })
+        let [one, two, three] = resolving_roles;
+        // ?3 and ?4 are not used: the responder's roles are bound where DUE binds them.
+        let none: Option<&str> = None;
+        self.rows(
+            &REMINDERS,
+            &[&by, &from, &none, &none, one, two, three],
+            |r| {
+                Ok(crate::notify::Due {
+                    matter: r.get(0)?,
+                    child: r.get(1)?,
+                    item: r.get(2)?,
+                    action: r.get(3)?,
+                    action_text: r.get(4)?,
+                    owner: r.get(5)?,
+                    due: r.get(6)?,
+                    iro: r.get(7)?,
+                    iro_team_manager: r.get(8)?,
+                    team_manager: r.get(9)?,
+                })
+            },
+        )
     }
 
     /// The matters drifting (see `DRIFT`), longest first.
@@ -1004,7 +1045,15 @@ mod tests {
             .prepare(&format!("EXPLAIN QUERY PLAN {}", super::DUE.sqlite))
             .and_then(|mut stmt| {
                 stmt.query_map(
-                    rusqlite::params!["2026-11-26", None::<String>, None::<String>, None::<String>],
+                    rusqlite::params![
+                        "2026-11-26",
+                        None::<String>,
+                        None::<String>,
+                        None::<String>,
+                        "team-manager",
+                        "service-manager",
+                        "assistant-director"
+                    ],
                     |r| r.get::<_, String>(3),
                 )?
                 .collect()

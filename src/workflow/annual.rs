@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 
 use super::figures;
 use crate::calendar::Calendar;
@@ -18,7 +18,13 @@ use crate::store::Store;
 pub fn previous_period(from: NaiveDate, to: NaiveDate) -> (NaiveDate, NaiveDate) {
     let year = Months::new(12);
     match (from.checked_sub_months(year), to.checked_sub_months(year)) {
-        (Some(start), Some(end)) if end < from => (start, end),
+        (Some(start), Some(end)) if end < from => {
+            // A year back from 28 February can stop a leap day short of the period: take it in.
+            let leap_day = end
+                .succ_opt()
+                .filter(|next| next.month() == 2 && next.day() == 29 && *next < from);
+            (start, leap_day.unwrap_or(end))
+        }
         _ => {
             let days = (to - from).num_days() + 1;
             let end = from.pred_opt().expect("a day before");
@@ -159,6 +165,11 @@ mod tests {
         assert_eq!(
             previous_period(day("2025-03-01"), day("2028-02-29")),
             (day("2022-03-01"), day("2025-02-28"))
+        );
+        // No day falls between the two: a leap day at the end of the year before is in it.
+        assert_eq!(
+            previous_period(day("2024-03-01"), day("2025-02-28")),
+            (day("2023-03-01"), day("2024-02-29"))
         );
         // A leap day a year on is the last of February.
         assert_eq!(

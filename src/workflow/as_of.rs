@@ -85,7 +85,9 @@ pub fn matters_as_stood(
             team_manager: child.team_manager.clone(),
             responder: matter
                 .stage
-                .and_then(|stage| child.responder(stage))
+                .and_then(|stage| {
+                    child.responder(filter.resolving_roles[usize::from(stage.number() - 1)])
+                })
                 .map(str::to_string),
             counting: if wanted.steps {
                 corrections::effective(&log)

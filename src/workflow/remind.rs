@@ -26,7 +26,7 @@ pub struct Reminded {
 pub fn remind(tx: &Tx, setting: &Setting, as_of: NaiveDate) -> anyhow::Result<Reminded> {
     let calendar = setting.calendar(tx)?;
     let by = calendar.add_working_days(as_of, setting.policy.remind_days)?;
-    let items = tx.reminders(as_of, by)?;
+    let items = tx.reminders(as_of, by, &setting.policy.resolving_roles)?;
     let seniors: Vec<String> = tx
         .staff_in_role(Role::SeniorIroManager)?
         .into_iter()

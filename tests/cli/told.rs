@@ -473,3 +473,37 @@ fn the_manager_who_owes_a_stage_response_is_reminded_of_it() {
         "{later:#?}"
     );
 }
+
+#[test]
+fn a_policy_that_has_the_service_manager_resolve_stage_one_has_them_owe_its_response() {
+    let mut service = Service::new();
+    std::fs::write(
+        service.dir.path().join("iro.toml"),
+        "resolving_roles = [\"service-manager\", \"service-manager\", \"assistant-director\"]\n",
+    )
+    .expect("a policy");
+    let m = at_stage_one(&service);
+    service.today = "2026-11-12".into();
+    let csv = service.ok(&["report", "overdue", "--format", "csv"]);
+    let row = csv
+        .lines()
+        .find(|l| l.contains(&m) && l.contains("stage-response"))
+        .unwrap_or_else(|| panic!("a stage response row: {csv}"));
+    assert!(row.contains(",mblack,"), "{row}");
+    service.ok(&["outbox", "remind"]);
+    let digests = reminders(&service);
+    assert!(
+        digests
+            .iter()
+            .any(|(to, _, body)| to == "mblack"
+                && body.contains("your response at this stage is due")),
+        "{digests:#?}"
+    );
+    assert!(
+        !digests
+            .iter()
+            .any(|(to, _, body)| to == "tgreen"
+                && body.contains("your response at this stage is due")),
+        "{digests:#?}"
+    );
+}

@@ -170,6 +170,7 @@ pub fn drift(ctx: &mut Context, args: &DriftArgs) -> anyhow::Result<Status> {
                 team: args.team.clone(),
                 on: Some(as_of),
                 iro_team_manager: None,
+                resolving_roles: ctx.policy.resolving_roles,
             };
             crate::workflow::as_of::drift_as_of(
                 &tx,

@@ -397,6 +397,7 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
             iro: args.iro.clone(),
             team: args.team.clone(),
             on: Some(as_of),
+            resolving_roles: ctx.policy.resolving_roles,
             ..DueFilter::default()
         },
         as_stood: as_stood(as_of, args.as_known_on, ctx.today),
@@ -537,6 +538,7 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
         team: args.team.clone(),
         on: Some(as_of),
         iro_team_manager: args.iro_team_manager.clone(),
+        resolving_roles: ctx.policy.resolving_roles,
     };
     let mut rows = Vec::new();
     let open = match as_stood(as_of, args.as_known_on, ctx.today) {
