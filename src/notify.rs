@@ -690,6 +690,22 @@ fn decided(decision: crate::model::CafcassDecision) -> &'static str {
     }
 }
 
+/// The people a step names (besides who took it), as `happened` would name them.
+pub fn named_in(event: &Event) -> Vec<&str> {
+    match event {
+        Event::ConsultationOpened { with, .. } => with.iter().map(String::as_str).collect(),
+        Event::ActionExtended { agreed_by, .. } => vec![agreed_by],
+        Event::ActionReassigned { from, to, .. } => vec![from, to],
+        Event::MeetingHeld {
+            chair, attendees, ..
+        } => std::iter::once(chair.as_str())
+            .chain(attendees.iter().map(String::as_str))
+            .collect(),
+        Event::Resolved { resolved_by, .. } => vec![resolved_by],
+        _ => Vec::new(),
+    }
+}
+
 /// `n` things in words: "1 action", "3 actions".
 fn count(n: usize, thing: &str) -> String {
     if n == 1 {
@@ -701,7 +717,7 @@ fn count(n: usize, thing: &str) -> String {
 
 /// What the step was, for the people told: names rather than ids and dates as a letter writes them;
 /// what is already said above (the actions, the deadlines) is not repeated.
-fn happened(event: &Event, name: &dyn Fn(&str) -> String) -> String {
+pub fn happened(event: &Event, name: &dyn Fn(&str) -> String) -> String {
     let with_reason = |line: String, reason: &Option<String>| match reason {
         Some(reason) => format!("{line}; reason: {reason}"),
         None => line,
@@ -811,7 +827,7 @@ fn standing(m: &Matter) -> String {
 }
 
 /// What the people told must do, and by when: the first lines of every message.
-fn headline(step: &Step, m: &Matter) -> String {
+fn headline(step: &Step, m: &Matter, policy: &Policy) -> String {
     let window_open = |deadline: NaiveDate| m.challenged_on.is_none() && deadline >= step.on;
     match &step.event {
         Event::QapRaised {
@@ -846,8 +862,10 @@ fn headline(step: &Step, m: &Matter) -> String {
         Event::DrpEntered { stage, .. } | Event::StageRaised { to: stage, .. } => {
             let mut line = format!("The concern is now at stage {stage} of the formal EPCP/DRP.");
             if let Some(response) = m.stage_response_deadline() {
+                // From whoever resolves the stage: the social work line's manager there.
                 line.push_str(&format!(
-                    "\nA response is needed by {}.",
+                    "\nA response from the {} is needed by {}.",
+                    policy.resolving_role(*stage).label(),
                     long_date(response)
                 ));
             }
@@ -897,7 +915,7 @@ fn body(
     let mut b = String::new();
     let name = |id: &str| named(staff, id);
     // Writing to a String cannot fail.
-    let _ = writeln!(b, "{}", headline(step, m));
+    let _ = writeln!(b, "{}", headline(step, m, policy));
     let _ = writeln!(b);
     let _ = writeln!(b, "Matter: {} ({})", m.id, m.category);
     let _ = writeln!(b, "Child: {} (the child's reference)", m.child);

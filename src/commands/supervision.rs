@@ -166,12 +166,26 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
                 *slot = (*slot).max(Some(e.on));
             }
         }
+        // What happened, in the words the messages use: people by name and role.
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for e in &log {
+            for id in std::iter::once(e.actor.as_str()).chain(crate::notify::named_in(&e.event)) {
+                if !names.contains_key(id) {
+                    let shown = tx.staff(id)?.map_or_else(
+                        || id.to_string(),
+                        |s| format!("{} ({})", s.name, s.role.label()),
+                    );
+                    names.insert(id.to_string(), shown);
+                }
+            }
+        }
+        let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
         let since = log
             .iter()
             .filter(|e| last.is_none_or(|day| e.on > day))
             .map(|e| Happened {
                 on: e.on,
-                what: e.event.describe(),
+                what: crate::notify::happened(&e.event, &name),
             })
             .collect();
         let (mut due_soon, mut overdue) = (Vec::new(), Vec::new());

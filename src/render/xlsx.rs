@@ -87,7 +87,9 @@ impl Sheet {
                 }
                 Field::Value(value) if value.is_empty() => {}
                 Field::Value(value) => {
-                    if let Some(day) = as_date(value) {
+                    if let Some(yes) = as_boolean(value) {
+                        sheet.write_boolean(row, column, yes)?;
+                    } else if let Some(day) = as_date(value) {
                         let day = ExcelDateTime::from_ymd(
                             day.year() as u16,
                             day.month() as u8,
@@ -119,6 +121,15 @@ impl Sheet {
         let written = out.write_all(&bytes).and_then(|()| out.flush());
         WRITING.store(false, Ordering::Relaxed);
         Ok(written?)
+    }
+}
+
+/// A yes or no as iro writes one (`true`, `false`: the overdue report's `overdue`).
+fn as_boolean(value: &str) -> Option<bool> {
+    match value {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
     }
 }
 

@@ -176,6 +176,37 @@ fn supervision_counts_the_social_workers_apart_and_reads_as_csv() {
     ]));
     assert_eq!(items[0]["last_supervision"], "2026-11-12");
     assert_eq!(items[0]["last_social_work_supervision"], "2026-11-10");
+    // What happened since reads as the messages do: people by name and role, dates as a letter has them.
+    service.ok(&[
+        "--as",
+        "asmith",
+        "extend",
+        &m,
+        "--action",
+        "1",
+        "--within",
+        "5",
+        "--agreed-by",
+        "jwhite",
+        "--reason",
+        "Assessor ill",
+        "--on",
+        "2026-11-13",
+    ]);
+    let items = json(&service.ok(&[
+        "report",
+        "supervision",
+        "--iro",
+        "asmith",
+        "--format",
+        "json",
+    ]));
+    let since = items[0]["since"].to_string();
+    assert!(
+        since.contains("agreed by Name of jwhite (IRO team manager)")
+            && since.contains("Friday 20 November 2026"),
+        "{since}"
+    );
     // Overdue reads as days overdue, not a negative number; CSV is rows a reader opens.
     let table = service.ok(&["report", "supervision", "--iro", "asmith"]);
     assert!(

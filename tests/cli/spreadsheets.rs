@@ -100,6 +100,11 @@ fn names_in_any_alphabet_dates_and_counts_survive_a_round_trip() {
     let due = &row[column(&overdue, "due")];
     assert!(matches!(due, Data::DateTime(_)), "a date: {due:?}");
     assert_eq!(due.as_date(), "2026-11-09".parse().ok(), "{due:?}");
+    assert_eq!(
+        row[column(&overdue, "overdue")],
+        Data::Bool(true),
+        "{row:?}"
+    );
     let days = &row[column(&overdue, "working_days_overdue")];
     assert_eq!(days, &Data::Float(13.0), "{row:?}");
 
