@@ -526,7 +526,7 @@ const STEP_FACTS: Sql = Sql::each(
                 (SELECT e.effective_on <= a.due FROM actions a
                   WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END,
             CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from') END
-       FROM events e JOIN matters m ON m.id = e.matter
+       FROM events e INDEXED BY events_figures JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
                        'challenged', 'action-extended', 'action-completed', 'meeting-held',
@@ -1032,6 +1032,27 @@ fn matter_row(r: &dyn Row) -> Result<MatterRow, BackendError> {
 #[cfg(test)]
 mod tests {
     use super::super::Store;
+
+    /// A period's figures read the steps they count from their own index, not the events' rows.
+    #[test]
+    fn the_figures_read_their_steps_by_their_index() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let (store, _) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now())
+            .expect("create");
+        let conn = store.sqlite().connection();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::STEP_FACTS.sqlite))
+            .and_then(|mut stmt| {
+                stmt.query_map(rusqlite::params!["2025-04-01", "2026-03-31"], |r| {
+                    r.get::<_, String>(3)
+                })?
+                .collect()
+            })
+            .expect("a plan");
+        let plan = plan.join("\n");
+        assert!(plan.contains("INDEX events_figures"), "{plan}");
+        assert!(!plan.contains("SCAN"), "{plan}");
+    }
 
     /// The nightly report reads the running matters (and their actions by key) and the partial index of
     /// resolution deadlines: never a scan of a table, nor of the actions left open on finished matters.

@@ -68,6 +68,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../../migrations/sqlite/0008-corrections-index.sql"),
         backfill: None,
     },
+    Migration {
+        version: 9,
+        what: "a year's figures read from an index of the steps they count",
+        sqlite: include_str!("../../migrations/sqlite/0009-figures-index.sql"),
+        backfill: None,
+    },
 ];
 
 use chrono::{DateTime, Utc};
