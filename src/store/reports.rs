@@ -161,8 +161,10 @@ impl IroTeamManagers {
     /// history began, the first allocation recorded (as `Tx::child_on` reads the directory).
     pub fn on(&self, child: &str, day: NaiveDate) -> &str {
         if let Some(history) = self.history.get(child) {
-            let in_force = history.iter().rev().find(|(from, _)| *from <= day);
-            if let Some((_, manager)) = in_force.or(history.first()) {
+            // In the order they took effect: the last to start by `day` is in force.
+            let in_force = history.partition_point(|(from, _)| *from <= day);
+            let at = in_force.checked_sub(1).unwrap_or(0);
+            if let Some((_, manager)) = history.get(at) {
                 return manager;
             }
         }
