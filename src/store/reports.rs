@@ -163,7 +163,7 @@ impl IroTeamManagers {
         if let Some(history) = self.history.get(child) {
             // In the order they took effect: the last to start by `day` is in force.
             let in_force = history.partition_point(|(from, _)| *from <= day);
-            let at = in_force.checked_sub(1).unwrap_or(0);
+            let at = in_force.saturating_sub(1);
             if let Some((_, manager)) = history.get(at) {
                 return manager;
             }
