@@ -270,7 +270,17 @@ impl Context<'_> {
     /// Opens the database, warning when others on the machine can read it: it holds special-category
     /// data about children.
     pub fn open(&mut self) -> anyhow::Result<Store> {
-        let store = Store::open(&self.db_path()?, self.now)?;
+        let path = self.db_path()?;
+        let now = self.now;
+        let err = &mut *self.err;
+        let store = Store::open_upgrading(&path, now, &mut |from, to| {
+            // Said before it starts: building an index over a national record takes a while.
+            let _ = writeln!(
+                err,
+                "upgrading {} from schema version {from} to {to}: on a large record this takes a minute",
+                path.display()
+            );
+        })?;
         if let Some(mode) = store.readable_by_others() {
             let path = store.path().display().to_string();
             tell(

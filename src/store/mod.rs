@@ -127,6 +127,16 @@ impl Store {
     /// Opens an existing iro database for reading and writing, migrating an older schema (an upgrade
     /// that records anything records it as of `now`).
     pub fn open(path: &Path, now: DateTime<Utc>) -> Result<Store, StoreError> {
+        Store::open_upgrading(path, now, &mut |_, _| {})
+    }
+
+    /// As `open`, telling `upgrading` the versions from and to before an upgrade starts (one that builds
+    /// an index over a national record takes a while, and a person should know why).
+    pub fn open_upgrading(
+        path: &Path,
+        now: DateTime<Utc>,
+        upgrading: &mut dyn FnMut(i64, i64),
+    ) -> Result<Store, StoreError> {
         if path.is_dir() {
             return Err(StoreError::IsDirectory(path.to_path_buf()));
         }
@@ -147,6 +157,9 @@ impl Store {
         }
         db.configure()?;
         let mut store = Store { db };
+        if version < SCHEMA_VERSION {
+            upgrading(version, SCHEMA_VERSION);
+        }
         store.migrate_to(version, SCHEMA_VERSION, now)?;
         Ok(store)
     }

@@ -1304,6 +1304,15 @@ fn a_database_from_the_first_release_upgrades_and_still_checks_out() {
             ),
         )
     };
+    // The first command after the upgrade says so before it starts; the next says nothing of it.
+    let first = run(&db, &["--db".as_ref(), db.as_os_str(), "list".as_ref()]);
+    let said = text(&first.stderr);
+    assert!(
+        said.contains("upgrading") && said.contains("from schema version 1 to"),
+        "{said}"
+    );
+    let again = run(&db, &["--db".as_ref(), db.as_os_str(), "list".as_ref()]);
+    assert!(!text(&again.stderr).contains("upgrading"));
     let (events, _) = verified(&db);
     assert!(version(&db) > 1, "opened by this iro, it was upgraded");
     {
