@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::dates::parse_date;
-use crate::error::{Problem, Status};
+use crate::error::Status;
 use crate::model::Role;
 use crate::render::{Field, Format, RowWriter, Tabular};
 use crate::store::reports::{ActionRow, EventRow, MatterRow, Period};
@@ -57,9 +57,7 @@ pub enum DataFormat {
 
 pub fn run(ctx: &mut Context, args: &ExportArgs) -> anyhow::Result<Status> {
     if let (Some(from), Some(to)) = (args.from, args.to) {
-        if from > to {
-            return Err(Problem::Usage(format!("--from {from} is after --to {to}")).into());
-        }
+        super::period(from, to)?;
     }
     let period = Period {
         from: args.from,

@@ -6,7 +6,6 @@ use super::Context;
 use crate::error::Status;
 use crate::model::{MatterState, Stage};
 use crate::render::{self, Format};
-use crate::store::reports::DueFilter;
 use crate::store::MatterFilter;
 
 /// List matters, newest first
@@ -44,13 +43,7 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
     let tx = store.read()?;
     let as_of = args.as_of.unwrap_or(ctx.today);
     if let Some(known_on) = super::report::as_stood(as_of, args.as_known_on, ctx.today) {
-        let filter = DueFilter {
-            iro: args.iro.clone(),
-            team: args.team.clone(),
-            on: Some(as_of),
-            iro_team_manager: None,
-            resolving_roles: ctx.policy.resolving_roles,
-        };
+        let filter = ctx.due_filter(args.iro.clone(), args.team.clone(), as_of);
         let matters: Vec<_> = crate::workflow::as_of::listed_as_of(&tx, as_of, known_on, &filter)?
             .into_iter()
             .filter(|l| {

@@ -291,6 +291,24 @@ impl Context<'_> {
         Ok(store)
     }
 
+    /// Which matters and deadlines a report covers: those of the children of `iro` (or whoever they
+    /// cover for) and `team` as allocated on `on`, with the policy's resolving roles saying who owes each
+    /// stage's response.
+    pub fn due_filter(
+        &self,
+        iro: Option<String>,
+        team: Option<String>,
+        on: NaiveDate,
+    ) -> crate::store::reports::DueFilter {
+        crate::store::reports::DueFilter {
+            iro,
+            team,
+            on: Some(on),
+            iro_team_manager: None,
+            resolving_roles: self.policy.resolving_roles,
+        }
+    }
+
     /// The member of staff acting: `--as`, else `IRO_USER`, else the member of staff bound to the login
     /// running, else the login itself.
     pub fn actor_id(&self, tx: &Tx) -> anyhow::Result<String> {

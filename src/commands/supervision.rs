@@ -12,7 +12,6 @@ use crate::engine::Step;
 use crate::error::Status;
 use crate::model::{DueItem, Matter, MatterState};
 use crate::render::{Field, Format, RowWriter, Tabular};
-use crate::store::reports::DueFilter;
 use crate::store::MatterFilter;
 
 /// An IRO's open matters for supervision: what happened since the last supervision note, what is due
@@ -85,13 +84,7 @@ pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> 
     let caseload: Vec<(Matter, Vec<Step>)> =
         match super::report::as_stood(as_of, args.as_known_on, ctx.today) {
             Some(known_on) => {
-                let filter = DueFilter {
-                    iro: Some(iro.id.clone()),
-                    team: None,
-                    on: Some(as_of),
-                    iro_team_manager: None,
-                    resolving_roles: ctx.policy.resolving_roles,
-                };
+                let filter = ctx.due_filter(Some(iro.id.clone()), None, as_of);
                 let mut caseload: Vec<(Matter, Vec<Step>)> =
                     crate::workflow::as_of::matters_as_stood(
                         &tx,

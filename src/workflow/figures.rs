@@ -108,16 +108,7 @@ impl Tally {
 
     /// Counts `add` in the totals, in each of the matter's groups, and in the month of `on`.
     fn count(&mut self, keys: &Keys, on: NaiveDate, add: impl Fn(&mut Group)) {
-        add(&mut self.totals);
-        for (groups, key) in [
-            (&mut self.by_category, keys.category),
-            (&mut self.by_team, keys.team),
-            (&mut self.by_iro, keys.iro),
-            (&mut self.by_iro_team_manager, keys.iro_team_manager),
-        ] {
-            add(group(groups, key));
-        }
-        add(self.by_month.entry(first_of_month(on)).or_default());
+        self.count_apart(keys, on, &|g, _| add(g));
     }
 
     /// As `count`, telling `add` whether the group is a month's.

@@ -11,7 +11,7 @@ use super::DriftArgs;
 use crate::error::Status;
 use crate::model::{MatterState, Stage};
 use crate::render::{Field, RowWriter, Tabular};
-use crate::store::reports::{DriftQuery, DriftRow, DueFilter};
+use crate::store::reports::{DriftQuery, DriftRow};
 
 /// One drifting matter, or action, as the report shows it.
 #[derive(Debug, Serialize)]
@@ -165,13 +165,7 @@ pub fn drift(ctx: &mut Context, args: &DriftArgs) -> anyhow::Result<Status> {
                 consulting_by: query.consulting_by,
                 max_extensions: query.max_extensions,
             };
-            let filter = DueFilter {
-                iro: args.iro.clone(),
-                team: args.team.clone(),
-                on: Some(as_of),
-                iro_team_manager: None,
-                resolving_roles: ctx.policy.resolving_roles,
-            };
+            let filter = ctx.due_filter(args.iro.clone(), args.team.clone(), as_of);
             crate::workflow::as_of::drift_as_of(
                 &tx,
                 &thresholds,

@@ -393,13 +393,7 @@ fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
     let query = OverdueQuery {
         as_of,
         due_within: args.due_within,
-        filter: DueFilter {
-            iro: args.iro.clone(),
-            team: args.team.clone(),
-            on: Some(as_of),
-            resolving_roles: ctx.policy.resolving_roles,
-            ..DueFilter::default()
-        },
+        filter: ctx.due_filter(args.iro.clone(), args.team.clone(), as_of),
         as_stood: as_stood(as_of, args.as_known_on, ctx.today),
     };
     let (rows, overdue) = write_overdue(
@@ -534,11 +528,8 @@ fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
     let filter = DueFilter {
-        iro: args.iro.clone(),
-        team: args.team.clone(),
-        on: Some(as_of),
         iro_team_manager: args.iro_team_manager.clone(),
-        resolving_roles: ctx.policy.resolving_roles,
+        ..ctx.due_filter(args.iro.clone(), args.team.clone(), as_of)
     };
     let mut rows = Vec::new();
     let open = match as_stood(as_of, args.as_known_on, ctx.today) {
