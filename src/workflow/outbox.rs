@@ -222,47 +222,61 @@ pub fn since_written(
     messages: &[OutboxMessage],
 ) -> anyhow::Result<std::collections::HashMap<i64, String>> {
     let mut notes = std::collections::HashMap::new();
+    // Each matter's ending, read once however many of its messages wait: the note, and when the
+    // ending was recorded; none for a matter still running.
+    let mut endings: std::collections::HashMap<&str, Option<(String, String)>> =
+        std::collections::HashMap::new();
     for m in messages {
         let ending = matches!(m.event_kind.as_str(), "resolved" | "cafcass-decided");
         let Some(id) = m.matter.as_deref().filter(|_| !ending) else {
             continue;
         };
-        let Some(matter) = tx.matter(id)? else {
-            continue;
-        };
-        let (Some(on), true) = (matter.resolved_on, matter.state.is_finished()) else {
-            continue;
-        };
+        if !endings.contains_key(id) {
+            endings.insert(id, ended(tx, id)?);
+        }
         // Only a message written before the ending was recorded: a note added to the finished
         // matter afterwards was written knowing it.
-        let ended_recorded = tx
-            .matter_events(id)?
-            .into_iter()
-            .filter(|e| {
-                matches!(
-                    e.event,
-                    crate::engine::Event::Resolved { .. }
-                        | crate::engine::Event::CafcassDecided { .. }
-                )
-            })
-            .map(|e| e.recorded_at)
-            .max();
-        if ended_recorded.is_none_or(|ended| m.created_at >= ended) {
-            continue;
+        if let Some((note, recorded)) = &endings[id] {
+            if m.created_at < *recorded {
+                notes.insert(m.id, note.clone());
+            }
         }
-        let how = match matter.state {
-            crate::model::MatterState::Closed => "was closed by CAFCASS's decision",
-            _ => "was resolved",
-        };
-        notes.insert(
-            m.id,
+    }
+    Ok(notes)
+}
+
+/// How a finished matter ended, as a message delivered late says it, and when the ending was recorded.
+fn ended(tx: &crate::store::Tx, id: &str) -> anyhow::Result<Option<(String, String)>> {
+    let Some(matter) = tx.matter(id)? else {
+        return Ok(None);
+    };
+    let (Some(on), true) = (matter.resolved_on, matter.state.is_finished()) else {
+        return Ok(None);
+    };
+    let recorded = tx
+        .matter_events(id)?
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.event,
+                crate::engine::Event::Resolved { .. } | crate::engine::Event::CafcassDecided { .. }
+            )
+        })
+        .map(|e| e.recorded_at)
+        .max();
+    let how = match matter.state {
+        crate::model::MatterState::Closed => "was closed by CAFCASS's decision",
+        _ => "was resolved",
+    };
+    Ok(recorded.map(|recorded| {
+        (
             format!(
                 "Since this message was written, matter {id} {how} on {}: nothing it asks for is needed now.",
                 crate::notify::long_date(on)
             ),
-        );
-    }
-    Ok(notes)
+            recorded,
+        )
+    }))
 }
 
 /// A recipient's mailbox, parsed as `staff add` checks addresses: one that cannot be sent to is an
