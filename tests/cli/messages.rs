@@ -148,6 +148,8 @@ fn each_kind_of_message_as_it_is_received() {
         "qap-raised",
         "challenged",
         "action-extended",
+        "action-completed",
+        "legal-advice-sought",
         "drp-entered",
         "stage-raised",
         "meeting-held",
