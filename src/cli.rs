@@ -62,6 +62,7 @@ pub fn main(
             env,
         };
         if cli.command.reads_policy() {
+            // A policy file beside the database, where the database is a file.
             let db = ctx.db_path().ok();
             let loaded = crate::policy::load(
                 cli.config.as_deref(),

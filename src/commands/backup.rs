@@ -21,7 +21,7 @@ pub fn run(ctx: &mut Context, args: &BackupArgs) -> anyhow::Result<Status> {
     writeln!(
         ctx.err,
         "backed up {} to {}",
-        store.path().display(),
+        store.place(),
         args.path.display()
     )?;
     Ok(Status::Done)

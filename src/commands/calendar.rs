@@ -91,10 +91,14 @@ pub fn command(
     ctx: &mut super::Context,
     args: &CalendarArgs,
 ) -> anyhow::Result<crate::error::Status> {
-    let path = ctx.db_path().ok();
-    let calendar = match path.filter(|p| p.is_file()) {
-        Some(path) => {
-            let mut store = crate::store::Store::open(&path, ctx.now)?;
+    use crate::store::Location;
+    let there = ctx.db_location().ok().filter(|location| match location {
+        Location::File(path) => path.is_file(),
+        Location::Server(_) => true,
+    });
+    let calendar = match there {
+        Some(location) => {
+            let mut store = crate::store::Store::open_at(&location, ctx.now, &mut |_, _| {})?;
             let tx = store.read()?;
             super::service_calendar(ctx, &tx)?
         }

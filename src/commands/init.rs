@@ -12,13 +12,13 @@ use crate::store::{Created, Store};
 pub struct InitArgs {}
 
 pub fn run(ctx: &mut Context, _args: &InitArgs) -> anyhow::Result<crate::error::Status> {
-    let path = ctx.db_path()?;
-    let (_, created) = Store::create(&path, ctx.db.is_none(), ctx.now)?;
+    let location = ctx.db_location()?;
+    let (_, created) = Store::create_at(&location, ctx.db.is_none(), ctx.now)?;
     let said = match created {
         Created::New => "created",
         Created::AlreadyThere => "already there, up to date",
     };
-    writeln!(ctx.err, "database {said}: {}", path.display())?;
-    writeln!(ctx.out, "{}", path.display())?;
+    writeln!(ctx.err, "database {said}: {location}")?;
+    writeln!(ctx.out, "{location}")?;
     Ok(Status::Done)
 }

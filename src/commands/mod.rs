@@ -54,7 +54,7 @@ use crate::engine::{Opening, Policy, Request};
 use crate::environment::Environment;
 use crate::error::{Problem, Status};
 use crate::model::Matter;
-use crate::store::{Store, Tx};
+use crate::store::{Location, Store, Tx};
 use crate::workflow::{self, Asked, Clock, Setting};
 
 pub use crate::text::{parse_id, parse_name, parse_text, MAX_TEXT};
@@ -251,38 +251,56 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The database path: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
-    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
+    /// Where the database is: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
+    pub fn db_location(&self) -> anyhow::Result<Location> {
         if let Some(path) = &self.db {
-            // `postgres://host/db` would otherwise become directories named `postgres:` here.
-            let text = path.to_string_lossy();
-            if text.contains("://") {
-                return Err(crate::store::StoreError::Url(text.into_owned()).into());
+            let location = Location::from_argument(path);
+            // `postgresql:/x` or `mysql://host/db` would otherwise become directories named so here.
+            if let Location::File(_) = location {
+                if path.to_string_lossy().contains("://") {
+                    return Err(
+                        crate::store::StoreError::Url(path.to_string_lossy().into_owned()).into(),
+                    );
+                }
             }
-            return Ok(path.clone());
+            return Ok(location);
         }
-        self.env.default_db.clone().ok_or_else(|| {
+        self.env.default_db.clone().map(Location::File).ok_or_else(|| {
             Problem::Usage("no data directory is known for this user: give --db or IRO_DB".into())
                 .into()
         })
     }
 
+    /// The database file, for the commands that work on a file alone (the demo).
+    pub fn db_path(&self) -> anyhow::Result<PathBuf> {
+        match self.db_location()? {
+            Location::File(path) => Ok(path),
+            Location::Server(_) => Err(Problem::Usage(
+                "this command works on a database file: give --db a path, not a server's URL".into(),
+            )
+            .into()),
+        }
+    }
+
     /// Opens the database, warning when others on the machine can read it: it holds special-category
-    /// data about children.
+    /// data about children. On a server, the login acting is the role the server authenticated.
     pub fn open(&mut self) -> anyhow::Result<Store> {
-        let path = self.db_path()?;
+        let location = self.db_location()?;
         let now = self.now;
         let err = &mut *self.err;
-        let store = Store::open_upgrading(&path, now, &mut |from, to| {
+        let shown = location.to_string();
+        let mut store = Store::open_at(&location, now, &mut |from, to| {
             // Said before it starts: building an index over a national record takes a while.
             let _ = writeln!(
                 err,
-                "upgrading {} from schema version {from} to {to}: on a large record this takes a minute",
-                path.display()
+                "upgrading {shown} from schema version {from} to {to}: on a large record this takes a minute"
             );
         })?;
+        if let Some(login) = store.authenticated_login()? {
+            self.env.login = login;
+        }
         if let Some(mode) = store.readable_by_others() {
-            let path = store.path().display().to_string();
+            let path = store.place();
             tell(
                 self,
                 format_args!("warning: {path} can be read by other users (mode {mode:o}): run chmod 600 {path}"),

@@ -15,6 +15,10 @@ use crate::notify::{Message, Recipient};
 
 /// A database for one check: made empty at the current schema, and opened as often as asked.
 pub(super) trait Backend: Send + Sync + Sized + 'static {
+    /// Whether this machine has the backend to test (a server is named by `IRO_TEST_POSTGRES`).
+    fn available() -> bool {
+        true
+    }
     fn fresh() -> Self;
     fn connect(&self) -> Store;
 }
@@ -33,6 +37,81 @@ impl Backend for SqliteFile {
 
     fn connect(&self) -> Store {
         Store::open(&self.dir.path().join("iro.db"), crate::fixture::now()).expect("open")
+    }
+}
+
+/// A database of its own on the PostgreSQL server `IRO_TEST_POSTGRES` names, dropped afterwards.
+pub(crate) struct PostgresDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    /// The server the tests may make databases on, when there is one.
+    pub(crate) fn server() -> Option<String> {
+        std::env::var("IRO_TEST_POSTGRES")
+            .ok()
+            .filter(|url| !url.is_empty())
+    }
+
+    /// A new empty database (no iro schema yet).
+    pub(crate) fn empty() -> PostgresDatabase {
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let admin = PostgresDatabase::server().expect("IRO_TEST_POSTGRES names a server");
+        let n = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // A database's name is an identifier, never a value: made here of digits alone.
+        let name = format!("iro_unit_{}_{n}", std::process::id());
+        let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls).expect("the server");
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .and_then(|()| client.batch_execute(&format!("CREATE DATABASE {name}")))
+            .expect("a database");
+        let url = super::postgres::with_database(&admin, &name);
+        PostgresDatabase { admin, name, url }
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A client of the server as the tests' own (superuser) role, for what iro never does itself.
+    pub(crate) fn client(&self) -> ::postgres::Client {
+        ::postgres::Client::connect(&self.url, ::postgres::NoTls).expect("the database")
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut client) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
+}
+
+impl Backend for PostgresDatabase {
+    fn available() -> bool {
+        PostgresDatabase::server().is_some()
+    }
+
+    fn fresh() -> PostgresDatabase {
+        let db = PostgresDatabase::empty();
+        Store::create_at(
+            &super::Location::Server(db.url.clone()),
+            false,
+            crate::fixture::now(),
+        )
+        .expect("create");
+        db
+    }
+
+    fn connect(&self) -> Store {
+        Store::open_at(
+            &super::Location::Server(self.url.clone()),
+            crate::fixture::now(),
+            &mut |_, _| {},
+        )
+        .expect("open")
     }
 }
 
@@ -430,7 +509,7 @@ pub(super) fn closure_days_are_kept_in_order<B: Backend>() {
 
 pub(super) fn a_new_database_is_at_the_current_schema<B: Backend>() {
     let db = B::fresh();
-    let store = db.connect();
+    let mut store = db.connect();
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
 }
 
@@ -467,42 +546,82 @@ macro_rules! conformance {
             use super::*;
             #[test]
             fn the_directory_reads_back_as_written() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::the_directory_reads_back_as_written::<$ty>()
             }
             #[test]
             fn recorded_state_reads_back_as_the_engine_folded_it() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::recorded_state_reads_back_as_the_engine_folded_it::<$ty>()
             }
             #[test]
             fn a_transaction_dropped_without_commit_leaves_nothing() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::a_transaction_dropped_without_commit_leaves_nothing::<$ty>()
             }
             #[test]
             fn events_cannot_be_changed_or_deleted() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::events_cannot_be_changed_or_deleted::<$ty>()
             }
             #[test]
             fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::concurrent_writers_never_fork_the_chain_or_share_a_matter_number::<$ty>()
             }
             #[test]
             fn an_outbox_message_is_claimed_once() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::an_outbox_message_is_claimed_once::<$ty>()
             }
             #[test]
             fn the_overdue_query_is_the_running_deadlines() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::the_overdue_query_is_the_running_deadlines::<$ty>()
             }
             #[test]
             fn closure_days_are_kept_in_order() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::closure_days_are_kept_in_order::<$ty>()
             }
             #[test]
             fn a_new_database_is_at_the_current_schema() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::a_new_database_is_at_the_current_schema::<$ty>()
             }
             #[test]
             fn errors_name_the_query() {
+                if !<$ty as Backend>::available() {
+                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    return;
+                }
                 super::errors_name_the_query::<$ty>()
             }
         }
@@ -510,3 +629,4 @@ macro_rules! conformance {
 }
 
 conformance!(sqlite, SqliteFile);
+conformance!(postgres, PostgresDatabase);

@@ -47,6 +47,7 @@ pub mod chain;
 mod directory;
 mod matters;
 pub mod outbox;
+pub mod postgres;
 pub mod reports;
 pub mod schema;
 pub mod sqlite;
@@ -64,6 +65,7 @@ use backend::{BackendError, Bind, Row, Session, Sql};
 pub use chain::Entered;
 pub use matters::{MatterFilter, RecordedEvent};
 pub use schema::SCHEMA_VERSION;
+use postgres::Postgres;
 use sqlite::Sqlite;
 
 /// Everything that can go wrong with the database itself (exit status 5, but where said otherwise).
@@ -74,7 +76,7 @@ pub enum StoreError {
     #[error("{0}: its directory does not exist (iro creates only the default data directory; make it, or give another --db)")]
     NoParent(PathBuf),
     #[error(
-        "--db {0}: a database URL is not a backend this iro has; give the path of a SQLite file"
+        "--db {0}: not a database this iro can use; give the path of a SQLite file or a postgres:// URL"
     )]
     Url(String),
     #[error("no database at {0}: run `iro init` to create one, or point --db / IRO_DB at yours")]
@@ -110,10 +112,44 @@ pub enum StoreError {
     },
 }
 
+/// Where a database is: a file, or a database on a PostgreSQL server (`postgres://…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Server(String),
+}
+
+impl Location {
+    /// What `--db` or `IRO_DB` said.
+    pub fn from_argument(path: &Path) -> Location {
+        match path.to_str() {
+            Some(text) if postgres::is_url(text) => Location::Server(text.to_string()),
+            _ => Location::File(path.to_path_buf()),
+        }
+    }
+}
+
+/// The file's path, or the server's database in words (never its password).
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::File(path) => write!(f, "{}", path.display()),
+            Location::Server(url) => f.write_str(&postgres::place_of_url(url)),
+        }
+    }
+}
+
+/// The backend a store runs on.
+#[derive(Debug)]
+enum Db {
+    Sqlite(Sqlite),
+    Postgres(Box<Postgres>),
+}
+
 /// An open iro database.
 #[derive(Debug)]
 pub struct Store {
-    db: Sqlite,
+    db: Db,
 }
 
 /// What `Store::create` found or did.
@@ -156,12 +192,66 @@ impl Store {
             });
         }
         db.configure()?;
-        let mut store = Store { db };
+        let mut store = Store { db: Db::Sqlite(db) };
         if version < SCHEMA_VERSION {
             upgrading(version, SCHEMA_VERSION);
         }
         store.migrate_to(version, SCHEMA_VERSION, now)?;
         Ok(store)
+    }
+
+    /// Opens the database at `location`, file or server, as `open_upgrading` does.
+    pub fn open_at(
+        location: &Location,
+        now: DateTime<Utc>,
+        upgrading: &mut dyn FnMut(i64, i64),
+    ) -> Result<Store, StoreError> {
+        let url = match location {
+            Location::File(path) => return Store::open_upgrading(path, now, upgrading),
+            Location::Server(url) => url,
+        };
+        let mut db = Postgres::connect(url)?;
+        let version = db.schema_version()?;
+        let place = PathBuf::from(db.place());
+        if version == 0 {
+            return Err(StoreError::NotIro(place));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: place,
+                found: version,
+            });
+        }
+        let mut store = Store {
+            db: Db::Postgres(Box::new(db)),
+        };
+        if version < SCHEMA_VERSION {
+            upgrading(version, SCHEMA_VERSION);
+        }
+        store.migrate_to(version, SCHEMA_VERSION, now)?;
+        Ok(store)
+    }
+
+    /// Creates the database at `location`, or opens the one already there (see `create`). On a server
+    /// the database itself must exist: iro makes its schema and roles, never the database.
+    pub fn create_at(
+        location: &Location,
+        make_directory: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(Store, Created), StoreError> {
+        let url = match location {
+            Location::File(path) => return Store::create(path, make_directory, now),
+            Location::Server(url) => url,
+        };
+        let mut db = Postgres::connect(url)?;
+        if db.schema_version()? > 0 {
+            return Ok((Store::open_at(location, now, &mut |_, _| {})?, Created::AlreadyThere));
+        }
+        let mut store = Store {
+            db: Db::Postgres(Box::new(db)),
+        };
+        store.migrate_to(0, SCHEMA_VERSION, now)?;
+        Ok((store, Created::New))
     }
 
     /// Creates a new database readable by its owner only, or opens the one already there. A missing
@@ -198,24 +288,26 @@ impl Store {
         crate::files::create_exclusive(path).map_err(io)?;
         let db = Sqlite::connect(path)?;
         db.configure()?;
-        let mut store = Store { db };
+        let mut store = Store { db: Db::Sqlite(db) };
         store.migrate_to(0, SCHEMA_VERSION, now)?;
         Ok((store, Created::New))
     }
 
     /// Applies the migrations after `from` up to and including `to`, each in its own transaction that
-    /// also records the version, so a failure leaves the database at the last whole version.
+    /// also records the version, so a failure leaves the database at the last whole version. On a server
+    /// the last one also grants the roles their rights over every table there now is.
     pub(crate) fn migrate_to(
         &mut self,
         from: i64,
         to: i64,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let dialect = self.dialect();
         for migration in schema::MIGRATIONS
             .iter()
             .filter(|m| m.version > from && m.version <= to)
         {
-            let place = self.db.path().display().to_string();
+            let place = self.place();
             let failed = |cause: String| StoreError::Migration {
                 place: place.clone(),
                 version: migration.version,
@@ -231,10 +323,15 @@ impl Store {
                 continue;
             }
             tx.session
-                .batch(migration.sqlite)
+                .batch(migration.text(dialect))
                 .map_err(|e| failed(e.to_string()))?;
             if let Some(backfill) = migration.backfill {
                 backfill(&tx, now).map_err(|e| failed(e.to_string()))?;
+            }
+            if dialect == backend::Dialect::Postgres && migration.version == to {
+                tx.session
+                    .batch(schema::POSTGRES_GRANTS)
+                    .map_err(|e| failed(format!("granting the iro roles their rights: {e}")))?;
             }
             tx.session
                 .set_schema_version(migration.version)
@@ -244,17 +341,38 @@ impl Store {
         Ok(())
     }
 
-    /// Copies the whole database to a new file, consistently, even while others write.
-    pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
-        self.db.backup_to(target)
+    /// Which dialect the database speaks.
+    pub fn dialect(&self) -> backend::Dialect {
+        match &self.db {
+            Db::Sqlite(_) => backend::Dialect::Sqlite,
+            Db::Postgres(_) => backend::Dialect::Postgres,
+        }
     }
 
-    /// The file's permission bits when group or others may read or write it; `None` when private.
+    /// Copies the whole database to a new file, consistently, even while others write. A server's
+    /// database is written to the file by `copy`, which the caller runs instead.
+    pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(db) => db.backup_to(target),
+            Db::Postgres(db) => Err(StoreError::Database {
+                place: db.place().to_string(),
+                cause: "a server's database is backed up by `iro copy --to FILE` or by the server's \
+                        own backups (pg_dump, point-in-time recovery), not by `iro backup`"
+                    .into(),
+            }),
+        }
+    }
+
+    /// The file's permission bits when group or others may read or write it; `None` when private (and
+    /// on a server, whose rights are its grants).
     pub fn readable_by_others(&self) -> Option<u32> {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(self.db.path()).ok()?.permissions().mode() & 0o777;
+            let Db::Sqlite(db) = &self.db else {
+                return None;
+            };
+            let mode = std::fs::metadata(db.path()).ok()?.permissions().mode() & 0o777;
             (mode & 0o066 != 0).then_some(mode)
         }
         #[cfg(not(unix))]
@@ -264,56 +382,92 @@ impl Store {
     }
 
     /// Settings for a bulk writer that takes many steps in each transaction (a generator, an import):
-    /// a page cache of `cache_mib` MiB; statement journals kept in memory rather than in a temporary
-    /// file (a long transaction otherwise writes one out for every statement that may need undoing); and
-    /// the write-ahead log checkpointed every 100,000 pages rather than every 1,000, so a page written
-    /// by many transactions is copied back once. Durability is unchanged: commits are as safe as a
-    /// command's, and the log is checkpointed when the store is closed.
+    /// on a file, a page cache of `cache_mib` MiB; statement journals kept in memory rather than in a
+    /// temporary file (a long transaction otherwise writes one out for every statement that may need
+    /// undoing); and the write-ahead log checkpointed every 100,000 pages rather than every 1,000, so a
+    /// page written by many transactions is copied back once. Durability is unchanged: commits are as
+    /// safe as a command's, and the log is checkpointed when the store is closed. A server tunes itself.
     pub fn tune_for_bulk(&self, cache_mib: u32) -> Result<(), StoreError> {
-        self.db.tune_for_bulk(cache_mib)
+        match &self.db {
+            Db::Sqlite(db) => db.tune_for_bulk(cache_mib),
+            Db::Postgres(_) => Ok(()),
+        }
     }
 
-    pub fn path(&self) -> &Path {
-        self.db.path()
+    /// The file, for a store on one.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.db {
+            Db::Sqlite(db) => Some(db.path()),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Where the database is, in words for messages: the file's path, or the server's database (never
+    /// a password).
+    pub fn place(&self) -> String {
+        match &self.db {
+            Db::Sqlite(db) => db.path().display().to_string(),
+            Db::Postgres(db) => db.place().to_string(),
+        }
+    }
+
+    /// The login the server authenticated, on a server; `None` on a file, whose login is the operating
+    /// system's.
+    pub fn authenticated_login(&mut self) -> Result<Option<String>, StoreError> {
+        match &mut self.db {
+            Db::Sqlite(_) => Ok(None),
+            Db::Postgres(db) => db.session_user().map(Some),
+        }
     }
 
     /// Another connection to the same database, for work done beside this one (the audit reads the
     /// chain on one and replays the matters on the other).
     pub fn another(&self) -> Result<Store, StoreError> {
-        let db = Sqlite::connect(self.db.path())?;
-        db.configure()?;
+        let db = match &self.db {
+            Db::Sqlite(db) => {
+                let db = Sqlite::connect(db.path())?;
+                db.configure()?;
+                Db::Sqlite(db)
+            }
+            Db::Postgres(db) => Db::Postgres(Box::new(Postgres::connect(db.url())?)),
+        };
         Ok(Store { db })
     }
 
     /// The schema version the database is at.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.db.user_version()
+    pub fn schema_version(&mut self) -> Result<i64, StoreError> {
+        match &mut self.db {
+            Db::Sqlite(db) => db.user_version(),
+            Db::Postgres(db) => db.schema_version(),
+        }
     }
 
     /// Starts the one transaction a command runs in. It holds the write lock from its first statement,
-    /// so two writers never interleave: the second waits (busy timeout) until the first commits.
+    /// so two writers never interleave: the second waits until the first commits.
     pub fn write(&mut self) -> Result<Tx<'_>, StoreError> {
-        let place = self.db.path().display().to_string();
-        let session = self.db.begin(true)?;
-        Ok(Tx {
-            session: Box::new(session),
-            place,
-        })
+        self.begin(true)
     }
 
     /// Starts a read transaction: one consistent snapshot for a whole report.
     pub fn read(&mut self) -> Result<Tx<'_>, StoreError> {
-        let place = self.db.path().display().to_string();
-        let session = self.db.begin(false)?;
-        Ok(Tx {
-            session: Box::new(session),
-            place,
-        })
+        self.begin(false)
+    }
+
+    fn begin(&mut self, write: bool) -> Result<Tx<'_>, StoreError> {
+        let place = self.place();
+        let session: Box<dyn Session + '_> = match &mut self.db {
+            Db::Sqlite(db) => Box::new(db.begin(write)?),
+            Db::Postgres(db) => Box::new(db.begin(write)?),
+        };
+        Ok(Tx { session, place })
     }
 
     #[cfg(test)]
     pub(crate) fn sqlite(&self) -> &Sqlite {
-        &self.db
+        match &self.db {
+            Db::Sqlite(db) => db,
+            Db::Postgres(_) => panic!("a SQLite store was expected"),
+        }
     }
 }
 

@@ -10,6 +10,8 @@ pub struct Migration {
     /// What the version changes, in a line.
     pub what: &'static str,
     pub sqlite: &'static str,
+    /// PostgreSQL's text, where its dialect differs (`None`: the SQLite text reads alike in both).
+    pub postgres: Option<&'static str>,
     pub backfill: Option<Backfill>,
 }
 
@@ -22,18 +24,21 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 1,
         what: "the schema as first released",
         sqlite: include_str!("../../schema.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0001-schema.sql")),
         backfill: None,
     },
     Migration {
         version: 2,
         what: "outbox delivery states (uncertain, failed) and the database's own id",
         sqlite: include_str!("../../migrations/sqlite/0002-outbox-delivery.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0002-outbox-delivery.sql")),
         backfill: None,
     },
     Migration {
         version: 3,
         what: "no two events follow the same one: the chain cannot fork",
         sqlite: include_str!("../../migrations/sqlite/0003-chain-cannot-fork.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0003-chain-cannot-fork.sql")),
         backfill: None,
     },
     Migration {
@@ -41,6 +46,7 @@ pub const MIGRATIONS: &[Migration] = &[
         what:
             "the directory as a dated history: staff versions, allocations, cover, events for each",
         sqlite: include_str!("../../migrations/sqlite/0004-directory-history.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0004-directory-history.sql")),
         backfill: Some(super::directory::record_the_directory_as_it_stands),
     },
     Migration {
@@ -48,30 +54,35 @@ pub const MIGRATIONS: &[Migration] = &[
         what: "who entered each event, under which policy; the policies steps were taken under; \
                every message on the chain",
         sqlite: include_str!("../../migrations/sqlite/0005-who-entered.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0005-who-entered.sql")),
         backfill: Some(super::outbox::record_the_outbox_as_it_stands),
     },
     Migration {
         version: 6,
         what: "corrections: an action may be withdrawn; where an imported step came from",
         sqlite: include_str!("../../migrations/sqlite/0006-corrections.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0006-corrections.sql")),
         backfill: None,
     },
     Migration {
         version: 7,
         what: "a message about a step voided before it went out is withdrawn",
         sqlite: include_str!("../../migrations/sqlite/0007-withdrawn-messages.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0007-withdrawn-messages.sql")),
         backfill: None,
     },
     Migration {
         version: 8,
         what: "the record's voids and amendments, and the day's reminders, found by an index",
         sqlite: include_str!("../../migrations/sqlite/0008-corrections-index.sql"),
+        postgres: None,
         backfill: None,
     },
     Migration {
         version: 9,
         what: "a year's figures read from an index of the steps they count",
         sqlite: include_str!("../../migrations/sqlite/0009-figures-index.sql"),
+        postgres: Some(include_str!("../../migrations/postgres/0009-figures-index.sql")),
         backfill: None,
     },
 ];
@@ -79,6 +90,19 @@ pub const MIGRATIONS: &[Migration] = &[
 use chrono::{DateTime, Utc};
 
 use super::{StoreError, Tx};
+
+impl Migration {
+    /// The migration's text in `dialect`.
+    pub fn text(&self, dialect: super::backend::Dialect) -> &'static str {
+        match (dialect, self.postgres) {
+            (super::backend::Dialect::Postgres, Some(text)) => text,
+            _ => self.sqlite,
+        }
+    }
+}
+
+/// On PostgreSQL, the roles and what each may do, applied after every upgrade.
+pub const POSTGRES_GRANTS: &str = include_str!("../../migrations/postgres/grants.sql");
 
 /// The schema version this build writes; a database with a higher one is refused untouched.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

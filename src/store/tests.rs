@@ -14,12 +14,12 @@ fn new_store(dir: &tempfile::TempDir) -> Store {
 #[test]
 fn a_new_database_is_private_and_at_the_current_schema() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = new_store(&dir);
+    let mut store = new_store(&dir);
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(store.path())
+        let mode = std::fs::metadata(store.path().expect("a file"))
             .expect("meta")
             .permissions()
             .mode();
@@ -90,7 +90,7 @@ fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_check
         .connection()
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .expect("count");
-    let mut store = Store { db };
+    let mut store = Store { db: super::Db::Sqlite(db) };
     for migration in schema::MIGRATIONS.iter().skip(1) {
         store
             .migrate_to(

@@ -117,7 +117,7 @@ pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, S
         return Ok(verdict(name_the_difference(&tx, &mut stood)?));
     }
     Err(StoreError::Database {
-        place: first.path().display().to_string(),
+        place: first.place(),
         cause: "steps kept being recorded while the record was verified: verify it again when it is quiet"
             .into(),
     })

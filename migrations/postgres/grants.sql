@@ -1,0 +1,31 @@
+-- The roles of an iro database on PostgreSQL and what each may do, applied after every upgrade (so a
+-- table a migration adds is covered too). Each member of staff logs in as their own role, made a member
+-- of one of these:
+--   iro_reader  reads everything: reports, figures, the audit;
+--   iro_writer  records steps: may add events but never change or delete one, and keeps the tables
+--               that stand beside the chain;
+--   iro_admin   a writer who may also upgrade the schema (it owns nothing more).
+-- The roles are made here when missing; where a database administrator has made them already, they are
+-- used as they are.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iro_reader') THEN
+        CREATE ROLE iro_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iro_writer') THEN
+        CREATE ROLE iro_writer NOLOGIN IN ROLE iro_reader;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iro_admin') THEN
+        CREATE ROLE iro_admin NOLOGIN IN ROLE iro_writer;
+    END IF;
+END
+$$;
+GRANT USAGE ON SCHEMA public TO iro_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO iro_reader;
+GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO iro_writer;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO iro_writer;
+-- The record is insert-only by right as well as by trigger.
+REVOKE UPDATE, DELETE, TRUNCATE ON events FROM iro_writer;
+REVOKE UPDATE, DELETE, TRUNCATE ON policies FROM iro_writer;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON iro_schema FROM iro_writer;
+GRANT CREATE ON SCHEMA public TO iro_admin;

@@ -1,0 +1,636 @@
+//! The PostgreSQL backend: a database server shared by a service whose people work from many machines.
+//! Logins are the server's roles (the acting login is `session_user`, never a claim), the events table
+//! is insert-only by grants as well as by triggers, and writers are serialised by one transaction-level
+//! advisory lock taken before anything is read, as SQLite's write lock serialises them on a file.
+//!
+//! Statements are the store's own, written once in SQLite's dialect: `?N` parameters become `$N`, and
+//! `INDEXED BY` (a planner hint SQLite alone has) is dropped; the few that differ further carry their
+//! PostgreSQL text ([`Sql::each`]). The schema gives `json_extract` and `json_valid` with SQLite's
+//! meaning for the texts the statements hold.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::error::Error;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use postgres::{Client, Config, IsolationLevel, Statement, Transaction};
+
+use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
+use super::StoreError;
+
+/// The key of the advisory lock every writer takes first: one writer at a time, as on a file.
+const WRITE_LOCK: i64 = 0x6972_6f5f_7772_6974; // "iro_writ"
+
+/// How many rows a query fetches at a time: a national listing is read in pieces, never held whole.
+const ROWS_AT_A_TIME: i32 = 4096;
+
+/// Whether `--db` names a PostgreSQL database rather than a file.
+pub fn is_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// The URL of database `name` on the server `url` names, as the same login.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority = base.find("://").map_or(0, |scheme| scheme + 3);
+    let server = match base[authority..].find('/') {
+        Some(slash) => &base[..authority + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{server}/{name}?{query}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// A connection to an iro database on a PostgreSQL server.
+pub struct Postgres {
+    client: Client,
+    url: String,
+    place: String,
+    prepared: HashMap<usize, Statement>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres")
+            .field("place", &self.place)
+            .finish()
+    }
+}
+
+/// Where a URL points, in words with no password: `database iro on db.council.gov.uk`.
+fn place_of(config: &Config) -> String {
+    let database = config.get_dbname().unwrap_or("(default)");
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|host| match host {
+            postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "the local server".into());
+    format!("postgres database {database} on {host}")
+}
+
+/// Where a URL points, in words, or the URL's scheme alone when it does not read.
+pub fn place_of_url(url: &str) -> String {
+    url.parse::<Config>()
+        .map(|config| place_of(&config))
+        .unwrap_or_else(|_| "a postgres database".into())
+}
+
+/// TLS by rustls with the web's root certificates, used whenever the URL's `sslmode` is not `disable`
+/// (PostgreSQL's default, `prefer`, tries it and falls back where the server has none).
+fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let config =
+        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+impl Postgres {
+    /// Connects to the database the URL names.
+    pub fn connect(url: &str) -> Result<Postgres, StoreError> {
+        let config: Config = url.parse().map_err(|e: postgres::Error| StoreError::Database {
+            place: "--db".into(),
+            cause: format!("not a PostgreSQL URL this iro can read: {e}"),
+        })?;
+        let place = place_of(&config);
+        let client = match config.get_ssl_mode() {
+            postgres::config::SslMode::Disable => config.connect(postgres::NoTls),
+            _ => {
+                let tls = tls().map_err(|cause| StoreError::Database {
+                    place: place.clone(),
+                    cause,
+                })?;
+                config.connect(tls)
+            }
+        }
+        .map_err(|e| StoreError::Database {
+            place: place.clone(),
+            cause: failed(e).to_string(),
+        })?;
+        Ok(Postgres {
+            client,
+            url: url.to_string(),
+            place,
+            prepared: HashMap::new(),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database in words, for messages (never the password).
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    fn err(&self, cause: postgres::Error) -> StoreError {
+        StoreError::Database {
+            place: self.place.clone(),
+            cause: failed(cause).to_string(),
+        }
+    }
+
+    /// The schema version the database is at (0 for a database iro has not set up).
+    pub fn schema_version(&mut self) -> Result<i64, StoreError> {
+        let row = self
+            .client
+            .query_one(VERSION_TABLE, &[])
+            .map_err(|e| StoreError::Database {
+                place: self.place.clone(),
+                cause: failed(e).to_string(),
+            })?;
+        let present: bool = row.get(0);
+        if !present {
+            return Ok(0);
+        }
+        let row = self
+            .client
+            .query_one("SELECT version FROM iro_schema", &[])
+            .map_err(|e| self.err(e))?;
+        Ok(row.get(0))
+    }
+
+    /// The role the server authenticated: who is acting, whatever the operating system says.
+    pub fn session_user(&mut self) -> Result<String, StoreError> {
+        let row = self
+            .client
+            .query_one("SELECT session_user::text", &[])
+            .map_err(|e| StoreError::Database {
+                place: self.place.clone(),
+                cause: failed(e).to_string(),
+            })?;
+        Ok(row.get(0))
+    }
+
+    /// Starts a transaction. A writer takes the write lock before its first statement, so the chain's tip
+    /// and the next matter number it reads stay its own until it commits; a reader reads one snapshot.
+    pub fn begin(&mut self, write: bool) -> Result<PostgresSession<'_>, StoreError> {
+        let place = self.place.clone();
+        let database = |cause: postgres::Error| StoreError::Database {
+            place: place.clone(),
+            cause: failed(cause).to_string(),
+        };
+        let Postgres {
+            client, prepared, ..
+        } = self;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(if write {
+                IsolationLevel::ReadCommitted
+            } else {
+                IsolationLevel::RepeatableRead
+            })
+            .start()
+            .map_err(database)?;
+        if write {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                .map_err(database)?;
+        }
+        Ok(PostgresSession {
+            tx: RefCell::new(tx),
+            prepared: RefCell::new(prepared),
+        })
+    }
+}
+
+const VERSION_TABLE: &str = "SELECT to_regclass('iro_schema') IS NOT NULL";
+
+/// The server's own words for a failure: its message and, where it gives them, the detail and hint.
+fn failed(cause: postgres::Error) -> BackendError {
+    match cause.as_db_error() {
+        Some(db) => {
+            let mut words = db.message().to_string();
+            if let Some(detail) = db.detail() {
+                words.push_str(": ");
+                words.push_str(detail);
+            }
+            if let Some(hint) = db.hint() {
+                words.push_str(" (");
+                words.push_str(hint);
+                words.push(')');
+            }
+            BackendError::Database(words)
+        }
+        None => BackendError::Database(cause.to_string()),
+    }
+}
+
+/// One transaction on the server.
+pub struct PostgresSession<'c> {
+    tx: RefCell<Transaction<'c>>,
+    prepared: RefCell<&'c mut HashMap<usize, Statement>>,
+}
+
+impl PostgresSession<'_> {
+    /// The statement prepared, once per connection.
+    fn statement(&self, sql: &Sql) -> Result<Statement, BackendError> {
+        let text = sql.text(Dialect::Postgres);
+        let key = text.as_ptr() as usize;
+        if let Some(statement) = self.prepared.borrow().get(&key) {
+            return Ok(statement.clone());
+        }
+        let statement = self
+            .tx
+            .borrow_mut()
+            .prepare(&postgres_text(text))
+            .map_err(failed)?;
+        self.prepared.borrow_mut().insert(key, statement.clone());
+        Ok(statement)
+    }
+
+    fn bound<'p>(
+        statement: &Statement,
+        params: &'p [&dyn Bind],
+    ) -> Result<Vec<Param<'p>>, BackendError> {
+        if statement.params().len() != params.len() {
+            return Err(BackendError::Database(format!(
+                "{} parameter(s) given for {}",
+                params.len(),
+                statement.params().len()
+            )));
+        }
+        Ok(params.iter().map(|p| Param(p.value())).collect())
+    }
+}
+
+impl Session for PostgresSession<'_> {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&self, sql: &Sql, params: &[&dyn Bind]) -> Result<u64, BackendError> {
+        let statement = self.statement(sql)?;
+        let values = Self::bound(&statement, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        self.tx
+            .borrow_mut()
+            .execute(&statement, &refs)
+            .map_err(failed)
+    }
+
+    fn query(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        each: &mut dyn FnMut(&dyn Row) -> Result<(), BackendError>,
+    ) -> Result<(), BackendError> {
+        let statement = self.statement(sql)?;
+        let values = Self::bound(&statement, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        // A portal read a piece at a time: between pieces the transaction is free, so `each` may run
+        // statements of its own, as it may on SQLite.
+        let portal = self
+            .tx
+            .borrow_mut()
+            .bind(&statement, &refs)
+            .map_err(failed)?;
+        loop {
+            let rows = self
+                .tx
+                .borrow_mut()
+                .query_portal(&portal, ROWS_AT_A_TIME)
+                .map_err(failed)?;
+            for row in &rows {
+                each(&PostgresRow(row))?;
+            }
+            if rows.len() < ROWS_AT_A_TIME as usize {
+                return Ok(());
+            }
+        }
+    }
+
+    fn commit(self: Box<Self>) -> Result<(), BackendError> {
+        self.tx.into_inner().commit().map_err(failed)
+    }
+
+    fn batch(&self, script: &str) -> Result<(), BackendError> {
+        self.tx.borrow_mut().batch_execute(script).map_err(failed)
+    }
+
+    fn schema_version(&self) -> Result<i64, BackendError> {
+        let mut tx = self.tx.borrow_mut();
+        let present: bool = tx.query_one(VERSION_TABLE, &[]).map_err(failed)?.get(0);
+        if !present {
+            return Ok(0);
+        }
+        Ok(tx
+            .query_one("SELECT version FROM iro_schema", &[])
+            .map_err(failed)?
+            .get(0))
+    }
+
+    fn set_schema_version(&self, version: i64) -> Result<(), BackendError> {
+        self.tx
+            .borrow_mut()
+            .execute("UPDATE iro_schema SET version = $1", &[&version])
+            .map(|_| ())
+            .map_err(failed)
+    }
+}
+
+/// A statement in SQLite's dialect read in PostgreSQL's. `?N` becomes `$N`; SQLite's planner hints go
+/// (`INDEXED BY name`, and `CROSS JOIN … ON`, which is its inner join in a fixed order); and a filter's
+/// `(?N IS NULL OR …)` is turned round to `(… OR $N IS NULL)`, which means the same but lets the server
+/// learn the parameter's type from the comparison before it meets the null test. Quoted text and names
+/// are left as they are.
+pub(crate) fn postgres_text(sqlite: &str) -> String {
+    placeholders_and_hints(&null_tests_last(sqlite))
+}
+
+/// Where a quoted run starting at `at` (a `'` or `"`) ends: the index after its closing quote.
+fn after_quoted(text: &str, at: usize) -> usize {
+    let quote = text.as_bytes()[at];
+    text[at + 1..]
+        .bytes()
+        .position(|b| b == quote)
+        .map_or(text.len(), |end| at + 1 + end + 1)
+}
+
+/// The index of the `)` that closes the `(` at `open`.
+fn closing(text: &str, open: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut depth, mut at) = (0usize, open);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\'' | b'"' => {
+                at = after_quoted(text, at);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    None
+}
+
+/// `(?N IS NULL OR rest)` as `(rest OR ?N IS NULL)`, at any depth.
+fn null_tests_last(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some(open) = rest.find("(?") {
+        let digits = rest[open + 2..]
+            .bytes()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let param = &rest[open + 1..open + 2 + digits];
+        let test = " IS NULL OR ";
+        let body = open + 2 + digits + test.len();
+        match closing(rest, open) {
+            Some(close) if digits > 0 && rest[open + 2 + digits..].starts_with(test) => {
+                out.push_str(&rest[..open]);
+                out.push('(');
+                out.push_str(&null_tests_last(&rest[body..close]));
+                out.push_str(" OR ");
+                out.push_str(param);
+                out.push_str(" IS NULL)");
+                rest = &rest[close + 1..];
+            }
+            _ => {
+                out.push_str(&rest[..open + 2]);
+                rest = &rest[open + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `?N` as `$N`, without `INDEXED BY name`, and `CROSS JOIN` as `JOIN`, outside quotes.
+fn placeholders_and_hints(text: &str) -> String {
+    let word_before = |at: usize| text[..at].ends_with(|p: char| p.is_alphanumeric() || p == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    while at < text.len() {
+        let rest = &text[at..];
+        let c = rest.chars().next().expect("not at the end");
+        if c == '\'' || c == '"' {
+            let end = after_quoted(text, at);
+            out.push_str(&text[at..end]);
+            at = end;
+        } else if c == '?' {
+            out.push('$');
+            at += 1;
+        } else if rest.starts_with("INDEXED BY ") && !word_before(at) {
+            let name = &rest["INDEXED BY ".len()..];
+            let length = name
+                .find(|p: char| !(p.is_alphanumeric() || p == '_'))
+                .unwrap_or(name.len());
+            at += "INDEXED BY ".len() + length;
+        } else if rest.starts_with("CROSS JOIN ") && !word_before(at) {
+            out.push_str("JOIN ");
+            at += "CROSS JOIN ".len();
+        } else {
+            out.push(c);
+            at += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// A bound value as the server wants it: the parameter's type is the one the server inferred from the
+/// statement, so a number may go where text is wanted and the reverse, as SQLite allows.
+#[derive(Debug)]
+struct Param<'a>(Value<'a>);
+
+type Failure = Box<dyn Error + Sync + Send>;
+
+impl ToSql for Param<'_> {
+    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Failure> {
+        match &self.0 {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(n) => match *ty {
+                Type::INT8 => n.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
+                Type::BOOL => (*n != 0).to_sql(ty, out),
+                _ => n.to_string().as_str().to_sql(ty, out),
+            },
+            Value::Text(text) => match *ty {
+                Type::INT8 => text.parse::<i64>()?.to_sql(ty, out),
+                Type::INT4 => text.parse::<i32>()?.to_sql(ty, out),
+                Type::JSONB => {
+                    // JSONB's binary form is a version byte and the text.
+                    out.extend_from_slice(&[1]);
+                    out.extend_from_slice(text.as_bytes());
+                    Ok(IsNull::No)
+                }
+                _ => text.as_ref().to_sql(ty, out),
+            },
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// A column value as the store reads it: a number (integers, booleans, whole numerics), text, or null.
+enum Cell<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+}
+
+impl<'a> FromSql<'a> for Cell<'a> {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Cell<'a>, Failure> {
+        Ok(match *ty {
+            Type::INT8 => Cell::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Cell::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Cell::Int(i16::from_sql(ty, raw)?.into()),
+            Type::BOOL => Cell::Int(bool::from_sql(ty, raw)?.into()),
+            Type::NUMERIC => Cell::Int(whole_numeric(raw)?),
+            Type::JSONB => Cell::Text(std::str::from_utf8(raw.get(1..).unwrap_or_default())?),
+            _ => Cell::Text(<&str>::from_sql(ty, raw)?),
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Cell<'a>, Failure> {
+        Ok(Cell::Null)
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        matches!(
+            *ty,
+            Type::INT8 | Type::INT4 | Type::INT2 | Type::BOOL | Type::NUMERIC | Type::JSONB
+        ) || <&str as FromSql>::accepts(ty)
+            || *ty == Type::JSON
+    }
+}
+
+/// A NUMERIC in the server's binary form (sums of integers are NUMERIC there), when it is whole.
+fn whole_numeric(raw: &[u8]) -> Result<i64, Failure> {
+    let word = |i: usize| -> Result<u16, Failure> {
+        raw.get(i * 2..i * 2 + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or_else(|| "a short numeric".into())
+    };
+    let digits = usize::from(word(0)?);
+    let weight = i32::from(word(1)? as i16);
+    let sign = word(2)?;
+    if sign == 0xC000 {
+        return Err("not a number".into());
+    }
+    let mut value: i64 = 0;
+    for i in 0..digits {
+        let digit = i64::from(word(4 + i)?);
+        let power = weight - i as i32;
+        if power < 0 {
+            if digit != 0 {
+                return Err("not a whole number".into());
+            }
+            continue;
+        }
+        value = value
+            .checked_add(
+                digit
+                    .checked_mul(10_000_i64.checked_pow(power as u32).ok_or("too large")?)
+                    .ok_or("too large")?,
+            )
+            .ok_or("too large")?;
+    }
+    Ok(if sign == 0x4000 { -value } else { value })
+}
+
+struct PostgresRow<'r>(&'r postgres::Row);
+
+impl Row for PostgresRow<'_> {
+    fn column(&self, index: usize) -> Result<ValueRef<'_>, BackendError> {
+        let cell: Cell<'_> = self
+            .0
+            .try_get(index)
+            .map_err(|e| BackendError::Decode {
+                column: index,
+                why: e.to_string(),
+            })?;
+        Ok(match cell {
+            Cell::Null => ValueRef::Null,
+            Cell::Int(n) => ValueRef::Int(n),
+            Cell::Text(text) => ValueRef::Text(text),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_read_in_postgres_dialect() {
+        assert_eq!(
+            postgres_text("SELECT a FROM events e INDEXED BY events_figures WHERE a = ?1 AND b = '?2'"),
+            "SELECT a FROM events e  WHERE a = $1 AND b = '?2'"
+        );
+        assert_eq!(
+            postgres_text("SELECT \"INDEXED BY x\" FROM t WHERE x = ?12"),
+            "SELECT \"INDEXED BY x\" FROM t WHERE x = $12"
+        );
+        assert_eq!(postgres_text("SELECT UNINDEXED BY"), "SELECT UNINDEXED BY");
+        assert_eq!(
+            postgres_text("FROM a CROSS JOIN b ON b.x = a.x WHERE (?1 IS NULL OR a.y = ?1)"),
+            "FROM a JOIN b ON b.x = a.x WHERE (a.y = $1 OR $1 IS NULL)"
+        );
+        // Nested, with a parenthesis in quotes, and a null test that is not a filter's.
+        assert_eq!(
+            postgres_text("AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT ')' WHERE (?3 IS NULL OR t = ?3))) AND ?4 IS NULL"),
+            "AND (c.iro = $2 OR EXISTS (SELECT ')' WHERE (t = $3 OR $3 IS NULL)) OR $2 IS NULL) AND $4 IS NULL"
+        );
+    }
+
+    #[test]
+    fn another_database_on_the_same_server() {
+        assert_eq!(
+            with_database("postgres://u@%2Ftmp%2Fs/postgres", "iro"),
+            "postgres://u@%2Ftmp%2Fs/iro"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@db.example:5433/a?sslmode=require", "b"),
+            "postgres://u:p@db.example:5433/b?sslmode=require"
+        );
+        assert_eq!(with_database("postgres://host", "b"), "postgres://host/b");
+    }
+
+    #[test]
+    fn whole_numerics_read_as_numbers() {
+        // 123456789: weight 2, digits 1 2345 6789.
+        let mut raw = vec![];
+        for word in [3u16, 2, 0, 0, 1, 2345, 6789] {
+            raw.extend_from_slice(&word.to_be_bytes());
+        }
+        assert_eq!(whole_numeric(&raw).expect("whole"), 123_456_789);
+        // -5.5 is not whole.
+        let mut raw = vec![];
+        for word in [2u16, 0, 0x4000, 1, 5, 5000] {
+            raw.extend_from_slice(&word.to_be_bytes());
+        }
+        assert!(whole_numeric(&raw).is_err());
+        // Zero has no digits.
+        let raw: Vec<u8> = [0u16, 0, 0, 0].iter().flat_map(|w| w.to_be_bytes()).collect();
+        assert_eq!(whole_numeric(&raw).expect("zero"), 0);
+    }
+}
