@@ -75,7 +75,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 FileError::Io { .. } => OTHER,
             };
         }
-        if let Some(StoreError::Exists(_) | StoreError::NoParent(_) | StoreError::Url(_)) =
+        if let Some(StoreError::Exists(_) | StoreError::NoParent(_) | StoreError::Url(_) | StoreError::NotEmpty(_)) =
             cause.downcast_ref::<StoreError>()
         {
             return USAGE;

@@ -16,7 +16,13 @@ pub struct BackupArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &BackupArgs) -> anyhow::Result<Status> {
-    let store = ctx.open()?;
+    let mut store = ctx.open()?;
+    if store.path().is_none() {
+        // A server's database is backed up into a new file by copying it there, in one snapshot.
+        let to = crate::store::Location::File(args.path.clone());
+        super::copy::copy_into(ctx, &mut store, &to)?;
+        return Ok(Status::Done);
+    }
     store.backup_to(&args.path)?;
     writeln!(
         ctx.err,

@@ -96,9 +96,19 @@ pub fn command(
         Location::File(path) => path.is_file(),
         Location::Server(_) => true,
     });
-    let calendar = match there {
-        Some(location) => {
-            let mut store = crate::store::Store::open_at(&location, ctx.now, &mut |_, _| {})?;
+    let store = match there {
+        // A server's database not yet made an iro one is no database to the calendar, as a missing file.
+        Some(location @ Location::Server(_)) => {
+            match crate::store::Store::open_at(&location, ctx.now, &mut |_, _| {}) {
+                Err(crate::store::StoreError::NotIro(_)) => None,
+                other => Some(other?),
+            }
+        }
+        Some(location) => Some(crate::store::Store::open_at(&location, ctx.now, &mut |_, _| {})?),
+        None => None,
+    };
+    let calendar = match store {
+        Some(mut store) => {
             let tx = store.read()?;
             super::service_calendar(ctx, &tx)?
         }

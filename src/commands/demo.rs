@@ -17,7 +17,7 @@ use crate::error::{Problem, Status};
 use crate::model::{CafcassDecision, Child, Role, Staff, Stage};
 use crate::render::Format;
 use crate::store::reports::DueFilter;
-use crate::store::Store;
+use crate::store::{Location, Store};
 use crate::workflow::Asked;
 
 /// Build a demo database of a believable IRO service and print its overdue report
@@ -142,6 +142,20 @@ const CHILDREN: usize = 40;
 
 pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
     let path = ctx.db.clone().unwrap_or_else(|| PathBuf::from(DEMO_DB));
+    let location = Location::from_argument(&path);
+    if let Location::Server(_) = location {
+        // A server's database is never the demo's to drop: it must be empty, as `iro init` finds it.
+        if Store::open_at(&location, ctx.now, &mut |_, _| {}).is_ok() {
+            return Err(Problem::Usage(format!(
+                "{location} holds an iro database already: the demo only fills an empty one"
+            ))
+            .into());
+        }
+        let acting_as = ctx.acting_as.take();
+        let built = build(ctx);
+        ctx.acting_as = acting_as;
+        return show(ctx, &location, built?);
+    }
     // Running the README's command twice should just work: the default demo file is ours to replace,
     // but only when it is an iro database; a file named on the command line is never touched.
     if ctx.db.is_none() && path.is_file() && Store::open(&path, ctx.now).is_ok() {
@@ -168,7 +182,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
     let built = build(ctx);
     ctx.db = db;
     ctx.acting_as = acting_as;
-    let (calendar, matters, example) = match built {
+    let built = match built {
         Ok(built) => built,
         Err(e) => {
             // Half a demo is no use and would block the next try; the file is ours to remove.
@@ -180,14 +194,22 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
             return Err(e);
         }
     };
+    show(ctx, &location, built)
+}
+
+/// Says what the demo wrote, and shows its overdue report.
+fn show(
+    ctx: &mut Context,
+    location: &Location,
+    (calendar, matters, example): (Calendar, usize, String),
+) -> anyhow::Result<Status> {
     writeln!(
         ctx.err,
-        "demo database written to {}: {} staff, {CHILDREN} children, {matters} matters, as of {}",
-        path.display(),
+        "demo database written to {location}: {} staff, {CHILDREN} children, {matters} matters, as of {}",
         STAFF.len(),
         ctx.today
     )?;
-    let mut store = Store::open(&path, ctx.now)?;
+    let mut store = Store::open_at(location, ctx.now, &mut |_, _| {})?;
     let tx = store.read()?;
     let query = report::OverdueQuery {
         as_stood: None,
@@ -209,10 +231,13 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
         &mut *ctx.out,
     )?;
     writeln!(ctx.out, "{overdue} overdue")?;
+    let db = match location {
+        Location::File(path) => path.display().to_string(),
+        Location::Server(_) => "\"$IRO_DB\"".to_string(),
+    };
     writeln!(
         ctx.err,
-        "try: iro --db {0} report open; iro --db {0} report alert-form {example}",
-        path.display()
+        "try: iro --db {db} report open; iro --db {db} report alert-form {example}"
     )?;
     Ok(Status::Done)
 }
@@ -220,7 +245,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
 /// Creates the database at `ctx.db` and takes every step; gives the calendar, the number of matters
 /// and the id of one whose alert form is worth a look.
 fn build(ctx: &mut Context) -> anyhow::Result<(Calendar, usize, String)> {
-    let (mut store, _) = Store::create(&ctx.db_path()?, false, ctx.now)?;
+    let (mut store, _) = Store::create_at(&ctx.db_location()?, false, ctx.now)?;
     let (staff, children) = directory();
     let tx = store.write()?;
     // The service's people were in post a year before today, before any of its steps.

@@ -17,6 +17,7 @@ pub mod closure;
 pub mod complete_action;
 pub mod completions;
 pub mod consult;
+pub mod copy;
 pub mod correct;
 pub mod cover;
 pub mod demo;
@@ -141,6 +142,7 @@ pub enum Command {
     Demo(demo::DemoArgs),
     Audit(audit::AuditArgs),
     Backup(backup::BackupArgs),
+    Copy(copy::CopyArgs),
     Outbox(outbox::OutboxArgs),
     Policy(policy::PolicyArgs),
     Import(import::ImportArgs),
@@ -208,6 +210,7 @@ pub fn run(ctx: &mut Context, command: &Command) -> anyhow::Result<Status> {
         Command::Demo(args) => demo::run(ctx, args),
         Command::Audit(args) => audit::run(ctx, args),
         Command::Backup(args) => backup::run(ctx, args),
+        Command::Copy(args) => copy::run(ctx, args),
         Command::Outbox(args) => outbox::run(ctx, args),
         Command::Policy(args) => policy::run(ctx, args),
         Command::Import(args) => import::run(ctx, args),

@@ -161,7 +161,7 @@ const LAST_PART_TAKEN: Sql = Sql::new(
         SELECT MIN(h.set_on) FROM actions a
           JOIN action_due_history h ON h.matter = a.matter AND h.seq = a.seq
          WHERE a.owner = ?1 AND a.status = 'open'
-         GROUP BY a.matter, a.seq)",
+         GROUP BY a.matter, a.seq) AS days",
 );
 const LAST_STEP_ON_CHILD: Sql = Sql::new(
     "the day of the last step on any of a child's matters",

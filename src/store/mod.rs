@@ -44,6 +44,7 @@ macro_rules! covered_by {
 pub mod audit;
 pub mod backend;
 pub mod chain;
+pub mod copy;
 mod directory;
 mod matters;
 pub mod outbox;
@@ -81,6 +82,8 @@ pub enum StoreError {
     Url(String),
     #[error("no database at {0}: run `iro init` to create one, or point --db / IRO_DB at yours")]
     Missing(PathBuf),
+    #[error("{0} holds a record already: a record is copied only into a new file or an empty database")]
+    NotEmpty(String),
     #[error("{0} is a directory, not a database file")]
     IsDirectory(PathBuf),
     #[error("{path} was written by a newer iro (schema version {found}; this iro knows up to {SCHEMA_VERSION}): it has not been touched, upgrade iro to use it")]
@@ -252,6 +255,22 @@ impl Store {
         };
         store.migrate_to(0, SCHEMA_VERSION, now)?;
         Ok((store, Created::New))
+    }
+
+    /// A new database at `location` for a record to be copied into: a file that does not exist yet, or
+    /// a server's database with no record in it (its schema is made, or brought up to date, first).
+    pub fn create_empty(location: &Location, now: DateTime<Utc>) -> Result<Store, StoreError> {
+        if let Location::File(path) = location {
+            if path.exists() {
+                return Err(StoreError::Exists(path.clone()));
+            }
+        }
+        let (mut store, _) = Store::create_at(location, false, now)?;
+        let empty = store.read()?.holds_nothing()?;
+        if !empty {
+            return Err(StoreError::NotEmpty(store.place()));
+        }
+        Ok(store)
     }
 
     /// Creates a new database readable by its owner only, or opens the one already there. A missing

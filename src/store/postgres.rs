@@ -14,7 +14,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
+use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
 use postgres::{Client, Config, IsolationLevel, Statement, Transaction};
 
 use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
@@ -246,11 +246,21 @@ impl PostgresSession<'_> {
         if let Some(statement) = self.prepared.borrow().get(&key) {
             return Ok(statement.clone());
         }
-        let statement = self
-            .tx
-            .borrow_mut()
-            .prepare(&postgres_text(text))
-            .map_err(failed)?;
+        let text = postgres_text(text);
+        let unused = unused_parameters(&text);
+        let statement = if unused.is_empty() {
+            self.tx.borrow_mut().prepare(&text)
+        } else {
+            // SQLite lets a statement leave a parameter out (one text serves several callers); the server
+            // wants every one typed, so one left out is declared text and the rest left to it.
+            let inferred = Type::new("unspecified".into(), 0, Kind::Pseudo, "pg_catalog".into());
+            let last = unused.iter().copied().max().unwrap_or(0).max(highest_parameter(&text));
+            let types: Vec<Type> = (1..=last)
+                .map(|n| if unused.contains(&n) { Type::TEXT } else { inferred.clone() })
+                .collect();
+            self.tx.borrow_mut().prepare_typed(&text, &types)
+        }
+        .map_err(failed)?;
         self.prepared.borrow_mut().insert(key, statement.clone());
         Ok(statement)
     }
@@ -451,6 +461,44 @@ fn placeholders_and_hints(text: &str) -> String {
     out
 }
 
+/// The numbers of the `$N` parameters a statement names, outside quotes.
+fn parameters(text: &str) -> Vec<u32> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\'' | b'"' => {
+                at = after_quoted(text, at);
+                continue;
+            }
+            b'$' => {
+                let digits = bytes[at + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                if let Ok(n) = text[at + 1..at + 1 + digits].parse() {
+                    found.push(n);
+                }
+                at += 1 + digits;
+                continue;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    found
+}
+
+fn highest_parameter(text: &str) -> u32 {
+    parameters(text).into_iter().max().unwrap_or(0)
+}
+
+/// The parameters below the highest that a statement never names.
+fn unused_parameters(text: &str) -> Vec<u32> {
+    let named = parameters(text);
+    (1..highest_parameter(text))
+        .filter(|n| !named.contains(n))
+        .collect()
+}
+
 /// A bound value as the server wants it: the parameter's type is the one the server inferred from the
 /// statement, so a number may go where text is wanted and the reverse, as SQLite allows.
 #[derive(Debug)]
@@ -600,6 +648,12 @@ mod tests {
             postgres_text("AND (?2 IS NULL OR c.iro = ?2 OR EXISTS (SELECT ')' WHERE (?3 IS NULL OR t = ?3))) AND ?4 IS NULL"),
             "AND (c.iro = $2 OR EXISTS (SELECT ')' WHERE (t = $3 OR $3 IS NULL)) OR $2 IS NULL) AND $4 IS NULL"
         );
+    }
+
+    #[test]
+    fn parameters_left_out_are_found() {
+        assert_eq!(unused_parameters("SELECT $1, '$2' WHERE x = $4 AND \"$3\" = 1"), vec![2, 3]);
+        assert!(unused_parameters("SELECT $1, $2").is_empty());
     }
 
     #[test]

@@ -427,7 +427,7 @@ const DRIFT: Sql = Sql::new(
         covered_by!("c.iro", "?5", "?4"),
         ")
         AND (?6 IS NULL OR c.team = ?6) AND (?7 IS NULL OR c.team_manager = ?7)
-      GROUP BY m.id, a.seq HAVING COUNT(*) >= ?3
+      GROUP BY m.id, a.matter, a.seq, c.ref HAVING COUNT(*) >= ?3
      UNION ALL
      SELECT 'all-done', m.id, m.child, c.iro, c.team, c.team_manager, m.state, m.stage,
             (SELECT MAX(a.completed_on) FROM actions a WHERE a.matter = m.id), NULL, NULL, NULL,
@@ -534,20 +534,23 @@ const STEP_FACTS: Sql = Sql::each(
                        'challenged', 'action-extended', 'action-completed', 'meeting-held',
                        'legal-advice-sought', 'senior-manager-briefed')
       ORDER BY e.effective_on, e.id",
+        // The same, with the details' numbers read as numbers (PostgreSQL's `json_extract` gives text).
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
-            COALESCE(e.details::jsonb ->> 'stage', e.details::jsonb ->> 'to')::bigint,
-            (e.details::jsonb -> 'opening') IS NULL OR e.details::jsonb -> 'opening' = 'null'::jsonb,
+            CASE e.kind WHEN 'drp-entered' THEN json_extract(e.details, '$.stage')::bigint
+                        WHEN 'stage-raised' THEN json_extract(e.details, '$.to')::bigint END,
+            e.kind NOT IN ('consultation-opened', 'qap-raised', 'drp-entered')
+                OR json_extract(e.details, '$.opening') IS NULL,
             m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro,
             m.child, m.raised_on, m.qap_raised_on,
             CASE e.kind WHEN 'stage-raised' THEN
                 (SELECT st.entered_on FROM stages st
-                  WHERE st.matter = m.id AND st.stage = (e.details::jsonb ->> 'from')::bigint)
+                  WHERE st.matter = m.id AND st.stage = json_extract(e.details, '$.from')::bigint)
               WHEN 'resolved' THEN
                 (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
-                  WHERE a.matter = m.id AND a.seq = (e.details::jsonb ->> 'seq')::bigint) END,
-            CASE e.kind WHEN 'stage-raised' THEN (e.details::jsonb ->> 'from')::bigint END
+                  WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')::bigint) END,
+            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from')::bigint END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
@@ -569,7 +572,7 @@ const REFERRAL_FACTS: Sql = Sql::new(
     "the referrals a period's figures count",
     "SELECT r.matter, m.category, m.team, r.kind, r.referred_on, r.decision, r.decided_on, m.iro,
             m.child, m.raised_on,
-            COALESCE(r.kind = 'formal' AND m.state = 'closed' AND m.resolved_on = r.decided_on, 0)
+            COALESCE(r.kind = 'formal' AND m.state = 'closed' AND m.resolved_on = r.decided_on, FALSE)
        FROM cafcass_referrals r JOIN matters m ON m.id = r.matter
       WHERE r.referred_on BETWEEN ?1 AND ?2 OR r.decided_on BETWEEN ?1 AND ?2
       ORDER BY r.referred_on, r.matter, r.seq",

@@ -28,6 +28,7 @@ pub mod annual;
 pub mod as_of;
 pub mod audit;
 pub mod calendar;
+pub mod copy;
 pub mod corrections;
 pub mod directory;
 pub mod extracts;

@@ -522,13 +522,7 @@ fn extracts(service: &Service, staff: &str, children: &str) -> (String, String) 
 }
 
 fn directory_events(service: &Service) -> i64 {
-    let conn = rusqlite::Connection::open(&service.db).expect("open");
-    conn.query_row(
-        "SELECT COUNT(*) FROM events WHERE matter IS NULL",
-        [],
-        |r| r.get(0),
-    )
-    .expect("count")
+    crate::common::Peek::open(&service.db).count("SELECT COUNT(*) FROM events WHERE matter IS NULL")
 }
 
 #[test]

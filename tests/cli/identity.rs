@@ -451,11 +451,11 @@ fn a_policy_file_someone_else_could_change_is_refused() {
         .expect("a digest")
         .to_string();
     assert_ne!(changed, digest);
-    let conn = rusqlite::Connection::open(&service.db).expect("open");
-    let kept: Vec<String> = conn
-        .prepare("SELECT policy FROM policies ORDER BY recorded_at")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("policies");
+    let kept: Vec<String> = crate::common::Peek::open(&service.db)
+        .texts("SELECT policy FROM policies ORDER BY recorded_at", &[])
+        .into_iter()
+        .map(|p| p.expect("a policy"))
+        .collect();
     assert!(
         kept.iter().any(|p| p.contains("challenge_days = 7")),
         "{kept:?}"

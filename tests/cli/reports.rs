@@ -61,20 +61,25 @@ const FORMULA: &str = "=HYPERLINK(\"http://evil.example\",\"Complete the viabili
 /// - Q-2026-0003 permanence, North: challenged; action 1 (a pasted formula) overdue.
 /// - Q-2026-0004 personal-education-plan, North: action due tomorrow.
 fn scenario() -> &'static Path {
-    static SCENARIO: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, db) = SCENARIO.get_or_init(|| {
+    type Scenario = (
+        tempfile::TempDir,
+        PathBuf,
+        Option<crate::common::ServerDatabase>,
+    );
+    static SCENARIO: OnceLock<Scenario> = OnceLock::new();
+    let (_, db, _) = SCENARIO.get_or_init(|| {
         // Under cargo's target directory: the static is never dropped, so this is where it stays.
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("a temporary directory");
-        let db = dir.path().join("iro.db");
-        build_scenario(&db);
-        (dir, db)
+        let (db, server) = crate::common::database_in(dir.path());
+        build_scenario(dir.path(), &db);
+        (dir, db, server)
     });
     db
 }
 
-fn build_scenario(db: &Path) {
+fn build_scenario(dir: &Path, db: &Path) {
     // These reports are about actions and resolution deadlines: no stage response timescales.
-    let policy = db.parent().expect("a directory").join("iro.toml");
+    let policy = dir.join("iro.toml");
     std::fs::write(&policy, "stage_response_days = 0\n").expect("policy");
     ok(db, &["init"]);
     let support = support_args(&login());

@@ -154,19 +154,17 @@ fn planted_symlinks_are_refused_and_what_they_point_to_is_unchanged() {
     assert!(err.contains("symbolic link"), "{err}");
     let mail = service.dir.path().join("mail");
     std::fs::create_dir(&mail).expect("mkdir");
-    let conn = rusqlite::Connection::open(&service.db).expect("open");
-    let database_id: String = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'database_id'",
-            [],
-            |r| r.get(0),
-        )
+    let peek = crate::common::Peek::open(&service.db);
+    let database_id = peek
+        .texts("SELECT value FROM meta WHERE key = 'database_id'", &[])
+        .remove(0)
         .expect("the database id");
-    let ids: Vec<i64> = conn
-        .prepare("SELECT id FROM outbox ORDER BY id")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("ids");
-    drop(conn);
+    let ids: Vec<String> = peek
+        .texts("SELECT CAST(id AS TEXT) FROM outbox ORDER BY id", &[])
+        .into_iter()
+        .map(|id| id.expect("an id"))
+        .collect();
+    drop(peek);
     for id in &ids {
         symlink(
             &victim,
@@ -298,13 +296,10 @@ fn escape_sequences_from_the_policy_file_or_the_database_are_shown_not_obeyed() 
     std::fs::remove_file(&policy).expect("remove");
     // A reason written into the database behind the tool's back is shown escaped.
     service.ok(&["closure", "add", "2026-12-29", "--reason", "Christmas"]);
-    let conn = rusqlite::Connection::open(&service.db).expect("open");
-    conn.execute(
+    crate::common::Peek::open(&service.db).edit(
         "UPDATE closure_days SET reason = 'Shut ' || char(27) || '[2J'",
-        [],
-    )
-    .expect("edit");
-    drop(conn);
+        "UPDATE closure_days SET reason = 'Shut ' || chr(27) || '[2J'",
+    );
     let listed = service.ok(&["closure", "list"]);
     assert!(!listed.contains('\u{1b}'), "{listed:?}");
     assert!(listed.contains("\\u{1b}[2J"), "{listed}");
@@ -367,7 +362,7 @@ fn look_alike_ids_and_invisible_characters_are_refused_naming_the_character() {
 #[test]
 fn a_database_url_or_a_missing_directory_is_refused_and_nothing_is_made() {
     let service = Service::empty();
-    for url in ["postgres://host/db", "postgresql://user@host:5432/iro"] {
+    for url in ["mysql://host/db", "postgresql:/user@host:5432/iro"] {
         let output = service
             .iro()
             .current_dir(service.dir.path())
@@ -377,6 +372,17 @@ fn a_database_url_or_a_missing_directory_is_refused_and_nothing_is_made() {
         assert_eq!(output.status.code(), Some(2), "{url}");
         assert!(String::from_utf8_lossy(&output.stderr).contains("URL"));
     }
+    // A server that is not there is a database problem, named without the password.
+    let output = service
+        .iro()
+        .current_dir(service.dir.path())
+        .args(["--db", "postgres://iro:secret@%2Fno-such-socket-dir/iro", "init"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("postgres database iro on /no-such-socket-dir"), "{stderr}");
+    assert!(!stderr.contains("secret"), "{stderr}");
     let missing = service.dir.path().join("no-such-dir").join("iro.db");
     let output = service
         .iro()

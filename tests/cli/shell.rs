@@ -687,7 +687,7 @@ fn the_sample_tracker_imports_as_if_typed() {
 #[test]
 fn a_dry_run_checks_every_row_and_changes_nothing() {
     let service = Service::new();
-    let bytes = std::fs::read(&service.db).expect("read db");
+    let bytes = service.snapshot();
     let before = service.dump();
     let sample = sample_tracker();
     let (code, out, err) = run(
@@ -700,7 +700,7 @@ fn a_dry_run_checks_every_row_and_changes_nothing() {
         err.contains("all 5 row(s) pass") && err.contains("nothing was recorded"),
         "{err}"
     );
-    assert_eq!(std::fs::read(&service.db).expect("read db"), bytes);
+    assert_eq!(service.snapshot(), bytes);
     assert_eq!(service.dump(), before);
 }
 
@@ -718,7 +718,7 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
     let broken = service.dir.path().join("broken.csv");
     std::fs::write(&broken, lines.join("\n") + "\n").expect("write");
 
-    let bytes = std::fs::read(&service.db).expect("read db");
+    let bytes = service.snapshot();
     let before = service.dump();
     let (code, out, err) = run(&service, &["import", broken.to_str().expect("path")]);
     assert_eq!(code, Some(2), "{err}");
@@ -743,7 +743,7 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
     );
     assert_eq!(said.len(), 4, "{err}");
     assert_eq!(
-        std::fs::read(&service.db).expect("read db"),
+        service.snapshot(),
         bytes,
         "the file changed"
     );

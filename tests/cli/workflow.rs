@@ -272,11 +272,14 @@ fn a_new_timescale_needs_an_iro_team_managers_agreement_and_keeps_the_old_one() 
         "2026-11-10",
     ]);
     assert_eq!(service.show(&m)["actions"][0]["due"], "2026-11-24");
-    let conn = rusqlite::Connection::open(&service.db).expect("open");
-    let history: Vec<(String, Option<String>)> = conn
-        .prepare("SELECT due, agreed_by FROM action_due_history WHERE matter = ?1 ORDER BY rowid")
-        .and_then(|mut s| s.query_map([&m], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
-        .expect("history");
+    let history: Vec<(String, Option<String>)> = crate::common::Peek::open(&service.db)
+        .rows(
+            "SELECT due, agreed_by FROM action_due_history WHERE matter = $1 ORDER BY event",
+            &[&m],
+        )
+        .into_iter()
+        .map(|row| (row[0].clone().expect("a due date"), row[1].clone()))
+        .collect();
     assert_eq!(
         history,
         [
@@ -713,6 +716,9 @@ fn bad_input_is_refused_with_its_exit_status_and_changes_nothing() {
 
 #[test]
 fn a_missing_or_foreign_database_is_a_database_problem() {
+    if crate::common::file_only("a missing or foreign file") {
+        return;
+    }
     let service = Service::empty();
     let err = service.fails(5, &["list"]);
     assert!(err.contains("run `iro init`"), "{err}");
@@ -735,6 +741,12 @@ fn a_missing_or_foreign_database_is_a_database_problem() {
 fn init_creates_a_private_database_once() {
     let service = Service::empty();
     let out = service.ok(&["init"]);
+    if let Some(database) = &service.server {
+        // On a server, the database is named in words, never by a URL that may hold a password.
+        assert_eq!(out.trim(), format!("postgres database {} on {}", database.name, database.socket()));
+        assert!(service.ok(&["init"]).trim() == out.trim());
+        return;
+    }
     assert_eq!(out.trim(), service.db.display().to_string());
     #[cfg(unix)]
     {
@@ -866,11 +878,11 @@ fn a_matter_from_qap_to_resolution() {
             .expect("json");
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     assert_eq!(listed[0]["id"], m.as_str());
-    let conn = rusqlite::Connection::open(&service.db).expect("open");
-    let kinds: Vec<String> = conn
-        .prepare("SELECT kind FROM events WHERE matter = ?1 ORDER BY id")
-        .and_then(|mut s| s.query_map([&m], |r| r.get(0))?.collect())
-        .expect("events");
+    let kinds: Vec<String> = crate::common::Peek::open(&service.db)
+        .texts("SELECT kind FROM events WHERE matter = $1 ORDER BY id", &[&m])
+        .into_iter()
+        .map(|kind| kind.expect("a kind"))
+        .collect();
     assert_eq!(
         kinds,
         [
