@@ -73,7 +73,10 @@ pub fn main(
             ctx.policy_source = loaded.source;
             ctx.policy_closures = loaded.closure_days;
             if ctx.verbose {
-                let db = db.map(|p| p.display().to_string()).unwrap_or_default();
+                let db = ctx
+                    .db_location()
+                    .map(|location| location.to_string())
+                    .unwrap_or_default();
                 let source = ctx.policy_source.to_string();
                 commands::tell(&mut ctx, format_args!("database: {db}; policy: {source}"));
             }

@@ -71,7 +71,7 @@ Exit status: 0 done, 1 other failure, 2 usage, 3 refused by a rule, 4 not found,
 6 overdue (report overdue --fail-if-any), 7 record does not check out."
 )]
 pub struct Cli {
-    /// The database file [env: IRO_DB; default: iro.db in the user's data directory]
+    /// The database: a file, or a postgres:// URL [env: IRO_DB; default: iro.db in the user's data directory]
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 

@@ -17,6 +17,7 @@ mod record;
 mod refusals;
 mod reports;
 mod safety;
+mod server;
 mod shell;
 mod spreadsheets;
 mod stats;

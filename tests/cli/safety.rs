@@ -362,7 +362,7 @@ fn look_alike_ids_and_invisible_characters_are_refused_naming_the_character() {
 #[test]
 fn a_database_url_or_a_missing_directory_is_refused_and_nothing_is_made() {
     let service = Service::empty();
-    for url in ["mysql://host/db", "postgresql:/user@host:5432/iro"] {
+    for url in ["mysql://host/db", "sqlite://iro.db"] {
         let output = service
             .iro()
             .current_dir(service.dir.path())

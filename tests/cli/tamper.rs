@@ -617,6 +617,9 @@ fn kinds() -> Vec<Kind> {
 
 #[test]
 fn every_kind_of_tampering_is_caught() {
+    if crate::common::file_only("it edits, truncates and swaps files behind iro's back") {
+        return;
+    }
     let original = original();
     assert_eq!(
         verify(&original.db, Some(&original.witness)).0,
@@ -673,6 +676,9 @@ fn every_kind_of_tampering_is_caught() {
 
 #[test]
 fn a_witness_file_keeps_each_head_and_a_bad_one_is_named() {
+    if crate::common::file_only("it swaps an older backup file in") {
+        return;
+    }
     let original = original();
     let text = std::fs::read_to_string(&original.witness).expect("witness");
     let lines: Vec<&str> = text.lines().collect();
