@@ -81,6 +81,7 @@ pub fn main(
                 commands::tell(&mut ctx, format_args!("database: {db}; policy: {source}"));
             }
         }
+        crate::store::postgres::use_password(ctx.env.pg_password.as_deref());
         crate::render::set_csv_bom(cli.bom || ctx.env.csv_bom || ctx.policy.csv_bom);
         crate::render::xlsx::set_output(terminal, ctx.today);
         commands::run(&mut ctx, &cli.command)

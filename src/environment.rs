@@ -30,6 +30,8 @@ pub struct Environment {
     /// `IRO_SMTP_USER` and `IRO_SMTP_PASSWORD`.
     pub smtp_user: Option<String>,
     pub smtp_password: Option<String>,
+    /// `PGPASSWORD`: the password of a server's login, where the URL gives none (as for `psql`).
+    pub pg_password: Option<String>,
     /// `IRO_CSV_BOM=1`: CSV output starts with a byte-order mark.
     pub csv_bom: bool,
     /// `IRO_TODAY`, parsed.
@@ -55,6 +57,7 @@ impl Environment {
             mail_from: text("IRO_MAIL_FROM")?.filter(|v| !v.is_empty()),
             smtp_user: text("IRO_SMTP_USER")?.filter(|v| !v.is_empty()),
             smtp_password: text("IRO_SMTP_PASSWORD")?,
+            pg_password: text("PGPASSWORD")?.filter(|v| !v.is_empty()),
             csv_bom: text("IRO_CSV_BOM")?.is_some_and(|v| v == "1"),
             today,
             default_db: dirs::data_dir().map(|dir| dir.join("iro").join("iro.db")),

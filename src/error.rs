@@ -75,8 +75,12 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
                 FileError::Io { .. } => OTHER,
             };
         }
-        if let Some(StoreError::Exists(_) | StoreError::NoParent(_) | StoreError::Url(_) | StoreError::NotEmpty(_)) =
-            cause.downcast_ref::<StoreError>()
+        if let Some(
+            StoreError::Exists(_)
+            | StoreError::NoParent(_)
+            | StoreError::Url(_)
+            | StoreError::NotEmpty(_),
+        ) = cause.downcast_ref::<StoreError>()
         {
             return USAGE;
         }

@@ -104,7 +104,11 @@ pub fn command(
                 other => Some(other?),
             }
         }
-        Some(location) => Some(crate::store::Store::open_at(&location, ctx.now, &mut |_, _| {})?),
+        Some(location) => Some(crate::store::Store::open_at(
+            &location,
+            ctx.now,
+            &mut |_, _| {},
+        )?),
         None => None,
     };
     let calendar = match store {

@@ -268,10 +268,16 @@ impl Context<'_> {
             }
             return Ok(location);
         }
-        self.env.default_db.clone().map(Location::File).ok_or_else(|| {
-            Problem::Usage("no data directory is known for this user: give --db or IRO_DB".into())
+        self.env
+            .default_db
+            .clone()
+            .map(Location::File)
+            .ok_or_else(|| {
+                Problem::Usage(
+                    "no data directory is known for this user: give --db or IRO_DB".into(),
+                )
                 .into()
-        })
+            })
     }
 
     /// The database file, for the commands that work on a file alone (the demo).
@@ -279,7 +285,8 @@ impl Context<'_> {
         match self.db_location()? {
             Location::File(path) => Ok(path),
             Location::Server(_) => Err(Problem::Usage(
-                "this command works on a database file: give --db a path, not a server's URL".into(),
+                "this command works on a database file: give --db a path, not a server's URL"
+                    .into(),
             )
             .into()),
         }

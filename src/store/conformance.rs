@@ -62,7 +62,8 @@ impl PostgresDatabase {
         let n = MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         // A database's name is an identifier, never a value: made here of digits alone.
         let name = format!("iro_unit_{}_{n}", std::process::id());
-        let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls).expect("the server");
+        let mut client =
+            ::postgres::Client::connect(&admin, ::postgres::NoTls).expect("the server");
         client
             .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
             .and_then(|()| client.batch_execute(&format!("CREATE DATABASE {name}")))
@@ -70,21 +71,15 @@ impl PostgresDatabase {
         let url = super::postgres::with_database(&admin, &name);
         PostgresDatabase { admin, name, url }
     }
-
-    pub(crate) fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// A client of the server as the tests' own (superuser) role, for what iro never does itself.
-    pub(crate) fn client(&self) -> ::postgres::Client {
-        ::postgres::Client::connect(&self.url, ::postgres::NoTls).expect("the database")
-    }
 }
 
 impl Drop for PostgresDatabase {
     fn drop(&mut self) {
         if let Ok(mut client) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
-            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = client.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -547,7 +542,9 @@ macro_rules! conformance {
             #[test]
             fn the_directory_reads_back_as_written() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::the_directory_reads_back_as_written::<$ty>()
@@ -555,7 +552,9 @@ macro_rules! conformance {
             #[test]
             fn recorded_state_reads_back_as_the_engine_folded_it() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::recorded_state_reads_back_as_the_engine_folded_it::<$ty>()
@@ -563,7 +562,9 @@ macro_rules! conformance {
             #[test]
             fn a_transaction_dropped_without_commit_leaves_nothing() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::a_transaction_dropped_without_commit_leaves_nothing::<$ty>()
@@ -571,7 +572,9 @@ macro_rules! conformance {
             #[test]
             fn events_cannot_be_changed_or_deleted() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::events_cannot_be_changed_or_deleted::<$ty>()
@@ -579,7 +582,9 @@ macro_rules! conformance {
             #[test]
             fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::concurrent_writers_never_fork_the_chain_or_share_a_matter_number::<$ty>()
@@ -587,7 +592,9 @@ macro_rules! conformance {
             #[test]
             fn an_outbox_message_is_claimed_once() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::an_outbox_message_is_claimed_once::<$ty>()
@@ -595,7 +602,9 @@ macro_rules! conformance {
             #[test]
             fn the_overdue_query_is_the_running_deadlines() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::the_overdue_query_is_the_running_deadlines::<$ty>()
@@ -603,7 +612,9 @@ macro_rules! conformance {
             #[test]
             fn closure_days_are_kept_in_order() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::closure_days_are_kept_in_order::<$ty>()
@@ -611,7 +622,9 @@ macro_rules! conformance {
             #[test]
             fn a_new_database_is_at_the_current_schema() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::a_new_database_is_at_the_current_schema::<$ty>()
@@ -619,7 +632,9 @@ macro_rules! conformance {
             #[test]
             fn errors_name_the_query() {
                 if !<$ty as Backend>::available() {
-                    eprintln!("skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite");
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
                     return;
                 }
                 super::errors_name_the_query::<$ty>()

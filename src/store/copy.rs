@@ -389,12 +389,9 @@ mod tests {
     #[test]
     fn every_table_of_the_schema_is_copied_with_every_column() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (store, _) = super::super::Store::create(
-            &dir.path().join("iro.db"),
-            false,
-            crate::fixture::now(),
-        )
-        .expect("create");
+        let (store, _) =
+            super::super::Store::create(&dir.path().join("iro.db"), false, crate::fixture::now())
+                .expect("create");
         let conn = store.sqlite().connection();
         let tables: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
@@ -421,6 +418,8 @@ mod tests {
             table.insert(2).sqlite,
             "INSERT INTO meta (key, value) VALUES (?1, ?2), (?3, ?4)"
         );
-        assert!(TABLES.iter().all(|t| t.rows_at_a_time() * t.columns.len() <= PARAMETERS_AT_A_TIME));
+        assert!(TABLES
+            .iter()
+            .all(|t| t.rows_at_a_time() * t.columns.len() <= PARAMETERS_AT_A_TIME));
     }
 }

@@ -65,8 +65,8 @@ use chrono::{DateTime, Utc};
 use backend::{BackendError, Bind, Row, Session, Sql};
 pub use chain::Entered;
 pub use matters::{MatterFilter, RecordedEvent};
-pub use schema::SCHEMA_VERSION;
 use postgres::Postgres;
+pub use schema::SCHEMA_VERSION;
 use sqlite::Sqlite;
 
 /// Everything that can go wrong with the database itself (exit status 5, but where said otherwise).
@@ -82,7 +82,9 @@ pub enum StoreError {
     Url(String),
     #[error("no database at {0}: run `iro init` to create one, or point --db / IRO_DB at yours")]
     Missing(PathBuf),
-    #[error("{0} holds a record already: a record is copied only into a new file or an empty database")]
+    #[error(
+        "{0} holds a record already: a record is copied only into a new file or an empty database"
+    )]
     NotEmpty(String),
     #[error("{0} is a directory, not a database file")]
     IsDirectory(PathBuf),
@@ -248,7 +250,10 @@ impl Store {
         };
         let mut db = Postgres::connect(url)?;
         if db.schema_version()? > 0 {
-            return Ok((Store::open_at(location, now, &mut |_, _| {})?, Created::AlreadyThere));
+            return Ok((
+                Store::open_at(location, now, &mut |_, _| {})?,
+                Created::AlreadyThere,
+            ));
         }
         let mut store = Store {
             db: Db::Postgres(Box::new(db)),
@@ -375,9 +380,10 @@ impl Store {
             Db::Sqlite(db) => db.backup_to(target),
             Db::Postgres(db) => Err(StoreError::Database {
                 place: db.place().to_string(),
-                cause: "a server's database is backed up by `iro copy --to FILE` or by the server's \
+                cause:
+                    "a server's database is backed up by `iro copy --to FILE` or by the server's \
                         own backups (pg_dump, point-in-time recovery), not by `iro backup`"
-                    .into(),
+                        .into(),
             }),
         }
     }

@@ -26,6 +26,16 @@ const WRITE_LOCK: i64 = 0x6972_6f5f_7772_6974; // "iro_writ"
 /// How many rows a query fetches at a time: a national listing is read in pieces, never held whole.
 const ROWS_AT_A_TIME: i32 = 4096;
 
+/// The password the environment gives for a server's login (`PGPASSWORD`), set once by the shell.
+static PASSWORD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Uses `password` for every connection whose URL gives none.
+pub fn use_password(password: Option<&str>) {
+    if let Some(password) = password {
+        let _ = PASSWORD.set(password.to_string());
+    }
+}
+
 /// Whether `--db` names a PostgreSQL database rather than a file.
 pub fn is_url(text: &str) -> bool {
     text.starts_with("postgres://") || text.starts_with("postgresql://")
@@ -92,22 +102,30 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    let config =
-        rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 impl Postgres {
     /// Connects to the database the URL names.
     pub fn connect(url: &str) -> Result<Postgres, StoreError> {
-        let config: Config = url.parse().map_err(|e: postgres::Error| StoreError::Database {
-            place: "--db".into(),
-            cause: format!("not a PostgreSQL URL this iro can read: {e}"),
-        })?;
+        let mut config: Config = url
+            .parse()
+            .map_err(|e: postgres::Error| StoreError::Database {
+                place: "--db".into(),
+                cause: format!("not a PostgreSQL URL this iro can read: {e}"),
+            })?;
+        if config.get_password().is_none() {
+            if let Some(password) = PASSWORD.get() {
+                config.password(password);
+            }
+        }
         let place = place_of(&config);
         let client = match config.get_ssl_mode() {
             postgres::config::SslMode::Disable => config.connect(postgres::NoTls),
@@ -254,9 +272,20 @@ impl PostgresSession<'_> {
             // SQLite lets a statement leave a parameter out (one text serves several callers); the server
             // wants every one typed, so one left out is declared text and the rest left to it.
             let inferred = Type::new("unspecified".into(), 0, Kind::Pseudo, "pg_catalog".into());
-            let last = unused.iter().copied().max().unwrap_or(0).max(highest_parameter(&text));
+            let last = unused
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(0)
+                .max(highest_parameter(&text));
             let types: Vec<Type> = (1..=last)
-                .map(|n| if unused.contains(&n) { Type::TEXT } else { inferred.clone() })
+                .map(|n| {
+                    if unused.contains(&n) {
+                        Type::TEXT
+                    } else {
+                        inferred.clone()
+                    }
+                })
                 .collect();
             self.tx.borrow_mut().prepare_typed(&text, &types)
         }
@@ -473,7 +502,10 @@ fn parameters(text: &str) -> Vec<u32> {
                 continue;
             }
             b'$' => {
-                let digits = bytes[at + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+                let digits = bytes[at + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
                 if let Ok(n) = text[at + 1..at + 1 + digits].parse() {
                     found.push(n);
                 }
@@ -609,13 +641,10 @@ struct PostgresRow<'r>(&'r postgres::Row);
 
 impl Row for PostgresRow<'_> {
     fn column(&self, index: usize) -> Result<ValueRef<'_>, BackendError> {
-        let cell: Cell<'_> = self
-            .0
-            .try_get(index)
-            .map_err(|e| BackendError::Decode {
-                column: index,
-                why: e.to_string(),
-            })?;
+        let cell: Cell<'_> = self.0.try_get(index).map_err(|e| BackendError::Decode {
+            column: index,
+            why: e.to_string(),
+        })?;
         Ok(match cell {
             Cell::Null => ValueRef::Null,
             Cell::Int(n) => ValueRef::Int(n),
@@ -631,7 +660,9 @@ mod tests {
     #[test]
     fn statements_are_read_in_postgres_dialect() {
         assert_eq!(
-            postgres_text("SELECT a FROM events e INDEXED BY events_figures WHERE a = ?1 AND b = '?2'"),
+            postgres_text(
+                "SELECT a FROM events e INDEXED BY events_figures WHERE a = ?1 AND b = '?2'"
+            ),
             "SELECT a FROM events e  WHERE a = $1 AND b = '?2'"
         );
         assert_eq!(
@@ -652,7 +683,10 @@ mod tests {
 
     #[test]
     fn parameters_left_out_are_found() {
-        assert_eq!(unused_parameters("SELECT $1, '$2' WHERE x = $4 AND \"$3\" = 1"), vec![2, 3]);
+        assert_eq!(
+            unused_parameters("SELECT $1, '$2' WHERE x = $4 AND \"$3\" = 1"),
+            vec![2, 3]
+        );
         assert!(unused_parameters("SELECT $1, $2").is_empty());
     }
 
@@ -684,7 +718,10 @@ mod tests {
         }
         assert!(whole_numeric(&raw).is_err());
         // Zero has no digits.
-        let raw: Vec<u8> = [0u16, 0, 0, 0].iter().flat_map(|w| w.to_be_bytes()).collect();
+        let raw: Vec<u8> = [0u16, 0, 0, 0]
+            .iter()
+            .flat_map(|w| w.to_be_bytes())
+            .collect();
         assert_eq!(whole_numeric(&raw).expect("zero"), 0);
     }
 }

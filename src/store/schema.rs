@@ -31,14 +31,18 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 2,
         what: "outbox delivery states (uncertain, failed) and the database's own id",
         sqlite: include_str!("../../migrations/sqlite/0002-outbox-delivery.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0002-outbox-delivery.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0002-outbox-delivery.sql"
+        )),
         backfill: None,
     },
     Migration {
         version: 3,
         what: "no two events follow the same one: the chain cannot fork",
         sqlite: include_str!("../../migrations/sqlite/0003-chain-cannot-fork.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0003-chain-cannot-fork.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0003-chain-cannot-fork.sql"
+        )),
         backfill: None,
     },
     Migration {
@@ -46,7 +50,9 @@ pub const MIGRATIONS: &[Migration] = &[
         what:
             "the directory as a dated history: staff versions, allocations, cover, events for each",
         sqlite: include_str!("../../migrations/sqlite/0004-directory-history.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0004-directory-history.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0004-directory-history.sql"
+        )),
         backfill: Some(super::directory::record_the_directory_as_it_stands),
     },
     Migration {
@@ -54,21 +60,27 @@ pub const MIGRATIONS: &[Migration] = &[
         what: "who entered each event, under which policy; the policies steps were taken under; \
                every message on the chain",
         sqlite: include_str!("../../migrations/sqlite/0005-who-entered.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0005-who-entered.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0005-who-entered.sql"
+        )),
         backfill: Some(super::outbox::record_the_outbox_as_it_stands),
     },
     Migration {
         version: 6,
         what: "corrections: an action may be withdrawn; where an imported step came from",
         sqlite: include_str!("../../migrations/sqlite/0006-corrections.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0006-corrections.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0006-corrections.sql"
+        )),
         backfill: None,
     },
     Migration {
         version: 7,
         what: "a message about a step voided before it went out is withdrawn",
         sqlite: include_str!("../../migrations/sqlite/0007-withdrawn-messages.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0007-withdrawn-messages.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0007-withdrawn-messages.sql"
+        )),
         backfill: None,
     },
     Migration {
@@ -82,7 +94,9 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 9,
         what: "a year's figures read from an index of the steps they count",
         sqlite: include_str!("../../migrations/sqlite/0009-figures-index.sql"),
-        postgres: Some(include_str!("../../migrations/postgres/0009-figures-index.sql")),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0009-figures-index.sql"
+        )),
         backfill: None,
     },
 ];

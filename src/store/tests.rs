@@ -90,7 +90,9 @@ fn each_version_upgrades_the_released_database_in_turn_and_the_chain_still_check
         .connection()
         .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
         .expect("count");
-    let mut store = Store { db: super::Db::Sqlite(db) };
+    let mut store = Store {
+        db: super::Db::Sqlite(db),
+    };
     for migration in schema::MIGRATIONS.iter().skip(1) {
         store
             .migrate_to(

@@ -210,7 +210,9 @@ impl Drop for ServerDatabase {
 fn login_of(url: &str) -> String {
     let after = url.split_once("://").map_or(url, |(_, rest)| rest);
     let user = after.split_once('@').map_or("", |(user, _)| user);
-    user.split_once(':').map_or(user, |(login, _)| login).to_string()
+    user.split_once(':')
+        .map_or(user, |(login, _)| login)
+        .to_string()
 }
 
 pub struct Service {
@@ -539,13 +541,15 @@ impl Peek {
     pub fn try_edit(&self, sql: &str) -> Result<(), String> {
         match self {
             Peek::File(conn) => conn.execute_batch(sql).map_err(|e| e.to_string()),
-            Peek::Server(client) => client
-                .borrow_mut()
-                .batch_execute(sql)
-                .map_err(|e| match e.as_db_error() {
-                    Some(db) => db.message().to_string(),
-                    None => e.to_string(),
-                }),
+            Peek::Server(client) => {
+                client
+                    .borrow_mut()
+                    .batch_execute(sql)
+                    .map_err(|e| match e.as_db_error() {
+                        Some(db) => db.message().to_string(),
+                        None => e.to_string(),
+                    })
+            }
         }
     }
 

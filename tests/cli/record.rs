@@ -73,7 +73,11 @@ fn event_kinds(conn: &Peek) -> BTreeMap<String, i64> {
     .into_iter()
     .map(|row| {
         let kind = row[0].clone().expect("a kind");
-        let n = row[1].as_deref().expect("a count").parse().expect("a number");
+        let n = row[1]
+            .as_deref()
+            .expect("a count")
+            .parse()
+            .expect("a number");
         (kind, n)
     })
     .collect()
@@ -350,10 +354,17 @@ fn eight_writers_and_a_reader_all_get_through_and_every_step_is_counted() {
     let total: i64 = expected.values().sum();
     assert_eq!(total, 1 + (WORKERS * COMMANDS_PER_WORKER) as i64);
     let states: BTreeMap<String, i64> = conn
-        .rows("SELECT state, CAST(COUNT(*) AS TEXT) FROM matters GROUP BY state", &[])
+        .rows(
+            "SELECT state, CAST(COUNT(*) AS TEXT) FROM matters GROUP BY state",
+            &[],
+        )
         .into_iter()
         .map(|row| {
-            let n = row[1].as_deref().expect("a count").parse().expect("a number");
+            let n = row[1]
+                .as_deref()
+                .expect("a count")
+                .parse()
+                .expect("a number");
             (row[0].clone().expect("a state"), n)
         })
         .collect();
@@ -471,7 +482,7 @@ fn check_after_crash(db: &Path, round: usize) -> u64 {
         "round {round}: an action without its matter"
     );
     let events = count(&peek, "SELECT COUNT(*) FROM events") as u64;
-    drop(conn);
+    drop(peek);
     let (verified_events, _) = verified(db);
     assert_eq!(verified_events, events, "round {round}");
     events
@@ -688,7 +699,10 @@ fn a_backup_taken_while_others_write_is_a_consistent_private_copy() {
             .expect("the live event");
         assert_eq!(head, live_hash);
     }
-    assert_eq!(count(&live_peek, "SELECT COUNT(*) FROM events") as u64, total);
+    assert_eq!(
+        count(&live_peek, "SELECT COUNT(*) FROM events") as u64,
+        total
+    );
 
     // A backup never overwrites: refused with one line, the old copy untouched.
     let copy = &copies[0];
@@ -780,7 +794,7 @@ fn an_edited_event_is_named() {
     scenario(&service);
     let peek = connect(&service.db);
     let conn = peek.file();
-    let id = note_event(&conn, "second note");
+    let id = note_event(conn, "second note");
     conn.execute_batch("DROP TRIGGER events_no_update")
         .expect("drop trigger");
     let changed = conn
@@ -790,7 +804,7 @@ fn an_edited_event_is_named() {
         )
         .expect("edit behind the tool's back");
     assert_eq!(changed, 1);
-    drop(conn);
+    drop(peek);
     let said = broken(&service);
     assert!(said.contains(&format!("event {id}:")), "{said}");
     assert!(!said.contains(&format!("event {}:", id + 1)), "{said}");
@@ -809,7 +823,7 @@ fn a_state_row_that_its_events_do_not_explain_is_named() {
         .execute("UPDATE matters SET state = 'resolved' WHERE id = ?1", [&m])
         .expect("edit the state");
     assert_eq!(changed, 1);
-    drop(conn);
+    drop(peek);
     let said = broken(&service);
     assert!(said.contains(&m), "{said}");
     assert!(said.contains("state"), "{said}");
@@ -858,12 +872,12 @@ fn a_directory_edited_behind_the_tools_back_is_named() {
         ]);
         verified(&service.db);
         let peek = connect(&service.db);
-    let conn = peek.file();
+        let conn = peek.file();
         assert!(
             conn.execute(sql, []).expect(sql) > 0,
             "{sql} changed nothing"
         );
-        drop(conn);
+        drop(peek);
         let said = broken(&service);
         assert!(said.contains(named), "{sql}: {said}");
     }
@@ -878,7 +892,7 @@ fn a_deleted_event_is_found_at_the_event_after_it() {
     scenario(&service);
     let peek = connect(&service.db);
     let conn = peek.file();
-    let id = note_event(&conn, "first note");
+    let id = note_event(conn, "first note");
     let (first, last) = (
         count(&peek, "SELECT MIN(id) FROM events WHERE matter IS NOT NULL"),
         count(&peek, "SELECT MAX(id) FROM events"),
@@ -891,7 +905,7 @@ fn a_deleted_event_is_found_at_the_event_after_it() {
             .expect("delete behind the tool's back"),
         1
     );
-    drop(conn);
+    drop(peek);
     let said = broken(&service);
     assert!(said.contains(&format!("event {}:", id + 1)), "{said}");
 }
@@ -915,7 +929,7 @@ fn a_forged_event_appended_behind_the_tools_back_is_named() {
         rusqlite::params![m, head, "f".repeat(64), next],
     )
     .expect("forge");
-    drop(conn);
+    drop(peek);
     let said = broken(&service);
     assert!(said.contains(&format!("event {next}:")), "{said}");
 }
@@ -1179,7 +1193,7 @@ fn hostile_and_wrong_input_gets_one_line_its_exit_status_and_changes_no_byte() {
     std::fs::copy(&service.db, &newer).expect("copy");
     {
         let conn_peek = Peek::File(connect_file(&newer));
-    let conn = conn_peek.file();
+        let conn = conn_peek.file();
         conn.pragma_update(None, "user_version", 99)
             .expect("user_version");
     }
@@ -1342,10 +1356,12 @@ fn a_database_from_the_first_release_upgrades_and_still_checks_out() {
     assert_eq!(version(&db), 1);
     let before = {
         let conn_peek = Peek::File(connect_file(&db));
-    let conn = conn_peek.file();
         (
             count(&conn_peek, "SELECT COUNT(*) FROM events"),
-            count(&conn_peek, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+            count(
+                &conn_peek,
+                "SELECT COUNT(*) FROM outbox WHERE status = 'sent'",
+            ),
             count(
                 &conn_peek,
                 "SELECT COUNT(*) FROM outbox WHERE status = 'written'",
@@ -1371,7 +1387,7 @@ fn a_database_from_the_first_release_upgrades_and_still_checks_out() {
         // The record the release wrote is the record still: its last event keeps the head the
         // release printed, and the upgrade only appended the directory as it stood.
         let conn_peek = Peek::File(connect_file(&db));
-    let conn = conn_peek.file();
+        let conn = conn_peek.file();
         let released_head: String = conn
             .query_row("SELECT hash FROM events WHERE id = ?1", [before.0], |r| {
                 r.get(0)
@@ -1409,7 +1425,10 @@ fn a_database_from_the_first_release_upgrades_and_still_checks_out() {
                 &conn_peek,
                 &format!("SELECT COUNT(*) FROM events WHERE id <= {}", before.0)
             ),
-            count(&conn_peek, "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+            count(
+                &conn_peek,
+                "SELECT COUNT(*) FROM outbox WHERE status = 'sent'"
+            ),
             count(
                 &conn_peek,
                 "SELECT COUNT(*) FROM outbox WHERE status = 'written'"
@@ -1430,7 +1449,7 @@ fn a_database_from_the_first_release_upgrades_and_still_checks_out() {
         )
         .expect("the database has its own id");
     assert_eq!(id.len(), 32);
-    drop(conn);
+    drop(conn_peek);
     // Steps go on as before on the upgraded file.
     let output = iro(&db)
         .args([

@@ -376,12 +376,19 @@ fn a_database_url_or_a_missing_directory_is_refused_and_nothing_is_made() {
     let output = service
         .iro()
         .current_dir(service.dir.path())
-        .args(["--db", "postgres://iro:secret@%2Fno-such-socket-dir/iro", "init"])
+        .args([
+            "--db",
+            "postgres://iro:secret@%2Fno-such-socket-dir/iro",
+            "init",
+        ])
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(5), "{stderr}");
-    assert!(stderr.contains("postgres database iro on /no-such-socket-dir"), "{stderr}");
+    assert!(
+        stderr.contains("postgres database iro on /no-such-socket-dir"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("secret"), "{stderr}");
     let missing = service.dir.path().join("no-such-dir").join("iro.db");
     let output = service

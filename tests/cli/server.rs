@@ -47,13 +47,42 @@ fn ok_on(service: &Service, db: &Path, args: &[&str]) -> String {
 fn a_month_of_record(service: &Service) -> String {
     let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
     service.ok(&[
-        "--as", "asmith", "extend", &m, "--action", "1", "--within", "10", "--agreed-by", "jwhite",
-        "--reason", "Assessor ill", "--on", "2026-11-05",
+        "--as",
+        "asmith",
+        "extend",
+        &m,
+        "--action",
+        "1",
+        "--within",
+        "10",
+        "--agreed-by",
+        "jwhite",
+        "--reason",
+        "Assessor ill",
+        "--on",
+        "2026-11-05",
     ]);
-    service.ok(&["--as", "asmith", "note", &m, "--text", "Spoke to the team manager"]);
     service.ok(&[
-        "--as", "jwhite", "cover", "asmith", "--by", "pother", "--from", "2026-11-20", "--to",
-        "2026-11-27", "--reason", "Leave",
+        "--as",
+        "asmith",
+        "note",
+        &m,
+        "--text",
+        "Spoke to the team manager",
+    ]);
+    service.ok(&[
+        "--as",
+        "jwhite",
+        "cover",
+        "asmith",
+        "--by",
+        "pother",
+        "--from",
+        "2026-11-20",
+        "--to",
+        "2026-11-27",
+        "--reason",
+        "Leave",
     ]);
     let mail = service.dir.path().join("mail");
     std::fs::create_dir(&mail).expect("mkdir");
@@ -73,14 +102,25 @@ fn a_record_copied_to_another_database_and_back_ends_at_the_same_head_and_reads_
         Some(database) => PathBuf::from(&database.url),
         None => service.dir.path().join("there.db"),
     };
-    let head = ok_on(&service, &service.db, &["copy", "--to", there.to_str().expect("utf-8")]);
-    assert!(original.ends_with(&format!("head {head}")), "{original} / {head}");
+    let head = ok_on(
+        &service,
+        &service.db,
+        &["copy", "--to", there.to_str().expect("utf-8")],
+    );
+    assert!(
+        original.ends_with(&format!("head {head}")),
+        "{original} / {head}"
+    );
     let back_kept = on_server().then(ServerDatabase::new);
     let back = match &back_kept {
         Some(database) => PathBuf::from(&database.url),
         None => service.dir.path().join("back.db"),
     };
-    ok_on(&service, &there, &["copy", "--to", back.to_str().expect("utf-8")]);
+    ok_on(
+        &service,
+        &there,
+        &["copy", "--to", back.to_str().expect("utf-8")],
+    );
     for db in [&there, &back] {
         assert_eq!(verified(&service, db), original, "{}", db.display());
         for report in [
@@ -100,10 +140,17 @@ fn a_record_copied_to_another_database_and_back_ends_at_the_same_head_and_reads_
         }
     }
     // A step goes on from the copy as from the original, and numbers its messages after the copied.
-    ok_on(&service, &back, &["--as", "asmith", "note", &m, "--text", "After the move"]);
-    let listed: serde_json::Value =
-        serde_json::from_str(&ok_on(&service, &back, &["outbox", "list", "--format", "json"]))
-            .expect("json");
+    ok_on(
+        &service,
+        &back,
+        &["--as", "asmith", "note", &m, "--text", "After the move"],
+    );
+    let listed: serde_json::Value = serde_json::from_str(&ok_on(
+        &service,
+        &back,
+        &["outbox", "list", "--format", "json"],
+    ))
+    .expect("json");
     let ids: Vec<i64> = listed
         .as_array()
         .expect("messages")
@@ -124,7 +171,10 @@ fn a_record_copied_to_another_database_and_back_ends_at_the_same_head_and_reads_
     );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("exists already") || stderr.contains("holds a record already"), "{stderr}");
+    assert!(
+        stderr.contains("exists already") || stderr.contains("holds a record already"),
+        "{stderr}"
+    );
     assert_eq!(verified(&service, &there), before);
 }
 
@@ -160,7 +210,9 @@ impl Roles {
 impl Drop for Roles {
     fn drop(&mut self) {
         for name in &self.made {
-            let _ = self.admin.batch_execute(&format!("DROP ROLE IF EXISTS {name}"));
+            let _ = self
+                .admin
+                .batch_execute(&format!("DROP ROLE IF EXISTS {name}"));
         }
     }
 }
@@ -196,7 +248,11 @@ fn on_a_server_the_acting_login_is_the_role_it_authenticated_and_the_record_is_i
         .args(["note", &m, "--text", "From Alex's laptop"])
         .output()
         .expect("run");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let events: serde_json::Value =
         serde_json::from_str(&service.ok(&["export", "events", "--format", "json"])).expect("json");
     let last = events
@@ -222,8 +278,14 @@ fn on_a_server_the_acting_login_is_the_role_it_authenticated_and_the_record_is_i
         .expect("run");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains(&format!("asmith acts through the login '{alex}'")), "{stderr}");
-    assert!(stderr.contains(&format!("this is '{pat}' (pother, an iro)")), "{stderr}");
+    assert!(
+        stderr.contains(&format!("asmith acts through the login '{alex}'")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("this is '{pat}' (pother, an iro)")),
+        "{stderr}"
+    );
     assert_eq!(service.dump(), before);
 
     // A reader reads, and may not write: the server refuses, and says so.
@@ -251,7 +313,10 @@ fn on_a_server_the_acting_login_is_the_role_it_authenticated_and_the_record_is_i
         "UPDATE iro_schema SET version = 1",
     ] {
         let err = writer.batch_execute(sql).expect_err(sql);
-        let said = err.as_db_error().map(|e| e.message().to_string()).unwrap_or_default();
+        let said = err
+            .as_db_error()
+            .map(|e| e.message().to_string())
+            .unwrap_or_default();
         assert!(said.contains("permission denied"), "{sql}: {said}");
     }
     assert_eq!(service.dump(), before);

@@ -755,11 +755,7 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
         )
     );
     assert_eq!(said.len(), 4, "{err}");
-    assert_eq!(
-        service.snapshot(),
-        bytes,
-        "the file changed"
-    );
+    assert_eq!(service.snapshot(), bytes, "the file changed");
     assert_eq!(service.dump(), before);
 
     // With --strict, a heading iro does not read is refused before any row.

@@ -743,7 +743,14 @@ fn init_creates_a_private_database_once() {
     let out = service.ok(&["init"]);
     if let Some(database) = &service.server {
         // On a server, the database is named in words, never by a URL that may hold a password.
-        assert_eq!(out.trim(), format!("postgres database {} on {}", database.name, database.socket()));
+        assert_eq!(
+            out.trim(),
+            format!(
+                "postgres database {} on {}",
+                database.name,
+                database.socket()
+            )
+        );
         assert!(service.ok(&["init"]).trim() == out.trim());
         return;
     }
@@ -879,7 +886,10 @@ fn a_matter_from_qap_to_resolution() {
     assert_eq!(listed.as_array().map(Vec::len), Some(1));
     assert_eq!(listed[0]["id"], m.as_str());
     let kinds: Vec<String> = crate::common::Peek::open(&service.db)
-        .texts("SELECT kind FROM events WHERE matter = $1 ORDER BY id", &[&m])
+        .texts(
+            "SELECT kind FROM events WHERE matter = $1 ORDER BY id",
+            &[&m],
+        )
         .into_iter()
         .map(|kind| kind.expect("a kind"))
         .collect();
