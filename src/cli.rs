@@ -82,6 +82,7 @@ pub fn main(
             }
         }
         crate::store::postgres::use_password(ctx.env.pg_password.as_deref());
+        crate::store::postgres::use_root_certificates(ctx.env.pg_root_certificates.as_deref());
         crate::render::set_csv_bom(cli.bom || ctx.env.csv_bom || ctx.policy.csv_bom);
         crate::render::xlsx::set_output(terminal, ctx.today);
         commands::run(&mut ctx, &cli.command)

@@ -32,6 +32,9 @@ pub struct Environment {
     pub smtp_password: Option<String>,
     /// `PGPASSWORD`: the password of a server's login, where the URL gives none (as for `psql`).
     pub pg_password: Option<String>,
+    /// `PGSSLROOTCERT`: the certificate authorities (a PEM file) a server's certificate may be signed by,
+    /// beside the web's (a council's own, say).
+    pub pg_root_certificates: Option<PathBuf>,
     /// `IRO_CSV_BOM=1`: CSV output starts with a byte-order mark.
     pub csv_bom: bool,
     /// `IRO_TODAY`, parsed.
@@ -58,6 +61,7 @@ impl Environment {
             smtp_user: text("IRO_SMTP_USER")?.filter(|v| !v.is_empty()),
             smtp_password: text("IRO_SMTP_PASSWORD")?,
             pg_password: text("PGPASSWORD")?.filter(|v| !v.is_empty()),
+            pg_root_certificates: path("PGSSLROOTCERT"),
             csv_bom: text("IRO_CSV_BOM")?.is_some_and(|v| v == "1"),
             today,
             default_db: dirs::data_dir().map(|dir| dir.join("iro").join("iro.db")),

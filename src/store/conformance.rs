@@ -645,3 +645,34 @@ macro_rules! conformance {
 
 conformance!(sqlite, SqliteFile);
 conformance!(postgres, PostgresDatabase);
+
+/// `cargo test` alone runs every suite on SQLite files; this says, by its name in the listing, how the
+/// PostgreSQL side runs, and when it does, that the server named is one the suites can use.
+#[test]
+fn the_postgresql_side_runs_when_iro_test_postgres_names_a_server() {
+    let Some(server) = PostgresDatabase::server() else {
+        eprintln!("set IRO_TEST_POSTGRES=postgres://USER@HOST/DB (as .ci/run does) to run the suites against PostgreSQL");
+        return;
+    };
+    let mut client = ::postgres::Client::connect(&server, ::postgres::NoTls)
+        .unwrap_or_else(|e| panic!("IRO_TEST_POSTGRES={server}: {e}"));
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .expect("the server's version")
+        .get(0);
+    assert!(
+        version >= 130_000,
+        "PostgreSQL {version}: iro needs 13 or later (gen_random_uuid)"
+    );
+    let may_create: bool = client
+        .query_one(
+            "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = session_user",
+            &[],
+        )
+        .expect("the login's rights")
+        .get(0);
+    assert!(
+        may_create,
+        "IRO_TEST_POSTGRES's login must be able to create databases"
+    );
+}

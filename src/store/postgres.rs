@@ -36,6 +36,16 @@ pub fn use_password(password: Option<&str>) {
     }
 }
 
+/// The certificate authorities the environment adds for a server's certificate (`PGSSLROOTCERT`).
+static ROOT_CERTIFICATES: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Trusts the certificate authorities in the PEM file at `path` too, for every connection by TLS.
+pub fn use_root_certificates(path: Option<&std::path::Path>) {
+    if let Some(path) = path {
+        let _ = ROOT_CERTIFICATES.set(path.to_path_buf());
+    }
+}
+
 /// Whether `--db` names a PostgreSQL database rather than a file.
 pub fn is_url(text: &str) -> bool {
     text.starts_with("postgres://") || text.starts_with("postgresql://")
@@ -99,9 +109,25 @@ pub fn place_of_url(url: &str) -> String {
 /// TLS by rustls with the web's root certificates, used whenever the URL's `sslmode` is not `disable`
 /// (PostgreSQL's default, `prefer`, tries it and falls back where the server has none).
 fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(path) = ROOT_CERTIFICATES.get() {
+        use rustls::pki_types::pem::PemObject;
+        let named = |e: &dyn std::fmt::Display| format!("PGSSLROOTCERT {}: {e}", path.display());
+        let certificates =
+            rustls::pki_types::CertificateDer::pem_file_iter(path).map_err(|e| named(&e))?;
+        let mut added = 0;
+        for certificate in certificates {
+            roots
+                .add(certificate.map_err(|e| named(&e))?)
+                .map_err(|e| named(&e))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(named(&"holds no certificate"));
+        }
+    }
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -115,12 +141,12 @@ fn tls() -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
 impl Postgres {
     /// Connects to the database the URL names.
     pub fn connect(url: &str) -> Result<Postgres, StoreError> {
-        let mut config: Config = url
-            .parse()
-            .map_err(|e: postgres::Error| StoreError::Database {
-                place: "--db".into(),
-                cause: format!("not a PostgreSQL URL this iro can read: {e}"),
-            })?;
+        let mut config: Config =
+            url.parse()
+                .map_err(|e: postgres::Error| StoreError::Database {
+                    place: "--db".into(),
+                    cause: format!("not a PostgreSQL URL this iro can read: {e}"),
+                })?;
         if config.get_password().is_none() {
             if let Some(password) = PASSWORD.get() {
                 config.password(password);
@@ -246,7 +272,17 @@ fn failed(cause: postgres::Error) -> BackendError {
             }
             BackendError::Database(words)
         }
-        None => BackendError::Database(cause.to_string()),
+        None => {
+            // The client's own errors keep their cause (a TLS handshake's, a socket's) as a source.
+            let mut words = cause.to_string();
+            let mut source = std::error::Error::source(&cause);
+            while let Some(inner) = source {
+                words.push_str(": ");
+                words.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            BackendError::Database(words)
+        }
     }
 }
 

@@ -166,7 +166,8 @@ impl ServerDatabase {
     pub fn socket(&self) -> String {
         let after = self.url.split_once('@').map_or("", |(_, rest)| rest);
         let host = after.split('/').next().unwrap_or_default();
-        host.replace("%2F", "/")
+        let socket = host.rsplit_once(':').map_or(host, |(socket, _)| socket);
+        socket.replace("%2F", "/")
     }
 
     /// A new, empty database (iro makes the schema; a database administrator makes the database).

@@ -340,3 +340,54 @@ fn a_file_backup_of_a_servers_database_is_a_private_copy_that_checks_out() {
     let err = service.fails(2, &["backup", copy.to_str().expect("utf-8")]);
     assert!(err.contains("exists already"), "{err}");
 }
+
+#[test]
+fn a_server_reached_by_tls_is_trusted_through_a_known_authority_only() {
+    let (Ok(tls), Ok(authority)) = (
+        std::env::var("IRO_TEST_POSTGRES_TLS"),
+        std::env::var("IRO_TEST_POSTGRES_CA"),
+    ) else {
+        eprintln!("not run: .ci/run sets IRO_TEST_POSTGRES_TLS and IRO_TEST_POSTGRES_CA to a server by TLS");
+        return;
+    };
+    let service = Service::empty();
+    let database = ServerDatabase::new();
+    let url = PathBuf::from(iro::store::postgres::with_database(&tls, &database.name));
+    // With the service's own certificate authority named, iro makes the schema and reads over TLS.
+    let by_tls = |authority: Option<&str>, args: &[&str]| {
+        let mut cmd = service.iro();
+        cmd.env("IRO_DB", &url);
+        if let Some(authority) = authority {
+            cmd.env("PGSSLROOTCERT", authority);
+        }
+        cmd.args(args).output().expect("run")
+    };
+    let output = by_tls(Some(&authority), &["init"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let output = by_tls(Some(&authority), &["list"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Without it the server's certificate is signed by no one iro knows: refused, in one line.
+    let output = by_tls(None, &["list"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // A file that holds no certificate is named.
+    let empty = service.dir.path().join("none.pem");
+    std::fs::write(&empty, "").expect("write");
+    let output = by_tls(Some(empty.to_str().expect("utf-8")), &["list"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("PGSSLROOTCERT") && stderr.contains("no certificate"),
+        "{stderr}"
+    );
+}
