@@ -187,22 +187,23 @@ impl Store {
         let db = Sqlite::connect(path)?;
         // The version is judged before anything (even the journal mode) is written.
         let version = db.user_version()?;
-        if version == 0 {
-            return Err(StoreError::NotIro(path.to_path_buf()));
-        }
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::Newer {
-                path: path.to_path_buf(),
-                found: version,
-            });
-        }
+        accepted(version, path)?;
         db.configure()?;
-        let mut store = Store { db: Db::Sqlite(db) };
+        Store { db: Db::Sqlite(db) }.brought_up(version, now, upgrading)
+    }
+
+    /// The store, its schema brought up from `version` to this build's.
+    fn brought_up(
+        mut self,
+        version: i64,
+        now: DateTime<Utc>,
+        upgrading: &mut dyn FnMut(i64, i64),
+    ) -> Result<Store, StoreError> {
         if version < SCHEMA_VERSION {
             upgrading(version, SCHEMA_VERSION);
         }
-        store.migrate_to(version, SCHEMA_VERSION, now)?;
-        Ok(store)
+        self.migrate_to(version, SCHEMA_VERSION, now)?;
+        Ok(self)
     }
 
     /// Opens the database at `location`, file or server, as `open_upgrading` does.
@@ -217,24 +218,11 @@ impl Store {
         };
         let mut db = Postgres::connect(url)?;
         let version = db.schema_version()?;
-        let place = PathBuf::from(db.place());
-        if version == 0 {
-            return Err(StoreError::NotIro(place));
-        }
-        if version > SCHEMA_VERSION {
-            return Err(StoreError::Newer {
-                path: place,
-                found: version,
-            });
-        }
-        let mut store = Store {
+        accepted(version, Path::new(db.place()))?;
+        Store {
             db: Db::Postgres(Box::new(db)),
-        };
-        if version < SCHEMA_VERSION {
-            upgrading(version, SCHEMA_VERSION);
         }
-        store.migrate_to(version, SCHEMA_VERSION, now)?;
-        Ok(store)
+        .brought_up(version, now, upgrading)
     }
 
     /// Creates the database at `location`, or opens the one already there (see `create`). On a server
@@ -494,6 +482,21 @@ impl Store {
             Db::Postgres(_) => panic!("a SQLite store was expected"),
         }
     }
+}
+
+/// Whether a database at schema `version` is one this build may open: an iro database, and not a newer
+/// iro's. It is judged before anything is written.
+fn accepted(version: i64, place: &Path) -> Result<(), StoreError> {
+    if version == 0 {
+        return Err(StoreError::NotIro(place.to_path_buf()));
+    }
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Newer {
+            path: place.to_path_buf(),
+            found: version,
+        });
+    }
+    Ok(())
 }
 
 /// One command's transaction. Dropped without `commit`, it rolls back: nothing half-written remains.
