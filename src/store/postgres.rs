@@ -14,6 +14,7 @@ use std::error::Error;
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
 use postgres::{Client, Config, IsolationLevel, Statement, Transaction};
 
@@ -22,9 +23,6 @@ use super::StoreError;
 
 /// The key of the advisory lock every writer takes first: one writer at a time, as on a file.
 const WRITE_LOCK: i64 = 0x6972_6f5f_7772_6974; // "iro_writ"
-
-/// How many rows a query fetches at a time: a national listing is read in pieces, never held whole.
-const ROWS_AT_A_TIME: i32 = 4096;
 
 /// The password the environment gives for a server's login (`PGPASSWORD`), set once by the shell.
 static PASSWORD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -300,10 +298,11 @@ impl PostgresSession<'_> {
         if let Some(statement) = self.prepared.borrow().get(&key) {
             return Ok(statement.clone());
         }
+        let mut tx = self.tx.try_borrow_mut().map_err(|_| nested())?;
         let text = postgres_text(text);
         let unused = unused_parameters(&text);
         let statement = if unused.is_empty() {
-            self.tx.borrow_mut().prepare(&text)
+            tx.prepare(&text)
         } else {
             // SQLite lets a statement leave a parameter out (one text serves several callers); the server
             // wants every one typed, so one left out is declared text and the rest left to it.
@@ -323,7 +322,7 @@ impl PostgresSession<'_> {
                     }
                 })
                 .collect();
-            self.tx.borrow_mut().prepare_typed(&text, &types)
+            tx.prepare_typed(&text, &types)
         }
         .map_err(failed)?;
         self.prepared.borrow_mut().insert(key, statement.clone());
@@ -355,7 +354,8 @@ impl Session for PostgresSession<'_> {
         let values = Self::bound(&statement, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
         self.tx
-            .borrow_mut()
+            .try_borrow_mut()
+            .map_err(|_| nested())?
             .execute(&statement, &refs)
             .map_err(failed)
     }
@@ -369,26 +369,17 @@ impl Session for PostgresSession<'_> {
         let statement = self.statement(sql)?;
         let values = Self::bound(&statement, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
-        // A portal read a piece at a time: between pieces the transaction is free, so `each` may run
-        // statements of its own, as it may on SQLite.
-        let portal = self
-            .tx
-            .borrow_mut()
-            .bind(&statement, &refs)
+        // The rows stream as the server sends them (a national listing is never held whole), and the
+        // server may plan the query in parallel, as it does for psql; a statement of `each`'s own
+        // while they stream would interleave with them on the one connection, and is refused.
+        let mut tx = self.tx.try_borrow_mut().map_err(|_| nested())?;
+        let mut rows = tx
+            .query_raw(&statement, refs.iter().copied())
             .map_err(failed)?;
-        loop {
-            let rows = self
-                .tx
-                .borrow_mut()
-                .query_portal(&portal, ROWS_AT_A_TIME)
-                .map_err(failed)?;
-            for row in &rows {
-                each(&PostgresRow(row))?;
-            }
-            if rows.len() < ROWS_AT_A_TIME as usize {
-                return Ok(());
-            }
+        while let Some(row) = rows.next().map_err(failed)? {
+            each(&PostgresRow(&row))?;
         }
+        Ok(())
     }
 
     fn commit(self: Box<Self>) -> Result<(), BackendError> {
@@ -418,6 +409,13 @@ impl Session for PostgresSession<'_> {
             .map(|_| ())
             .map_err(failed)
     }
+}
+
+/// What a statement run while another's rows stream is told.
+fn nested() -> BackendError {
+    BackendError::Database(
+        "a statement was run while another's rows were being read on the same connection".into(),
+    )
 }
 
 /// A statement in SQLite's dialect read in PostgreSQL's. `?N` becomes `$N`; SQLite's planner hints go
