@@ -205,6 +205,11 @@ if [ -n "$SERVER_DB" ]; then
             echo "  warning: iro wrote $((rows - 1)) rows, psql $sql_rows"
         fi
     fi
+    if command -v psql > /dev/null; then
+        # The floor of any command on a server: a new connection (a server process of its own) and one
+        # statement, as psql makes them.
+        printf '  %-58s %10s ms\n' "psql connecting and running SELECT 1" "$(median_ms psql -X -A -t "$SERVER_DB" -c "SELECT 1")"
+    fi
     report "show E-2020-0001 --format json" "$(median_ms "$IRO" show E-2020-0001 --format json)" ms 15
     report "report chronology --child LCS-204233" "$(median_ms "$IRO" report chronology --child LCS-204233)" ms 15
     printf '  %-58s %10s ms\n' "report drift --format csv" "$(median_ms "$IRO" report drift --format csv)"

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
-use postgres::{Client, Config, IsolationLevel, Statement, Transaction};
+use postgres::types::Format;
+use postgres::{Client, Config, IsolationLevel, Transaction};
 
 use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
 use super::StoreError;
@@ -71,7 +72,7 @@ pub struct Postgres {
     client: Client,
     url: String,
     place: String,
-    prepared: HashMap<usize, Statement>,
+    translated: HashMap<usize, Arc<Translated>>,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -169,7 +170,7 @@ impl Postgres {
             client,
             url: url.to_string(),
             place,
-            prepared: HashMap::new(),
+            translated: HashMap::new(),
         })
     }
 
@@ -230,7 +231,7 @@ impl Postgres {
             cause: failed(cause).to_string(),
         };
         let Postgres {
-            client, prepared, ..
+            client, translated, ..
         } = self;
         let mut tx = client
             .build_transaction()
@@ -247,7 +248,7 @@ impl Postgres {
         }
         Ok(PostgresSession {
             tx: RefCell::new(tx),
-            prepared: RefCell::new(prepared),
+            translated: RefCell::new(translated),
         })
     }
 }
@@ -287,60 +288,66 @@ fn failed(cause: postgres::Error) -> BackendError {
 /// One transaction on the server.
 pub struct PostgresSession<'c> {
     tx: RefCell<Transaction<'c>>,
-    prepared: RefCell<&'c mut HashMap<usize, Statement>>,
+    translated: RefCell<&'c mut HashMap<usize, Arc<Translated>>>,
+}
+
+/// A statement read in PostgreSQL's dialect, with the types its parameters are sent with.
+pub(crate) struct Translated {
+    text: String,
+    types: Vec<Type>,
+}
+
+impl Translated {
+    fn of(sqlite: &str) -> Translated {
+        let text = postgres_text(sqlite);
+        let unused = unused_parameters(&text);
+        // The server infers each parameter's type from the statement, as it would preparing it; one a
+        // statement leaves out (SQLite allows it: one text serves several callers) is declared text.
+        let inferred = Type::new("unspecified".into(), 0, Kind::Pseudo, "pg_catalog".into());
+        let types = (1..=highest_parameter(&text))
+            .map(|n| {
+                if unused.contains(&n) {
+                    Type::TEXT
+                } else {
+                    inferred.clone()
+                }
+            })
+            .collect();
+        Translated { text, types }
+    }
 }
 
 impl PostgresSession<'_> {
-    /// The statement prepared, once per connection.
-    fn statement(&self, sql: &Sql) -> Result<Statement, BackendError> {
+    /// The statement in the server's dialect, translated once per connection.
+    fn translated(&self, sql: &Sql) -> Arc<Translated> {
         let text = sql.text(Dialect::Postgres);
         let key = text.as_ptr() as usize;
-        if let Some(statement) = self.prepared.borrow().get(&key) {
-            return Ok(statement.clone());
-        }
-        let mut tx = self.tx.try_borrow_mut().map_err(|_| nested())?;
-        let text = postgres_text(text);
-        let unused = unused_parameters(&text);
-        let statement = if unused.is_empty() {
-            tx.prepare(&text)
-        } else {
-            // SQLite lets a statement leave a parameter out (one text serves several callers); the server
-            // wants every one typed, so one left out is declared text and the rest left to it.
-            let inferred = Type::new("unspecified".into(), 0, Kind::Pseudo, "pg_catalog".into());
-            let last = unused
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(0)
-                .max(highest_parameter(&text));
-            let types: Vec<Type> = (1..=last)
-                .map(|n| {
-                    if unused.contains(&n) {
-                        Type::TEXT
-                    } else {
-                        inferred.clone()
-                    }
-                })
-                .collect();
-            tx.prepare_typed(&text, &types)
-        }
-        .map_err(failed)?;
-        self.prepared.borrow_mut().insert(key, statement.clone());
-        Ok(statement)
+        self.translated
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| Arc::new(Translated::of(text)))
+            .clone()
     }
 
+    /// Each parameter with the type it is sent as. Every value goes in the server's text form, which
+    /// the server reads as the type it inferred: one round trip for the statement, parsed, bound and
+    /// run at once, where preparing it first would take two.
     fn bound<'p>(
-        statement: &Statement,
+        translated: &Translated,
         params: &'p [&dyn Bind],
-    ) -> Result<Vec<Param<'p>>, BackendError> {
-        if statement.params().len() != params.len() {
+    ) -> Result<Vec<(Param<'p>, Type)>, BackendError> {
+        if translated.types.len() != params.len() {
             return Err(BackendError::Database(format!(
                 "{} parameter(s) given for {}",
                 params.len(),
-                statement.params().len()
+                translated.types.len()
             )));
         }
-        Ok(params.iter().map(|p| Param(p.value())).collect())
+        Ok(params
+            .iter()
+            .zip(&translated.types)
+            .map(|(p, ty)| (Param(p.value()), ty.clone()))
+            .collect())
     }
 }
 
@@ -350,13 +357,14 @@ impl Session for PostgresSession<'_> {
     }
 
     fn execute(&self, sql: &Sql, params: &[&dyn Bind]) -> Result<u64, BackendError> {
-        let statement = self.statement(sql)?;
-        let values = Self::bound(&statement, params)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        let translated = self.translated(sql);
+        let values = Self::bound(&translated, params)?;
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
+            values.iter().map(|(v, ty)| (v as _, ty.clone())).collect();
         self.tx
             .try_borrow_mut()
             .map_err(|_| nested())?
-            .execute(&statement, &refs)
+            .execute_typed(&translated.text, &typed)
             .map_err(failed)
     }
 
@@ -366,15 +374,17 @@ impl Session for PostgresSession<'_> {
         params: &[&dyn Bind],
         each: &mut dyn FnMut(&dyn Row) -> Result<(), BackendError>,
     ) -> Result<(), BackendError> {
-        let statement = self.statement(sql)?;
-        let values = Self::bound(&statement, params)?;
-        let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as _).collect();
+        let translated = self.translated(sql);
+        let values = Self::bound(&translated, params)?;
         // The rows stream as the server sends them (a national listing is never held whole), and the
         // server may plan the query in parallel, as it does for psql; a statement of `each`'s own
         // while they stream would interleave with them on the one connection, and is refused.
         let mut tx = self.tx.try_borrow_mut().map_err(|_| nested())?;
         let mut rows = tx
-            .query_raw(&statement, refs.iter().copied())
+            .query_typed_raw(
+                &translated.text,
+                values.iter().map(|(v, ty)| (v as &(dyn ToSql + Sync), ty.clone())),
+            )
             .map_err(failed)?;
         while let Some(row) = rows.next().map_err(failed)? {
             each(&PostgresRow(&row))?;
@@ -565,36 +575,30 @@ fn unused_parameters(text: &str) -> Vec<u32> {
         .collect()
 }
 
-/// A bound value as the server wants it: the parameter's type is the one the server inferred from the
-/// statement, so a number may go where text is wanted and the reverse, as SQLite allows.
+/// A bound value, in the server's text form.
 #[derive(Debug)]
 struct Param<'a>(Value<'a>);
 
 type Failure = Box<dyn Error + Sync + Send>;
 
 impl ToSql for Param<'_> {
-    fn to_sql(&self, ty: &Type, out: &mut BytesMut) -> Result<IsNull, Failure> {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Failure> {
         match &self.0 {
             Value::Null => Ok(IsNull::Yes),
-            Value::Int(n) => match *ty {
-                Type::INT8 => n.to_sql(ty, out),
-                Type::INT4 => i32::try_from(*n)?.to_sql(ty, out),
-                Type::INT2 => i16::try_from(*n)?.to_sql(ty, out),
-                Type::BOOL => (*n != 0).to_sql(ty, out),
-                _ => n.to_string().as_str().to_sql(ty, out),
-            },
-            Value::Text(text) => match *ty {
-                Type::INT8 => text.parse::<i64>()?.to_sql(ty, out),
-                Type::INT4 => text.parse::<i32>()?.to_sql(ty, out),
-                Type::JSONB => {
-                    // JSONB's binary form is a version byte and the text.
-                    out.extend_from_slice(&[1]);
-                    out.extend_from_slice(text.as_bytes());
-                    Ok(IsNull::No)
-                }
-                _ => text.as_ref().to_sql(ty, out),
-            },
+            Value::Int(n) => {
+                out.extend_from_slice(n.to_string().as_bytes());
+                Ok(IsNull::No)
+            }
+            Value::Text(text) => {
+                out.extend_from_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
         }
+    }
+
+    /// Sent as text, read by the server as the type it inferred (as SQLite takes a number for text).
+    fn encode_format(&self, _: &Type) -> Format {
+        Format::Text
     }
 
     fn accepts(_: &Type) -> bool {
