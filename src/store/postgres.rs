@@ -15,8 +15,8 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
 use postgres::types::Format;
+use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
 use postgres::{Client, Config, IsolationLevel, Transaction};
 
 use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
@@ -383,7 +383,9 @@ impl Session for PostgresSession<'_> {
         let mut rows = tx
             .query_typed_raw(
                 &translated.text,
-                values.iter().map(|(v, ty)| (v as &(dyn ToSql + Sync), ty.clone())),
+                values
+                    .iter()
+                    .map(|(v, ty)| (v as &(dyn ToSql + Sync), ty.clone())),
             )
             .map_err(failed)?;
         while let Some(row) = rows.next().map_err(failed)? {
