@@ -391,3 +391,84 @@ fn a_server_reached_by_tls_is_trusted_through_a_known_authority_only() {
         "{stderr}"
     );
 }
+
+/// Tampering on a server by someone with the owner's or a superuser's rights (who can switch the
+/// triggers off): each kind, on a copy of its own, is caught by `audit verify` (exit 7), with the
+/// witness kept of the record and, where the chain or the tables show it, without.
+#[test]
+fn tampering_on_a_server_by_its_owner_is_caught() {
+    if !on_server() {
+        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does) to run it");
+        return;
+    }
+    let service = Service::new();
+    let m = a_month_of_record(&service);
+    service.ok(&["--as", "asmith", "escalate", &m, "--stage", "1"]);
+    let witness = service.dir.path().join("witness");
+    service.ok(&[
+        "audit",
+        "head",
+        "--witness",
+        witness.to_str().expect("utf-8"),
+    ]);
+    let edits = "ALTER TABLE events DISABLE TRIGGER ALL;";
+    // (what, caught without the witness too, the tampering)
+    let kinds: [(&str, bool, String); 10] = [
+        ("an event's details edited", true, format!("{edits} UPDATE events SET details = jsonb_set(details::jsonb, '{{text}}', '\"changed\"')::text WHERE kind = 'noted'")),
+        ("an event's actor edited", true, format!("{edits} UPDATE events SET actor = 'pother' WHERE kind = 'noted'")),
+        ("a middle event deleted", true, format!("{edits} DELETE FROM events WHERE kind = 'action-extended'")),
+        ("an event appended with a made-up hash", true, "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash) SELECT MAX(id) + 1, NULL, NULL, 'noted', 'asmith', '2026-11-26', '2026-11-26T10:00:00Z', '{}', (SELECT hash FROM events ORDER BY id DESC LIMIT 1), 'f' FROM events".into()),
+        ("a matter's state edited", true, format!("UPDATE matters SET state = 'resolved' WHERE id = '{m}'")),
+        ("a member of staff's role edited", true, "UPDATE staff SET role = 'admin' WHERE id = 'pother'".into()),
+        ("a closure day added", true, "INSERT INTO closure_days (day, reason) VALUES ('2026-11-18', 'Shut')".into()),
+        ("a message marked sent", true, "UPDATE outbox SET status = 'sent', sent_at = '2026-11-26T10:00:00Z' WHERE id = (SELECT MIN(id) FROM outbox)".into()),
+        ("an append-only trigger dropped", true, "DROP TRIGGER events_no_update ON events".into()),
+        ("the last steps cut off, the tables rolled back with them", false, format!("{edits} DELETE FROM events WHERE id > (SELECT MAX(id) - 2 FROM events); DELETE FROM stages WHERE matter = '{m}'; UPDATE matters SET state = 'qap', stage = NULL, drp_entered_on = NULL, drp_deadline = NULL WHERE id = '{m}'")),
+    ];
+    for (what, alone, tampering) in kinds {
+        let copy = ServerDatabase::new();
+        let url = PathBuf::from(&copy.url);
+        ok_on(&service, &service.db, &["copy", "--to", &copy.url]);
+        copy.client()
+            .batch_execute(&tampering)
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+        let with_witness = run_on(
+            &service,
+            &url,
+            &[
+                "audit",
+                "verify",
+                "--witness",
+                witness.to_str().expect("utf-8"),
+            ],
+        );
+        assert_eq!(
+            with_witness.status.code(),
+            Some(7),
+            "{what}, with the witness: {}{}",
+            String::from_utf8_lossy(&with_witness.stdout),
+            String::from_utf8_lossy(&with_witness.stderr)
+        );
+        if alone {
+            let without = run_on(&service, &url, &["audit", "verify"]);
+            assert_eq!(
+                without.status.code(),
+                Some(7),
+                "{what}, without the witness: {}{}",
+                String::from_utf8_lossy(&without.stdout),
+                String::from_utf8_lossy(&without.stderr)
+            );
+        }
+    }
+    // The untouched record checks out against its witness.
+    ok_on(
+        &service,
+        &service.db,
+        &[
+            "audit",
+            "verify",
+            "--witness",
+            witness.to_str().expect("utf-8"),
+        ],
+    );
+}
