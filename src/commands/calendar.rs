@@ -91,25 +91,16 @@ pub fn command(
     ctx: &mut super::Context,
     args: &CalendarArgs,
 ) -> anyhow::Result<crate::error::Status> {
-    use crate::store::Location;
-    let there = ctx.db_location().ok().filter(|location| match location {
-        Location::File(path) => path.is_file(),
-        Location::Server(_) => true,
-    });
-    let store = match there {
-        // A server's database not yet made an iro one is no database to the calendar, as a missing file.
-        Some(location @ Location::Server(_)) => {
-            match crate::store::Store::open_at(&location, ctx.now, &mut |_, _| {}) {
-                Err(crate::store::StoreError::NotIro(_)) => None,
-                other => Some(other?),
-            }
-        }
-        Some(location) => Some(crate::store::Store::open_at(
-            &location,
-            ctx.now,
-            &mut |_, _| {},
-        )?),
+    use crate::store::{Location, Store, StoreError};
+    let store = match ctx.db_location().ok() {
         None => None,
+        Some(Location::File(path)) if !path.is_file() => None,
+        Some(location) => match Store::open_at(&location, ctx.now, &mut |_, _| {}) {
+            // A server's database not yet made an iro one is no database to the calendar, as a
+            // missing file is.
+            Err(StoreError::NotIro(_)) if matches!(location, Location::Server(_)) => None,
+            other => Some(other?),
+        },
     };
     let calendar = match store {
         Some(mut store) => {

@@ -62,11 +62,7 @@ pub fn copy_into(ctx: &mut Context, from: &mut Store, to: &Location) -> anyhow::
             // A new file that holds only an empty schema is no use, and would block the next try.
             if let Location::File(path) = to {
                 drop(target);
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
+                crate::store::sqlite::remove_files(path);
             }
             return Err(e.into());
         }

@@ -159,11 +159,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
     // Running the README's command twice should just work: the default demo file is ours to replace,
     // but only when it is an iro database; a file named on the command line is never touched.
     if ctx.db.is_none() && path.is_file() && Store::open(&path, ctx.now).is_ok() {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.clone().into_os_string();
-            file.push(suffix);
-            let _ = std::fs::remove_file(file);
-        }
+        crate::store::sqlite::remove_files(&path);
         writeln!(
             ctx.err,
             "replacing the previous demo database {}",
@@ -186,11 +182,7 @@ pub fn run(ctx: &mut Context, _args: &DemoArgs) -> anyhow::Result<Status> {
         Ok(built) => built,
         Err(e) => {
             // Half a demo is no use and would block the next try; the file is ours to remove.
-            for suffix in ["", "-wal", "-shm"] {
-                let mut file = path.clone().into_os_string();
-                file.push(suffix);
-                let _ = std::fs::remove_file(file);
-            }
+            crate::store::sqlite::remove_files(&path);
             return Err(e);
         }
     };

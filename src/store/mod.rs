@@ -236,18 +236,20 @@ impl Store {
             Location::File(path) => return Store::create(path, make_directory, now),
             Location::Server(url) => url,
         };
+        // One connection: the schema found there is judged, then made or brought up to date on it.
         let mut db = Postgres::connect(url)?;
-        if db.schema_version()? > 0 {
-            return Ok((
-                Store::open_at(location, now, &mut |_, _| {})?,
-                Created::AlreadyThere,
-            ));
-        }
-        let mut store = Store {
-            db: Db::Postgres(Box::new(db)),
+        let version = db.schema_version()?;
+        let created = if version == 0 {
+            Created::New
+        } else {
+            accepted(version, Path::new(db.place()))?;
+            Created::AlreadyThere
         };
-        store.migrate_to(0, SCHEMA_VERSION, now)?;
-        Ok((store, Created::New))
+        let store = Store {
+            db: Db::Postgres(Box::new(db)),
+        }
+        .brought_up(version, now, &mut |_, _| {})?;
+        Ok((store, created))
     }
 
     /// A new database at `location` for a record to be copied into: a file that does not exist yet, or

@@ -17,7 +17,7 @@ use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Format;
 use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
-use postgres::{Client, Config, IsolationLevel, Transaction};
+use postgres::{Client, Config, GenericClient, IsolationLevel, Transaction};
 
 use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
 use super::StoreError;
@@ -192,22 +192,7 @@ impl Postgres {
 
     /// The schema version the database is at (0 for a database iro has not set up).
     pub fn schema_version(&mut self) -> Result<i64, StoreError> {
-        let row = self
-            .client
-            .query_one(VERSION_TABLE, &[])
-            .map_err(|e| StoreError::Database {
-                place: self.place.clone(),
-                cause: failed(e).to_string(),
-            })?;
-        let present: bool = row.get(0);
-        if !present {
-            return Ok(0);
-        }
-        let row = self
-            .client
-            .query_one("SELECT version FROM iro_schema", &[])
-            .map_err(|e| self.err(e))?;
-        Ok(row.get(0))
+        version_in(&mut self.client).map_err(|e| self.err(e))
     }
 
     /// The role the server authenticated: who is acting, whatever the operating system says.
@@ -215,10 +200,7 @@ impl Postgres {
         let row = self
             .client
             .query_one("SELECT session_user::text", &[])
-            .map_err(|e| StoreError::Database {
-                place: self.place.clone(),
-                cause: failed(e).to_string(),
-            })?;
+            .map_err(|e| self.err(e))?;
         Ok(row.get(0))
     }
 
@@ -253,7 +235,18 @@ impl Postgres {
     }
 }
 
-const VERSION_TABLE: &str = "SELECT to_regclass('iro_schema') IS NOT NULL";
+/// The schema version recorded in `iro_schema`, or 0 where there is no such table.
+fn version_in(client: &mut impl GenericClient) -> Result<i64, postgres::Error> {
+    let present: bool = client
+        .query_one("SELECT to_regclass('iro_schema') IS NOT NULL", &[])?
+        .get(0);
+    if !present {
+        return Ok(0);
+    }
+    Ok(client
+        .query_one("SELECT version FROM iro_schema", &[])?
+        .get(0))
+}
 
 /// The server's own words for a failure: its message and, where it gives them, the detail and hint.
 fn failed(cause: postgres::Error) -> BackendError {
@@ -329,13 +322,13 @@ impl PostgresSession<'_> {
             .clone()
     }
 
-    /// Each parameter with the type it is sent as. Every value goes in the server's text form, which
-    /// the server reads as the type it inferred: one round trip for the statement, parsed, bound and
-    /// run at once, where preparing it first would take two.
+    /// Each parameter's value, one for each the statement names. Every value goes in the server's text
+    /// form, which the server reads as the type it inferred: one round trip for the statement, parsed,
+    /// bound and run at once, where preparing it first would take two.
     fn bound<'p>(
         translated: &Translated,
         params: &'p [&dyn Bind],
-    ) -> Result<Vec<(Param<'p>, Type)>, BackendError> {
+    ) -> Result<Vec<Param<'p>>, BackendError> {
         if translated.types.len() != params.len() {
             return Err(BackendError::Database(format!(
                 "{} parameter(s) given for {}",
@@ -343,11 +336,7 @@ impl PostgresSession<'_> {
                 translated.types.len()
             )));
         }
-        Ok(params
-            .iter()
-            .zip(&translated.types)
-            .map(|(p, ty)| (Param(p.value()), ty.clone()))
-            .collect())
+        Ok(params.iter().map(|p| Param(p.value())).collect())
     }
 }
 
@@ -359,8 +348,11 @@ impl Session for PostgresSession<'_> {
     fn execute(&self, sql: &Sql, params: &[&dyn Bind]) -> Result<u64, BackendError> {
         let translated = self.translated(sql);
         let values = Self::bound(&translated, params)?;
-        let typed: Vec<(&(dyn ToSql + Sync), Type)> =
-            values.iter().map(|(v, ty)| (v as _, ty.clone())).collect();
+        let typed: Vec<(&(dyn ToSql + Sync), Type)> = values
+            .iter()
+            .zip(&translated.types)
+            .map(|(v, ty)| (v as _, ty.clone()))
+            .collect();
         self.tx
             .try_borrow_mut()
             .map_err(|_| nested())?
@@ -385,6 +377,7 @@ impl Session for PostgresSession<'_> {
                 &translated.text,
                 values
                     .iter()
+                    .zip(&translated.types)
                     .map(|(v, ty)| (v as &(dyn ToSql + Sync), ty.clone())),
             )
             .map_err(failed)?;
@@ -403,15 +396,7 @@ impl Session for PostgresSession<'_> {
     }
 
     fn schema_version(&self) -> Result<i64, BackendError> {
-        let mut tx = self.tx.borrow_mut();
-        let present: bool = tx.query_one(VERSION_TABLE, &[]).map_err(failed)?.get(0);
-        if !present {
-            return Ok(0);
-        }
-        Ok(tx
-            .query_one("SELECT version FROM iro_schema", &[])
-            .map_err(failed)?
-            .get(0))
+        version_in(&mut *self.tx.borrow_mut()).map_err(failed)
     }
 
     fn set_schema_version(&self, version: i64) -> Result<(), BackendError> {

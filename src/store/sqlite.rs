@@ -146,6 +146,16 @@ impl Sqlite {
     }
 }
 
+/// Removes a database file and its write-ahead log and shared-memory files, where there are any: a
+/// half-made database is no use, and would stand in the way of the next try.
+pub fn remove_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+}
+
 /// One transaction on a SQLite file.
 pub struct SqliteSession<'c> {
     tx: rusqlite::Transaction<'c>,
