@@ -86,6 +86,8 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
             };
             drop(tx);
             let mut second = store.another()?;
+            store.tune_for_reading_through()?;
+            second.tune_for_reading_through()?;
             let verdict = audit::verify_on_two(&mut store, &mut second)?;
             let tx = store.read()?;
             let problem = match &verdict.problem {

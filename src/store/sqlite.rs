@@ -121,6 +121,15 @@ impl Sqlite {
             .map_err(|e| self.err(e))
     }
 
+    /// Settings for a reader of the whole record (see `Store::tune_for_reading_through`): as much of the
+    /// file mapped as SQLite allows, and a 64 MiB page cache.
+    pub fn tune_for_reading_through(&self) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "mmap_size", i64::MAX)
+            .and_then(|()| self.conn.pragma_update(None, "cache_size", -64 * 1024))
+            .map_err(|e| self.err(e))
+    }
+
     /// Starts a transaction: immediate for a writer, so the lock is taken before anything is read (the
     /// chain tip and the next matter number are read under it); deferred for a reader, one snapshot.
     pub fn begin(&mut self, write: bool) -> Result<SqliteSession<'_>, StoreError> {
