@@ -189,26 +189,40 @@ writes() {
         "$(printf '%s\n' "${escalate_times[@]:1}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')" ms 15
 }
 
+# psql itself: on Debian `psql` on the PATH is a Perl wrapper that picks a version, and starting
+# Perl costs ~40 ms, which would flatter every comparison with it.
+real_psql() {
+    local bindir
+    bindir=$(pg_config --bindir 2> /dev/null) || true
+    if [ -n "$bindir" ] && [ -x "$bindir/psql" ]; then
+        echo "$bindir/psql"
+    else
+        ls /usr/lib/postgresql/*/bin/psql 2> /dev/null | sort -V | tail -n 1
+    fi
+}
+
 if [ -n "$SERVER_DB" ]; then
     export IRO_DB=$SERVER_DB
-    matters=$(psql -X -A -t "$SERVER_DB" -c "SELECT COUNT(*) FROM matters" 2> /dev/null || echo "?")
-    echo "== PostgreSQL $(psql -X -A -t "$SERVER_DB" -c "SHOW server_version" 2> /dev/null): $matters matters"
+    PSQL=$(real_psql)
+    PSQL=${PSQL:-psql}
+    matters=$("$PSQL" -X -A -t "$SERVER_DB" -c "SELECT COUNT(*) FROM matters" 2> /dev/null || echo "?")
+    echo "== PostgreSQL $("$PSQL" -X -A -t "$SERVER_DB" -c "SHOW server_version" 2> /dev/null): $matters matters"
     rows=$("$IRO" report overdue --format csv 2> /dev/null | wc -l)
     t_overdue=$(median_ms "$IRO" report overdue --format csv)
     report "report overdue --format csv ($((rows - 1)) rows)" "$t_overdue" ms 1000
-    if command -v psql > /dev/null; then
-        sql_rows=$(psql -X -A -t -F, "$SERVER_DB" -c "$OVERDUE_SQL" | wc -l)
-        t_sql=$(median_ms psql -X -A -t -F, "$SERVER_DB" -c "$OVERDUE_SQL")
+    if command -v "$PSQL" > /dev/null; then
+        sql_rows=$("$PSQL" -X -A -t -F, "$SERVER_DB" -c "$OVERDUE_SQL" | wc -l)
+        t_sql=$(median_ms "$PSQL" -X -A -t -F, "$SERVER_DB" -c "$OVERDUE_SQL")
         printf '  %-58s %10s ms\n' "  the same rows by hand-written SQL in psql ($sql_rows rows)" "$t_sql"
         report "  ratio iro / psql" "$(awk -v a="$t_overdue" -v b="$t_sql" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')" x 2
         if [ "$sql_rows" != "$((rows - 1))" ]; then
             echo "  warning: iro wrote $((rows - 1)) rows, psql $sql_rows"
         fi
     fi
-    if command -v psql > /dev/null; then
+    if command -v "$PSQL" > /dev/null; then
         # The floor of any command on a server: a new connection (a server process of its own) and one
         # statement, as psql makes them.
-        printf '  %-58s %10s ms\n' "psql connecting and running SELECT 1" "$(median_ms psql -X -A -t "$SERVER_DB" -c "SELECT 1")"
+        printf '  %-58s %10s ms\n' "psql connecting and running SELECT 1" "$(median_ms "$PSQL" -X -A -t "$SERVER_DB" -c "SELECT 1")"
     fi
     report "show E-2020-0001 --format json" "$(median_ms "$IRO" show E-2020-0001 --format json)" ms 15
     report "report chronology --child LCS-204233" "$(median_ms "$IRO" report chronology --child LCS-204233)" ms 15

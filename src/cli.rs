@@ -60,6 +60,7 @@ pub fn main(
             verbose: cli.verbose,
             quiet: cli.quiet,
             env,
+            kept: None,
         };
         if cli.command.reads_policy() {
             // A policy file beside the database, where the database is a file.

@@ -251,6 +251,9 @@ pub struct Context<'a> {
     pub quiet: bool,
     /// What the environment said, read once by the shell.
     pub env: Environment,
+    /// The database a lookup before a step opened, kept for the step: on a server, one connection
+    /// (a server process of its own) per command rather than one per lookup.
+    pub kept: Option<Store>,
 }
 
 impl Context<'_> {
@@ -295,6 +298,9 @@ impl Context<'_> {
     /// Opens the database, warning when others on the machine can read it: it holds special-category
     /// data about children. On a server, the login acting is the role the server authenticated.
     pub fn open(&mut self) -> anyhow::Result<Store> {
+        if let Some(store) = self.kept.take() {
+            return Ok(store);
+        }
         let location = self.db_location()?;
         let now = self.now;
         let err = &mut *self.err;
@@ -317,6 +323,11 @@ impl Context<'_> {
             );
         }
         Ok(store)
+    }
+
+    /// Keeps `store` for the next `open`.
+    pub fn keep(&mut self, store: Store) {
+        self.kept = Some(store);
     }
 
     /// Which matters and deadlines a report covers: those of the children of `iro` (or whoever they

@@ -157,6 +157,10 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
 fn existing_matter(ctx: &mut Context, name: Option<&str>) -> anyhow::Result<Option<String>> {
     let Some(name) = name else { return Ok(None) };
     let mut store = ctx.open()?;
-    let tx = store.read()?;
-    Ok(tx.matter(&name.to_ascii_uppercase())?.map(|m| m.id))
+    let id = store
+        .read()?
+        .matter(&name.to_ascii_uppercase())?
+        .map(|m| m.id);
+    ctx.keep(store);
+    Ok(id)
 }
