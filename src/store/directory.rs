@@ -45,6 +45,13 @@ const STAFF_ON: Sql = Sql::new(
     "SELECT id, name, role, email, team, login, left_on FROM staff_versions
       WHERE id = ?1 AND from_on <= ?2 ORDER BY from_on DESC, event DESC LIMIT 1",
 );
+const STAFF_ON_LEAVING_NOW: Sql = Sql::new(
+    "a member of staff as they were on a day, with the day they left",
+    "SELECT v.id, v.name, v.role, v.email, v.team, v.login,
+            CASE WHEN s.id IS NULL THEN v.left_on ELSE s.left_on END
+       FROM staff_versions v LEFT JOIN staff s ON s.id = v.id
+      WHERE v.id = ?1 AND v.from_on <= ?2 ORDER BY v.from_on DESC, v.event DESC LIMIT 1",
+);
 const STAFF_FIRST: Sql = Sql::new(
     "a member of staff as first recorded",
     "SELECT id, name, role, email, team, login, left_on FROM staff_versions
@@ -342,6 +349,25 @@ impl Tx<'_> {
             Some(staff) => Ok(Some(staff)),
             None => self.row(&STAFF_FIRST, &[&id], staff_from_row),
         }
+    }
+
+    /// A member of staff as they were on `day` (as `staff_on`), but with the day they left if they have
+    /// left since: whom a step tells. One statement where it can be: on a server each is a round trip.
+    pub fn staff_on_leaving_now(
+        &self,
+        id: &str,
+        day: NaiveDate,
+    ) -> Result<Option<Staff>, StoreError> {
+        if let Some(staff) = self.row(&STAFF_ON_LEAVING_NOW, &[&id, &day], staff_from_row)? {
+            return Ok(Some(staff));
+        }
+        let Some(mut first) = self.row(&STAFF_FIRST, &[&id], staff_from_row)? else {
+            return Ok(None);
+        };
+        if let Some(now) = self.staff(id)? {
+            first.left_on = now.left_on;
+        }
+        Ok(Some(first))
     }
 
     /// Whether an admin, an IRO team manager or the senior IRO manager is in post: until one is, the

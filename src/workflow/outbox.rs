@@ -99,13 +99,15 @@ pub fn people_to_tell(
     ];
     // The holders of the two roles named by role (index `staff_role`), then the people allocated or
     // present, by id: a handful of rows however large the directory, in the directory's order (role, id).
+    // Each as they were that day, but with the day they left if they have left since: a leaver is not
+    // written to about a step taken before they went.
     let mut staff: Vec<Staff> = Vec::new();
     for holder in tx
         .staff_in_role(Role::SeniorIroManager)?
         .into_iter()
         .chain(tx.staff_in_role(Role::AssistantDirector)?)
     {
-        staff.extend(tx.staff_on(&holder.id, on)?);
+        staff.extend(tx.staff_on_leaving_now(&holder.id, on)?);
     }
     let covers = tx.covers_on(on)?;
     let covering = covers.iter().map(|c| c.by.as_str());
@@ -117,14 +119,7 @@ pub fn people_to_tell(
         .chain(covering)
     {
         if !staff.iter().any(|s| s.id == id) {
-            staff.extend(tx.staff_on(id, on)?);
-        }
-    }
-    // As they were that day, but with the day they left if they have left since: a leaver is not
-    // written to about a step taken before they went.
-    for person in &mut staff {
-        if let Some(now) = tx.staff(&person.id)? {
-            person.left_on = now.left_on;
+            staff.extend(tx.staff_on_leaving_now(id, on)?);
         }
     }
     staff.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));
