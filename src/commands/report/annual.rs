@@ -46,6 +46,8 @@ pub(super) fn run(ctx: &mut Context, args: &AnnualArgs) -> anyhow::Result<Status
     let calendar = service_calendar(ctx, &tx)?;
     drop(tx);
     let mut second = store.another()?;
+    store.tune_for_reading_through()?;
+    second.tune_for_reading_through()?;
     let figures = annual::figures_on_two(
         &mut store,
         &mut second,

@@ -9,6 +9,7 @@ use crate::workflow::figures;
 pub(super) fn stats(ctx: &mut Context, args: &StatsArgs) -> anyhow::Result<Status> {
     crate::commands::period(args.from, args.to)?;
     let mut store = ctx.open()?;
+    store.tune_for_reading_through()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
     let stats = figures::period(&tx, &calendar, args.from, args.to, &ctx.policy.categories)?;
