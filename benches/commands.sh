@@ -168,9 +168,25 @@ SELECT m.id, m.child, m.iro, m.team, 'drp-resolution', NULL, NULL, NULL, m.stage
  WHERE m.state = 'drp' AND m.drp_deadline < '$IRO_TODAY'
 ORDER BY 10, 1, 5, 6;"
 
+# A child in care with no matter yet, for the writes: the benchmark's databases are kept between runs,
+# and raising each run's QAPs on one child made that child's every step slower run after run.
+FRESH_CHILD_SQL="SELECT c.ref FROM children c
+ WHERE c.ceased_on IS NULL AND NOT EXISTS (SELECT 1 FROM matters m WHERE m.child = c.ref)
+ ORDER BY c.ref LIMIT 1"
+
+fresh_child() {
+    if [ -n "$SERVER_DB" ]; then
+        "$PSQL" -X -A -t "$SERVER_DB" -c "$FRESH_CHILD_SQL" 2> /dev/null || true
+    elif [ "$HAVE_SQLITE3" = 1 ]; then
+        sqlite3 -readonly "$IRO_DB" "$FRESH_CHILD_SQL" 2> /dev/null || true
+    fi
+}
+
 # writes DB: times the two write commands on DB, each escalate acting on a QAP raised just before it.
 writes() {
-    local child=LCS-204233
+    local child
+    child=$(fresh_child)
+    child=${child:-LCS-204233}
     local raise=("$IRO" --as itm00000 raise-qap "$child" --category permanence
         --summary "Permanence plan not progressed" --action "Complete the viability assessment"
         --owner sw00000 --within 10)
