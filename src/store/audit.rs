@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::backend::{BackendError, Row, Sql, ValueRef};
+use super::backend::{BackendError, Row, Sql};
 use super::chain::{chain_hash, EventColumns, GENESIS};
 use super::{StoreError, Tx};
 
@@ -160,40 +160,20 @@ impl<'a> Stored<'a> {
     fn read(r: &'a dyn Row) -> Result<Stored<'a>, BackendError> {
         Ok(Stored {
             id: r.get(0)?,
-            matter: optional_text(r, 1)?,
-            child: optional_text(r, 2)?,
-            kind: text(r, 3)?,
-            actor: text(r, 4)?,
-            effective_on: text(r, 5)?,
-            recorded_at: text(r, 6)?,
-            details: text(r, 7)?,
-            prev_hash: text(r, 8)?,
-            hash: text(r, 9)?,
-            entered_by: optional_text(r, 10)?,
-            policy_digest: optional_text(r, 11)?,
-            source: optional_text(r, 12)?,
+            matter: r.optional_text(1)?,
+            child: r.optional_text(2)?,
+            kind: r.text(3)?,
+            actor: r.text(4)?,
+            effective_on: r.text(5)?,
+            recorded_at: r.text(6)?,
+            details: r.text(7)?,
+            prev_hash: r.text(8)?,
+            hash: r.text(9)?,
+            entered_by: r.optional_text(10)?,
+            policy_digest: r.optional_text(11)?,
+            source: r.optional_text(12)?,
         })
     }
-}
-
-/// Column `index` as the text the row holds, or none.
-fn optional_text(r: &dyn Row, index: usize) -> Result<Option<&str>, BackendError> {
-    match r.column(index)? {
-        ValueRef::Null => Ok(None),
-        ValueRef::Text(text) => Ok(Some(text)),
-        ValueRef::Int(n) => Err(BackendError::Decode {
-            column: index,
-            why: format!("expected text, found the number {n}"),
-        }),
-    }
-}
-
-/// Column `index` as the text the row holds.
-fn text(r: &dyn Row, index: usize) -> Result<&str, BackendError> {
-    optional_text(r, index)?.ok_or(BackendError::Decode {
-        column: index,
-        why: "expected text, found NULL".into(),
-    })
 }
 
 /// Why an event breaks the chain after `head`, if it does: its link, its hash, its date, or what it

@@ -89,6 +89,27 @@ impl dyn Row + '_ {
     pub fn get<T: Decode>(&self, index: usize) -> Result<T, BackendError> {
         T::decode(self.column(index)?).map_err(|why| BackendError::Decode { column: index, why })
     }
+
+    /// Column `index` as the text the row holds, borrowed rather than copied, or none: for a reader
+    /// of every row (the chain's walk), where copying each text out is much of the work.
+    pub fn optional_text(&self, index: usize) -> Result<Option<&str>, BackendError> {
+        match self.column(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(text) => Ok(Some(text)),
+            other => Err(BackendError::Decode {
+                column: index,
+                why: format!("expected text, found {other:?}"),
+            }),
+        }
+    }
+
+    /// Column `index` as the text the row holds, borrowed rather than copied.
+    pub fn text(&self, index: usize) -> Result<&str, BackendError> {
+        self.optional_text(index)?.ok_or(BackendError::Decode {
+            column: index,
+            why: "expected text, found Null".into(),
+        })
+    }
 }
 
 /// One transaction on a database. Dropped without [`Session::commit`], it rolls back.

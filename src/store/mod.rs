@@ -410,9 +410,8 @@ impl Store {
     }
 
     /// Settings for a reader that goes through the whole record, or a year of it (the audit, the
-    /// figures): on a file, its pages
-    /// mapped into memory rather than copied out of the system's cache one read at a time, and a larger
-    /// page cache for the look-ups by matter. A server tunes itself.
+    /// figures): on a file, its pages mapped into memory rather than copied out of the system's cache
+    /// one read at a time, and a larger page cache for the look-ups by matter. A server tunes itself.
     pub fn tune_for_reading_through(&self) -> Result<(), StoreError> {
         match &self.db {
             Db::Sqlite(db) => db.tune_for_reading_through(),

@@ -49,8 +49,8 @@ pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
 }
 
 /// The same, on two connections at once: one walks the chain, folds the directory and sums the stored
-/// tables while the other replays and re-judges every matter. Both read the same record: if a step was recorded between
-/// their starts, they start again.
+/// tables while the other replays and re-judges every matter. Both read the same record: if a step was
+/// recorded between their starts, they start again.
 pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, StoreError> {
     for _ in 0..3 {
         let key = RandomState::new();
@@ -659,6 +659,18 @@ impl AsItStood {
                 return Ok((policy.clone(), calendar.clone()));
             }
         }
+        let (policy, calendar) = self.read_policy_and_calendar(digest, known)?;
+        self.last = Some((digest.to_string(), known, policy.clone(), calendar.clone()));
+        Ok((policy, calendar))
+    }
+
+    /// The policy of `digest`, read once, and the calendar of the first `known` closure days with the
+    /// policy file's own, made once.
+    fn read_policy_and_calendar(
+        &mut self,
+        digest: &str,
+        known: usize,
+    ) -> Result<(Rc<Policy>, Rc<Calendar>), String> {
         if !self.read.contains_key(digest) {
             let text = self.policies.get(digest).ok_or_else(|| {
                 format!("it was taken under a policy the record does not hold ({digest})")
@@ -675,14 +687,12 @@ impl AsItStood {
         }
         let (policy, from_file) = self.read[digest].clone()?;
         let key = (known, digest.to_string());
-        if let Some(calendar) = self.calendars.get(&key).cloned() {
-            self.last = Some((key.1, known, policy.clone(), calendar.clone()));
-            return Ok((policy, calendar));
+        if let Some(calendar) = self.calendars.get(&key) {
+            return Ok((policy, calendar.clone()));
         }
         let days: Vec<NaiveDate> = self.closures[..known].iter().map(|(_, d)| *d).collect();
         let calendar = Rc::new(Calendar::with_closures(days.into_iter().chain(from_file)));
         self.calendars.insert(key, calendar.clone());
-        self.last = Some((digest.to_string(), known, policy.clone(), calendar.clone()));
         Ok((policy, calendar))
     }
 
