@@ -76,20 +76,7 @@ fn a_fortnight_of_nightly_reports_is_printed_again_byte_for_byte() {
                 b = raise(&service, "LCS-200001", "3");
             }
             "2026-11-12" => {
-                service.ok(&[
-                    "--as",
-                    "asmith",
-                    "extend",
-                    &a,
-                    "--action",
-                    "1",
-                    "--within",
-                    "3",
-                    "--agreed-by",
-                    "jwhite",
-                    "--reason",
-                    "Assessor ill",
-                ]);
+                service.extend(&a, "3", None);
                 service.ok(&["--as", "asmith", "escalate", &b, "--stage", "1", "--yes"]);
             }
             "2026-11-13" => {

@@ -379,6 +379,29 @@ impl Service {
             .to_string()
     }
 
+    /// asmith extends action 1 of `matter` by `within` working days, agreed by jwhite for the
+    /// assessor's illness, on `on` (today when `None`); gives what iro printed.
+    pub fn extend(&self, matter: &str, within: &str, on: Option<&str>) -> String {
+        let mut args = vec![
+            "--as",
+            "asmith",
+            "extend",
+            matter,
+            "--action",
+            "1",
+            "--within",
+            within,
+            "--agreed-by",
+            "jwhite",
+            "--reason",
+            "Assessor ill",
+        ];
+        if let Some(on) = on {
+            args.extend(["--on", on]);
+        }
+        self.ok(&args)
+    }
+
     /// `show MATTER --format json`, parsed.
     pub fn show(&self, matter: &str) -> serde_json::Value {
         serde_json::from_str(&self.ok(&["show", matter, "--format", "json"])).expect("show json")

@@ -177,22 +177,7 @@ fn supervision_counts_the_social_workers_apart_and_reads_as_csv() {
     assert_eq!(items[0]["last_supervision"], "2026-11-12");
     assert_eq!(items[0]["last_social_work_supervision"], "2026-11-10");
     // What happened since reads as the messages do: people by name and role, dates as a letter has them.
-    service.ok(&[
-        "--as",
-        "asmith",
-        "extend",
-        &m,
-        "--action",
-        "1",
-        "--within",
-        "5",
-        "--agreed-by",
-        "jwhite",
-        "--reason",
-        "Assessor ill",
-        "--on",
-        "2026-11-13",
-    ]);
+    service.extend(&m, "5", Some("2026-11-13"));
     let items = json(&service.ok(&[
         "report",
         "supervision",

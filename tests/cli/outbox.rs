@@ -504,20 +504,7 @@ fn two_sends_at_once_deliver_each_message_once() {
     // Twenty messages: ten QAPs raised, each then extended.
     for _ in 0..10 {
         let q = service.raise_qap("asmith", "LCS-104233", None);
-        service.ok(&[
-            "--as",
-            "asmith",
-            "extend",
-            &q,
-            "--action",
-            "1",
-            "--within",
-            "9",
-            "--agreed-by",
-            "jwhite",
-            "--reason",
-            "Assessor ill",
-        ]);
+        service.extend(&q, "9", None);
     }
     assert_eq!(outbox(&service).len(), 20);
     // On a file each trial starts again from every message pending, the file's bytes put back; a

@@ -237,22 +237,7 @@ fn formal_meetings_are_held_at_stage_two_or_three_chaired_by_the_senior_iro_mana
 fn every_alert_form_change_is_a_numbered_revision_and_earlier_ones_can_be_shown() {
     let service = Service::new();
     let m = at_stage_one(&service);
-    service.ok(&[
-        "--as",
-        "asmith",
-        "extend",
-        &m,
-        "--action",
-        "1",
-        "--within",
-        "10",
-        "--agreed-by",
-        "jwhite",
-        "--reason",
-        "Assessor ill",
-        "--on",
-        "2026-11-04",
-    ]);
+    service.extend(&m, "10", Some("2026-11-04"));
     service.ok(&[
         "--as",
         "asmith",

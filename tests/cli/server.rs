@@ -46,22 +46,7 @@ fn ok_on(service: &Service, db: &Path, args: &[&str]) -> String {
 /// A record with a little of everything: steps, an extension, a message delivered, a cover.
 fn a_month_of_record(service: &Service) -> String {
     let m = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
-    service.ok(&[
-        "--as",
-        "asmith",
-        "extend",
-        &m,
-        "--action",
-        "1",
-        "--within",
-        "10",
-        "--agreed-by",
-        "jwhite",
-        "--reason",
-        "Assessor ill",
-        "--on",
-        "2026-11-05",
-    ]);
+    service.extend(&m, "10", Some("2026-11-05"));
     service.ok(&[
         "--as",
         "asmith",

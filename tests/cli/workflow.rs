@@ -255,22 +255,7 @@ fn a_new_timescale_needs_an_iro_team_managers_agreement_and_keeps_the_old_one() 
         "--reason",
         "x",
     ]);
-    service.ok(&[
-        "--as",
-        "asmith",
-        "extend",
-        &m,
-        "--action",
-        "1",
-        "--within",
-        "10",
-        "--agreed-by",
-        "jwhite",
-        "--reason",
-        "Assessor ill",
-        "--on",
-        "2026-11-10",
-    ]);
+    service.extend(&m, "10", Some("2026-11-10"));
     assert_eq!(service.show(&m)["actions"][0]["due"], "2026-11-24");
     let history: Vec<(String, Option<String>)> = crate::common::Peek::open(&service.db)
         .rows(
@@ -781,22 +766,7 @@ fn a_matter_from_qap_to_resolution() {
     };
     check("qap", None, "2026-10-08");
     // 2026-10-12: the action is overdue; a new timescale is agreed.
-    service.ok(&[
-        "--as",
-        "asmith",
-        "extend",
-        &m,
-        "--action",
-        "1",
-        "--within",
-        "5",
-        "--agreed-by",
-        "jwhite",
-        "--reason",
-        "Assessor ill",
-        "--on",
-        "2026-10-12",
-    ]);
+    service.extend(&m, "5", Some("2026-10-12"));
     check("qap", None, "2026-10-19");
     service.ok(&[
         "--as",
