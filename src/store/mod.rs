@@ -409,9 +409,10 @@ impl Store {
         }
     }
 
-    /// Settings for a reader that goes through the whole record, or a year of it (the audit, the
-    /// figures): on a file, its pages mapped into memory rather than copied out of the system's cache
-    /// one read at a time, and a larger page cache for the look-ups by matter. A server tunes itself.
+    /// Settings for a reader that goes through the whole record (the audit): on a file, its pages
+    /// mapped into memory rather than copied out of the system's cache one read at a time, and a larger
+    /// page cache for the look-ups by matter. A server tunes itself. (A year's figures gain nothing
+    /// from it, timed, and the mapped pages would count against a report's memory.)
     pub fn tune_for_reading_through(&self) -> Result<(), StoreError> {
         match &self.db {
             Db::Sqlite(db) => db.tune_for_reading_through(),

@@ -91,14 +91,14 @@ pub struct OpenMatter {
 
 /// A step of the protocol the year's figures count: a QAP raised, an entry to EPCP/DRP, a resolution.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepFact {
+pub struct StepFact<'a> {
     pub kind: StepKind,
     pub on: NaiveDate,
-    pub matter: String,
-    pub category: String,
-    pub team: String,
+    pub matter: &'a str,
+    pub category: &'a str,
+    pub team: &'a str,
     /// The matter's IRO.
-    pub iro: String,
+    pub iro: &'a str,
     /// For an entry to EPCP/DRP: the stage it entered at.
     pub entry_stage: Option<Stage>,
     /// For an entry to EPCP/DRP: whether it came from a QAP rather than opening a new matter.
@@ -115,10 +115,10 @@ pub struct StepFact {
     pub stage: Option<Stage>,
     /// Whether the step opened its matter: a new concern about the child.
     pub opens: bool,
-    pub child: String,
+    pub child: &'a str,
     pub raised_on: NaiveDate,
     /// The child's IRO team manager when the matter was raised.
-    pub iro_team_manager: String,
+    pub iro_team_manager: &'a str,
     pub qap_raised_on: Option<NaiveDate>,
     /// For a stage raised, the stage it left; for a resolution, the stage resolved at: the day the
     /// matter reached that stage.
@@ -500,16 +500,18 @@ const IRO_TEAM_MANAGERS: Sql = Sql::new(
     "the IRO team manager of each allocation",
     "SELECT child, from_on, iro_team_manager FROM allocations ORDER BY child, from_on, event",
 );
-/// The day each child's first concern was raised (from the index on child and day alone).
-const FIRST_CONCERNS: Sql = Sql::new(
-    "the day of each child's first concern",
-    "SELECT child, MIN(raised_on) FROM matters GROUP BY child",
-);
 const CURRENT_IRO_TEAM_MANAGERS: Sql = Sql::new(
     "each child's IRO team manager now",
     "SELECT ref, iro_team_manager FROM children",
 );
 
+/// The steps a period's figures count, each with its matter's groups and days. In no order: the figures
+/// are sums and spreads, so reading them in the index's order spares sorting a year of steps.
+/// On SQLite every look-up is by an index that holds what it reads (schema 10), so no matter, stage or
+/// action row is read; a matter's earlier concern is the child's earlier matter, by the index on child.
+/// Only the steps that carry an opening open a matter; that test is written as `CASE … IS NULL WHEN
+/// FALSE` because SQLite reads the details' opening from the index only when it sees the expression as
+/// indexed, which a `CASE WHEN` hides.
 const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
@@ -520,20 +522,23 @@ const STEP_FACTS: Sql = Sql::each(
             m.drp_entered_on, m.drp_deadline, m.stage, m.qap_raised_on IS NOT NULL, m.prefix = 'C', e.id, m.iro,
             m.child, m.raised_on, m.qap_raised_on,
             CASE e.kind WHEN 'stage-raised' THEN
-                (SELECT st.entered_on FROM stages st
+                (SELECT st.entered_on FROM stages st INDEXED BY stages_entered
                   WHERE st.matter = m.id AND st.stage = json_extract(e.details, '$.from'))
               WHEN 'resolved' THEN
-                (SELECT st.entered_on FROM stages st WHERE st.matter = m.id AND st.stage = m.stage) END,
+                (SELECT st.entered_on FROM stages st INDEXED BY stages_entered
+                  WHERE st.matter = m.id AND st.stage = m.stage) END,
             CASE e.kind WHEN 'action-completed' THEN
-                (SELECT e.effective_on <= a.due FROM actions a
+                (SELECT e.effective_on <= a.due FROM actions a INDEXED BY actions_due
                   WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END,
-            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from') END
-       FROM events e INDEXED BY events_figures JOIN matters m ON m.id = e.matter
+            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from') END,
+            CASE json_extract(e.details, '$.opening') IS NULL WHEN FALSE THEN
+                EXISTS (SELECT 1 FROM matters p INDEXED BY matters_child
+                         WHERE p.child = m.child AND p.raised_on < m.raised_on) END
+       FROM events e INDEXED BY events_figures JOIN matters m INDEXED BY matters_figures ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
                        'challenged', 'action-extended', 'action-completed', 'meeting-held',
-                       'legal-advice-sought', 'senior-manager-briefed')
-      ORDER BY e.effective_on, e.id",
+                       'legal-advice-sought', 'senior-manager-briefed')",
         // The same, with the details' numbers read as numbers (PostgreSQL's `json_extract` gives text).
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
             CASE e.kind WHEN 'drp-entered' THEN json_extract(e.details, '$.stage')::bigint
@@ -550,19 +555,28 @@ const STEP_FACTS: Sql = Sql::each(
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
                   WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')::bigint) END,
-            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from')::bigint END
+            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from')::bigint END,
+            CASE WHEN json_extract(e.details, '$.opening') IS NOT NULL THEN
+                EXISTS (SELECT 1 FROM matters p WHERE p.child = m.child AND p.raised_on < m.raised_on) END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
                        'challenged', 'action-extended', 'action-completed', 'meeting-held',
-                       'legal-advice-sought', 'senior-manager-briefed')
-      ORDER BY e.effective_on, e.id",
+                       'legal-advice-sought', 'senior-manager-briefed')",
 );
 
 /// The matters open at some time in a period, with the days they opened and closed, for the figures of
-/// matters open at its start and at its end.
-const OPEN_SPANS: Sql = Sql::new(
+/// matters open at its start and at its end. On SQLite, the unresolved and the resolved since the
+/// period began are two ranges of one index that holds what is read (schema 10), not every matter.
+const OPEN_SPANS: Sql = Sql::each(
     "the matters open during a period",
+    "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, m.child
+       FROM matters m INDEXED BY matters_open_spans
+      WHERE m.resolved_on IS NULL AND m.raised_on <= ?2
+     UNION ALL
+     SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, m.child
+       FROM matters m INDEXED BY matters_open_spans
+      WHERE m.resolved_on >= ?1 AND m.raised_on <= ?2",
     "SELECT m.raised_on, m.resolved_on, m.category, m.team, m.iro, m.child
        FROM matters m
       WHERE m.raised_on <= ?2 AND (m.resolved_on IS NULL OR m.resolved_on >= ?1)",
@@ -626,6 +640,64 @@ const EXPORT_ACTIONS: Sql = Sql::new(
       WHERE (?1 IS NULL OR m.raised_on >= ?1) AND (?2 IS NULL OR m.raised_on <= ?2)
       ORDER BY m.prefix, m.year, m.number, a.seq",
 );
+
+/// A row of `STEP_FACTS` as the step it counts, its texts borrowed from the row.
+fn step_fact<'r>(
+    r: &'r dyn Row,
+    managers: &'r IroTeamManagers,
+) -> Result<StepFact<'r>, BackendError> {
+    let kind = match r.text(0)? {
+        "consultation-opened" => StepKind::ConsultationOpened,
+        "qap-raised" => StepKind::QapRaised,
+        "drp-entered" => StepKind::DrpEntered,
+        "stage-raised" => StepKind::StageRaised,
+        "challenged" => StepKind::Challenged,
+        "action-extended" => StepKind::ActionExtended,
+        "action-completed" => StepKind::ActionCompleted,
+        "meeting-held" => StepKind::MeetingHeld,
+        "legal-advice-sought" => StepKind::LegalAdviceSought,
+        "senior-manager-briefed" => StepKind::SeniorManagerBriefed,
+        _ => StepKind::Resolved,
+    };
+    let no_opening: bool = r.get(6)?;
+    let qap_raised: bool = r.get(10)?;
+    let consultation_prefix: bool = r.get(11)?;
+    let child = r.text(14)?;
+    let raised_on = r.get(15)?;
+    Ok(StepFact {
+        kind,
+        on: r.get(1)?,
+        matter: r.text(2)?,
+        category: r.text(3)?,
+        team: r.text(4)?,
+        iro: r.text(13)?,
+        entry_stage: match kind {
+            StepKind::DrpEntered | StepKind::StageRaised => r.get(5)?,
+            _ => None,
+        },
+        // No opening: the step moved an existing matter on. A matter opened by a consultation carries
+        // the C prefix; one that was a QAP has its raising date.
+        from_qap: kind == StepKind::DrpEntered && no_opening && qap_raised,
+        from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
+            && no_opening
+            && consultation_prefix
+            && !(kind == StepKind::DrpEntered && qap_raised),
+        qap_raised,
+        drp_entered_on: r.get(7)?,
+        drp_deadline: r.get(8)?,
+        stage: r.get(9)?,
+        opens: !no_opening,
+        child,
+        raised_on,
+        iro_team_manager: managers.on(child, raised_on),
+        qap_raised_on: r.get(16)?,
+        stage_reached_on: r.get(17)?,
+        // A concern is a repeat when the child had one raised on an earlier day.
+        earlier_concern: r.get::<Option<bool>>(20)?.unwrap_or(false),
+        on_time: r.get::<Option<bool>>(18)?.unwrap_or(false),
+        stage_left: r.get(19)?,
+    })
+}
 
 impl Tx<'_> {
     /// Every running deadline due on or before `through`, earliest (most overdue) first, one at a time.
@@ -748,90 +820,32 @@ impl Tx<'_> {
 
     /// The QAPs raised, entries to EPCP/DRP and resolutions that took effect from `from` to `to`.
     /// A voided step counts for nothing (rule 15), so it is left out.
-    /// Streamed, one at a time: a year of a national service is hundreds of thousands of steps.
+    /// Streamed, one at a time, each borrowing the row it was read from: a year of a national service
+    /// is hundreds of thousands of steps, in no order.
     pub fn each_step_fact<E: From<StoreError>>(
         &self,
         from: NaiveDate,
         to: NaiveDate,
         managers: &IroTeamManagers,
-        mut each: impl FnMut(StepFact) -> Result<(), E>,
+        mut each: impl FnMut(&StepFact<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let voided = self.corrected()?.voided;
-        // A concern is a repeat when the child's first was raised on an earlier day.
-        let first_raised: rustc_hash::FxHashMap<String, NaiveDate> = self
-            .rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .into_iter()
-            .collect();
-        let read = |r: &dyn Row| {
-            let id: i64 = r.get(12)?;
-            let kind = match r.get::<String>(0)?.as_str() {
-                "consultation-opened" => StepKind::ConsultationOpened,
-                "qap-raised" => StepKind::QapRaised,
-                "drp-entered" => StepKind::DrpEntered,
-                "stage-raised" => StepKind::StageRaised,
-                "challenged" => StepKind::Challenged,
-                "action-extended" => StepKind::ActionExtended,
-                "action-completed" => StepKind::ActionCompleted,
-                "meeting-held" => StepKind::MeetingHeld,
-                "legal-advice-sought" => StepKind::LegalAdviceSought,
-                "senior-manager-briefed" => StepKind::SeniorManagerBriefed,
-                _ => StepKind::Resolved,
-            };
-            let no_opening: bool = r.get(6)?;
-            let qap_raised: bool = r.get(10)?;
-            let consultation_prefix: bool = r.get(11)?;
-            Ok((
-                id,
-                StepFact {
-                    kind,
-                    on: r.get(1)?,
-                    matter: r.get(2)?,
-                    category: r.get(3)?,
-                    team: r.get(4)?,
-                    iro: r.get(13)?,
-                    entry_stage: match kind {
-                        StepKind::DrpEntered | StepKind::StageRaised => r.get(5)?,
-                        _ => None,
-                    },
-                    // No opening: the step moved an existing matter on. A matter opened by a consultation
-                    // carries the C prefix; one that was a QAP has its raising date.
-                    from_qap: kind == StepKind::DrpEntered && no_opening && qap_raised,
-                    from_consultation: matches!(kind, StepKind::DrpEntered | StepKind::QapRaised)
-                        && no_opening
-                        && consultation_prefix
-                        && !(kind == StepKind::DrpEntered && qap_raised),
-                    qap_raised,
-                    drp_entered_on: r.get(7)?,
-                    drp_deadline: r.get(8)?,
-                    stage: r.get(9)?,
-                    opens: !no_opening,
-                    child: r.get(14)?,
-                    raised_on: r.get(15)?,
-                    iro_team_manager: String::new(),
-                    qap_raised_on: r.get(16)?,
-                    stage_reached_on: r.get(17)?,
-                    earlier_concern: false,
-                    on_time: r.get::<Option<bool>>(18)?.unwrap_or(false),
-                    stage_left: r.get(19)?,
-                },
-            ))
-        };
-        self.stream(
-            &STEP_FACTS,
-            &[&from, &to],
-            read,
-            |(id, mut fact): (i64, StepFact)| {
-                if voided.contains_key(&id) {
-                    return Ok(());
-                }
-                fact.iro_team_manager = managers.on(&fact.child, fact.raised_on).to_string();
-                fact.earlier_concern = fact.opens
-                    && first_raised
-                        .get(&fact.child)
-                        .is_some_and(|first| *first < fact.raised_on);
-                each(fact)
-            },
-        )
+        let mut stopped: Option<E> = None;
+        let result = self.session.query(&STEP_FACTS, &[&from, &to], &mut |row| {
+            let id: i64 = row.get(12)?;
+            if voided.contains_key(&id) {
+                return Ok(());
+            }
+            each(&step_fact(row, managers)?).map_err(|e| {
+                stopped = Some(e);
+                BackendError::Stopped
+            })
+        });
+        match (result, stopped) {
+            (_, Some(e)) => Err(e),
+            (Err(cause), None) => Err(self.err(&STEP_FACTS, cause).into()),
+            (Ok(()), None) => Ok(()),
+        }
     }
 
     /// Every child's IRO team managers over time, to say whose a matter was on the day it was raised.
@@ -1038,15 +1052,14 @@ fn matter_row(r: &dyn Row) -> Result<MatterRow, BackendError> {
 mod tests {
     use super::super::Store;
 
-    /// A period's figures read the steps they count from their own index, not the events' rows.
-    #[test]
-    fn the_figures_read_their_steps_by_their_index() {
+    /// How SQLite plans `sql` for the period 2025-04-01 to 2026-03-31, one line a step.
+    fn plan_of_a_year(sql: &super::Sql) -> String {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (store, _) = Store::create(&dir.path().join("iro.db"), false, crate::fixture::now())
             .expect("create");
         let conn = store.sqlite().connection();
         let plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::STEP_FACTS.sqlite))
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.sqlite))
             .and_then(|mut stmt| {
                 stmt.query_map(rusqlite::params!["2025-04-01", "2026-03-31"], |r| {
                     r.get::<_, String>(3)
@@ -1054,9 +1067,40 @@ mod tests {
                 .collect()
             })
             .expect("a plan");
-        let plan = plan.join("\n");
-        assert!(plan.contains("INDEX events_figures"), "{plan}");
+        plan.join("\n")
+    }
+
+    /// A period's figures read the steps they count, their matters, stages and actions from indexes
+    /// that hold what is read: no event, matter, stage or action row, no table scanned, nothing sorted.
+    #[test]
+    fn the_figures_read_their_steps_by_indexes_alone() {
+        let plan = plan_of_a_year(&super::STEP_FACTS);
+        for index in [
+            "events_figures",
+            "matters_figures",
+            "stages_entered",
+            "actions_due",
+            "matters_child",
+        ] {
+            assert!(
+                plan.contains(&format!("COVERING INDEX {index}")),
+                "{index}: {plan}"
+            );
+        }
         assert!(!plan.contains("SCAN"), "{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    }
+
+    /// The matters open in a period are two ranges of their index, not every matter.
+    #[test]
+    fn the_matters_open_in_a_period_are_read_by_their_index() {
+        let plan = plan_of_a_year(&super::OPEN_SPANS);
+        assert_eq!(
+            plan.matches("COVERING INDEX matters_open_spans").count(),
+            2,
+            "{plan}"
+        );
+        assert!(!plan.contains("SCAN m"), "{plan}");
     }
 
     /// The nightly report reads the running matters (and their actions by key) and the partial index of

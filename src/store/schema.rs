@@ -99,6 +99,15 @@ pub const MIGRATIONS: &[Migration] = &[
         )),
         backfill: None,
     },
+    Migration {
+        version: 10,
+        what: "a year's figures read from indexes of the matters, stages and actions they count",
+        sqlite: include_str!("../../migrations/sqlite/0010-figures-covering.sql"),
+        postgres: Some(include_str!(
+            "../../migrations/postgres/0010-figures-covering.sql"
+        )),
+        backfill: None,
+    },
 ];
 
 use chrono::{DateTime, Utc};

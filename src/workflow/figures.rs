@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::calendar::Calendar;
 use crate::model::{CafcassDecision, ReferralKind, Stage};
 use crate::render::{Figures, Spread, Stats};
-use crate::store::reports::{OpenSpan, ReferralFact, StepFact, StepKind};
+use crate::store::reports::{IroTeamManagers, OpenSpan, ReferralFact, StepFact, StepKind};
 use crate::store::Tx;
 
 /// The figures from `from` to `to` (both included) as the record stands, voided steps left out;
@@ -22,14 +22,26 @@ pub fn period(
     to: NaiveDate,
     category_order: &[String],
 ) -> anyhow::Result<Stats> {
-    let mut tally = Tally::new(from, to);
     // Read once: every fact is counted under the child's IRO team manager of its matter's first day.
     let managers = tx.iro_team_managers()?;
-    tx.each_step_fact(from, to, &managers, |fact| tally.step(&fact, calendar))?;
-    for referral in tx.referral_facts(from, to, &managers)? {
+    period_under(tx, &managers, calendar, from, to, category_order)
+}
+
+/// As [`period`], with each child's IRO team managers already read (two periods read them once).
+pub fn period_under(
+    tx: &Tx,
+    managers: &IroTeamManagers,
+    calendar: &Calendar,
+    from: NaiveDate,
+    to: NaiveDate,
+    category_order: &[String],
+) -> anyhow::Result<Stats> {
+    let mut tally = Tally::new(from, to);
+    tx.each_step_fact(from, to, managers, |fact| tally.step(fact, calendar))?;
+    for referral in tx.referral_facts(from, to, managers)? {
         tally.referral(&referral);
     }
-    tx.each_open_span(from, to, &managers, |span| {
+    tx.each_open_span(from, to, managers, |span| {
         tally.open(&span);
         Ok::<(), crate::store::StoreError>(())
     })?;
@@ -108,21 +120,9 @@ impl Tally {
 
     /// Counts `add` in the totals, in each of the matter's groups, and in the month of `on`.
     fn count(&mut self, keys: &Keys, on: NaiveDate, add: impl Fn(&mut Group)) {
-        self.count_apart(keys, on, &|g, _| add(g));
-    }
-
-    /// As `count`, telling `add` whether the group is a month's.
-    fn count_apart(&mut self, keys: &Keys, on: NaiveDate, add: &dyn Fn(&mut Group, bool)) {
-        add(&mut self.totals, false);
-        for (groups, key) in [
-            (&mut self.by_category, keys.category),
-            (&mut self.by_team, keys.team),
-            (&mut self.by_iro, keys.iro),
-            (&mut self.by_iro_team_manager, keys.iro_team_manager),
-        ] {
-            add(group(groups, key), false);
+        for g in self.groups_of(keys, on) {
+            add(g);
         }
-        add(self.by_month.entry(first_of_month(on)).or_default(), true);
     }
 }
 
@@ -192,128 +192,141 @@ pub(crate) fn tally(
 }
 
 impl Tally {
+    /// The groups a fact counts in: the totals, one of each breakdown, and last, its month's.
+    /// Found once for each step, however many of its figures the step adds to.
+    fn groups_of(&mut self, keys: &Keys, on: NaiveDate) -> [&mut Group; 6] {
+        [
+            &mut self.totals,
+            group(&mut self.by_category, keys.category),
+            group(&mut self.by_team, keys.team),
+            group(&mut self.by_iro, keys.iro),
+            group(&mut self.by_iro_team_manager, keys.iro_team_manager),
+            self.by_month.entry(first_of_month(on)).or_default(),
+        ]
+    }
+
     /// Counts one step.
     fn step(&mut self, fact: &StepFact, calendar: &Calendar) -> anyhow::Result<()> {
-        let tally = self;
-        let to = tally.to;
-        {
-            let keys = Keys {
-                category: &fact.category,
-                team: &fact.team,
-                iro: &fact.iro,
-                iro_team_manager: &fact.iro_team_manager,
-            };
-            let count =
-                |tally: &mut Tally, add: &dyn Fn(&mut Group)| tally.count(&keys, fact.on, add);
-            if fact.opens {
-                count(tally, &|g| g.figures.concerns.raised += 1);
-                let next = tally.children.len() as u32;
-                let number = match tally.children.get(&fact.child) {
-                    Some(number) => *number,
-                    None => *tally.children.entry(fact.child.clone()).or_insert(next),
-                };
-                count(tally, &|g| {
-                    let child = g.children.entry(number).or_default();
-                    child.0 += 1;
-                    child.1 |= fact.earlier_concern;
-                });
+        let to = self.to;
+        let keys = Keys {
+            category: fact.category,
+            team: fact.team,
+            iro: fact.iro,
+            iro_team_manager: fact.iro_team_manager,
+        };
+        // The child's number, before the groups are borrowed: a group keeps the number, not the text.
+        let child = fact.opens.then(|| {
+            let next = self.children.len() as u32;
+            match self.children.get(fact.child) {
+                Some(number) => *number,
+                None => *self.children.entry(fact.child.to_string()).or_insert(next),
             }
-            match fact.kind {
-                StepKind::ConsultationOpened => {
-                    count(tally, &|g| g.figures.consultation.opened += 1)
+        });
+        // What the step adds needs the calendar first, which may refuse a day outside its range.
+        let days = |from: Option<NaiveDate>| -> anyhow::Result<Option<i64>> {
+            Ok(match from {
+                Some(from) => Some(calendar.working_days_between(from, fact.on)?),
+                None => None,
+            })
+        };
+        let (stayed, waited) = match fact.kind {
+            StepKind::StageRaised => (days(fact.stage_reached_on)?, None),
+            StepKind::Resolved => match fact.drp_entered_on {
+                // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
+                // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
+                None if fact.qap_raised => (None, days(fact.qap_raised_on)?),
+                None => (None, None),
+                Some(entered) => (days(fact.stage_reached_on)?, days(Some(entered))?),
+            },
+            _ => (None, None),
+        };
+        let mut groups = self.groups_of(&keys, fact.on);
+        let mut count = |add: &dyn Fn(&mut Group)| groups.iter_mut().for_each(|g| add(g));
+        if let Some(number) = child {
+            count(&|g| {
+                g.figures.concerns.raised += 1;
+                let child = g.children.entry(number).or_default();
+                child.0 += 1;
+                child.1 |= fact.earlier_concern;
+            });
+        }
+        match fact.kind {
+            StepKind::ConsultationOpened => count(&|g| g.figures.consultation.opened += 1),
+            StepKind::QapRaised => count(&|g| {
+                g.figures.qap.raised += 1;
+                if fact.from_consultation {
+                    g.figures.consultation.to_qap += 1;
                 }
-                StepKind::QapRaised => count(tally, &|g| {
-                    g.figures.qap.raised += 1;
-                    if fact.from_consultation {
-                        g.figures.consultation.to_qap += 1;
-                    }
-                }),
-                StepKind::DrpEntered => count(tally, &|g| {
-                    g.figures.drp.entered.count(fact.entry_stage);
+            }),
+            StepKind::DrpEntered => count(&|g| {
+                g.figures.drp.entered.count(fact.entry_stage);
+                g.figures.drp.reached.count(fact.entry_stage);
+                if fact.from_qap {
+                    g.figures.qap.escalated += 1;
+                }
+                if fact.from_consultation {
+                    g.figures.consultation.to_drp += 1;
+                }
+            }),
+            StepKind::StageRaised => {
+                // The stage left, which is not always the one below the stage reached (1 to 3).
+                let left = stage_index(fact.stage_left);
+                count(&|g| {
                     g.figures.drp.reached.count(fact.entry_stage);
-                    if fact.from_qap {
-                        g.figures.qap.escalated += 1;
+                    if let (Some(days), Some(i)) = (stayed, left) {
+                        g.days_at_stage[i].push(days);
                     }
-                    if fact.from_consultation {
-                        g.figures.consultation.to_drp += 1;
-                    }
+                })
+            }
+            StepKind::Resolved => match fact.drp_entered_on {
+                None if fact.qap_raised => count(&|g| {
+                    g.figures.qap.resolved += 1;
+                    g.qap_days_to_resolution.extend(waited);
                 }),
-                StepKind::StageRaised => {
-                    let stayed = match fact.stage_reached_on {
-                        Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
-                        None => None,
-                    };
-                    // The stage left, which is not always the one below the stage reached (1 to 3).
-                    let left = stage_index(fact.stage_left);
-                    count(tally, &|g| {
-                        g.figures.drp.reached.count(fact.entry_stage);
-                        if let (Some(days), Some(i)) = (stayed, left) {
-                            g.days_at_stage[i].push(days);
-                        }
-                    })
-                }
-                StepKind::Resolved => match fact.drp_entered_on {
-                    // Entry to EPCP/DRP and raising a QAP are never undone: a matter with neither was
-                    // settled at consultation, one with a QAP but no EPCP/DRP was resolved as a QAP.
-                    None if fact.qap_raised => {
-                        let days = match fact.qap_raised_on {
-                            Some(raised) => Some(calendar.working_days_between(raised, fact.on)?),
-                            None => None,
-                        };
-                        count(tally, &|g| {
-                            g.figures.qap.resolved += 1;
-                            g.qap_days_to_resolution.extend(days);
-                        })
-                    }
-                    None => count(tally, &|g| g.figures.consultation.settled += 1),
-                    Some(entered) => {
-                        let days = calendar.working_days_between(entered, fact.on)?;
-                        let stayed = match fact.stage_reached_on {
-                            Some(reached) => Some(calendar.working_days_between(reached, fact.on)?),
-                            None => None,
-                        };
-                        let at = stage_index(fact.stage);
-                        let in_time = fact.drp_deadline.is_some_and(|d| fact.on <= d);
-                        count(tally, &|g| {
-                            g.figures.drp.resolved.count(fact.stage);
-                            g.figures.drp.resolved_within_timescale += u32::from(in_time);
+                None => count(&|g| g.figures.consultation.settled += 1),
+                Some(_) => {
+                    let at = stage_index(fact.stage);
+                    let in_time = fact.drp_deadline.is_some_and(|d| fact.on <= d);
+                    count(&|g| {
+                        g.figures.drp.resolved.count(fact.stage);
+                        g.figures.drp.resolved_within_timescale += u32::from(in_time);
+                        if let Some(days) = waited {
                             g.days_to_resolution.push(days);
                             g.figures.drp.working_days_to_resolution_bands.count(days);
-                            if let (Some(days), Some(i)) = (stayed, at) {
-                                g.days_at_stage[i].push(days);
-                            }
-                        });
-                    }
-                },
-                StepKind::Challenged => {
-                    count(tally, &|g| g.figures.challenges.made += 1);
-                    // Followed by EPCP/DRP by the end of the period, or for a month's figures, of
-                    // the month: a month reads as that month alone would.
-                    let by =
-                        |end: NaiveDate| u32::from(fact.drp_entered_on.is_some_and(|d| d <= end));
-                    let (in_period, in_month) = (by(to), by(month_end(fact.on, to)));
-                    tally.count_apart(&keys, fact.on, &|g, month| {
-                        g.figures.challenges.followed_by_drp +=
-                            if month { in_month } else { in_period };
+                        }
+                        if let (Some(days), Some(i)) = (stayed, at) {
+                            g.days_at_stage[i].push(days);
+                        }
                     });
                 }
-                StepKind::ActionExtended => count(tally, &|g| {
-                    g.figures.extensions.agreed += 1;
-                    if !g.extended.contains(&fact.matter) {
-                        g.extended.insert(fact.matter.clone());
-                    }
-                }),
-                StepKind::ActionCompleted => count(tally, &|g| {
-                    g.figures.actions.completed += 1;
-                    g.figures.actions.completed_on_time += u32::from(fact.on_time);
-                }),
-                StepKind::MeetingHeld => count(tally, &|g| g.figures.activity.meetings += 1),
-                StepKind::LegalAdviceSought => {
-                    count(tally, &|g| g.figures.activity.legal_advice += 1)
+            },
+            StepKind::Challenged => {
+                // Followed by EPCP/DRP by the end of the period, or for a month's figures, of the
+                // month: a month reads as that month alone would.
+                let by = |end: NaiveDate| u32::from(fact.drp_entered_on.is_some_and(|d| d <= end));
+                let (in_period, in_month) = (by(to), by(month_end(fact.on, to)));
+                let [groups @ .., month] = &mut groups;
+                for g in groups.iter_mut() {
+                    g.figures.challenges.made += 1;
+                    g.figures.challenges.followed_by_drp += in_period;
                 }
-                StepKind::SeniorManagerBriefed => {
-                    count(tally, &|g| g.figures.activity.senior_manager_briefings += 1)
+                month.figures.challenges.made += 1;
+                month.figures.challenges.followed_by_drp += in_month;
+            }
+            StepKind::ActionExtended => count(&|g| {
+                g.figures.extensions.agreed += 1;
+                if !g.extended.contains(fact.matter) {
+                    g.extended.insert(fact.matter.to_string());
                 }
+            }),
+            StepKind::ActionCompleted => count(&|g| {
+                g.figures.actions.completed += 1;
+                g.figures.actions.completed_on_time += u32::from(fact.on_time);
+            }),
+            StepKind::MeetingHeld => count(&|g| g.figures.activity.meetings += 1),
+            StepKind::LegalAdviceSought => count(&|g| g.figures.activity.legal_advice += 1),
+            StepKind::SeniorManagerBriefed => {
+                count(&|g| g.figures.activity.senior_manager_briefings += 1)
             }
         }
         Ok(())
@@ -500,30 +513,39 @@ mod tests {
 
     #[test]
     fn a_drp_resolution_counts_at_its_stage_and_against_its_deadline() {
-        let resolved = |matter: &str, team: &str, stage, entered, deadline, on| StepFact {
-            kind: StepKind::Resolved,
-            on: day(on),
-            matter: matter.into(),
-            category: "contact".into(),
-            team: team.into(),
-            iro: format!("iro-{team}"),
-            entry_stage: None,
-            from_qap: false,
-            from_consultation: false,
-            qap_raised: false,
-            drp_entered_on: Some(day(entered)),
-            drp_deadline: Some(day(deadline)),
-            stage: Some(stage),
-            opens: false,
-            child: format!("child-{matter}"),
-            raised_on: day(entered),
-            iro_team_manager: format!("itm-{team}"),
-            qap_raised_on: None,
-            stage_reached_on: Some(day(entered)),
-            earlier_concern: false,
-            on_time: false,
-            stage_left: None,
-        };
+        let resolved =
+            |matter: &'static str, team: &'static str, stage, entered, deadline, on| StepFact {
+                kind: StepKind::Resolved,
+                on: day(on),
+                matter: matter.into(),
+                category: "contact".into(),
+                team: team.into(),
+                iro: if team == "North" {
+                    "iro-North"
+                } else {
+                    "iro-South"
+                },
+                entry_stage: None,
+                from_qap: false,
+                from_consultation: false,
+                qap_raised: false,
+                drp_entered_on: Some(day(entered)),
+                drp_deadline: Some(day(deadline)),
+                stage: Some(stage),
+                opens: false,
+                child: matter,
+                raised_on: day(entered),
+                iro_team_manager: if team == "North" {
+                    "itm-North"
+                } else {
+                    "itm-South"
+                },
+                qap_raised_on: None,
+                stage_reached_on: Some(day(entered)),
+                earlier_concern: false,
+                on_time: false,
+                stage_left: None,
+            };
         let steps = [
             resolved(
                 "E-1",
@@ -608,7 +630,7 @@ mod steps {
         text.parse().expect("a date")
     }
 
-    fn fact(kind: StepKind, on: &str) -> StepFact {
+    fn fact(kind: StepKind, on: &str) -> StepFact<'static> {
         StepFact {
             kind,
             on: day(on),
