@@ -129,13 +129,13 @@ fn benches(c: &mut Criterion) {
             NaiveDate::from_ymd_opt(2025, 4, 1).expect("a date"),
             NaiveDate::from_ymd_opt(2026, 3, 31).expect("a date"),
         );
-        let managers = tx.iro_team_managers().expect("managers");
+        let history = tx.children_over_time().expect("each child's history");
         b.iter(|| {
             let mut facts = 0usize;
             tx.each_step_fact(
                 from,
                 to,
-                &managers,
+                &history,
                 |fact| -> Result<(), iro::store::StoreError> {
                     facts += 1;
                     black_box(fact);

@@ -600,10 +600,20 @@ impl Tx<'_> {
         mut read: impl FnMut(&dyn Row) -> Result<T, BackendError>,
         mut each: impl FnMut(T) -> Result<(), E>,
     ) -> Result<(), E> {
+        self.each_row(sql, params, |row| Ok(each(read(row)?)))
+    }
+
+    /// As `stream`, handing `each` the row itself, for a reader that borrows the row's texts rather
+    /// than copying them out: `each` fails outside with what it read wrong, inside with why it stopped.
+    fn each_row<E: From<StoreError>>(
+        &self,
+        sql: &Sql,
+        params: &[&dyn Bind],
+        mut each: impl FnMut(&dyn Row) -> Result<Result<(), E>, BackendError>,
+    ) -> Result<(), E> {
         let mut stopped: Option<E> = None;
         let result = self.session.query(sql, params, &mut |row| {
-            let item = read(row)?;
-            each(item).map_err(|e| {
+            each(row)?.map_err(|e| {
                 stopped = Some(e);
                 BackendError::Stopped
             })

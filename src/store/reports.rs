@@ -172,15 +172,33 @@ impl IroTeamManagers {
     }
 }
 
+/// What a period's figures look up about each child, read once however many periods are counted:
+/// its IRO team managers over time, and the day its first concern was raised.
+#[derive(Debug, Clone, Default)]
+pub struct ChildrenOverTime {
+    pub managers: IroTeamManagers,
+    first_concern: rustc_hash::FxHashMap<String, NaiveDate>,
+}
+
+impl ChildrenOverTime {
+    /// Whether a concern about `child` raised on `raised_on` is a repeat: one was raised on an earlier
+    /// day.
+    pub fn earlier_concern(&self, child: &str, raised_on: NaiveDate) -> bool {
+        self.first_concern
+            .get(child)
+            .is_some_and(|first| *first < raised_on)
+    }
+}
+
 /// A matter open at some time in a period: when it opened and closed, and the groups it counts in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenSpan {
+pub struct OpenSpan<'a> {
     pub raised_on: NaiveDate,
     pub resolved_on: Option<NaiveDate>,
-    pub category: String,
-    pub team: String,
-    pub iro: String,
-    pub iro_team_manager: String,
+    pub category: &'a str,
+    pub team: &'a str,
+    pub iro: &'a str,
+    pub iro_team_manager: &'a str,
 }
 
 /// A referral to CAFCASS with the matter's category and team, for the year's figures.
@@ -500,6 +518,11 @@ const IRO_TEAM_MANAGERS: Sql = Sql::new(
     "the IRO team manager of each allocation",
     "SELECT child, from_on, iro_team_manager FROM allocations ORDER BY child, from_on, event",
 );
+/// The day each child's first concern was raised (from the index on child and day alone).
+const FIRST_CONCERNS: Sql = Sql::new(
+    "the day of each child's first concern",
+    "SELECT child, MIN(raised_on) FROM matters GROUP BY child",
+);
 const CURRENT_IRO_TEAM_MANAGERS: Sql = Sql::new(
     "each child's IRO team manager now",
     "SELECT ref, iro_team_manager FROM children",
@@ -508,10 +531,8 @@ const CURRENT_IRO_TEAM_MANAGERS: Sql = Sql::new(
 /// The steps a period's figures count, each with its matter's groups and days. In no order: the figures
 /// are sums and spreads, so reading them in the index's order spares sorting a year of steps.
 /// On SQLite every look-up is by an index that holds what it reads (schema 10), so no matter, stage or
-/// action row is read; a matter's earlier concern is the child's earlier matter, by the index on child.
-/// Only the steps that carry an opening open a matter; that test is written as `CASE … IS NULL WHEN
-/// FALSE` because SQLite reads the details' opening from the index only when it sees the expression as
-/// indexed, which a `CASE WHEN` hides.
+/// action row is read. (Whether a child had an earlier concern is not asked here, step by step: each
+/// child's first concern is read once, see `ChildrenOverTime`, which two periods share.)
 const STEP_FACTS: Sql = Sql::each(
     "the steps a period's figures count",
         "SELECT e.kind, e.effective_on, m.id, m.category, m.team,
@@ -530,10 +551,7 @@ const STEP_FACTS: Sql = Sql::each(
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a INDEXED BY actions_due
                   WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')) END,
-            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from') END,
-            CASE json_extract(e.details, '$.opening') IS NULL WHEN FALSE THEN
-                EXISTS (SELECT 1 FROM matters p INDEXED BY matters_child
-                         WHERE p.child = m.child AND p.raised_on < m.raised_on) END
+            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from') END
        FROM events e INDEXED BY events_figures JOIN matters m INDEXED BY matters_figures ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
@@ -555,9 +573,7 @@ const STEP_FACTS: Sql = Sql::each(
             CASE e.kind WHEN 'action-completed' THEN
                 (SELECT e.effective_on <= a.due FROM actions a
                   WHERE a.matter = m.id AND a.seq = json_extract(e.details, '$.seq')::bigint) END,
-            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from')::bigint END,
-            CASE WHEN json_extract(e.details, '$.opening') IS NOT NULL THEN
-                EXISTS (SELECT 1 FROM matters p WHERE p.child = m.child AND p.raised_on < m.raised_on) END
+            CASE e.kind WHEN 'stage-raised' THEN json_extract(e.details, '$.from')::bigint END
        FROM events e JOIN matters m ON m.id = e.matter
       WHERE e.effective_on BETWEEN ?1 AND ?2
         AND e.kind IN ('consultation-opened', 'qap-raised', 'drp-entered', 'stage-raised', 'resolved',
@@ -641,10 +657,26 @@ const EXPORT_ACTIONS: Sql = Sql::new(
       ORDER BY m.prefix, m.year, m.number, a.seq",
 );
 
+/// A row of `OPEN_SPANS` as the matter's span, its texts borrowed from the row.
+fn open_span<'r>(
+    r: &'r dyn Row,
+    managers: &'r IroTeamManagers,
+) -> Result<OpenSpan<'r>, BackendError> {
+    let raised_on = r.get(0)?;
+    Ok(OpenSpan {
+        raised_on,
+        resolved_on: r.get(1)?,
+        category: r.text(2)?,
+        team: r.text(3)?,
+        iro: r.text(4)?,
+        iro_team_manager: managers.on(r.text(5)?, raised_on),
+    })
+}
+
 /// A row of `STEP_FACTS` as the step it counts, its texts borrowed from the row.
 fn step_fact<'r>(
     r: &'r dyn Row,
-    managers: &'r IroTeamManagers,
+    history: &'r ChildrenOverTime,
 ) -> Result<StepFact<'r>, BackendError> {
     let kind = match r.text(0)? {
         "consultation-opened" => StepKind::ConsultationOpened,
@@ -664,6 +696,7 @@ fn step_fact<'r>(
     let consultation_prefix: bool = r.get(11)?;
     let child = r.text(14)?;
     let raised_on = r.get(15)?;
+    let opens = !no_opening;
     Ok(StepFact {
         kind,
         on: r.get(1)?,
@@ -686,14 +719,13 @@ fn step_fact<'r>(
         drp_entered_on: r.get(7)?,
         drp_deadline: r.get(8)?,
         stage: r.get(9)?,
-        opens: !no_opening,
+        opens,
         child,
         raised_on,
-        iro_team_manager: managers.on(child, raised_on),
+        iro_team_manager: history.managers.on(child, raised_on),
         qap_raised_on: r.get(16)?,
         stage_reached_on: r.get(17)?,
-        // A concern is a repeat when the child had one raised on an earlier day.
-        earlier_concern: r.get::<Option<bool>>(20)?.unwrap_or(false),
+        earlier_concern: opens && history.earlier_concern(child, raised_on),
         on_time: r.get::<Option<bool>>(18)?.unwrap_or(false),
         stage_left: r.get(19)?,
     })
@@ -826,26 +858,28 @@ impl Tx<'_> {
         &self,
         from: NaiveDate,
         to: NaiveDate,
-        managers: &IroTeamManagers,
+        history: &ChildrenOverTime,
         mut each: impl FnMut(&StepFact<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
         let voided = self.corrected()?.voided;
-        let mut stopped: Option<E> = None;
-        let result = self.session.query(&STEP_FACTS, &[&from, &to], &mut |row| {
+        self.each_row(&STEP_FACTS, &[&from, &to], |row| {
             let id: i64 = row.get(12)?;
             if voided.contains_key(&id) {
-                return Ok(());
+                return Ok(Ok(()));
             }
-            each(&step_fact(row, managers)?).map_err(|e| {
-                stopped = Some(e);
-                BackendError::Stopped
-            })
-        });
-        match (result, stopped) {
-            (_, Some(e)) => Err(e),
-            (Err(cause), None) => Err(self.err(&STEP_FACTS, cause).into()),
-            (Ok(()), None) => Ok(()),
-        }
+            Ok(each(&step_fact(row, history)?))
+        })
+    }
+
+    /// What the figures look up about each child (see `ChildrenOverTime`).
+    pub fn children_over_time(&self) -> Result<ChildrenOverTime, StoreError> {
+        Ok(ChildrenOverTime {
+            managers: self.iro_team_managers()?,
+            first_concern: self
+                .rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .into_iter()
+                .collect(),
+        })
     }
 
     /// Every child's IRO team managers over time, to say whose a matter was on the day it was raised.
@@ -908,21 +942,11 @@ impl Tx<'_> {
         from: NaiveDate,
         to: NaiveDate,
         managers: &IroTeamManagers,
-        each: impl FnMut(OpenSpan) -> Result<(), E>,
+        mut each: impl FnMut(&OpenSpan<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let read = |r: &dyn Row| {
-            let raised_on = r.get(0)?;
-            let child: String = r.get(5)?;
-            Ok(OpenSpan {
-                raised_on,
-                resolved_on: r.get(1)?,
-                category: r.get(2)?,
-                team: r.get(3)?,
-                iro: r.get(4)?,
-                iro_team_manager: managers.on(&child, raised_on).to_string(),
-            })
-        };
-        self.stream(&OPEN_SPANS, &[&from, &to], read, each)
+        self.each_row(&OPEN_SPANS, &[&from, &to], |row| {
+            Ok(each(&open_span(row, managers)?))
+        })
     }
 
     /// The events of a child's record or of one matter, by effective date then as recorded.
@@ -1080,7 +1104,6 @@ mod tests {
             "matters_figures",
             "stages_entered",
             "actions_due",
-            "matters_child",
         ] {
             assert!(
                 plan.contains(&format!("COVERING INDEX {index}")),

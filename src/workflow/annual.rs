@@ -53,24 +53,24 @@ pub fn figures_on_two(
 ) -> anyhow::Result<Annual> {
     let (before_from, before_to) = previous_period(from, to);
     loop {
-        // The directory's history is read once, for both periods, as the record stood when the
-        // periods are read (the heads are compared below).
-        let (managers, managers_head) = {
+        // What the figures look up about each child is read once, for both periods, as the record
+        // stood when the periods are read (the heads are compared below).
+        let (history, history_head) = {
             let tx = first.read()?;
-            (tx.iro_team_managers()?, tx.head()?)
+            (tx.children_over_time()?, tx.head()?)
         };
-        let managers = &managers;
+        let history = &history;
         let (current, previous) = std::thread::scope(|scope| {
             let current = scope.spawn(|| -> anyhow::Result<_> {
                 let tx = first.read()?;
-                let stats = figures::period_under(&tx, managers, calendar, from, to, categories)?;
+                let stats = figures::period_under(&tx, history, calendar, from, to, categories)?;
                 Ok((tx.head()?, (stats, tx.first_step_on()?)))
             });
             let previous = scope.spawn(|| -> anyhow::Result<_> {
                 let tx = second.read()?;
                 let stats = figures::period_under(
                     &tx,
-                    managers,
+                    history,
                     calendar,
                     before_from,
                     before_to,
@@ -84,7 +84,7 @@ pub fn figures_on_two(
             )
         });
         let ((head, (current, record_began)), (other_head, previous)) = (current?, previous?);
-        if head == other_head && head == managers_head {
+        if head == other_head && head == history_head {
             return Ok(Annual {
                 current,
                 previous,

@@ -10,7 +10,7 @@ use chrono::{Datelike, NaiveDate};
 use crate::calendar::Calendar;
 use crate::model::{CafcassDecision, ReferralKind, Stage};
 use crate::render::{Figures, Spread, Stats};
-use crate::store::reports::{IroTeamManagers, OpenSpan, ReferralFact, StepFact, StepKind};
+use crate::store::reports::{ChildrenOverTime, OpenSpan, ReferralFact, StepFact, StepKind};
 use crate::store::Tx;
 
 /// The figures from `from` to `to` (both included) as the record stands, voided steps left out;
@@ -23,26 +23,28 @@ pub fn period(
     category_order: &[String],
 ) -> anyhow::Result<Stats> {
     // Read once: every fact is counted under the child's IRO team manager of its matter's first day.
-    let managers = tx.iro_team_managers()?;
-    period_under(tx, &managers, calendar, from, to, category_order)
+    let history = tx.children_over_time()?;
+    period_under(tx, &history, calendar, from, to, category_order)
 }
 
-/// As [`period`], with each child's IRO team managers already read (two periods read them once).
+/// As [`period`], with what the figures look up about each child already read (two periods read it
+/// once).
 pub fn period_under(
     tx: &Tx,
-    managers: &IroTeamManagers,
+    history: &ChildrenOverTime,
     calendar: &Calendar,
     from: NaiveDate,
     to: NaiveDate,
     category_order: &[String],
 ) -> anyhow::Result<Stats> {
     let mut tally = Tally::new(from, to);
-    tx.each_step_fact(from, to, managers, |fact| tally.step(fact, calendar))?;
+    let managers = &history.managers;
+    tx.each_step_fact(from, to, history, |fact| tally.step(fact, calendar))?;
     for referral in tx.referral_facts(from, to, managers)? {
         tally.referral(&referral);
     }
     tx.each_open_span(from, to, managers, |span| {
-        tally.open(&span);
+        tally.open(span);
         Ok::<(), crate::store::StoreError>(())
     })?;
     let mut stats = tally.finish();
@@ -390,13 +392,10 @@ impl Tally {
             };
             add(&mut tally.totals);
             for (groups, key) in [
-                (&mut tally.by_category, span.category.as_str()),
-                (&mut tally.by_team, span.team.as_str()),
-                (&mut tally.by_iro, span.iro.as_str()),
-                (
-                    &mut tally.by_iro_team_manager,
-                    span.iro_team_manager.as_str(),
-                ),
+                (&mut tally.by_category, span.category),
+                (&mut tally.by_team, span.team),
+                (&mut tally.by_iro, span.iro),
+                (&mut tally.by_iro_team_manager, span.iro_team_manager),
             ] {
                 if at_start || at_end {
                     add(group(groups, key));
