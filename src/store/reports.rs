@@ -177,14 +177,19 @@ impl IroTeamManagers {
 #[derive(Debug, Clone, Default)]
 pub struct ChildrenOverTime {
     pub managers: IroTeamManagers,
-    first_concern: rustc_hash::FxHashMap<String, NaiveDate>,
+    pub first_concern: FirstConcerns,
 }
+
+/// The day each child's first concern was raised.
+#[derive(Debug, Clone, Default)]
+pub struct FirstConcerns(rustc_hash::FxHashMap<String, NaiveDate>);
 
 impl ChildrenOverTime {
     /// Whether a concern about `child` raised on `raised_on` is a repeat: one was raised on an earlier
     /// day.
     pub fn earlier_concern(&self, child: &str, raised_on: NaiveDate) -> bool {
         self.first_concern
+            .0
             .get(child)
             .is_some_and(|first| *first < raised_on)
     }
@@ -875,11 +880,17 @@ impl Tx<'_> {
     pub fn children_over_time(&self) -> Result<ChildrenOverTime, StoreError> {
         Ok(ChildrenOverTime {
             managers: self.iro_team_managers()?,
-            first_concern: self
-                .rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
+            first_concern: self.first_concerns()?,
+        })
+    }
+
+    /// The day each child's first concern was raised.
+    pub fn first_concerns(&self) -> Result<FirstConcerns, StoreError> {
+        Ok(FirstConcerns(
+            self.rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .into_iter()
                 .collect(),
-        })
+        ))
     }
 
     /// Every child's IRO team managers over time, to say whose a matter was on the day it was raised.

@@ -10,6 +10,7 @@ use super::figures;
 use crate::calendar::Calendar;
 use crate::files;
 use crate::render::{self, Breakdown, Stats};
+use crate::store::reports::ChildrenOverTime;
 use crate::store::Store;
 
 /// The period a period is compared with: the same days a year before (a board compares a year, or a
@@ -53,13 +54,29 @@ pub fn figures_on_two(
 ) -> anyhow::Result<Annual> {
     let (before_from, before_to) = previous_period(from, to);
     loop {
-        // What the figures look up about each child is read once, for both periods, as the record
-        // stood when the periods are read (the heads are compared below).
-        let (history, history_head) = {
-            let tx = first.read()?;
-            (tx.children_over_time()?, tx.head()?)
+        // What the figures look up about each child is read once, for both periods, its two halves
+        // one on each connection, as the record stood when the periods are read (the heads are
+        // compared below).
+        let (managers, first_concerns) = std::thread::scope(|scope| {
+            let managers = scope.spawn(|| -> anyhow::Result<_> {
+                let tx = first.read()?;
+                Ok((tx.iro_team_managers()?, tx.head()?))
+            });
+            let first_concerns = scope.spawn(|| -> anyhow::Result<_> {
+                let tx = second.read()?;
+                Ok((tx.first_concerns()?, tx.head()?))
+            });
+            (
+                managers.join().expect("the figures do not panic"),
+                first_concerns.join().expect("the figures do not panic"),
+            )
+        });
+        let ((managers, managers_head), (first_concern, first_concerns_head)) =
+            (managers?, first_concerns?);
+        let history = &ChildrenOverTime {
+            managers,
+            first_concern,
         };
-        let history = &history;
         let (current, previous) = std::thread::scope(|scope| {
             let current = scope.spawn(|| -> anyhow::Result<_> {
                 let tx = first.read()?;
@@ -84,7 +101,10 @@ pub fn figures_on_two(
             )
         });
         let ((head, (current, record_began)), (other_head, previous)) = (current?, previous?);
-        if head == other_head && head == history_head {
+        if [&other_head, &managers_head, &first_concerns_head]
+            .iter()
+            .all(|h| **h == head)
+        {
             return Ok(Annual {
                 current,
                 previous,
