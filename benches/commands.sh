@@ -438,6 +438,9 @@ for size in $SIZES; do
         # shellcheck disable=SC2086
         report "peak memory: $cmd" "$(peak_mb "$IRO" $cmd)" MB 100
     done
+    rm -rf "$WORK/annual"
+    report "peak memory: report annual (both years)" \
+        "$(peak_mb "$IRO" report annual --from 2025-04-01 --to 2026-03-31 --out "$WORK/annual")" MB 100
 
     # Writes: each run must be a valid step, so every escalate acts on a QAP raised just before it.
     writes
