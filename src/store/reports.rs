@@ -147,28 +147,55 @@ pub enum StepKind {
     SeniorManagerBriefed,
 }
 
-/// Each child's IRO team managers over time, from the directory's history.
+/// Each child's IRO team managers over time, from the directory's history: some tens of thousands of
+/// children and a few hundred managers, so each manager's name is kept once and each child's history
+/// holds numbers.
 #[derive(Debug, Clone, Default)]
 pub struct IroTeamManagers {
-    /// By child: each allocation's first day and IRO team manager, in the order they took effect.
-    history: rustc_hash::FxHashMap<String, Vec<(NaiveDate, String)>>,
-    /// By child, now (for a directory recorded before its history was).
-    now: rustc_hash::FxHashMap<String, String>,
+    /// By child: each allocation's first day and IRO team manager (its number in `names`), in the
+    /// order they took effect; for a child whose allocations were recorded before the directory's
+    /// history was, its manager now, from the first day there is.
+    by_child: rustc_hash::FxHashMap<Box<str>, Vec<(NaiveDate, u32)>>,
+    names: Vec<String>,
 }
 
 impl IroTeamManagers {
     /// The child's IRO team manager on `day`: the allocation in force then, or for a day before the
     /// history began, the first allocation recorded (as `Tx::child_on` reads the directory).
     pub fn on(&self, child: &str, day: NaiveDate) -> &str {
-        if let Some(history) = self.history.get(child) {
-            // In the order they took effect: the last to start by `day` is in force.
-            let in_force = history.partition_point(|(from, _)| *from <= day);
-            let at = in_force.saturating_sub(1);
-            if let Some((_, manager)) = history.get(at) {
-                return manager;
+        let Some(history) = self.by_child.get(child) else {
+            return "";
+        };
+        // In the order they took effect: the last to start by `day` is in force.
+        let in_force = history.partition_point(|(from, _)| *from <= day);
+        history
+            .get(in_force.saturating_sub(1))
+            .map_or("", |(_, manager)| self.names[*manager as usize].as_str())
+    }
+
+    /// Records that `child`'s IRO team manager was `manager` from `from`.
+    fn allocate(
+        &mut self,
+        numbers: &mut rustc_hash::FxHashMap<String, u32>,
+        child: &str,
+        from: NaiveDate,
+        manager: &str,
+    ) {
+        let number = match numbers.get(manager) {
+            Some(number) => *number,
+            None => {
+                let number = self.names.len() as u32;
+                self.names.push(manager.to_string());
+                numbers.insert(manager.to_string(), number);
+                number
+            }
+        };
+        match self.by_child.get_mut(child) {
+            Some(history) => history.push((from, number)),
+            None => {
+                self.by_child.insert(child.into(), vec![(from, number)]);
             }
         }
-        self.now.get(child).map_or("", String::as_str)
     }
 }
 
@@ -182,7 +209,7 @@ pub struct ChildrenOverTime {
 
 /// The day each child's first concern was raised.
 #[derive(Debug, Clone, Default)]
-pub struct FirstConcerns(rustc_hash::FxHashMap<String, NaiveDate>);
+pub struct FirstConcerns(rustc_hash::FxHashMap<Box<str>, NaiveDate>);
 
 impl ChildrenOverTime {
     /// Whether a concern about `child` raised on `raised_on` is a repeat: one was raised on an earlier
@@ -886,34 +913,30 @@ impl Tx<'_> {
 
     /// The day each child's first concern was raised.
     pub fn first_concerns(&self) -> Result<FirstConcerns, StoreError> {
-        Ok(FirstConcerns(
-            self.rows(&FIRST_CONCERNS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .into_iter()
-                .collect(),
-        ))
+        let mut first = rustc_hash::FxHashMap::default();
+        self.each_row(&FIRST_CONCERNS, &[], |r| {
+            first.insert(r.text(0)?.into(), r.get(1)?);
+            Ok(Ok::<(), StoreError>(()))
+        })?;
+        Ok(FirstConcerns(first))
     }
 
     /// Every child's IRO team managers over time, to say whose a matter was on the day it was raised.
     pub fn iro_team_managers(&self) -> Result<IroTeamManagers, StoreError> {
         let mut managers = IroTeamManagers::default();
-        for (child, from_on, manager) in self.rows(&IRO_TEAM_MANAGERS, &[], |r| {
-            Ok((
-                r.get::<String>(0)?,
-                r.get::<NaiveDate>(1)?,
-                r.get::<String>(2)?,
-            ))
-        })? {
-            managers
-                .history
-                .entry(child)
-                .or_default()
-                .push((from_on, manager));
-        }
-        for (child, manager) in self.rows(&CURRENT_IRO_TEAM_MANAGERS, &[], |r| {
-            Ok((r.get::<String>(0)?, r.get::<String>(1)?))
-        })? {
-            managers.now.insert(child, manager);
-        }
+        let mut numbers = rustc_hash::FxHashMap::default();
+        self.each_row(&IRO_TEAM_MANAGERS, &[], |r| {
+            managers.allocate(&mut numbers, r.text(0)?, r.get(1)?, r.text(2)?);
+            Ok(Ok::<(), StoreError>(()))
+        })?;
+        // A child with no allocation in the history is read as the directory stands.
+        self.each_row(&CURRENT_IRO_TEAM_MANAGERS, &[], |r| {
+            let child = r.text(0)?;
+            if !managers.by_child.contains_key(child) {
+                managers.allocate(&mut numbers, child, NaiveDate::MIN, r.text(1)?);
+            }
+            Ok(Ok::<(), StoreError>(()))
+        })?;
         Ok(managers)
     }
 
