@@ -516,9 +516,9 @@ mod tests {
             |matter: &'static str, team: &'static str, stage, entered, deadline, on| StepFact {
                 kind: StepKind::Resolved,
                 on: day(on),
-                matter: matter.into(),
-                category: "contact".into(),
-                team: team.into(),
+                matter,
+                category: "contact",
+                team,
                 iro: if team == "North" {
                     "iro-North"
                 } else {
@@ -633,10 +633,10 @@ mod steps {
         StepFact {
             kind,
             on: day(on),
-            matter: "E-1".into(),
-            category: "contact".into(),
-            team: "North".into(),
-            iro: "asmith".into(),
+            matter: "E-1",
+            category: "contact",
+            team: "North",
+            iro: "asmith",
             entry_stage: None,
             from_qap: false,
             from_consultation: false,
@@ -645,9 +645,9 @@ mod steps {
             drp_deadline: None,
             stage: None,
             opens: false,
-            child: "LCS-1".into(),
+            child: "LCS-1",
             raised_on: day("2026-09-01"),
-            iro_team_manager: "jwhite".into(),
+            iro_team_manager: "jwhite",
             qap_raised_on: Some(day("2026-09-01")),
             stage_reached_on: None,
             earlier_concern: false,
