@@ -546,9 +546,9 @@ const OPEN_MATTERS: Sql = Sql::new(
 );
 
 /// Every allocation's IRO team manager, for the figures by IRO team manager (resolved in memory: one
-/// read of the directory's history rather than a look-up per step).
-/// In the table's order, which is cheaper than the index's (each row is then read by its key): each
-/// child's allocations are put in order as they are kept.
+/// read of the directory's history rather than a look-up per step). Read in the table's order, which
+/// is cheaper than the index's (each row then read by its key); `Tx::iro_team_managers` puts each
+/// child's allocations in order.
 const IRO_TEAM_MANAGERS: Sql = Sql::new(
     "the IRO team manager of each allocation",
     "SELECT child, from_on, event, iro_team_manager FROM allocations",

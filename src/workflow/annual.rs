@@ -11,7 +11,7 @@ use crate::calendar::Calendar;
 use crate::files;
 use crate::render::{self, Breakdown, Stats};
 use crate::store::reports::ChildrenOverTime;
-use crate::store::Store;
+use crate::store::{Store, Tx};
 
 /// The period a period is compared with: the same days a year before (a board compares a year, or a
 /// quarter, with the one a year earlier, which seasons alike), or for a period longer than a year, as
@@ -57,50 +57,25 @@ pub fn figures_on_two(
         // What the figures look up about each child is read once, for both periods, its two halves
         // one on each connection, as the record stood when the periods are read (the heads are
         // compared below).
-        let (managers, first_concerns) = std::thread::scope(|scope| {
-            let managers = scope.spawn(|| -> anyhow::Result<_> {
-                let tx = first.read()?;
-                Ok((tx.iro_team_managers()?, tx.head()?))
-            });
-            let first_concerns = scope.spawn(|| -> anyhow::Result<_> {
-                let tx = second.read()?;
-                Ok((tx.first_concerns()?, tx.head()?))
-            });
-            (
-                managers.join().expect("the figures do not panic"),
-                first_concerns.join().expect("the figures do not panic"),
-            )
-        });
-        let ((managers, managers_head), (first_concern, first_concerns_head)) =
-            (managers?, first_concerns?);
+        let ((managers, managers_head), (first_concern, first_concerns_head)) = read_on_both(
+            first,
+            second,
+            |tx| Ok(tx.iro_team_managers()?),
+            |tx| Ok(tx.first_concerns()?),
+        )?;
         let history = &ChildrenOverTime {
             managers,
             first_concern,
         };
-        let (current, previous) = std::thread::scope(|scope| {
-            let current = scope.spawn(|| -> anyhow::Result<_> {
-                let tx = first.read()?;
-                let stats = figures::period_under(&tx, history, calendar, from, to, categories)?;
-                Ok((tx.head()?, (stats, tx.first_step_on()?)))
-            });
-            let previous = scope.spawn(|| -> anyhow::Result<_> {
-                let tx = second.read()?;
-                let stats = figures::period_under(
-                    &tx,
-                    history,
-                    calendar,
-                    before_from,
-                    before_to,
-                    categories,
-                )?;
-                Ok((tx.head()?, stats))
-            });
-            (
-                current.join().expect("the figures do not panic"),
-                previous.join().expect("the figures do not panic"),
-            )
-        });
-        let ((head, (current, record_began)), (other_head, previous)) = (current?, previous?);
+        let (((current, record_began), head), (previous, other_head)) = read_on_both(
+            first,
+            second,
+            |tx| {
+                let stats = figures::period_under(tx, history, calendar, from, to, categories)?;
+                Ok((stats, tx.first_step_on()?))
+            },
+            |tx| figures::period_under(tx, history, calendar, before_from, before_to, categories),
+        )?;
         if [&other_head, &managers_head, &first_concerns_head]
             .iter()
             .all(|h| **h == head)
@@ -112,6 +87,34 @@ pub fn figures_on_two(
             });
         }
     }
+}
+
+/// The head of the record a read saw: the last event's id and hash (`Tx::head`).
+type Head = (i64, String);
+
+/// Reads `one` on the first store and `other` on the second at the same time, each in a transaction
+/// of its own; gives each result with the head of the record it read.
+fn read_on_both<A: Send, B: Send>(
+    first: &mut Store,
+    second: &mut Store,
+    one: impl FnOnce(&Tx) -> anyhow::Result<A> + Send,
+    other: impl FnOnce(&Tx) -> anyhow::Result<B> + Send,
+) -> anyhow::Result<((A, Head), (B, Head))> {
+    let (one, other) = std::thread::scope(|scope| {
+        let one = scope.spawn(|| -> anyhow::Result<_> {
+            let tx = first.read()?;
+            Ok((one(&tx)?, tx.head()?))
+        });
+        let other = scope.spawn(|| -> anyhow::Result<_> {
+            let tx = second.read()?;
+            Ok((other(&tx)?, tx.head()?))
+        });
+        (
+            one.join().expect("the figures do not panic"),
+            other.join().expect("the figures do not panic"),
+        )
+    });
+    Ok((one?, other?))
 }
 
 /// A letter for the `n`th team (from 0): A to Z, then AA, AB, ...

@@ -45,7 +45,6 @@ pub(super) fn run(ctx: &mut Context, args: &AnnualArgs) -> anyhow::Result<Status
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
     drop(tx);
-    // Not mapped, as `report stats` reads.
     let mut second = store.another()?;
     let figures = annual::figures_on_two(
         &mut store,

@@ -8,8 +8,6 @@ use crate::workflow::figures;
 
 pub(super) fn stats(ctx: &mut Context, args: &StatsArgs) -> anyhow::Result<Status> {
     crate::commands::period(args.from, args.to)?;
-    // Read as a report reads, not mapped: a year's look-ups by index fit the default page cache, and a
-    // mapping would count the file's pages against the report's memory.
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
