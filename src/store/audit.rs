@@ -1,6 +1,8 @@
 //! The reads an audit walks: the whole chain in order, every matter's events one matter at a time, and
 //! state no event explains.
 
+use std::ops::ControlFlow;
+
 use chrono::NaiveDate;
 
 use super::backend::{BackendError, Row, Sql};
@@ -96,6 +98,11 @@ const MATTER_LOGS_RAW: Sql = Sql::new(
     "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
       WHERE matter IS NOT NULL ORDER BY matter, id",
 );
+const MATTER_LOGS_RAW_DOWN: Sql = Sql::new(
+    "every matter's events, undecoded, from the last matter",
+    "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
+      WHERE matter IS NOT NULL ORDER BY matter DESC, id DESC",
+);
 const EVERY_MATTER: Sql = Sql::new(
     "every matter as stored",
     concat!("SELECT ", matter_columns!(), " FROM matters m"),
@@ -137,6 +144,18 @@ const UNEXPLAINED_MATTERS: Sql = Sql::new(
     "matters no event explains",
     "SELECT id FROM matters m WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.matter = m.id) ORDER BY id",
 );
+
+/// Why a read of the rows ended early: it failed, or its reader had read enough.
+enum Halt {
+    Failed(StoreError),
+    Stopped,
+}
+
+impl From<StoreError> for Halt {
+    fn from(e: StoreError) -> Halt {
+        Halt::Failed(e)
+    }
+}
 
 /// One event's columns as the walk reads them, borrowed from the row: the walk reads every event, and
 /// copying thirteen texts out of each was a third of its time.
@@ -313,44 +332,54 @@ impl Tx<'_> {
     }
 
     /// Every matter's events in order, undecoded, one matter at a time, so a replay never holds the
-    /// whole log.
+    /// whole log: the matters in the order of their ids, or from the last (`down`), each matter's
+    /// events in the order recorded either way. `visit` may stop the read.
     pub fn for_each_matter_log_raw(
         &self,
-        mut visit: impl FnMut(&str, Vec<LoggedEvent>) -> Result<(), StoreError>,
+        down: bool,
+        mut visit: impl FnMut(&str, Vec<LoggedEvent>) -> Result<ControlFlow<()>, StoreError>,
     ) -> Result<(), StoreError> {
-        let mut current: Option<String> = None;
+        let mut current = String::new();
         let mut log = Vec::new();
-        self.stream(
-            &MATTER_LOGS_RAW,
-            &[],
-            |r| {
-                Ok((
-                    r.get::<String>(0)?,
-                    LoggedEvent {
-                        id: r.get(1)?,
-                        actor: r.get(2)?,
-                        effective_on: r.get(3)?,
-                        recorded_at: r.get(4)?,
-                        details: r.get(5)?,
-                        policy_digest: r.get(6)?,
-                    },
-                ))
-            },
-            |(matter, event): (String, LoggedEvent)| {
-                if current.as_deref() != Some(matter.as_str()) {
-                    if let Some(done) = current.take() {
-                        visit(&done, std::mem::take(&mut log))?;
+        let mut hand_over = |matter: &str, mut log: Vec<LoggedEvent>| {
+            if down {
+                log.reverse();
+            }
+            visit(matter, log)
+        };
+        let sql = if down {
+            &MATTER_LOGS_RAW_DOWN
+        } else {
+            &MATTER_LOGS_RAW
+        };
+        // The matter's id is read borrowed and copied once per matter, not once per event.
+        let read = self.each_row(sql, &[], |r| {
+            let matter = r.text(0)?;
+            if matter != current {
+                if !log.is_empty() {
+                    match hand_over(&current, std::mem::take(&mut log)) {
+                        Ok(ControlFlow::Continue(())) => {}
+                        Ok(ControlFlow::Break(())) => return Ok(Err(Halt::Stopped)),
+                        Err(e) => return Ok(Err(Halt::Failed(e))),
                     }
-                    current = Some(matter);
                 }
-                log.push(event);
-                Ok(())
-            },
-        )?;
-        if let Some(done) = current {
-            visit(&done, log)?;
+                matter.clone_into(&mut current);
+            }
+            log.push(LoggedEvent {
+                id: r.get(1)?,
+                actor: r.get(2)?,
+                effective_on: r.get(3)?,
+                recorded_at: r.get(4)?,
+                details: r.get(5)?,
+                policy_digest: r.get(6)?,
+            });
+            Ok(Ok(()))
+        });
+        match read {
+            Ok(()) if !log.is_empty() => hand_over(&current, log).map(|_| ()),
+            Ok(()) | Err(Halt::Stopped) => Ok(()),
+            Err(Halt::Failed(e)) => Err(e),
         }
-        Ok(())
     }
 
     /// Every row of the matters' state tables, in no order: matters, actions, stages, referrals and

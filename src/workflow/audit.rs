@@ -8,9 +8,12 @@
 
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
+use std::ops::ControlFlow;
 use std::rc::Rc;
+use std::sync::Mutex;
 
 use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::calendar::Calendar;
@@ -21,6 +24,7 @@ use crate::engine::{
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
 use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow};
+use crate::store::backend::Dialect;
 use crate::store::{Store, StoreError, Tx};
 
 /// The triggers that refuse any change to a recorded event.
@@ -49,11 +53,17 @@ pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
 }
 
 /// The same, on two connections at once: one walks the chain, folds the directory and sums the stored
-/// tables while the other replays and re-judges every matter. Both read the same record: if a step was
+/// tables while the other replays and re-judges every matter from the first; on a file, the first then
+/// replays from the last matter down until the two meet. Both read the same record: if a step was
 /// recorded between their starts, they start again.
 pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, StoreError> {
+    // Once the first half is done it replays from the last matter down to meet the second, where the
+    // ids sort in the same order in SQL as here: SQLite compares texts byte by byte, a server by its
+    // collation.
+    let both_ways = first.dialect() == Dialect::Sqlite;
     for _ in 0..3 {
         let key = RandomState::new();
+        let meeting = Mutex::new(Meeting::default());
         let (left, right) = std::thread::scope(|scope| {
             let left = scope.spawn(|| -> Result<_, StoreError> {
                 let tx = first.read()?;
@@ -66,19 +76,25 @@ pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, S
                     None => directory_mismatch(&tx)?,
                 };
                 let mut stored = RowSum::with_key(key.clone());
+                let mut replayed = RowSum::with_key(key.clone());
+                let mut problem = None;
                 if checked.is_none() && directory.is_none() {
                     tx.for_each_state_row(|row| {
                         stored.add(&row);
                         Ok(())
                     })?;
+                    if both_ways {
+                        problem = replay_into(&tx, &mut replayed, Way::Down, Some(&meeting))?;
+                    }
                 }
-                Ok((tip, walk, checked, directory, stored))
+                Ok((tip, walk, checked, directory, stored, (problem, replayed)))
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
                 let tx = second.read()?;
                 let tip = tx.head()?;
                 let mut replayed = RowSum::with_key(key.clone());
-                let problem = replay_into(&tx, &mut replayed)?;
+                let problem =
+                    replay_into(&tx, &mut replayed, Way::Up, both_ways.then_some(&meeting))?;
                 Ok((tip, problem, replayed))
             });
             (
@@ -86,7 +102,7 @@ pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, S
                 right.join().expect("the replay does not panic"),
             )
         });
-        let (left_tip, walk, checked, directory, stored) = left?;
+        let (left_tip, walk, checked, directory, stored, (down_problem, down)) = left?;
         if checked.is_some() {
             // The chain's own fault comes first, whatever the replay made of it.
             return Ok(Verdict {
@@ -95,7 +111,10 @@ pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, S
                 problem: checked,
             });
         }
-        let (right_tip, replayed_problem, replayed) = right?;
+        let (right_tip, up_problem, mut replayed) = right?;
+        // Every matter the replay up did not reach, the one down did, after it.
+        let replayed_problem = up_problem.or(down_problem);
+        replayed.merge(down);
         if left_tip != right_tip {
             continue;
         }
@@ -297,7 +316,7 @@ fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
 /// back to name the first that differs.
 fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     let mut replayed = RowSum::new();
-    if let Some(problem) = replay_into(tx, &mut replayed)? {
+    if let Some(problem) = replay_into(tx, &mut replayed, Way::Up, None)? {
         return Ok(Some(problem));
     }
     let mut stored = replayed.empty_like();
@@ -312,22 +331,79 @@ fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     name_the_difference(tx, &mut stood)
 }
 
-/// Replays (and re-judges) every matter into `replayed`, the sum of the rows it leaves; the first event
-/// that does not stand, if any.
-fn replay_into(tx: &Tx, replayed: &mut RowSum) -> Result<Option<String>, StoreError> {
+/// Replays (and re-judges) every matter into `replayed`, the sum of the rows it leaves, going `way`
+/// through the matters; with a `meeting`, only those the replay from the other end has not taken. The
+/// first problem in the matters' order, if any.
+fn replay_into(
+    tx: &Tx,
+    replayed: &mut RowSum,
+    way: Way,
+    meeting: Option<&Mutex<Meeting>>,
+) -> Result<Option<String>, StoreError> {
     let mut stood = AsItStood::read(tx)?;
     let mut problem: Option<String> = None;
-    tx.for_each_matter_log_raw(|id, log| {
-        if problem.is_some() {
-            return Ok(());
+    tx.for_each_matter_log_raw(way == Way::Down, |id, log| {
+        if let Some(meeting) = meeting {
+            let mut meeting = meeting
+                .lock()
+                .expect("no replay panics holding the meeting point");
+            if !meeting.claim(way, id) {
+                return Ok(ControlFlow::Break(()));
+            }
         }
         match replay(&mut stood, id, log) {
             Ok((state, history)) => replayed.add_matter(state, &history),
-            Err(why) => problem = Some(why),
+            // Going up, the first problem is the one to name; going down, the last one found is the
+            // first in the matters' order, so that replay goes on to where the two meet.
+            Err(why) => {
+                problem = Some(why);
+                if way == Way::Up {
+                    return Ok(ControlFlow::Break(()));
+                }
+            }
         }
-        Ok(())
+        Ok(ControlFlow::Continue(()))
     })?;
     Ok(problem)
+}
+
+/// Which way a replay goes through the matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way {
+    /// From the first matter's id.
+    Up,
+    /// From the last.
+    Down,
+}
+
+/// How far two replays from either end of the matters have gone: each takes a matter only while the
+/// other has not taken it or one beyond it, so that between them they replay every matter once.
+#[derive(Debug, Default)]
+struct Meeting {
+    up: Option<String>,
+    down: Option<String>,
+}
+
+impl Meeting {
+    /// Whether the replay going `way` may take `matter` (and so takes it).
+    fn claim(&mut self, way: Way, matter: &str) -> bool {
+        let (mine, theirs) = match way {
+            Way::Up => (&mut self.up, &self.down),
+            Way::Down => (&mut self.down, &self.up),
+        };
+        let passed = theirs.as_deref().is_some_and(|theirs| match way {
+            Way::Up => matter >= theirs,
+            Way::Down => matter <= theirs,
+        });
+        if passed {
+            return false;
+        }
+        match mine {
+            Some(taken) => matter.clone_into(taken),
+            None => *mine = Some(matter.to_owned()),
+        }
+        true
+    }
 }
 
 /// One matter's events replayed (and re-judged where they can be): the state they leave and the
@@ -391,15 +467,12 @@ fn replay(
 /// whatever no event explains.
 fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>, StoreError> {
     let mut problem: Option<String> = None;
-    tx.for_each_matter_log_raw(|id, log| {
-        if problem.is_some() {
-            return Ok(());
-        }
+    tx.for_each_matter_log_raw(false, |id, log| {
         let (state, history) = match replay(stood, id, log) {
             Ok(replayed) => replayed,
             Err(why) => {
                 problem = Some(why);
-                return Ok(());
+                return Ok(ControlFlow::Break(()));
             }
         };
         let stored = tx.matter(id)?;
@@ -416,7 +489,10 @@ fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>,
                 &key(history),
             );
         }
-        Ok(())
+        Ok(match problem {
+            Some(_) => ControlFlow::Break(()),
+            None => ControlFlow::Continue(()),
+        })
     })?;
     if problem.is_none() {
         problem = tx
@@ -489,6 +565,12 @@ impl RowSum {
         self.rows += 1;
     }
 
+    /// Adds the rows of another sum under the same key.
+    fn merge(&mut self, other: RowSum) {
+        self.sum = self.sum.wrapping_add(other.sum);
+        self.rows += other.rows;
+    }
+
     /// A replayed matter, as the rows its tables would hold.
     fn add_matter(&mut self, mut matter: Matter, history: &[DueHistoryRow]) {
         let id = matter.id.clone();
@@ -548,9 +630,11 @@ type PolicyRead = Result<(Rc<Policy>, Vec<NaiveDate>), String>;
 /// The directory, covers, closure days and policies as the record holds them, to judge each step by
 /// what stood when it was recorded: only what was recorded before it counts.
 struct AsItStood {
-    staff: HashMap<String, Vec<Version<Staff>>>,
-    children: HashMap<String, Vec<Version<Child>>>,
-    current: HashMap<String, Staff>,
+    // Looked up several times for each of millions of steps: a cheaper hash than the default, which
+    // resists keys chosen to collide, where the keys are the record's own staff and children.
+    staff: FxHashMap<String, Vec<Version<Staff>>>,
+    children: FxHashMap<String, Vec<Version<Child>>>,
+    current: FxHashMap<String, Staff>,
     covers: Vec<(i64, Cover)>,
     /// Closure days in the order they were added, with the event that added each.
     closures: Vec<(i64, NaiveDate)>,
@@ -568,11 +652,11 @@ struct AsItStood {
 impl AsItStood {
     fn read(tx: &Tx) -> Result<AsItStood, StoreError> {
         let stored = tx.stored_directory()?;
-        let mut staff: HashMap<String, Vec<Version<Staff>>> = HashMap::new();
+        let mut staff: FxHashMap<String, Vec<Version<Staff>>> = FxHashMap::default();
         for v in stored.staff_versions {
             staff.entry(v.key.clone()).or_default().push(v);
         }
-        let mut children: HashMap<String, Vec<Version<Child>>> = HashMap::new();
+        let mut children: FxHashMap<String, Vec<Version<Child>>> = FxHashMap::default();
         for v in stored.allocations {
             children.entry(v.key.clone()).or_default().push(v);
         }
@@ -937,7 +1021,7 @@ fn reassigned(
     from: &str,
     to: &str,
     on: NaiveDate,
-    staff: &HashMap<String, Staff>,
+    staff: &FxHashMap<String, Staff>,
 ) -> Result<(), String> {
     let owner = matter
         .actions
@@ -1207,6 +1291,39 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().expect("a date")
+    }
+
+    #[test]
+    fn two_replays_from_either_end_take_every_matter_once_however_they_interleave() {
+        let matters: Vec<String> = (1..=9).map(|n| format!("Q-2026-{n:04}")).collect();
+        // Each of a spread of interleavings: bit i of `pattern` says which replay moves at turn i.
+        for pattern in 0u32..512 {
+            let mut meeting = Meeting::default();
+            let (mut up, mut down) = (matters.iter(), matters.iter().rev());
+            let (mut taken_up, mut taken_down) = (Vec::new(), Vec::new());
+            let (mut up_done, mut down_done) = (false, false);
+            for turn in 0.. {
+                if up_done && down_done {
+                    break;
+                }
+                let going_up = (!up_done && pattern >> (turn % 32) & 1 == 1) || down_done;
+                let (next, way, taken, done) = if going_up {
+                    (up.next(), Way::Up, &mut taken_up, &mut up_done)
+                } else {
+                    (down.next(), Way::Down, &mut taken_down, &mut down_done)
+                };
+                match next {
+                    Some(matter) if meeting.claim(way, matter) => taken.push(matter.clone()),
+                    _ => *done = true,
+                }
+            }
+            let mut all: Vec<String> = taken_up.iter().chain(&taken_down).cloned().collect();
+            all.sort();
+            assert_eq!(
+                all, matters,
+                "interleaving {pattern:b}: up {taken_up:?}, down {taken_down:?}"
+            );
+        }
     }
 
     #[test]
