@@ -166,6 +166,10 @@ UNION ALL
 SELECT m.id, m.child, m.iro, m.team, 'drp-resolution', NULL, NULL, NULL, m.stage, m.drp_deadline
   FROM matters m
  WHERE m.state = 'drp' AND m.drp_deadline < '$IRO_TODAY'
+UNION ALL
+SELECT m.id, m.child, m.iro, m.team, 'stage-response', NULL, NULL, NULL, m.stage, s.response_deadline
+  FROM matters m JOIN stages s ON s.matter = m.id AND s.stage = m.stage
+ WHERE m.state = 'drp' AND s.response_deadline < '$IRO_TODAY'
 ORDER BY 10, 1, 5, 6;"
 
 # A child in care with no matter yet, for the writes: the benchmark's databases are kept between runs,
