@@ -80,7 +80,7 @@ pub trait Tabular: Serialize {
 enum Sink<'a> {
     /// A table needs every row to size its columns, so it is printed at the end.
     Table(TableRows, &'a mut dyn Write),
-    Csv(csv::Writer<&'a mut dyn Write>, bool),
+    Csv(Box<csv::Writer<&'a mut dyn Write>>, bool),
     Json(&'a mut dyn Write),
     /// A workbook is written whole at the end.
     Xlsx(Box<super::xlsx::Sheet>, &'a mut dyn Write),
@@ -228,7 +228,7 @@ impl<'a, R: Tabular> RowWriter<'a, R> {
                 writer
                     .write_record(R::header())
                     .map_err(std::io::Error::from)?;
-                Sink::Csv(writer, raw)
+                Sink::Csv(Box::new(writer), raw)
             }
             Format::Json => Sink::Json(out),
             Format::Xlsx => Sink::Xlsx(
