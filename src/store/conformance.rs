@@ -10,7 +10,7 @@ use super::backend::Sql;
 use super::outbox::{OutboxStatus, Which};
 use super::{Store, StoreError, SCHEMA_VERSION};
 use crate::engine::{evolve, Event, Opened, Step};
-use crate::model::{Action, ActionStatus, Matter, MatterState, Role, Stage};
+use crate::model::{Action, ActionStatus, Matter, MatterState, Role, Staff, Stage};
 use crate::notify::{Message, Recipient};
 
 /// A database for one check: made empty at the current schema, and opened as often as asked.
@@ -232,6 +232,74 @@ pub(super) fn the_directory_reads_back_as_written<B: Backend>() {
     assert!(tx
         .children(None, Some("South"))
         .expect("children")
+        .is_empty());
+}
+
+/// The people a step tells, read in one statement, are each as read one at a time: the version in
+/// force that day (the later of two on the same day), the day they left since, and, before anyone was
+/// recorded, as first recorded; someone unknown is nobody.
+pub(super) fn people_read_together_are_each_as_read_alone<B: Backend>() {
+    use crate::engine::Change;
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    let tx = store.write().expect("tx");
+    let staff = crate::fixture::staff();
+    let (moved, leaver) = (&staff[0], &staff[1]);
+    let mut after = moved.clone();
+    after.team = Some("Moved-Once".into());
+    let mut again = moved.clone();
+    again.team = Some("Moved-Twice".into());
+    for (before, after) in [(moved, &after), (&after, &again)] {
+        let change = Change::StaffUpdated {
+            before: Box::new(before.clone()),
+            after: Box::new(after.clone()),
+            reason: None,
+        };
+        tx.record_change(&change, "fixture", day("2025-06-02"), &entered())
+            .expect("moved");
+    }
+    let left = Change::StaffLeft {
+        before: Box::new(leaver.clone()),
+        successor: None,
+        reason: None,
+    };
+    tx.record_change(&left, "fixture", day("2025-09-01"), &entered())
+        .expect("left");
+    tx.commit().expect("commit");
+    let tx = store.read().expect("tx");
+    let mut ids: Vec<&str> = staff.iter().map(|s| s.id.as_str()).collect();
+    ids.push("nobody");
+    for on in ["2024-06-01", "2025-03-03", "2025-06-02", "2025-10-01"] {
+        let mut together = tx.staff_on_leaving_now_of(&ids, day(on)).expect("together");
+        together.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut alone: Vec<Staff> = ids
+            .iter()
+            .filter_map(|id| tx.staff_on_leaving_now(id, day(on)).expect("alone"))
+            .collect();
+        alone.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(together, alone, "on {on}");
+        assert_eq!(together.len(), staff.len(), "on {on}");
+        let team = |s: &[Staff]| {
+            s.iter()
+                .find(|s| s.id == moved.id)
+                .and_then(|s| s.team.clone())
+        };
+        let expected = if on >= "2025-06-02" {
+            "Moved-Twice"
+        } else {
+            moved.team.as_deref().unwrap_or_default()
+        };
+        assert_eq!(team(&together).as_deref(), Some(expected), "on {on}");
+        let gone = together
+            .iter()
+            .find(|s| s.id == leaver.id)
+            .and_then(|s| s.left_on);
+        assert_eq!(gone, Some(day("2025-09-01")), "on {on}");
+    }
+    assert!(tx
+        .staff_on_leaving_now_of(&[], day("2025-10-01"))
+        .expect("none")
         .is_empty());
 }
 
@@ -548,6 +616,16 @@ macro_rules! conformance {
                     return;
                 }
                 super::the_directory_reads_back_as_written::<$ty>()
+            }
+            #[test]
+            fn people_read_together_are_each_as_read_alone() {
+                if !<$ty as Backend>::available() {
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
+                    return;
+                }
+                super::people_read_together_are_each_as_read_alone::<$ty>()
             }
             #[test]
             fn recorded_state_reads_back_as_the_engine_folded_it() {

@@ -101,27 +101,26 @@ pub fn people_to_tell(
     // present, by id: a handful of rows however large the directory, in the directory's order (role, id).
     // Each as they were that day, but with the day they left if they have left since: a leaver is not
     // written to about a step taken before they went.
-    let mut staff: Vec<Staff> = Vec::new();
-    for holder in tx
+    // All of them read in one statement.
+    let holders: Vec<Staff> = tx
         .staff_in_role(Role::SeniorIroManager)?
         .into_iter()
         .chain(tx.staff_in_role(Role::AssistantDirector)?)
-    {
-        staff.extend(tx.staff_on_leaving_now(&holder.id, on)?);
-    }
+        .collect();
     let covers = tx.covers_on(on)?;
-    let covering = covers.iter().map(|c| c.by.as_str());
-    for id in allocated
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
+    let mut ids: Vec<&str> = Vec::new();
+    for id in holders
+        .iter()
+        .map(|h| h.id.as_str())
+        .chain(allocated.into_iter().flatten().map(String::as_str))
         .chain(present.iter().copied())
-        .chain(covering)
+        .chain(covers.iter().map(|c| c.by.as_str()))
     {
-        if !staff.iter().any(|s| s.id == id) {
-            staff.extend(tx.staff_on_leaving_now(id, on)?);
+        if !ids.contains(&id) {
+            ids.push(id);
         }
     }
+    let mut staff = tx.staff_on_leaving_now_of(&ids, on)?;
     staff.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));
     Ok((staff, covers))
 }
