@@ -84,11 +84,22 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
                 Some(file) => read_witness(file)?,
                 None => Vec::new(),
             };
+            // The tip's number is the count of events, near enough for a bar of those replayed.
+            let events = tx.head()?.0;
             drop(tx);
             let mut second = store.another()?;
             store.tune_for_reading_through()?;
             second.tune_for_reading_through()?;
-            let verdict = audit::verify_on_two(&mut store, &mut second)?;
+            let bar = super::progress(ctx, usize::try_from(events).unwrap_or(0), "replaying");
+            let verdict = audit::verify_on_two(&mut store, &mut second, &mut |done| {
+                if let Some(bar) = &bar {
+                    bar.set_position(done);
+                }
+            });
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            let verdict = verdict?;
             let tx = store.read()?;
             let problem = match &verdict.problem {
                 Some(problem) => Some(problem.clone()),

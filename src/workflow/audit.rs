@@ -10,6 +10,7 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
@@ -55,8 +56,13 @@ pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
 /// The same, on two connections at once: one walks the chain, folds the directory and sums the stored
 /// tables while the other replays and re-judges every matter from the first; on a file, the first then
 /// replays from the last matter down until the two meet. Both read the same record: if a step was
-/// recorded between their starts, they start again.
-pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, StoreError> {
+/// recorded between their starts, they start again. `progress` is told, from the calling thread, how
+/// many events have been replayed so far.
+pub fn verify_on_two(
+    first: &mut Store,
+    second: &mut Store,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Verdict, StoreError> {
     // Once the first half is done it replays from the last matter down to meet the second, where the
     // ids sort in the same order in SQL as here: SQLite compares texts byte by byte, a server by its
     // collation.
@@ -64,8 +70,11 @@ pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, S
     for _ in 0..3 {
         let key = RandomState::new();
         let meeting = Mutex::new(Meeting::default());
+        let replayed_events = AtomicU64::new(0);
+        let waiting = std::thread::current();
         let (left, right) = std::thread::scope(|scope| {
             let left = scope.spawn(|| -> Result<_, StoreError> {
+                let _done = Wake(waiting.clone());
                 let tx = first.read()?;
                 let tip = tx.head()?;
                 let walk = tx.walk_chain()?;
@@ -84,19 +93,31 @@ pub fn verify_on_two(first: &mut Store, second: &mut Store) -> Result<Verdict, S
                         Ok(())
                     })?;
                     if both_ways {
-                        problem = replay_into(&tx, &mut replayed, Way::Down, Some(&meeting))?;
+                        let down = (Way::Down, Some(&meeting), Some(&replayed_events));
+                        problem = replay_into(&tx, &mut replayed, down)?;
                     }
                 }
                 Ok((tip, walk, checked, directory, stored, (problem, replayed)))
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
+                let _done = Wake(waiting.clone());
                 let tx = second.read()?;
                 let tip = tx.head()?;
                 let mut replayed = RowSum::with_key(key.clone());
-                let problem =
-                    replay_into(&tx, &mut replayed, Way::Up, both_ways.then_some(&meeting))?;
+                let up = (
+                    Way::Up,
+                    both_ways.then_some(&meeting),
+                    Some(&replayed_events),
+                );
+                let problem = replay_into(&tx, &mut replayed, up)?;
                 Ok((tip, problem, replayed))
             });
+            // The progress is told here, in the caller's thread, which may be drawing on a terminal.
+            while !(left.is_finished() && right.is_finished()) {
+                progress(replayed_events.load(Ordering::Relaxed));
+                std::thread::park_timeout(std::time::Duration::from_millis(100));
+            }
+            progress(replayed_events.load(Ordering::Relaxed));
             (
                 left.join().expect("the chain's walk does not panic"),
                 right.join().expect("the replay does not panic"),
@@ -316,7 +337,7 @@ fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
 /// back to name the first that differs.
 fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     let mut replayed = RowSum::new();
-    if let Some(problem) = replay_into(tx, &mut replayed, Way::Up, None)? {
+    if let Some(problem) = replay_into(tx, &mut replayed, (Way::Up, None, None))? {
         return Ok(Some(problem));
     }
     let mut stored = replayed.empty_like();
@@ -331,14 +352,17 @@ fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     name_the_difference(tx, &mut stood)
 }
 
+/// Which way a replay goes; the replay from the other end it meets, if any; and a count of the events
+/// replayed, if one is kept.
+type Going<'a> = (Way, Option<&'a Mutex<Meeting>>, Option<&'a AtomicU64>);
+
 /// Replays (and re-judges) every matter into `replayed`, the sum of the rows it leaves, going `way`
 /// through the matters; with a `meeting`, only those the replay from the other end has not taken. The
 /// first problem in the matters' order, if any.
 fn replay_into(
     tx: &Tx,
     replayed: &mut RowSum,
-    way: Way,
-    meeting: Option<&Mutex<Meeting>>,
+    (way, meeting, counted): Going<'_>,
 ) -> Result<Option<String>, StoreError> {
     let mut stood = AsItStood::read(tx)?;
     let mut problem: Option<String> = None;
@@ -350,6 +374,9 @@ fn replay_into(
             if !meeting.claim(way, id) {
                 return Ok(ControlFlow::Break(()));
             }
+        }
+        if let Some(counted) = counted {
+            counted.fetch_add(log.len() as u64, Ordering::Relaxed);
         }
         match replay(&mut stood, id, log) {
             Ok((state, history)) => replayed.add_matter(state, &history),
@@ -365,6 +392,15 @@ fn replay_into(
         Ok(ControlFlow::Continue(()))
     })?;
     Ok(problem)
+}
+
+/// Wakes the thread telling the progress when a half of the verification ends, however it ends.
+struct Wake(std::thread::Thread);
+
+impl Drop for Wake {
+    fn drop(&mut self) {
+        self.0.unpark();
+    }
 }
 
 /// Which way a replay goes through the matters.

@@ -801,6 +801,38 @@ fn a_large_import_shows_progress_only_at_a_terminal() {
 }
 
 #[test]
+fn audit_verify_shows_progress_only_at_a_terminal() {
+    let service = Service::new();
+    let sample = std::fs::read_to_string(sample_tracker()).expect("sample");
+    let mut lines = sample.lines();
+    let mut big = format!("source_id,{}\n", lines.next().expect("header"));
+    let rows: Vec<&str> = lines.collect();
+    for copy in 0..50 {
+        for (n, row) in rows.iter().enumerate() {
+            big.push_str(&format!("r{copy}-{n},{row}\n"));
+        }
+    }
+    let path = service.dir.path().join("big.csv");
+    std::fs::write(&path, big).expect("write");
+    let (code, _, err) = run(&service, &["import", path.to_str().expect("path")]);
+    assert_eq!(code, Some(0), "{err}");
+
+    let mut p = pty(&service, &["audit", "verify"]);
+    let screen = p.exp_eof().expect("ends");
+    assert!(
+        screen.contains("replaying ") && screen.contains(" rows"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("ok "), "{screen:?}");
+    assert_eq!(exit_code(&mut p), 0);
+
+    let (code, out, err) = run(&service, &["audit", "verify"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("ok "), "{out}");
+    assert!(!err.contains("replaying"), "{err}");
+}
+
+#[test]
 fn tracker_headers_are_read_as_spreadsheets_write_them() {
     let service = Service::new();
     let path = service.dir.path().join("excel.csv");
