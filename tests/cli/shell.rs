@@ -768,9 +768,8 @@ fn a_broken_tracker_changes_nothing_and_lists_every_error() {
     assert_eq!(service.dump(), before);
 }
 
-#[test]
-fn a_large_import_shows_progress_only_at_a_terminal() {
-    let service = Service::new();
+/// The sample tracker fifty times over, 250 rows, in the service's directory: enough for a bar.
+fn big_tracker(service: &Service) -> String {
     let sample = std::fs::read_to_string(sample_tracker()).expect("sample");
     let mut lines = sample.lines();
     // Each copy of a row is a row of its own, by its source id.
@@ -783,7 +782,13 @@ fn a_large_import_shows_progress_only_at_a_terminal() {
     }
     let path = service.dir.path().join("big.csv");
     std::fs::write(&path, big).expect("write");
-    let path = path.to_str().expect("path");
+    path.to_str().expect("path").to_string()
+}
+
+#[test]
+fn a_large_import_shows_progress_only_at_a_terminal() {
+    let service = Service::new();
+    let path = &big_tracker(&service);
 
     let mut p = pty(&service, &["import", "--dry-run", path]);
     let screen = p.exp_eof().expect("ends");
@@ -803,18 +808,8 @@ fn a_large_import_shows_progress_only_at_a_terminal() {
 #[test]
 fn audit_verify_shows_progress_only_at_a_terminal() {
     let service = Service::new();
-    let sample = std::fs::read_to_string(sample_tracker()).expect("sample");
-    let mut lines = sample.lines();
-    let mut big = format!("source_id,{}\n", lines.next().expect("header"));
-    let rows: Vec<&str> = lines.collect();
-    for copy in 0..50 {
-        for (n, row) in rows.iter().enumerate() {
-            big.push_str(&format!("r{copy}-{n},{row}\n"));
-        }
-    }
-    let path = service.dir.path().join("big.csv");
-    std::fs::write(&path, big).expect("write");
-    let (code, _, err) = run(&service, &["import", path.to_str().expect("path")]);
+    let path = big_tracker(&service);
+    let (code, _, err) = run(&service, &["import", &path]);
     assert_eq!(code, Some(0), "{err}");
 
     let mut p = pty(&service, &["audit", "verify"]);
