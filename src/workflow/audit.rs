@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use chrono::NaiveDate;
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::calendar::Calendar;
@@ -666,11 +665,9 @@ type PolicyRead = Result<(Rc<Policy>, Vec<NaiveDate>), String>;
 /// The directory, covers, closure days and policies as the record holds them, to judge each step by
 /// what stood when it was recorded: only what was recorded before it counts.
 struct AsItStood {
-    // Looked up several times for each of millions of steps: a cheaper hash than the default, which
-    // resists keys chosen to collide, where the keys are the record's own staff and children.
-    staff: FxHashMap<String, Vec<Version<Staff>>>,
-    children: FxHashMap<String, Vec<Version<Child>>>,
-    current: FxHashMap<String, Staff>,
+    staff: HashMap<String, Vec<Version<Staff>>>,
+    children: HashMap<String, Vec<Version<Child>>>,
+    current: HashMap<String, Staff>,
     covers: Vec<(i64, Cover)>,
     /// Closure days in the order they were added, with the event that added each.
     closures: Vec<(i64, NaiveDate)>,
@@ -688,11 +685,11 @@ struct AsItStood {
 impl AsItStood {
     fn read(tx: &Tx) -> Result<AsItStood, StoreError> {
         let stored = tx.stored_directory()?;
-        let mut staff: FxHashMap<String, Vec<Version<Staff>>> = FxHashMap::default();
+        let mut staff: HashMap<String, Vec<Version<Staff>>> = HashMap::new();
         for v in stored.staff_versions {
             staff.entry(v.key.clone()).or_default().push(v);
         }
-        let mut children: FxHashMap<String, Vec<Version<Child>>> = FxHashMap::default();
+        let mut children: HashMap<String, Vec<Version<Child>>> = HashMap::new();
         for v in stored.allocations {
             children.entry(v.key.clone()).or_default().push(v);
         }
@@ -1057,7 +1054,7 @@ fn reassigned(
     from: &str,
     to: &str,
     on: NaiveDate,
-    staff: &FxHashMap<String, Staff>,
+    staff: &HashMap<String, Staff>,
 ) -> Result<(), String> {
     let owner = matter
         .actions
