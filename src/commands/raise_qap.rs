@@ -5,11 +5,12 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use super::actions::ActionArgs;
-use super::{open, parse_id, parse_text, step, Context};
+use super::{parse_id, parse_text, take, Context};
 use crate::dates::parse_date;
 use crate::engine::{Concern, Opening, Request};
 use crate::error::{Problem, Status};
 use crate::prompt::{self, Asker};
+use crate::workflow::Asked;
 
 /// Raise QAP actions with timescales; prints the new matter's id
 #[derive(Debug, Args)]
@@ -38,11 +39,12 @@ pub struct RaiseQapArgs {
 }
 
 /// Fills what raise-qap lacks: asked for at a terminal, else one usage error naming every missing flag.
-/// Also gives the matter the positional names, when it names one rather than a child.
+/// Also gives the matter the positional names, when it names one rather than a child, where asking
+/// needed to know it (`None` where it did not: the step finds out in its own transaction).
 fn collect(
     ctx: &mut Context,
     args: &RaiseQapArgs,
-) -> anyhow::Result<(RaiseQapArgs, Option<String>)> {
+) -> anyhow::Result<(RaiseQapArgs, Option<Option<String>>)> {
     let mut filled = RaiseQapArgs {
         child: args.child.clone(),
         category: args.category.clone(),
@@ -61,8 +63,7 @@ fn collect(
         && filled.summary.is_some()
         && !filled.agreed.actions.is_empty();
     if complete && (!ctx.interactive || ctx.acting_as.is_some()) {
-        let existing = existing_matter(ctx, filled.child.as_deref())?;
-        return Ok((filled, existing));
+        return Ok((filled, None));
     }
     let mut asker = Asker::new(ctx.interactive);
     let mut store = if asker.asks() {
@@ -98,7 +99,7 @@ fn collect(
         }
     }
     asker.finish()?;
-    Ok((filled, existing))
+    Ok((filled, Some(existing)))
 }
 
 pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
@@ -111,32 +112,43 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
         )
         .into());
     }
-    let matter = match (existing, &args.category, &args.summary) {
-        // A consultation's matter keeps its own category and summary.
-        (Some(id), None, None) => step(ctx, id, args.on, |tx| {
-            Ok(Request::RaiseQap {
-                actions: args.agreed.resolve(tx)?,
-            })
-        })?,
-        (Some(id), _, _) => {
-            return Err(Problem::Usage(format!(
-                "{id} already has its category and summary: leave out --category and --summary"
-            ))
-            .into())
-        }
-        (None, Some(category), Some(summary)) => open(ctx, &child, args.on, |tx| {
-            Ok(Opening::RaiseQap {
-                concern: Concern {
-                    category: category.clone(),
-                    summary: summary.clone(),
+    let matter = take(ctx, args.on, |tx| {
+        // Whether the positional names a matter is read in the step's own transaction.
+        let existing = match existing {
+            Some(known) => known.clone(),
+            None => tx.matter(&child.to_ascii_uppercase())?.map(|m| m.id),
+        };
+        Ok(match (existing, &args.category, &args.summary) {
+            // A consultation's matter keeps its own category and summary.
+            (Some(id), None, None) => Asked::On {
+                matter: id,
+                request: Request::RaiseQap {
+                    actions: args.agreed.resolve(tx)?,
                 },
-                actions: args.agreed.resolve(tx)?,
-            })
-        })?,
-        (None, _, _) => {
-            return Err(Problem::Usage("a new QAP needs --category and --summary".into()).into())
-        }
-    };
+            },
+            (Some(id), _, _) => {
+                return Err(Problem::Usage(format!(
+                    "{id} already has its category and summary: leave out --category and --summary"
+                ))
+                .into())
+            }
+            (None, Some(category), Some(summary)) => Asked::Open {
+                child: child.clone(),
+                opening: Opening::RaiseQap {
+                    concern: Concern {
+                        category: category.clone(),
+                        summary: summary.clone(),
+                    },
+                    actions: args.agreed.resolve(tx)?,
+                },
+            },
+            (None, _, _) => {
+                return Err(
+                    Problem::Usage("a new QAP needs --category and --summary".into()).into(),
+                )
+            }
+        })
+    })?;
     writeln!(ctx.out, "{}", matter.id)?;
     let challenge = matter
         .challenge_deadline

@@ -226,7 +226,11 @@ impl Tx<'_> {
 
     /// Keeps the text of the policy a step was taken under, once per digest.
     pub fn keep_policy(&self, digest: &str, text: &str, at: &str) -> Result<(), StoreError> {
+        if self.written.borrow().policies.iter().any(|d| d == digest) {
+            return Ok(());
+        }
         self.exec(&KEEP_POLICY, &[&digest, &text, &at])?;
+        self.written.borrow_mut().policies.push(digest.to_string());
         Ok(())
     }
 
@@ -251,7 +255,11 @@ impl Tx<'_> {
             query: APPEND_EVENT.name,
             cause: BackendError::Database(e.to_string()),
         })?;
-        let (id, prev_hash) = match self.chain_tip()? {
+        let tip = match self.written.borrow_mut().tip.take() {
+            Some(tip) => Some(tip),
+            None => self.chain_tip()?,
+        };
+        let (id, prev_hash) = match tip {
             Some((last, hash)) => (last + 1, hash),
             None => (1, GENESIS.to_string()),
         };
@@ -316,6 +324,7 @@ impl Tx<'_> {
                 ],
             )?,
         };
+        self.written.borrow_mut().tip = Some((id, hash));
         Ok(id)
     }
 }

@@ -90,6 +90,14 @@ const STAFF_BY_LOGIN: Sql = Sql::new(
     "a member of staff by login",
     concat!("SELECT ", staff_columns!(), " FROM staff WHERE login = ?1"),
 );
+const STAFF_AND_BY_LOGIN: Sql = Sql::new(
+    "a member of staff, and the one a login is bound to",
+    concat!(
+        "SELECT ",
+        staff_columns!(),
+        " FROM staff WHERE id = ?1 OR login = ?2"
+    ),
+);
 const ALL_STAFF: Sql = Sql::new(
     "every member of staff",
     concat!("SELECT ", staff_columns!(), " FROM staff ORDER BY role, id"),
@@ -100,6 +108,14 @@ const STAFF_IN_ROLE: Sql = Sql::new(
         "SELECT ",
         staff_columns!(),
         " FROM staff WHERE role = ?1 ORDER BY id"
+    ),
+);
+const STAFF_IN_ROLES: Sql = Sql::new(
+    "staff holding either of two roles",
+    concat!(
+        "SELECT ",
+        staff_columns!(),
+        " FROM staff WHERE role IN (?1, ?2) ORDER BY role, id"
     ),
 );
 const INSERT_CHILD: Sql = Sql::new(
@@ -421,6 +437,20 @@ impl Tx<'_> {
         self.row(&STAFF_BY_LOGIN, &[&login], staff_from_row)
     }
 
+    /// The member of staff `id` and the one `login` is bound to (perhaps the same), in one statement.
+    pub fn staff_and_by_login(
+        &self,
+        id: &str,
+        login: &str,
+    ) -> Result<(Option<Staff>, Option<Staff>), StoreError> {
+        let found = self.rows(&STAFF_AND_BY_LOGIN, &[&id, &login], staff_from_row)?;
+        let with_id = found.iter().find(|s| s.id == id).cloned();
+        let by_login = found
+            .into_iter()
+            .find(|s| s.login.as_deref() == Some(login));
+        Ok((with_id, by_login))
+    }
+
     pub fn all_staff(&self) -> Result<Vec<Staff>, StoreError> {
         self.rows(&ALL_STAFF, &[], staff_from_row)
     }
@@ -429,6 +459,11 @@ impl Tx<'_> {
     /// tell (index `staff_role`).
     pub fn staff_in_role(&self, role: Role) -> Result<Vec<Staff>, StoreError> {
         self.rows(&STAFF_IN_ROLE, &[&role], staff_from_row)
+    }
+
+    /// Everyone holding either role now, by role and id, in one statement.
+    pub fn staff_in_roles(&self, one: Role, other: Role) -> Result<Vec<Staff>, StoreError> {
+        self.rows(&STAFF_IN_ROLES, &[&one, &other], staff_from_row)
     }
 
     /// A child as allocated now.

@@ -58,6 +58,7 @@ pub(crate) mod conformance;
 #[cfg(test)]
 mod tests;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -216,8 +217,8 @@ impl Store {
             Location::File(path) => return Store::open_upgrading(path, now, upgrading),
             Location::Server(url) => url,
         };
-        let mut db = Postgres::connect(url)?;
-        let version = db.schema_version()?;
+        let db = Postgres::connect(url)?;
+        let version = db.version_on_connecting();
         accepted(version, Path::new(db.place()))?;
         Store {
             db: Db::Postgres(Box::new(db)),
@@ -237,8 +238,8 @@ impl Store {
             Location::Server(url) => url,
         };
         // One connection: the schema found there is judged, then made or brought up to date on it.
-        let mut db = Postgres::connect(url)?;
-        let version = db.schema_version()?;
+        let db = Postgres::connect(url)?;
+        let version = db.version_on_connecting();
         let created = if version == 0 {
             Created::New
         } else {
@@ -442,7 +443,7 @@ impl Store {
     pub fn authenticated_login(&mut self) -> Result<Option<String>, StoreError> {
         match &mut self.db {
             Db::Sqlite(_) => Ok(None),
-            Db::Postgres(db) => db.session_user().map(Some),
+            Db::Postgres(db) => Ok(Some(db.session_user().to_string())),
         }
     }
 
@@ -485,7 +486,11 @@ impl Store {
             Db::Sqlite(db) => Box::new(db.begin(write)?),
             Db::Postgres(db) => Box::new(db.begin(write)?),
         };
-        Ok(Tx { session, place })
+        Ok(Tx {
+            session,
+            place,
+            written: RefCell::default(),
+        })
     }
 
     #[cfg(test)]
@@ -517,6 +522,19 @@ pub struct Tx<'a> {
     session: Box<dyn Session + 'a>,
     /// Where the database is, for messages.
     place: String,
+    /// What this transaction has itself written that it would otherwise read back.
+    written: RefCell<Written>,
+}
+
+/// What a transaction remembers of its own writes, so that a step and the messages it queues each ask
+/// the database only what they do not know: on a server every question is a round trip.
+#[derive(Debug, Default)]
+struct Written {
+    /// The id and hash of the last event this transaction appended: the chain's tip while it holds the
+    /// write lock.
+    tip: Option<(i64, String)>,
+    /// The digests of the policies whose text it has kept.
+    policies: Vec<String>,
 }
 
 impl Tx<'_> {

@@ -8,22 +8,27 @@
 //! PostgreSQL text ([`Sql::each`]). The schema gives `json_extract` and `json_valid` with SQLite's
 //! meaning for the texts the statements hold.
 
-use std::cell::RefCell;
+use std::cell::{self, RefCell, RefMut};
 use std::collections::HashMap;
 use std::error::Error;
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use postgres::error::SqlState;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Format;
 use postgres::types::{to_sql_checked, FromSql, IsNull, Kind, ToSql, Type};
-use postgres::{Client, Config, GenericClient, IsolationLevel, Transaction};
+use postgres::{Client, Config, GenericClient};
 
 use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
 use super::StoreError;
 
-/// The key of the advisory lock every writer takes first: one writer at a time, as on a file.
-const WRITE_LOCK: i64 = 0x6972_6f5f_7772_6974; // "iro_writ"
+/// How a writer's transaction starts: with the advisory lock every writer takes first, one writer at a
+/// time as on a file (its key is "iro_writ" read as a number), in the same round trip.
+const BEGIN_WRITE: &str = "START TRANSACTION ISOLATION LEVEL READ COMMITTED;
+                           SELECT pg_advisory_xact_lock(7598257977144011124)";
+/// How a reader's starts: every statement it makes reads the same snapshot.
+const BEGIN_READ: &str = "START TRANSACTION ISOLATION LEVEL REPEATABLE READ";
 
 /// The password the environment gives for a server's login (`PGPASSWORD`), set once by the shell.
 static PASSWORD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -73,6 +78,10 @@ pub struct Postgres {
     url: String,
     place: String,
     translated: HashMap<usize, Arc<Translated>>,
+    /// The role the server authenticated, asked once on connecting.
+    session_user: String,
+    /// The schema version the database held when this connection was made.
+    version_on_connecting: i64,
 }
 
 impl std::fmt::Debug for Postgres {
@@ -152,6 +161,17 @@ impl Postgres {
             }
         }
         let place = place_of(&config);
+        // As libpq, which ignores `sslmode` on a Unix-domain socket: the server is on this machine,
+        // offers no TLS there, and asking would cost a round trip for nothing.
+        #[cfg(unix)]
+        if !config.get_hosts().is_empty()
+            && config
+                .get_hosts()
+                .iter()
+                .all(|host| matches!(host, postgres::config::Host::Unix(_)))
+        {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+        }
         let client = match config.get_ssl_mode() {
             postgres::config::SslMode::Disable => config.connect(postgres::NoTls),
             _ => {
@@ -166,11 +186,19 @@ impl Postgres {
             place: place.clone(),
             cause: failed(e).to_string(),
         })?;
+        let mut client = client;
+        let (session_user, version_on_connecting) =
+            introduce(&mut client).map_err(|e| StoreError::Database {
+                place: place.clone(),
+                cause: failed(e).to_string(),
+            })?;
         Ok(Postgres {
             client,
             url: url.to_string(),
             place,
             translated: HashMap::new(),
+            session_user,
+            version_on_connecting,
         })
     }
 
@@ -190,62 +218,75 @@ impl Postgres {
         }
     }
 
-    /// The schema version the database is at (0 for a database iro has not set up).
+    /// The schema version the database held when this connection was made (0 for a database iro has
+    /// not set up).
+    pub fn version_on_connecting(&self) -> i64 {
+        self.version_on_connecting
+    }
+
+    /// The schema version the database is at now.
     pub fn schema_version(&mut self) -> Result<i64, StoreError> {
         version_in(&mut self.client).map_err(|e| self.err(e))
     }
 
     /// The role the server authenticated: who is acting, whatever the operating system says.
-    pub fn session_user(&mut self) -> Result<String, StoreError> {
-        let row = self
-            .client
-            .query_one("SELECT session_user::text", &[])
-            .map_err(|e| self.err(e))?;
-        Ok(row.get(0))
+    pub fn session_user(&self) -> &str {
+        &self.session_user
     }
 
-    /// Starts a transaction. A writer takes the write lock before its first statement, so the chain's tip
-    /// and the next matter number it reads stay its own until it commits; a reader reads one snapshot.
+    /// A transaction, begun on the server with its first statement: a command that only looks at what
+    /// it was given sends nothing. A writer takes the write lock before that statement, so the chain's
+    /// tip and the next matter number it reads stay its own until it commits; a reader reads one snapshot
+    /// (the server takes it at the first statement either way).
     pub fn begin(&mut self, write: bool) -> Result<PostgresSession<'_>, StoreError> {
-        let place = self.place.clone();
-        let database = |cause: postgres::Error| StoreError::Database {
-            place: place.clone(),
-            cause: failed(cause).to_string(),
-        };
         let Postgres {
             client, translated, ..
         } = self;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(if write {
-                IsolationLevel::ReadCommitted
-            } else {
-                IsolationLevel::RepeatableRead
-            })
-            .start()
-            .map_err(database)?;
-        if write {
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
-                .map_err(database)?;
-        }
         Ok(PostgresSession {
-            tx: RefCell::new(tx),
+            client: RefCell::new(client),
+            begun: cell::Cell::new(Begun::NotYet),
+            write,
             translated: RefCell::new(translated),
         })
+    }
+}
+
+/// Who the server authenticated, and the schema version its database holds (0 where there is no
+/// `iro_schema`): a command's first question, asked in one round trip.
+fn introduce(client: &mut Client) -> Result<(String, i64), postgres::Error> {
+    match client.query_typed(
+        "SELECT session_user::text, (SELECT version FROM iro_schema)",
+        &[],
+    ) {
+        Ok(rows) => {
+            let row = rows.first().expect("a SELECT with no FROM gives one row");
+            Ok((
+                row.try_get(0)?,
+                row.try_get::<_, Option<i64>>(1)?.unwrap_or(0),
+            ))
+        }
+        Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+            let row = client.query_typed("SELECT session_user::text", &[])?;
+            let user = row.first().expect("a SELECT with no FROM gives one row");
+            Ok((user.try_get(0)?, 0))
+        }
+        Err(e) => Err(e),
     }
 }
 
 /// The schema version recorded in `iro_schema`, or 0 where there is no such table.
 fn version_in(client: &mut impl GenericClient) -> Result<i64, postgres::Error> {
     let present: bool = client
-        .query_one("SELECT to_regclass('iro_schema') IS NOT NULL", &[])?
-        .get(0);
+        .query_typed("SELECT to_regclass('iro_schema') IS NOT NULL", &[])?
+        .first()
+        .expect("a SELECT with no FROM gives one row")
+        .try_get(0)?;
     if !present {
         return Ok(0);
     }
-    Ok(client
+    client
         .query_one("SELECT version FROM iro_schema", &[])?
-        .get(0))
+        .try_get(0)
 }
 
 /// The server's own words for a failure: its message and, where it gives them, the detail and hint.
@@ -278,10 +319,34 @@ fn failed(cause: postgres::Error) -> BackendError {
     }
 }
 
-/// One transaction on the server.
+/// One transaction on the server, begun with its first statement and rolled back when dropped
+/// uncommitted.
 pub struct PostgresSession<'c> {
-    tx: RefCell<Transaction<'c>>,
+    client: RefCell<&'c mut Client>,
+    begun: cell::Cell<Begun>,
+    write: bool,
     translated: RefCell<&'c mut HashMap<usize, Arc<Translated>>>,
+}
+
+/// How far a session's transaction has gone on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Begun {
+    /// Nothing sent yet.
+    NotYet,
+    /// Begun: it is rolled back unless committed.
+    Open,
+    /// Its start failed: the session can do nothing more.
+    Failed,
+    Committed,
+}
+
+impl Drop for PostgresSession<'_> {
+    fn drop(&mut self) {
+        // A start that failed half-way may have left a transaction open: rolling back none is harmless.
+        if matches!(self.begun.get(), Begun::Open | Begun::Failed) {
+            let _ = self.client.get_mut().batch_execute("ROLLBACK");
+        }
+    }
 }
 
 /// A statement read in PostgreSQL's dialect, with the types its parameters are sent with.
@@ -310,7 +375,28 @@ impl Translated {
     }
 }
 
-impl PostgresSession<'_> {
+impl<'c> PostgresSession<'c> {
+    /// The connection, in the session's transaction: begun now if this is its first statement.
+    fn tx(&self) -> Result<RefMut<'_, &'c mut Client>, BackendError> {
+        let mut client = self.client.try_borrow_mut().map_err(|_| nested())?;
+        match self.begun.get() {
+            Begun::Open => {}
+            Begun::NotYet => {
+                self.begun.set(Begun::Failed);
+                client
+                    .batch_execute(if self.write { BEGIN_WRITE } else { BEGIN_READ })
+                    .map_err(failed)?;
+                self.begun.set(Begun::Open);
+            }
+            Begun::Failed | Begun::Committed => {
+                return Err(BackendError::Database(
+                    "the transaction is over: its start failed, or it was committed".into(),
+                ))
+            }
+        }
+        Ok(client)
+    }
+
     /// The statement in the server's dialect, translated once per connection.
     fn translated(&self, sql: &Sql) -> Arc<Translated> {
         let text = sql.text(Dialect::Postgres);
@@ -353,9 +439,7 @@ impl Session for PostgresSession<'_> {
             .zip(&translated.types)
             .map(|(v, ty)| (v as _, ty.clone()))
             .collect();
-        self.tx
-            .try_borrow_mut()
-            .map_err(|_| nested())?
+        self.tx()?
             .execute_typed(&translated.text, &typed)
             .map_err(failed)
     }
@@ -371,7 +455,7 @@ impl Session for PostgresSession<'_> {
         // The rows stream as the server sends them (a national listing is never held whole), and the
         // server may plan the query in parallel, as it does for psql; a statement of `each`'s own
         // while they stream would interleave with them on the one connection, and is refused.
-        let mut tx = self.tx.try_borrow_mut().map_err(|_| nested())?;
+        let mut tx = self.tx()?;
         let mut rows = tx
             .query_typed_raw(
                 &translated.text,
@@ -388,20 +472,33 @@ impl Session for PostgresSession<'_> {
     }
 
     fn commit(self: Box<Self>) -> Result<(), BackendError> {
-        self.tx.into_inner().commit().map_err(failed)
+        match self.begun.get() {
+            Begun::Open => {
+                // Over whether or not the server commits it: a failed COMMIT rolls back.
+                self.begun.set(Begun::Committed);
+                self.client
+                    .borrow_mut()
+                    .batch_execute("COMMIT")
+                    .map_err(failed)
+            }
+            // Nothing was sent, so there is nothing to commit.
+            Begun::NotYet | Begun::Committed => Ok(()),
+            Begun::Failed => Err(BackendError::Database(
+                "the transaction could not be started on the server".into(),
+            )),
+        }
     }
 
     fn batch(&self, script: &str) -> Result<(), BackendError> {
-        self.tx.borrow_mut().batch_execute(script).map_err(failed)
+        self.tx()?.batch_execute(script).map_err(failed)
     }
 
     fn schema_version(&self) -> Result<i64, BackendError> {
-        version_in(&mut *self.tx.borrow_mut()).map_err(failed)
+        version_in(&mut **self.tx()?).map_err(failed)
     }
 
     fn set_schema_version(&self, version: i64) -> Result<(), BackendError> {
-        self.tx
-            .borrow_mut()
+        self.tx()?
             .execute("UPDATE iro_schema SET version = $1", &[&version])
             .map(|_| ())
             .map_err(failed)

@@ -21,16 +21,25 @@ pub struct Calendars {
 impl Calendars {
     /// The calendar as the database stands in `tx`, with `from_policy`'s closure days too.
     pub fn of(&self, tx: &Tx, from_policy: &[NaiveDate]) -> anyhow::Result<Calendar> {
-        let key = tx.closure_days_key()?;
-        if let Some((_, _, calendar)) = self
-            .last
-            .borrow()
-            .as_ref()
-            .filter(|(db, policy, _)| *db == key && policy == from_policy)
-        {
-            return Ok(calendar.clone());
+        // With nothing kept the days themselves are read at once: on a server each question is a round
+        // trip, and a command that builds one calendar should ask one.
+        if self.last.borrow().is_some() {
+            let key = tx.closure_days_key()?;
+            if let Some((_, _, calendar)) = self
+                .last
+                .borrow()
+                .as_ref()
+                .filter(|(db, policy, _)| *db == key && policy == from_policy)
+            {
+                return Ok(calendar.clone());
+            }
         }
         let closures = tx.closure_days()?;
+        let key = closures
+            .iter()
+            .map(|(day, _)| day.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
         let calendar = Calendar::with_closures(
             closures
                 .into_iter()

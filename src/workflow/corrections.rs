@@ -159,7 +159,7 @@ pub fn correct_in(
         let steps = std::slice::from_ref(&step);
         let events = tx.record(&after, steps, &entered)?;
         if setting.notify {
-            warnings = super::outbox::queue(tx, setting, steps, &events, &after, &child)?;
+            warnings = super::outbox::queue(tx, setting, steps, &events, &after, &child, &covers)?;
         }
         after
     };

@@ -22,10 +22,10 @@ pub fn actor_id(tx: &Tx, login: &str, named: Option<&str>) -> anyhow::Result<Str
 /// Whether the login running may act as `actor` (as they stand now: a login bound today binds
 /// back-dated steps too).
 pub fn may_act_as(tx: &Tx, setting: &Setting, actor: &str) -> anyhow::Result<()> {
-    let Some(current) = tx.staff(actor)? else {
+    let (current, entering) = tx.staff_and_by_login(actor, &setting.login)?;
+    let Some(current) = current else {
         return Ok(());
     };
-    let entering = tx.staff_by_login(&setting.login)?;
     may_enter_for(&current, &setting.login, entering.as_ref())?;
     Ok(())
 }

@@ -230,7 +230,7 @@ pub fn step_in(
     };
     let events = tx.record(&after, &steps, &setting.entered(tx)?)?;
     let warnings = if setting.notify {
-        outbox::queue(tx, setting, &steps, &events, &after, &child)?
+        outbox::queue(tx, setting, &steps, &events, &after, &child, &covers)?
     } else {
         Vec::new()
     };

@@ -28,7 +28,8 @@ use crate::text::parse_email;
 
 /// Composes the messages the steps of one command tell people and queues them in its transaction.
 ///
-/// Returns a warning for each person the rule table names who could not be told.
+/// Returns a warning for each person the rule table names who could not be told. `covers` are those in
+/// force on the steps' day, as the steps were judged by.
 pub fn queue(
     tx: &Tx,
     setting: &super::Setting,
@@ -36,6 +37,7 @@ pub fn queue(
     events: &[i64],
     after: &Matter,
     child: &Child,
+    covers: &[Cover],
 ) -> anyhow::Result<Vec<String>> {
     let beyond: Vec<notify::Beyond> = steps
         .iter()
@@ -63,10 +65,10 @@ pub fn queue(
         )
         .collect();
     let on = steps.last().map_or(after.last_step_on, |s| s.on);
-    let (staff, covers) = people_to_tell(tx, child, &present, on)?;
+    let staff = people_to_tell(tx, child, &present, on, covers)?;
     let people = notify::People {
         staff: &staff,
-        covers: &covers,
+        covers,
         on,
         today: setting.clock.today,
     };
@@ -81,13 +83,15 @@ pub fn queue(
 
 /// The staff records the rule table may name for this child on `on`, as they were that day: the
 /// people allocated to them, everyone holding a role named by role (senior IRO managers, assistant
-/// directors), those `present`, and whoever covers for any of them; and the covers in force that day.
+/// directors), those `present`, and whoever covers for any of them by `covers` (those in force that
+/// day).
 pub fn people_to_tell(
     tx: &Tx,
     child: &Child,
     present: &[&str],
     on: NaiveDate,
-) -> anyhow::Result<(Vec<Staff>, Vec<Cover>)> {
+    covers: &[Cover],
+) -> anyhow::Result<Vec<Staff>> {
     let allocated = [
         Some(&child.social_worker),
         child.practice_supervisor.as_ref(),
@@ -102,12 +106,7 @@ pub fn people_to_tell(
     // Each as they were that day, but with the day they left if they have left since: a leaver is not
     // written to about a step taken before they went.
     // All of them read in one statement.
-    let holders: Vec<Staff> = tx
-        .staff_in_role(Role::SeniorIroManager)?
-        .into_iter()
-        .chain(tx.staff_in_role(Role::AssistantDirector)?)
-        .collect();
-    let covers = tx.covers_on(on)?;
+    let holders = tx.staff_in_roles(Role::SeniorIroManager, Role::AssistantDirector)?;
     let mut ids: Vec<&str> = Vec::new();
     for id in holders
         .iter()
@@ -122,7 +121,7 @@ pub fn people_to_tell(
     }
     let mut staff = tx.staff_on_leaving_now_of(&ids, on)?;
     staff.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));
-    Ok((staff, covers))
+    Ok(staff)
 }
 
 /// The Message-ID of an outbox message: the same whichever way and however often it is delivered, and

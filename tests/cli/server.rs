@@ -377,6 +377,25 @@ fn a_server_reached_by_tls_is_trusted_through_a_known_authority_only() {
     );
 }
 
+#[test]
+fn a_server_on_a_local_socket_is_reached_without_tls_whatever_the_url_asks_as_psql_reaches_it() {
+    if !on_server() {
+        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does)");
+        return;
+    }
+    let service = Service::empty();
+    let database = ServerDatabase::new();
+    assert!(
+        database.url.contains("%2F") && !database.url.contains('?'),
+        "the tests' server is on a socket: {}",
+        database.url
+    );
+    // The server offers no TLS on its socket; libpq ignores sslmode there, and so does iro.
+    let url = PathBuf::from(format!("{}?sslmode=require", database.url));
+    ok_on(&service, &url, &["init"]);
+    assert!(ok_on(&service, &url, &["audit", "verify"]).starts_with("ok "));
+}
+
 /// Tampering on a server by someone with the owner's or a superuser's rights (who can switch the
 /// triggers off): each kind, on a copy of its own, is caught by `audit verify` (exit 7), with the
 /// witness kept of the record and, where the chain or the tables show it, without.
