@@ -545,11 +545,26 @@ pub fn running_deadlines(
 }
 
 impl Matter {
+    /// Whether `text` has the shape every matter's id has, whatever its case: a letter prefix, the
+    /// year and a number (`Q-2026-0042`). Text of another shape names no matter and need not be sought.
+    pub fn id_shaped(text: &str) -> bool {
+        let mut parts = text.split('-');
+        let (Some(prefix), Some(year), Some(number), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return false;
+        };
+        let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        !prefix.is_empty()
+            && prefix.bytes().all(|b| b.is_ascii_alphabetic())
+            && digits(year)
+            && digits(number)
+    }
+
     pub fn action(&self, seq: u32) -> Option<&Action> {
         self.actions.iter().find(|a| a.seq == seq)
     }
 
-    /// The current stage's response deadline, where the policy set one.
     /// The open action due first (by due date, then number): what a listing's next deadline is made of.
     pub fn first_open_action(&self) -> Option<(u32, NaiveDate)> {
         self.actions
@@ -559,6 +574,7 @@ impl Matter {
             .min_by_key(|(seq, due)| (*due, *seq))
     }
 
+    /// The current stage's response deadline, where the policy set one.
     pub fn stage_response_deadline(&self) -> Option<NaiveDate> {
         self.stages.last().and_then(|s| s.response_deadline)
     }
@@ -616,4 +632,29 @@ pub struct Dated {
     pub recorded_at: String,
     pub by: String,
     pub what: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Matter;
+
+    #[test]
+    fn every_id_a_matter_is_given_has_the_shape_of_one_and_a_childs_reference_has_not() {
+        for id in ["Q-2026-0001", "c-2026-0042", "E-1999-123456"] {
+            assert!(Matter::id_shaped(id), "{id}");
+        }
+        for text in [
+            "LCS-104233",
+            "Q-2026",
+            "Q-2026-",
+            "Q-20x6-0001",
+            "-2026-0001",
+            "Q1-2026-0001",
+            "Q-2026-0001-1",
+            "Q 2026 0001",
+            "",
+        ] {
+            assert!(!Matter::id_shaped(text), "{text}");
+        }
+    }
 }

@@ -9,6 +9,7 @@ use super::{parse_id, parse_text, take, Context};
 use crate::dates::parse_date;
 use crate::engine::{Concern, Opening, Request};
 use crate::error::{Problem, Status};
+use crate::model::Matter;
 use crate::prompt::{self, Asker};
 use crate::workflow::Asked;
 
@@ -113,10 +114,13 @@ pub fn run(ctx: &mut Context, args: &RaiseQapArgs) -> anyhow::Result<Status> {
         .into());
     }
     let matter = take(ctx, args.on, |tx| {
-        // Whether the positional names a matter is read in the step's own transaction.
+        // Whether the positional names a matter is read in the step's own transaction, when it could.
         let existing = match existing {
             Some(known) => known.clone(),
-            None => tx.matter(&child.to_ascii_uppercase())?.map(|m| m.id),
+            None if Matter::id_shaped(&child) => {
+                tx.matter(&child.to_ascii_uppercase())?.map(|m| m.id)
+            }
+            None => None,
         };
         Ok(match (existing, &args.category, &args.summary) {
             // A consultation's matter keeps its own category and summary.
