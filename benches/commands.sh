@@ -85,12 +85,14 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 FAILED=0
 
+# now_ns VAR: sets VAR to the time in nanoseconds. It sets a variable rather than printing, since
+# `$(now_ns)` would fork a subshell, and the fork of the one after a command would be timed with it.
 now_ns() {
     if [ -n "${EPOCHREALTIME:-}" ]; then
         local t=${EPOCHREALTIME/[.,]/}
-        echo "${t}000"
+        printf -v "$1" '%s000' "$t"
     else
-        date +%s%N
+        printf -v "$1" '%s' "$(date +%s%N)"
     fi
 }
 
@@ -112,9 +114,9 @@ loop_median_ms() {
     local i s e times=()
     "$@" > /dev/null 2>&1 || true
     for ((i = 0; i < RUNS; i++)); do
-        s=$(now_ns)
+        now_ns s
         "$@" > /dev/null 2>&1 || true
-        e=$(now_ns)
+        now_ns e
         times+=($((e - s)))
     done
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}'
@@ -200,9 +202,9 @@ writes() {
         ids+=("$("${raise[@]}" 2> /dev/null)")
     done
     for id in "${ids[@]}"; do
-        s=$(now_ns)
+        now_ns s
         "$IRO" --as itm00000 escalate "$id" --stage 1 > /dev/null 2>&1
-        e=$(now_ns)
+        now_ns e
         escalate_times+=($((e - s)))
     done
     report "escalate (a QAP just raised, to stage 1)" \
@@ -285,9 +287,9 @@ import_times=()
 for ((i = 0; i < RUNS; i++)); do
     rm -f "$WORK/dir.db" "$WORK/dir.db-wal" "$WORK/dir.db-shm"
     IRO_DB=$WORK/dir.db "$IRO" init > /dev/null 2>&1
-    s=$(now_ns)
+    now_ns s
     IRO_DB=$WORK/dir.db "$IRO" directory import --staff "$STAFF_CSV" --children "$CHILDREN_CSV" > /dev/null 2>&1
-    e=$(now_ns)
+    now_ns e
     import_times+=($((e - s)))
 done
 t_import=$(printf '%s\n' "${import_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
@@ -296,9 +298,9 @@ if [ "$HAVE_SQLITE3" = 1 ]; then
     load_times=()
     for ((i = 0; i < RUNS; i++)); do
         rm -f "$WORK/plain.db"
-        s=$(now_ns)
+        now_ns s
         sqlite3 "$WORK/plain.db" ".import --csv $STAFF_CSV staff" ".import --csv $CHILDREN_CSV children" > /dev/null 2>&1
-        e=$(now_ns)
+        now_ns e
         load_times+=($((e - s)))
     done
     t_load=$(printf '%s\n' "${load_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
@@ -306,10 +308,10 @@ if [ "$HAVE_SQLITE3" = 1 ]; then
 fi
 sed -e 's/^s020,Staff Member 20,/s020,Staff Member Twenty,/' -e 's/^s021,\(.*\)@example/s021,\1@council.example/' "$STAFF_CSV" > "$WORK/staff2.csv"
 sed -e 's/^LCS-500007,Child 7,Children in Care 8,/LCS-500007,Child 7,Children in Care 9,/' "$CHILDREN_CSV" > "$WORK/children2.csv"
-s=$(now_ns)
+now_ns s
 # Once set up, a change to the directory is an IRO team manager's (s013, as the extract numbers them).
 changes=$(IRO_DB=$WORK/dir.db "$IRO" --as s013 directory import --staff "$WORK/staff2.csv" --children "$WORK/children2.csv" 2> /dev/null | wc -l)
-e=$(now_ns)
+now_ns e
 printf '  %-58s %10s ms\n' "directory import again, three rows changed ($changes changes)" "$(awk -v ns=$((e - s)) 'BEGIN {printf "%.1f", ns / 1e6}')"
 if [ "$changes" != 3 ]; then
     echo "  warning: three changed rows recorded $changes changes"
@@ -326,9 +328,9 @@ for size in $SIZES; do
     fi
     if [ ! -f "$db" ]; then
         echo "== generating $db: $size matters, $children children"
-        start=$(now_ns)
+        now_ns start
         "$SYNTH" --db "$db" --children "$children" --matters "$size" --seed 7 --quiet
-        end=$(now_ns)
+        now_ns end
         report "synth: $size matters with their events" "$(awk -v ns=$((end - start)) 'BEGIN {printf "%.1f", ns / 1e9}')" s 300
     fi
     export IRO_DB=$db
@@ -375,9 +377,9 @@ for size in $SIZES; do
     annual_times=()
     for ((i = 0; i < 3; i++)); do
         rm -rf "$WORK/annual"
-        s=$(now_ns)
+        now_ns s
         "$IRO" report annual --from 2025-04-01 --to 2026-03-31 --out "$WORK/annual" > /dev/null 2>&1
-        e=$(now_ns)
+        now_ns e
         annual_times+=($((e - s)))
     done
     t_annual=$(printf '%s\n' "${annual_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
@@ -409,9 +411,9 @@ for size in $SIZES; do
     remind_times=()
     for ((i = 1; i <= RUNS; i++)); do
         day=$(date -d "$IRO_TODAY - $((i * 7)) days" +%F)
-        s=$(now_ns)
+        now_ns s
         "$IRO" outbox remind --as-of "$day" > /dev/null 2>&1
-        e=$(now_ns)
+        now_ns e
         remind_times+=($((e - s)))
     done
     t_remind=$(printf '%s\n' "${remind_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
