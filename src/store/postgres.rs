@@ -172,7 +172,7 @@ impl Postgres {
         {
             config.ssl_mode(postgres::config::SslMode::Disable);
         }
-        let client = match config.get_ssl_mode() {
+        let mut client = match config.get_ssl_mode() {
             postgres::config::SslMode::Disable => config.connect(postgres::NoTls),
             _ => {
                 let tls = tls().map_err(|cause| StoreError::Database {
@@ -186,7 +186,6 @@ impl Postgres {
             place: place.clone(),
             cause: failed(e).to_string(),
         })?;
-        let mut client = client;
         let (session_user, version_on_connecting) =
             introduce(&mut client).map_err(|e| StoreError::Database {
                 place: place.clone(),
