@@ -301,6 +301,44 @@ pub(super) fn people_read_together_are_each_as_read_alone<B: Backend>() {
         .staff_on_leaving_now_of(&[], day("2025-10-01"))
         .expect("none")
         .is_empty());
+    drop(tx);
+    // A member of staff and the one a login is bound to, in one statement: each as read alone.
+    let bound = &staff[2];
+    let mut with_login = bound.clone();
+    with_login.login = Some("login-of-2".into());
+    let tx = store.write().expect("tx");
+    let change = Change::StaffUpdated {
+        before: Box::new(bound.clone()),
+        after: Box::new(with_login),
+        reason: None,
+    };
+    tx.record_change(&change, "fixture", day("2025-10-01"), &entered())
+        .expect("bound");
+    tx.commit().expect("commit");
+    let tx = store.read().expect("tx");
+    for id in [bound.id.as_str(), staff[3].id.as_str(), "nobody"] {
+        for login in ["login-of-2", "no-such-login"] {
+            assert_eq!(
+                tx.staff_and_by_login(id, login).expect("together"),
+                (
+                    tx.staff(id).expect("alone"),
+                    tx.staff_by_login(login).expect("alone")
+                ),
+                "{id} and {login}"
+            );
+        }
+    }
+    // The holders of two roles, in one statement: each role's as read alone, by role and id.
+    let roles = [Role::SeniorIroManager, Role::TeamManager];
+    let together = tx.staff_in_roles(roles[0], roles[1]).expect("together");
+    let mut alone: Vec<Staff> = roles
+        .iter()
+        .flat_map(|role| tx.staff_in_role(*role).expect("alone"))
+        .collect();
+    alone.sort_by(|a, b| (a.role.as_str(), &a.id).cmp(&(b.role.as_str(), &b.id)));
+    assert_eq!(together, alone);
+    assert!(together.iter().any(|s| s.role == roles[0]));
+    assert!(together.iter().any(|s| s.role == roles[1]));
 }
 
 pub(super) fn recorded_state_reads_back_as_the_engine_folded_it<B: Backend>() {
@@ -350,6 +388,13 @@ pub(super) fn a_transaction_dropped_without_commit_leaves_nothing<B: Backend>() 
         let tx = store.write().expect("tx");
         tx.record(&matter, &steps, &entered()).expect("record");
     }
+    // Transactions that asked nothing (on a server, never begun there) end cleanly either way.
+    store
+        .write()
+        .expect("tx")
+        .commit()
+        .expect("a transaction that asked nothing commits");
+    drop(store.read().expect("tx"));
     let tx = store.read().expect("tx");
     assert_eq!(tx.matter("Q-2026-0001").expect("read"), None);
     assert!(tx.matter_events("Q-2026-0001").expect("events").is_empty());
