@@ -6,17 +6,27 @@
 --               that stand beside the chain;
 --   iro_admin   a writer who may also upgrade the schema (it owns nothing more).
 -- The roles are made here when missing; where a database administrator has made them already, they are
--- used as they are.
+-- used as they are. Roles belong to the whole server, so another database's `iro init` may be making
+-- them at the same moment: the one that finds it was beaten to a role uses the other's.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iro_reader') THEN
-        CREATE ROLE iro_reader NOLOGIN;
+        BEGIN
+            CREATE ROLE iro_reader NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iro_writer') THEN
-        CREATE ROLE iro_writer NOLOGIN IN ROLE iro_reader;
+        BEGIN
+            CREATE ROLE iro_writer NOLOGIN IN ROLE iro_reader;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END;
     END IF;
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iro_admin') THEN
-        CREATE ROLE iro_admin NOLOGIN IN ROLE iro_writer;
+        BEGIN
+            CREATE ROLE iro_admin NOLOGIN IN ROLE iro_writer;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+        END;
     END IF;
 END
 $$;
