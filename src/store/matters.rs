@@ -35,18 +35,18 @@ const MATTER: Sql = Sql::new(
         " FROM matters m WHERE m.id = ?1"
     ),
 );
-const MATTER_ACTIONS: Sql = Sql::new(
-    "a matter's actions",
-    "SELECT seq, text, owner, due, status, completed_on FROM actions WHERE matter = ?1 ORDER BY seq",
-);
-const MATTER_STAGES: Sql = Sql::new(
-    "a matter's stages",
-    "SELECT stage, entered_on, reason, response_deadline FROM stages WHERE matter = ?1 ORDER BY event",
-);
-const MATTER_REFERRALS: Sql = Sql::new(
-    "a matter's CAFCASS referrals",
-    "SELECT kind, referred_on, reason, decision, decided_on FROM cafcass_referrals
-      WHERE matter = ?1 ORDER BY seq",
+/// A matter's actions (by number), stages (in the order entered) and CAFCASS referrals (by number) in
+/// one statement, each row marked with its list: on a server every statement is a round trip, and
+/// every step on a matter reads it.
+const MATTER_LISTS: Sql = Sql::new(
+    "a matter's actions, stages and CAFCASS referrals",
+    "SELECT 1, seq, seq, text, owner, due, status, completed_on FROM actions WHERE matter = ?1
+     UNION ALL
+     SELECT 2, event, stage, entered_on, reason, response_deadline, NULL, NULL FROM stages WHERE matter = ?1
+     UNION ALL
+     SELECT 3, seq, seq, kind, referred_on, reason, decision, decided_on FROM cafcass_referrals
+      WHERE matter = ?1
+     ORDER BY 1, 2",
 );
 const WRITE_ACTION: Sql = Sql::new(
     "write an action",
@@ -182,34 +182,44 @@ impl Tx<'_> {
     }
 
     fn fill(&self, matter: &mut Matter) -> Result<(), StoreError> {
+        enum Listed {
+            Action(Action),
+            Stage(StageEntry),
+            Referral(Referral),
+        }
         let id = matter.id.as_str();
-        matter.actions = self.rows(&MATTER_ACTIONS, &[&id], |r| {
-            Ok(Action {
-                seq: r.get(0)?,
-                text: r.get(1)?,
-                owner: r.get(2)?,
-                due: r.get(3)?,
-                status: r.get(4)?,
-                completed_on: r.get(5)?,
+        let rows = self.rows(&MATTER_LISTS, &[&id], |r| {
+            Ok(match r.get::<i64>(0)? {
+                1 => Listed::Action(Action {
+                    seq: r.get(2)?,
+                    text: r.get(3)?,
+                    owner: r.get(4)?,
+                    due: r.get(5)?,
+                    status: r.get(6)?,
+                    completed_on: r.get(7)?,
+                }),
+                2 => Listed::Stage(StageEntry {
+                    stage: r.get(2)?,
+                    entered_on: r.get(3)?,
+                    reason: r.get(4)?,
+                    response_deadline: r.get(5)?,
+                }),
+                _ => Listed::Referral(Referral {
+                    kind: r.get(3)?,
+                    referred_on: r.get(4)?,
+                    reason: r.get(5)?,
+                    decision: r.get(6)?,
+                    decided_on: r.get(7)?,
+                }),
             })
         })?;
-        matter.stages = self.rows(&MATTER_STAGES, &[&id], |r| {
-            Ok(StageEntry {
-                stage: r.get(0)?,
-                entered_on: r.get(1)?,
-                reason: r.get(2)?,
-                response_deadline: r.get(3)?,
-            })
-        })?;
-        matter.referrals = self.rows(&MATTER_REFERRALS, &[&id], |r| {
-            Ok(Referral {
-                kind: r.get(0)?,
-                referred_on: r.get(1)?,
-                reason: r.get(2)?,
-                decision: r.get(3)?,
-                decided_on: r.get(4)?,
-            })
-        })?;
+        for row in rows {
+            match row {
+                Listed::Action(action) => matter.actions.push(action),
+                Listed::Stage(stage) => matter.stages.push(stage),
+                Listed::Referral(referral) => matter.referrals.push(referral),
+            }
+        }
         Ok(())
     }
 
