@@ -96,6 +96,11 @@ now_ns() {
     fi
 }
 
+# median_of NS...: the median of the times given in nanoseconds, in milliseconds.
+median_of() {
+    printf '%s\n' "$@" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}'
+}
+
 # median_ms CMD...: runs CMD $RUNS times (output discarded) and prints the median wall time in ms.
 median_ms() {
     if [ "$HAVE_HYPERFINE" = 1 ]; then
@@ -119,7 +124,7 @@ loop_median_ms() {
         now_ns e
         times+=($((e - s)))
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}'
+    median_of "${times[@]}"
 }
 
 # peak_mb CMD...: the peak resident memory of one run of CMD, in MB.
@@ -208,7 +213,7 @@ writes() {
         escalate_times+=($((e - s)))
     done
     report "escalate (a QAP just raised, to stage 1)" \
-        "$(printf '%s\n' "${escalate_times[@]:1}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')" ms 15
+        "$(median_of "${escalate_times[@]:1}")" ms 15
 }
 
 # psql itself: on Debian `psql` on the PATH is a Perl wrapper that picks a version, and starting
@@ -292,7 +297,7 @@ for ((i = 0; i < RUNS; i++)); do
     now_ns e
     import_times+=($((e - s)))
 done
-t_import=$(printf '%s\n' "${import_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
+t_import=$(median_of "${import_times[@]}")
 report "directory import into a new database (600 rows)" "$t_import" ms 2000
 if [ "$HAVE_SQLITE3" = 1 ]; then
     load_times=()
@@ -303,7 +308,7 @@ if [ "$HAVE_SQLITE3" = 1 ]; then
         now_ns e
         load_times+=($((e - s)))
     done
-    t_load=$(printf '%s\n' "${load_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
+    t_load=$(median_of "${load_times[@]}")
     printf '  %-58s %10s ms\n' "  the same rows loaded by sqlite3 .import (no checks, no history)" "$t_load"
 fi
 sed -e 's/^s020,Staff Member 20,/s020,Staff Member Twenty,/' -e 's/^s021,\(.*\)@example/s021,\1@council.example/' "$STAFF_CSV" > "$WORK/staff2.csv"
@@ -382,7 +387,7 @@ for size in $SIZES; do
         now_ns e
         annual_times+=($((e - s)))
     done
-    t_annual=$(printf '%s\n' "${annual_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
+    t_annual=$(median_of "${annual_times[@]}")
     if [ "$size" -ge 1000000 ]; then
         report "report annual (one year, and the year before it)" "$t_annual" ms 3000
     else
@@ -416,7 +421,7 @@ for size in $SIZES; do
         now_ns e
         remind_times+=($((e - s)))
     done
-    t_remind=$(printf '%s\n' "${remind_times[@]}" | sort -n | awk '{a[NR] = $1} END {printf "%.1f", a[int((NR + 1) / 2)] / 1e6}')
+    t_remind=$(median_of "${remind_times[@]}")
     if [ "$size" -ge 1000000 ]; then
         report "outbox remind (a new day each run)" "$t_remind" ms 5000
     else
