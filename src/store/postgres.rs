@@ -182,15 +182,9 @@ impl Postgres {
                 config.connect(tls)
             }
         }
-        .map_err(|e| StoreError::Database {
-            place: place.clone(),
-            cause: failed(e).to_string(),
-        })?;
+        .map_err(|e| database(&place, e))?;
         let (session_user, version_on_connecting) =
-            introduce(&mut client).map_err(|e| StoreError::Database {
-                place: place.clone(),
-                cause: failed(e).to_string(),
-            })?;
+            introduce(&mut client).map_err(|e| database(&place, e))?;
         Ok(Postgres {
             client,
             url: url.to_string(),
@@ -211,10 +205,7 @@ impl Postgres {
     }
 
     fn err(&self, cause: postgres::Error) -> StoreError {
-        StoreError::Database {
-            place: self.place.clone(),
-            cause: failed(cause).to_string(),
-        }
+        database(&self.place, cause)
     }
 
     /// The schema version the database held when this connection was made (0 for a database iro has
@@ -247,6 +238,14 @@ impl Postgres {
             write,
             translated: RefCell::new(translated),
         })
+    }
+}
+
+/// A failure on the database at `place`, in the server's own words.
+fn database(place: &str, cause: postgres::Error) -> StoreError {
+    StoreError::Database {
+        place: place.to_string(),
+        cause: failed(cause).to_string(),
     }
 }
 
