@@ -154,6 +154,15 @@ pub fn on_server() -> bool {
     server().is_some()
 }
 
+/// Whether a test about the server itself must stand aside, having said why: no server is named.
+pub fn no_server_to_test() -> bool {
+    let none = !on_server();
+    if none {
+        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does) to run it");
+    }
+    none
+}
+
 /// A database of a test's own on the server, dropped with the test.
 pub struct ServerDatabase {
     admin: String,

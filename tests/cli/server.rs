@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{on_server, ServerDatabase, Service};
+use crate::common::{no_server_to_test, on_server, ServerDatabase, Service};
 
 /// `audit verify`'s line for the database at `db`.
 fn verified(service: &Service, db: &Path) -> String {
@@ -211,8 +211,7 @@ fn as_login(service: &Service, login: &str) -> PathBuf {
 
 #[test]
 fn on_a_server_the_acting_login_is_the_role_it_authenticated_and_the_record_is_insert_only() {
-    if !on_server() {
-        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does) to run it");
+    if no_server_to_test() {
         return;
     }
     let service = Service::new();
@@ -309,8 +308,7 @@ fn on_a_server_the_acting_login_is_the_role_it_authenticated_and_the_record_is_i
 
 #[test]
 fn a_file_backup_of_a_servers_database_is_a_private_copy_that_checks_out() {
-    if !on_server() {
-        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does) to run it");
+    if no_server_to_test() {
         return;
     }
     let service = Service::new();
@@ -379,8 +377,7 @@ fn a_server_reached_by_tls_is_trusted_through_a_known_authority_only() {
 
 #[test]
 fn a_server_on_a_local_socket_is_reached_without_tls_whatever_the_url_asks_as_psql_reaches_it() {
-    if !on_server() {
-        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does)");
+    if no_server_to_test() {
         return;
     }
     let service = Service::empty();
@@ -401,8 +398,7 @@ fn a_server_on_a_local_socket_is_reached_without_tls_whatever_the_url_asks_as_ps
 /// witness kept of the record and, where the chain or the tables show it, without.
 #[test]
 fn tampering_on_a_server_by_its_owner_is_caught() {
-    if !on_server() {
-        eprintln!("not run: set IRO_TEST_POSTGRES to a server (as .ci/run does) to run it");
+    if no_server_to_test() {
         return;
     }
     let service = Service::new();
