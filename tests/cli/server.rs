@@ -80,13 +80,9 @@ fn a_record_copied_to_another_database_and_back_ends_at_the_same_head_and_reads_
     let service = Service::new();
     let m = a_month_of_record(&service);
     let original = verified(&service, &service.db);
-    // Over to the other kind of database (a file from a server; a server, where there is one, from a
-    // file), and back again to a new one of the first kind.
-    let there_kept = (!on_server() && crate::common::server().is_some()).then(ServerDatabase::new);
-    let there = match &there_kept {
-        Some(database) => PathBuf::from(&database.url),
-        None => service.dir.path().join("there.db"),
-    };
+    // Over to a file (from a server, when the suite runs on one), and back again to a new one of the
+    // first kind: on a server run that is the copy from a file to a server.
+    let there = service.dir.path().join("there.db");
     let head = ok_on(
         &service,
         &service.db,
