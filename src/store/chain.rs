@@ -33,12 +33,24 @@ pub struct EventColumns<'a> {
 
 /// The chain hash of an event: hex SHA-256 of the previous hash, a newline, and its canonical encoding.
 pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(prev_hash.as_bytes());
-    hasher.update(b"\n");
-    // A JSON array of the stored text: one unambiguous encoding, whatever the fields contain. Written
-    // straight into the hash, without building it first: the audit hashes every event.
-    let mut into = HashWriter(&mut hasher);
+    let mut hashed = String::with_capacity(64);
+    chain_hash_into(prev_hash, event, &mut Vec::new(), &mut hashed);
+    hashed
+}
+
+/// The same, written into `hashed`, the encoding gathered first in `encoded`: room kept by a caller that
+/// hashes every event (the audit), where feeding the hash the few bytes at a time serde_json writes
+/// an escaped text, and a new text for every hash, were much of the walk's time.
+pub fn chain_hash_into(
+    prev_hash: &str,
+    event: &EventColumns,
+    encoded: &mut Vec<u8>,
+    hashed: &mut String,
+) {
+    encoded.clear();
+    encoded.extend_from_slice(prev_hash.as_bytes());
+    encoded.push(b'\n');
+    // A JSON array of the stored text: one unambiguous encoding, whatever the fields contain.
     let base = (
         event.id,
         event.matter,
@@ -54,7 +66,7 @@ pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
     let (a, b, c, d, e, f, g, h) = base;
     let written = if event.source.is_some() {
         serde_json::to_writer(
-            &mut into,
+            &mut *encoded,
             &(
                 a,
                 b,
@@ -71,7 +83,7 @@ pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
         )
     } else if event.entered_by.is_some() || event.policy_digest.is_some() {
         serde_json::to_writer(
-            &mut into,
+            &mut *encoded,
             &(
                 a,
                 b,
@@ -86,24 +98,12 @@ pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
             ),
         )
     } else {
-        serde_json::to_writer(&mut into, &base)
+        serde_json::to_writer(&mut *encoded, &base)
     };
-    debug_assert!(written.is_ok(), "hashing cannot fail to write");
-    format!("{:x}", hasher.finalize())
-}
-
-/// Feeds what serde_json writes into the hash.
-struct HashWriter<'a>(&'a mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    debug_assert!(written.is_ok(), "encoding into memory cannot fail");
+    hashed.clear();
+    use std::fmt::Write as _;
+    let _ = write!(hashed, "{:x}", Sha256::digest(&encoded[..]));
 }
 
 /// One event as recorded, for chronologies, replays and exports.

@@ -65,6 +65,7 @@ use chrono::{DateTime, Utc};
 
 use backend::{BackendError, Bind, Row, Session, Sql};
 pub use chain::Entered;
+pub use directory::StoredDirectory;
 pub use matters::{MatterFilter, RecordedEvent};
 use postgres::Postgres;
 pub use schema::SCHEMA_VERSION;

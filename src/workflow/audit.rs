@@ -25,6 +25,7 @@ use crate::engine::{
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
 use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow};
 use crate::store::backend::Dialect;
+use crate::store::StoredDirectory;
 use crate::store::{Store, StoreError, Tx};
 
 /// The triggers that refuse any change to a recorded event.
@@ -79,9 +80,14 @@ pub fn verify_on_two(
                 let walk = tx.walk_chain()?;
                 let checked = walked(&tx, &walk)?;
                 // The directory is folded here, not beside the replay: the replay is the longer half.
-                let directory = match checked {
+                // Its rows are read once, for the fold and for the replay down.
+                let stored_directory = match checked {
                     Some(_) => None,
-                    None => directory_mismatch(&tx)?,
+                    None => Some(tx.stored_directory()?),
+                };
+                let directory = match &stored_directory {
+                    Some(stored) => directory_mismatch(&tx, stored)?,
+                    None => None,
                 };
                 let mut stored = RowSum::with_key(key.clone());
                 let mut replayed = RowSum::with_key(key.clone());
@@ -91,9 +97,10 @@ pub fn verify_on_two(
                         stored.add(&row);
                         Ok(())
                     })?;
-                    if both_ways {
+                    if let (true, Some(stored)) = (both_ways, stored_directory) {
+                        let mut stood = AsItStood::read_with(&tx, stored)?;
                         let down = (Way::Down, Some(&meeting), Some(&replayed_events));
-                        problem = replay_into(&tx, &mut replayed, down)?;
+                        problem = replay_into(&tx, &mut stood, &mut replayed, down)?;
                     }
                 }
                 Ok((tip, walk, checked, directory, stored, (problem, replayed)))
@@ -108,7 +115,8 @@ pub fn verify_on_two(
                     both_ways.then_some(&meeting),
                     Some(&replayed_events),
                 );
-                let problem = replay_into(&tx, &mut replayed, up)?;
+                let mut stood = AsItStood::read(&tx)?;
+                let problem = replay_into(&tx, &mut stood, &mut replayed, up)?;
                 Ok((tip, problem, replayed))
             });
             // The progress is told here, in the caller's thread, which may be drawing on a terminal.
@@ -192,10 +200,11 @@ fn walked(tx: &Tx, walk: &crate::store::audit::ChainWalk) -> Result<Option<Strin
 /// matter and its due-date history, re-judged), or a row no event explains; `None` when everything
 /// checks out.
 pub fn replay_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
-    if let Some(mismatch) = directory_mismatch(tx)? {
+    let stored = tx.stored_directory()?;
+    if let Some(mismatch) = directory_mismatch(tx, &stored)? {
         return Ok(Some(mismatch));
     }
-    matter_mismatch(tx)
+    matter_mismatch(tx, AsItStood::read_with(tx, stored)?)
 }
 
 /// Every message against its events: queued with the digest of what it says, delivered as its last
@@ -259,7 +268,7 @@ fn mail_mismatch(tx: &Tx, mail: &[(i64, String)]) -> Result<Option<String>, Stor
 }
 
 /// Folds every directory change and compares what it leaves with each directory table.
-fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
+fn directory_mismatch(tx: &Tx, stored: &StoredDirectory) -> Result<Option<String>, StoreError> {
     let mut replayed = Replayed::default();
     let mut unread = None;
     tx.for_each_directory_change(|event, on, change| {
@@ -276,7 +285,7 @@ fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     if unread.is_some() {
         return Ok(unread);
     }
-    let stored = tx.stored_directory()?;
+    let stored = stored.clone();
     let staff: BTreeMap<String, _> = stored
         .staff
         .into_iter()
@@ -334,9 +343,9 @@ fn directory_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
 /// edit can be made to keep it) and compared with the same sum over the stored tables, read straight
 /// through: one pass over each, however large the record. Only when the sums differ is each matter read
 /// back to name the first that differs.
-fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
+fn matter_mismatch(tx: &Tx, mut stood: AsItStood) -> Result<Option<String>, StoreError> {
     let mut replayed = RowSum::new();
-    if let Some(problem) = replay_into(tx, &mut replayed, (Way::Up, None, None))? {
+    if let Some(problem) = replay_into(tx, &mut stood, &mut replayed, (Way::Up, None, None))? {
         return Ok(Some(problem));
     }
     let mut stored = replayed.empty_like();
@@ -347,8 +356,7 @@ fn matter_mismatch(tx: &Tx) -> Result<Option<String>, StoreError> {
     if stored == replayed {
         return Ok(None);
     }
-    let mut stood = AsItStood::read(tx)?;
-    name_the_difference(tx, &mut stood)
+    name_the_difference(tx, &mut AsItStood::read(tx)?)
 }
 
 /// Which way a replay goes; the replay from the other end it meets, if any; and a count of the events
@@ -360,10 +368,10 @@ type Going<'a> = (Way, Option<&'a Mutex<Meeting>>, Option<&'a AtomicU64>);
 /// first problem in the matters' order, if any.
 fn replay_into(
     tx: &Tx,
+    stood: &mut AsItStood,
     replayed: &mut RowSum,
     (way, meeting, counted): Going<'_>,
 ) -> Result<Option<String>, StoreError> {
-    let mut stood = AsItStood::read(tx)?;
     let mut problem: Option<String> = None;
     tx.for_each_matter_log_raw(way == Way::Down, |id, log| {
         if let Some(meeting) = meeting {
@@ -377,7 +385,7 @@ fn replay_into(
         if let Some(counted) = counted {
             counted.fetch_add(log.len() as u64, Ordering::Relaxed);
         }
-        match replay(&mut stood, id, log) {
+        match replay(stood, id, log) {
             Ok((state, history)) => replayed.add_matter(state, &history),
             // Going up, the first problem is the one to name; going down, the last one found is the
             // first in the matters' order, so that replay goes on to where the two meet.
@@ -446,7 +454,7 @@ impl Meeting {
 fn replay(
     stood: &mut AsItStood,
     id: &str,
-    log: Vec<LoggedEvent>,
+    log: &[LoggedEvent],
 ) -> Result<(Matter, Vec<DueHistoryRow>), String> {
     let mut state: Option<Matter> = None;
     let mut history: Vec<DueHistoryRow> = Vec::new();
@@ -463,7 +471,7 @@ fn replay(
         })?;
         if recorded.id >= stood.rejudge_from {
             stood
-                .rejudge(state.as_ref(), id, &recorded, &event, &steps)
+                .rejudge(state.as_ref(), id, recorded, &event, &steps)
                 .map_err(|why| format!("event {}: {why}", recorded.id))?;
         }
         if !corrected {
@@ -473,7 +481,7 @@ fn replay(
         steps.push(Logged {
             id: recorded.id,
             step: Step {
-                actor: recorded.actor,
+                actor: recorded.actor.clone(),
                 on: recorded.effective_on,
                 event,
             },
@@ -666,7 +674,10 @@ type PolicyRead = Result<(Rc<Policy>, Vec<NaiveDate>), String>;
 /// what stood when it was recorded: only what was recorded before it counts.
 struct AsItStood {
     staff: HashMap<String, Vec<Version<Staff>>>,
-    children: HashMap<String, Vec<Version<Child>>>,
+    children: HashMap<String, Rc<[Version<Child>]>>,
+    /// The child of the matter being replayed, and their versions: every step of a matter is about one
+    /// child, whose versions need finding once.
+    matter_child: Option<(String, Rc<[Version<Child>]>)>,
     current: HashMap<String, Staff>,
     covers: Vec<(i64, Cover)>,
     /// Closure days in the order they were added, with the event that added each.
@@ -684,7 +695,11 @@ struct AsItStood {
 
 impl AsItStood {
     fn read(tx: &Tx) -> Result<AsItStood, StoreError> {
-        let stored = tx.stored_directory()?;
+        AsItStood::read_with(tx, tx.stored_directory()?)
+    }
+
+    /// The same, from the directory's rows already read.
+    fn read_with(tx: &Tx, stored: StoredDirectory) -> Result<AsItStood, StoreError> {
         let mut staff: HashMap<String, Vec<Version<Staff>>> = HashMap::new();
         for v in stored.staff_versions {
             staff.entry(v.key.clone()).or_default().push(v);
@@ -707,7 +722,11 @@ impl AsItStood {
         closures.sort();
         Ok(AsItStood {
             staff,
-            children,
+            children: children
+                .into_iter()
+                .map(|(child, versions)| (child, versions.into()))
+                .collect(),
+            matter_child: None,
             current: stored
                 .staff
                 .into_iter()
@@ -725,7 +744,7 @@ impl AsItStood {
 
     /// The version in force on `on` among those recorded before event `before`; for a day before the
     /// first of them, the first (history recorded later than it happened).
-    fn as_of<T>(versions: Option<&Vec<Version<T>>>, on: NaiveDate, before: i64) -> Option<&T> {
+    fn as_of<T>(versions: Option<&[Version<T>]>, on: NaiveDate, before: i64) -> Option<&T> {
         let versions = versions?;
         versions
             .iter()
@@ -736,15 +755,21 @@ impl AsItStood {
     }
 
     fn staff_on(&self, id: &str, on: NaiveDate, before: i64) -> Result<&Staff, String> {
-        Self::as_of(self.staff.get(id), on, before).ok_or_else(|| {
+        Self::as_of(self.staff.get(id).map(Vec::as_slice), on, before).ok_or_else(|| {
             format!("it names {id}, who was not in the directory when it was recorded")
         })
     }
 
-    fn child_on(&self, reference: &str, on: NaiveDate, before: i64) -> Result<&Child, String> {
-        Self::as_of(self.children.get(reference), on, before).ok_or_else(|| {
-            format!("its child {reference} was not in the directory when it was recorded")
-        })
+    /// The versions of a child, if the directory has them.
+    fn child_versions(&mut self, reference: &str) -> Option<Rc<[Version<Child>]>> {
+        if let Some((known, versions)) = &self.matter_child {
+            if known == reference {
+                return Some(versions.clone());
+            }
+        }
+        let versions = self.children.get(reference)?.clone();
+        self.matter_child = Some((reference.to_owned(), versions.clone()));
+        Some(versions)
     }
 
     /// The covers in force on `on` that had been arranged before event `before`.
@@ -829,9 +854,8 @@ impl AsItStood {
             .as_deref()
             .ok_or("it does not say which policy it was taken under")?;
         let (policy, calendar) = self.policy_and_calendar(digest, id)?;
-        let actor = self.staff_on(&recorded.actor, on, id)?;
         let child_ref = match (before, event) {
-            (Some(m), _) => m.child.clone(),
+            (Some(m), _) => Some(m.child.as_str()),
             (None, Event::ConsultationOpened { opening, .. })
             | (
                 None,
@@ -846,15 +870,19 @@ impl AsItStood {
                     opening: Some(opening),
                     ..
                 },
-            ) => opening.child.clone(),
-            (None, _) => return Err("the first step of a matter does not open it".into()),
+            ) => Some(opening.child.as_str()),
+            (None, _) => None,
         };
-        let child = self.child_on(&child_ref, on, id)?;
+        // Found before the actor is borrowed; what is wrong with either is said in the same order.
+        let versions = child_ref.and_then(|child| self.child_versions(child));
+        let actor = self.staff_on(&recorded.actor, on, id)?;
+        let child_ref = child_ref.ok_or("the first step of a matter does not open it")?;
+        let child = Self::as_of(versions.as_deref(), on, id).ok_or_else(|| {
+            format!("its child {child_ref} was not in the directory when it was recorded")
+        })?;
         let covers = self.covers_on(on, id);
         let recorded_on = recorded
-            .recorded_at
-            .get(..10)
-            .and_then(|d| d.parse::<NaiveDate>().ok())
+            .recorded_on
             .ok_or("its recording time does not read")?;
         let judge = Judge {
             actor,
