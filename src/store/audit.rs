@@ -65,6 +65,36 @@ pub struct ChainWalk {
     pub mail: Vec<(i64, String)>,
 }
 
+/// A step of a matter as the walk reads it, borrowed from the row: the texts a log keeps are copied
+/// into room it already has (`LoggedEvent::fill`).
+#[derive(Debug, Clone, Copy)]
+pub struct WalkedStep<'a> {
+    pub id: i64,
+    pub actor: &'a str,
+    pub effective_on: NaiveDate,
+    pub recorded_on: Option<NaiveDate>,
+    pub details: &'a str,
+    pub policy_digest: Option<&'a str>,
+}
+
+impl LoggedEvent {
+    /// This room holding `step`, its texts copied into what room it has.
+    pub fn fill(&mut self, step: &WalkedStep) {
+        self.id = step.id;
+        step.actor.clone_into(&mut self.actor);
+        self.effective_on = step.effective_on;
+        self.recorded_on = step.recorded_on;
+        step.details.clone_into(&mut self.details);
+        match step.policy_digest {
+            Some(digest) => digest.clone_into(self.policy_digest.get_or_insert_with(String::new)),
+            None => self.policy_digest = None,
+        }
+    }
+}
+
+/// What the walk hands each step of a matter to, with the matter's id.
+pub type Feed<'f> = &'f mut dyn FnMut(&str, Result<WalkedStep, StoreError>);
+
 /// One event of a matter's log as stored, undecoded: a malformed one is the audit's to name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoggedEvent {
@@ -99,10 +129,9 @@ const MATTER_LOGS_RAW: Sql = Sql::new(
     "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
       WHERE matter IS NOT NULL ORDER BY matter, id",
 );
-const MATTER_LOGS_RAW_DOWN: Sql = Sql::new(
-    "every matter's events, undecoded, from the last matter",
-    "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
-      WHERE matter IS NOT NULL ORDER BY matter DESC, id DESC",
+const MATTER_ENDS: Sql = Sql::new(
+    "each matter's last event",
+    "SELECT max(id) FROM events WHERE matter IS NOT NULL GROUP BY matter",
 );
 const EVERY_MATTER: Sql = Sql::new(
     "every matter as stored",
@@ -253,6 +282,13 @@ fn chain_break(
     None
 }
 
+/// The (UTC) day of a recording time, if it reads as one.
+fn recorded_day(recorded_at: &str) -> Option<NaiveDate> {
+    recorded_at
+        .get(..10)
+        .and_then(|day| NaiveDate::decode(ValueRef::Text(day)).ok())
+}
+
 /// The room the walk hashes each event in, kept from one event to the next.
 #[derive(Default)]
 struct HashRoom {
@@ -317,6 +353,16 @@ impl Tx<'_> {
 
     /// Recomputes every hash in order, streaming the events.
     pub fn walk_chain(&self) -> Result<ChainWalk, StoreError> {
+        self.walk_chain_feeding(None)
+    }
+
+    /// The same, handing each step of a matter to `feed` as it is walked, with its matter: one read of
+    /// the events for the chain and for the replay of every matter. A step whose effective date does
+    /// not read comes as the error reading it would give.
+    pub fn walk_chain_feeding(
+        &self,
+        mut feed: Option<Feed<'_>>,
+    ) -> Result<ChainWalk, StoreError> {
         let mut walk = ChainWalk {
             events: 0,
             head: GENESIS.to_string(),
@@ -336,8 +382,12 @@ impl Tx<'_> {
                 if walk.first_break.is_none() {
                     walk.first_break = chain_break(&e, &walk.head, entered_from, &mut room);
                 }
-                if e.matter.is_none() && crate::engine::MAIL_KINDS.contains(&e.kind) {
-                    walk.mail.push((e.id, e.details.to_string()));
+                match (e.matter, &mut feed) {
+                    (Some(matter), Some(feed)) => feed(matter, self.walked_step(&e)),
+                    (None, _) if crate::engine::MAIL_KINDS.contains(&e.kind) => {
+                        walk.mail.push((e.id, e.details.to_string()));
+                    }
+                    _ => {}
                 }
                 walk.head.clear();
                 walk.head.push_str(e.hash);
@@ -348,12 +398,32 @@ impl Tx<'_> {
         Ok(walk)
     }
 
+    /// A walked step as a matter's log holds it, its dates read.
+    fn walked_step<'a>(&self, e: &Stored<'a>) -> Result<WalkedStep<'a>, StoreError> {
+        let effective_on = NaiveDate::decode(ValueRef::Text(e.effective_on))
+            .map_err(|why| self.err(&WHOLE_CHAIN, BackendError::Decode { column: 5, why }))?;
+        Ok(WalkedStep {
+            id: e.id,
+            actor: e.actor,
+            effective_on,
+            recorded_on: recorded_day(e.recorded_at),
+            details: e.details,
+            policy_digest: e.policy_digest,
+        })
+    }
+
+    /// The id of each matter's last event, from the first to the last.
+    pub fn matter_ends(&self) -> Result<Vec<i64>, StoreError> {
+        let mut ends = self.rows(&MATTER_ENDS, &[], |r| r.get(0))?;
+        ends.sort_unstable();
+        Ok(ends)
+    }
+
     /// Every matter's events in order, undecoded, one matter at a time, so a replay never holds the
-    /// whole log: the matters in the order of their ids, or from the last (`down`), each matter's
-    /// events in the order recorded either way. `visit` may stop the read.
+    /// whole log: the matters in the order of their ids, each matter's events in the order recorded.
+    /// `visit` may stop the read.
     pub fn for_each_matter_log_raw(
         &self,
-        down: bool,
         mut visit: impl FnMut(&str, &[LoggedEvent]) -> Result<ControlFlow<()>, StoreError>,
     ) -> Result<(), StoreError> {
         let mut current = String::new();
@@ -362,23 +432,12 @@ impl Tx<'_> {
         // every event was a tenth of the replay.
         let mut log: Vec<LoggedEvent> = Vec::new();
         let mut read_so_far = 0;
-        let mut hand_over = |matter: &str, log: &mut [LoggedEvent]| {
-            if down {
-                log.reverse();
-            }
-            visit(matter, log)
-        };
-        let sql = if down {
-            &MATTER_LOGS_RAW_DOWN
-        } else {
-            &MATTER_LOGS_RAW
-        };
         // The matter's id is read borrowed and copied once per matter, not once per event.
-        let read = self.each_row(sql, &[], |r| {
+        let read = self.each_row(&MATTER_LOGS_RAW, &[], |r| {
             let matter = r.text(0)?;
             if matter != current {
                 if read_so_far > 0 {
-                    match hand_over(&current, &mut log[..read_so_far]) {
+                    match visit(&current, &log[..read_so_far]) {
                         Ok(ControlFlow::Continue(())) => {}
                         Ok(ControlFlow::Break(())) => return Ok(Err(Halt::Stopped)),
                         Err(e) => return Ok(Err(Halt::Failed(e))),
@@ -390,24 +449,19 @@ impl Tx<'_> {
             if read_so_far == log.len() {
                 log.push(LoggedEvent::default());
             }
-            let slot = &mut log[read_so_far];
-            slot.id = r.get(1)?;
-            r.text(2)?.clone_into(&mut slot.actor);
-            slot.effective_on = r.get(3)?;
-            slot.recorded_on = r
-                .text(4)?
-                .get(..10)
-                .and_then(|day| NaiveDate::decode(ValueRef::Text(day)).ok());
-            r.text(5)?.clone_into(&mut slot.details);
-            match r.optional_text(6)? {
-                Some(digest) => digest.clone_into(slot.policy_digest.get_or_insert_default()),
-                None => slot.policy_digest = None,
-            }
+            log[read_so_far].fill(&WalkedStep {
+                id: r.get(1)?,
+                actor: r.text(2)?,
+                effective_on: r.get(3)?,
+                recorded_on: recorded_day(r.text(4)?),
+                details: r.text(5)?,
+                policy_digest: r.optional_text(6)?,
+            });
             read_so_far += 1;
             Ok(Ok(()))
         });
         match read {
-            Ok(()) if read_so_far > 0 => hand_over(&current, &mut log[..read_so_far]).map(|_| ()),
+            Ok(()) if read_so_far > 0 => visit(&current, &log[..read_so_far]).map(|_| ()),
             Ok(()) | Err(Halt::Stopped) => Ok(()),
             Err(Halt::Failed(e)) => Err(e),
         }

@@ -7,11 +7,11 @@
 //! the rules, or against a witness kept elsewhere (`witnessed`).
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::ControlFlow;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -23,8 +23,7 @@ use crate::engine::{
     NewAction, Opening, Policy, Request, Step, Timescale,
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
-use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow};
-use crate::store::backend::Dialect;
+use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow, WalkedStep};
 use crate::store::StoredDirectory;
 use crate::store::{Store, StoreError, Tx};
 
@@ -53,71 +52,58 @@ pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
     })
 }
 
-/// The same, on two connections at once: one walks the chain, folds the directory and sums the stored
-/// tables while the other replays and re-judges every matter from the first; on a file, the first then
-/// replays from the last matter down until the two meet. Both read the same record: if a step was
-/// recorded between their starts, they start again. `progress` is told, from the calling thread, how
-/// many events have been replayed so far.
+/// The same, on two connections at once, with one read of the events. The first folds the directory,
+/// counts each matter's last event and walks the chain, gathering each matter's steps as it goes and
+/// handing them on once its last is walked; the second sums the stored tables. Both replay and re-judge
+/// the matters handed on, whichever is free taking the next, the first between its walking whenever
+/// too many wait. Both read the same record: if a step was recorded between their starts, they start
+/// again. `progress` is told, from the calling thread, how many events have been replayed so far.
 pub fn verify_on_two(
     first: &mut Store,
     second: &mut Store,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Verdict, StoreError> {
-    // Once the first half is done it replays from the last matter down to meet the second, where the
-    // ids sort in the same order in SQL as here: SQLite compares texts byte by byte, a server by its
-    // collation.
-    let both_ways = first.dialect() == Dialect::Sqlite;
     for _ in 0..3 {
         let key = RandomState::new();
-        let meeting = Mutex::new(Meeting::default());
+        let ready = Ready::default();
         let replayed_events = AtomicU64::new(0);
         let waiting = std::thread::current();
         let (left, right) = std::thread::scope(|scope| {
             let left = scope.spawn(|| -> Result<_, StoreError> {
                 let _done = Wake(waiting.clone());
+                // However the walk ends, the replays waiting on it learn that nothing more will come.
+                let _walked = Walked(&ready);
                 let tx = first.read()?;
                 let tip = tx.head()?;
-                let walk = tx.walk_chain()?;
+                let stored_directory = tx.stored_directory()?;
+                let directory = directory_mismatch(&tx, &stored_directory)?;
+                let stood = AsItStood::read_with(&tx, stored_directory)?;
+                let mut replayer = Replayer::new(stood, key.clone(), &replayed_events);
+                let mut gathering = Gathering::new(&ready, tx.matter_ends()?);
+                let walk = tx.walk_chain_feeding(Some(&mut |matter, step| {
+                    gathering.take(matter, step, &mut |batch| {
+                        replayer.replay_all(batch, &ready)
+                    })
+                }))?;
+                let unread = gathering.finish();
+                ready.close();
                 let checked = walked(&tx, &walk)?;
-                // The directory is folded here, not beside the replay: the replay is the longer half.
-                // Its rows are read once, for the fold and for the replay down.
-                let stored_directory = match checked {
-                    Some(_) => None,
-                    None => Some(tx.stored_directory()?),
-                };
-                let directory = match &stored_directory {
-                    Some(stored) => directory_mismatch(&tx, stored)?,
-                    None => None,
-                };
-                let mut stored = RowSum::with_key(key.clone());
-                let mut replayed = RowSum::with_key(key.clone());
-                let mut problem = None;
-                if checked.is_none() && directory.is_none() {
-                    tx.for_each_state_row(|row| {
-                        stored.add(&row);
-                        Ok(())
-                    })?;
-                    if let (true, Some(stored)) = (both_ways, stored_directory) {
-                        let mut stood = AsItStood::read_with(&tx, stored)?;
-                        let down = (Way::Down, Some(&meeting), Some(&replayed_events));
-                        problem = replay_into(&tx, &mut stood, &mut replayed, down)?;
-                    }
-                }
-                Ok((tip, walk, checked, directory, stored, (problem, replayed)))
+                replayer.drain(&ready);
+                Ok((tip, walk, checked, directory, unread, replayer.done()))
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
                 let _done = Wake(waiting.clone());
                 let tx = second.read()?;
                 let tip = tx.head()?;
-                let mut replayed = RowSum::with_key(key.clone());
-                let up = (
-                    Way::Up,
-                    both_ways.then_some(&meeting),
-                    Some(&replayed_events),
-                );
-                let mut stood = AsItStood::read(&tx)?;
-                let problem = replay_into(&tx, &mut stood, &mut replayed, up)?;
-                Ok((tip, problem, replayed))
+                let mut stored = RowSum::with_key(key.clone());
+                tx.for_each_state_row(|row| {
+                    stored.add(&row);
+                    Ok(())
+                })?;
+                let mut replayer =
+                    Replayer::new(AsItStood::read(&tx)?, key.clone(), &replayed_events);
+                replayer.drain(&ready);
+                Ok((tip, stored, replayer.done()))
             });
             // The progress is told here, in the caller's thread, which may be drawing on a terminal.
             while !(left.is_finished() && right.is_finished()) {
@@ -130,7 +116,7 @@ pub fn verify_on_two(
                 right.join().expect("the replay does not panic"),
             )
         });
-        let (left_tip, walk, checked, directory, stored, (down_problem, down)) = left?;
+        let (left_tip, walk, checked, directory, unread, (left_problem, mut replayed)) = left?;
         if checked.is_some() {
             // The chain's own fault comes first, whatever the replay made of it.
             return Ok(Verdict {
@@ -139,12 +125,12 @@ pub fn verify_on_two(
                 problem: checked,
             });
         }
-        let (right_tip, up_problem, mut replayed) = right?;
-        // Every matter the replay up did not reach, the one down did, after it.
-        let replayed_problem = up_problem.or(down_problem);
-        replayed.merge(down);
+        let (right_tip, stored, (right_problem, right_replayed)) = right?;
         if left_tip != right_tip {
             continue;
+        }
+        if let Some(unread) = unread {
+            return Err(unread);
         }
         let verdict = |problem| Verdict {
             events: walk.events,
@@ -154,9 +140,15 @@ pub fn verify_on_two(
         if directory.is_some() {
             return Ok(verdict(directory));
         }
-        if replayed_problem.is_some() {
-            return Ok(verdict(replayed_problem));
+        // The first problem in the matters' order, whichever half found it.
+        let problem = [left_problem, right_problem]
+            .into_iter()
+            .flatten()
+            .min_by(|(a, _), (b, _)| a.cmp(b));
+        if let Some((_, why)) = problem {
+            return Ok(verdict(Some(why)));
         }
+        replayed.merge(right_replayed);
         if stored == replayed {
             return Ok(verdict(None));
         }
@@ -345,7 +337,7 @@ fn directory_mismatch(tx: &Tx, stored: &StoredDirectory) -> Result<Option<String
 /// back to name the first that differs.
 fn matter_mismatch(tx: &Tx, mut stood: AsItStood) -> Result<Option<String>, StoreError> {
     let mut replayed = RowSum::new();
-    if let Some(problem) = replay_into(tx, &mut stood, &mut replayed, (Way::Up, None, None))? {
+    if let Some(problem) = replay_into(tx, &mut stood, &mut replayed)? {
         return Ok(Some(problem));
     }
     let mut stored = replayed.empty_like();
@@ -359,44 +351,23 @@ fn matter_mismatch(tx: &Tx, mut stood: AsItStood) -> Result<Option<String>, Stor
     name_the_difference(tx, &mut AsItStood::read(tx)?)
 }
 
-/// Which way a replay goes; the replay from the other end it meets, if any; and a count of the events
-/// replayed, if one is kept.
-type Going<'a> = (Way, Option<&'a Mutex<Meeting>>, Option<&'a AtomicU64>);
-
-/// Replays (and re-judges) every matter into `replayed`, the sum of the rows it leaves, going `way`
-/// through the matters; with a `meeting`, only those the replay from the other end has not taken. The
-/// first problem in the matters' order, if any.
+/// Replays (and re-judges) every matter into `replayed`, the sum of the rows it leaves, in the order of
+/// their ids. The first problem, if any.
 fn replay_into(
     tx: &Tx,
     stood: &mut AsItStood,
     replayed: &mut RowSum,
-    (way, meeting, counted): Going<'_>,
 ) -> Result<Option<String>, StoreError> {
     let mut problem: Option<String> = None;
-    tx.for_each_matter_log_raw(way == Way::Down, |id, log| {
-        if let Some(meeting) = meeting {
-            let mut meeting = meeting
-                .lock()
-                .expect("no replay panics holding the meeting point");
-            if !meeting.claim(way, id) {
-                return Ok(ControlFlow::Break(()));
-            }
+    tx.for_each_matter_log_raw(|id, log| match replay(stood, id, log) {
+        Ok((state, history)) => {
+            replayed.add_matter(state, &history);
+            Ok(ControlFlow::Continue(()))
         }
-        if let Some(counted) = counted {
-            counted.fetch_add(log.len() as u64, Ordering::Relaxed);
+        Err(why) => {
+            problem = Some(why);
+            Ok(ControlFlow::Break(()))
         }
-        match replay(stood, id, log) {
-            Ok((state, history)) => replayed.add_matter(state, &history),
-            // Going up, the first problem is the one to name; going down, the last one found is the
-            // first in the matters' order, so that replay goes on to where the two meet.
-            Err(why) => {
-                problem = Some(why);
-                if way == Way::Up {
-                    return Ok(ControlFlow::Break(()));
-                }
-            }
-        }
-        Ok(ControlFlow::Continue(()))
     })?;
     Ok(problem)
 }
@@ -410,42 +381,264 @@ impl Drop for Wake {
     }
 }
 
-/// Which way a replay goes through the matters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Way {
-    /// From the first matter's id.
-    Up,
-    /// From the last.
-    Down,
+/// A matter's id and its steps, every one of them, in the order recorded.
+type MatterLog = (String, Log);
+
+/// A matter's steps, in room kept from one matter to the next: the first `used` of `slots`. Each
+/// matter's room goes back to the walk once replayed, so the walk copies each step's texts into room
+/// it made before, where making every step's texts afresh on one thread and freeing them on the other
+/// took more than reading the events a second time.
+#[derive(Default)]
+struct Log {
+    used: usize,
+    slots: Vec<LoggedEvent>,
 }
 
-/// How far two replays from either end of the matters have gone: each takes a matter only while the
-/// other has not taken it or one beyond it, so that between them they replay every matter once.
-#[derive(Debug, Default)]
-struct Meeting {
-    up: Option<String>,
-    down: Option<String>,
+impl Log {
+    fn push(&mut self, step: &WalkedStep) {
+        if self.used == self.slots.len() {
+            self.slots.push(LoggedEvent::default());
+        }
+        self.slots[self.used].fill(step);
+        self.used += 1;
+    }
+
+    fn steps(&self) -> &[LoggedEvent] {
+        &self.slots[..self.used]
+    }
 }
 
-impl Meeting {
-    /// Whether the replay going `way` may take `matter` (and so takes it).
-    fn claim(&mut self, way: Way, matter: &str) -> bool {
-        let (mine, theirs) = match way {
-            Way::Up => (&mut self.up, &self.down),
-            Way::Down => (&mut self.down, &self.up),
+/// How many matters go on together, and how many such batches may wait before the walk replays one
+/// itself: enough that the two halves seldom meet at the lock, few enough that the steps waiting
+/// are a few thousand, whoever is slower.
+const BATCH: usize = 64;
+const MOST_WAITING: usize = 8;
+
+/// The matters the walk has gathered whole, waiting for a replay, and the room of those replayed.
+#[derive(Default)]
+struct Ready {
+    waiting: Mutex<Waiting>,
+    arrived: Condvar,
+    spare: Mutex<Vec<Vec<MatterLog>>>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    batches: VecDeque<Vec<MatterLog>>,
+    walked: bool,
+}
+
+impl Ready {
+    fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
+        self.waiting
+            .lock()
+            .expect("no replay panics holding the matters waiting")
+    }
+
+    /// Hands a batch on; how many wait now.
+    fn push(&self, batch: Vec<MatterLog>) -> usize {
+        let mut waiting = self.waiting();
+        waiting.batches.push_back(batch);
+        let count = waiting.batches.len();
+        drop(waiting);
+        self.arrived.notify_one();
+        count
+    }
+
+    /// The next batch, if one waits now.
+    fn try_next(&self) -> Option<Vec<MatterLog>> {
+        self.waiting().batches.pop_front()
+    }
+
+    /// The next batch, waiting for one while the walk goes on; none once it is over and all are taken.
+    fn next(&self) -> Option<Vec<MatterLog>> {
+        let mut waiting = self.waiting();
+        loop {
+            if let Some(batch) = waiting.batches.pop_front() {
+                return Some(batch);
+            }
+            if waiting.walked {
+                return None;
+            }
+            waiting = self
+                .arrived
+                .wait(waiting)
+                .expect("no replay panics holding the matters waiting");
+        }
+    }
+
+    /// Nothing more will come.
+    fn close(&self) {
+        self.waiting().walked = true;
+        self.arrived.notify_all();
+    }
+
+    fn spare(&self) -> std::sync::MutexGuard<'_, Vec<Vec<MatterLog>>> {
+        self.spare
+            .lock()
+            .expect("no replay panics holding the spare room")
+    }
+}
+
+/// Closes the matters waiting when the walk ends, however it ends, so no replay waits for ever.
+struct Walked<'a>(&'a Ready);
+
+impl Drop for Walked<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// The walk's steps gathered by matter until each matter's last, then handed on in batches.
+struct Gathering<'a> {
+    /// The id of each matter's last event, in order, and how far the walk has passed through them.
+    ends: Vec<i64>,
+    passed: usize,
+    /// The matters begun and not yet handed on, with their steps so far.
+    begun: HashMap<String, Log>,
+    batch: Vec<MatterLog>,
+    /// Room for matters to come.
+    room: Vec<MatterLog>,
+    ready: &'a Ready,
+    /// The first step whose columns could not be read, if any.
+    unread: Option<StoreError>,
+}
+
+impl<'a> Gathering<'a> {
+    fn new(ready: &'a Ready, ends: Vec<i64>) -> Gathering<'a> {
+        Gathering {
+            ends,
+            passed: 0,
+            begun: HashMap::new(),
+            batch: Vec::with_capacity(BATCH),
+            room: Vec::new(),
+            ready,
+            unread: None,
+        }
+    }
+
+    /// A step the walk has read, of `matter`; `replay` replays a batch here when too many wait.
+    fn take(
+        &mut self,
+        matter: &str,
+        step: Result<WalkedStep, StoreError>,
+        replay: &mut dyn FnMut(Vec<MatterLog>),
+    ) {
+        if self.unread.is_some() {
+            return;
+        }
+        let step = match step {
+            Ok(step) => step,
+            Err(e) => {
+                self.unread = Some(e);
+                return;
+            }
         };
-        let passed = theirs.as_deref().is_some_and(|theirs| match way {
-            Way::Up => matter >= theirs,
-            Way::Down => matter <= theirs,
-        });
-        if passed {
-            return false;
+        // The walk goes up through the ids, so through the ends.
+        while self.ends.get(self.passed).is_some_and(|end| *end < step.id) {
+            self.passed += 1;
         }
-        match mine {
-            Some(taken) => matter.clone_into(taken),
-            None => *mine = Some(matter.to_owned()),
+        let last = self.ends.get(self.passed) == Some(&step.id);
+        match self.begun.get_mut(matter) {
+            Some(log) => log.push(&step),
+            None => {
+                let (mut id, mut log) = self.room().unwrap_or_default();
+                matter.clone_into(&mut id);
+                log.used = 0;
+                log.push(&step);
+                self.begun.insert(id, log);
+            }
         }
-        true
+        if last {
+            if let Some(whole) = self.begun.remove_entry(matter) {
+                self.hand_on(whole, replay);
+            }
+        }
+    }
+
+    /// Room for a matter, from what the replays gave back.
+    fn room(&mut self) -> Option<MatterLog> {
+        if self.room.is_empty() {
+            if let Some(spare) = self.ready.spare().pop() {
+                self.room = spare;
+            }
+        }
+        self.room.pop()
+    }
+
+    fn hand_on(&mut self, whole: MatterLog, replay: &mut dyn FnMut(Vec<MatterLog>)) {
+        self.batch.push(whole);
+        if self.batch.len() < BATCH {
+            return;
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        if self.ready.push(batch) > MOST_WAITING {
+            if let Some(batch) = self.ready.try_next() {
+                replay(batch);
+            }
+        }
+    }
+
+    /// Hands on whatever is left, once the walk is over; the first step that could not be read, if any.
+    fn finish(mut self) -> Option<StoreError> {
+        self.batch.extend(self.begun.drain());
+        if !self.batch.is_empty() {
+            self.ready.push(self.batch);
+        }
+        self.unread
+    }
+}
+
+/// One half's replays: the directory as it stood, the sum of the rows replayed, and the first problem
+/// in the matters' order with its matter.
+struct Replayer<'a> {
+    stood: AsItStood,
+    sum: RowSum,
+    problem: Option<(String, String)>,
+    counted: &'a AtomicU64,
+}
+
+impl<'a> Replayer<'a> {
+    fn new(stood: AsItStood, key: RandomState, counted: &'a AtomicU64) -> Replayer<'a> {
+        Replayer {
+            stood,
+            sum: RowSum::with_key(key),
+            problem: None,
+            counted,
+        }
+    }
+
+    /// Replays a batch, and gives its room back to the walk.
+    fn replay_all(&mut self, batch: Vec<MatterLog>, ready: &Ready) {
+        for (matter, log) in &batch {
+            let steps = log.steps();
+            self.counted
+                .fetch_add(steps.len() as u64, Ordering::Relaxed);
+            match replay(&mut self.stood, matter, steps) {
+                Ok((state, history)) => self.sum.add_matter(state, &history),
+                Err(why) => {
+                    if self
+                        .problem
+                        .as_ref()
+                        .is_none_or(|(first, _)| matter < first)
+                    {
+                        self.problem = Some((matter.clone(), why));
+                    }
+                }
+            }
+        }
+        ready.spare().push(batch);
+    }
+
+    /// Replays every batch handed on, until the walk is over and none is left.
+    fn drain(&mut self, ready: &Ready) {
+        while let Some(batch) = ready.next() {
+            self.replay_all(batch, ready);
+        }
+    }
+
+    fn done(self) -> (Option<(String, String)>, RowSum) {
+        (self.problem, self.sum)
     }
 }
 
@@ -510,7 +703,7 @@ fn replay(
 /// whatever no event explains.
 fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>, StoreError> {
     let mut problem: Option<String> = None;
-    tx.for_each_matter_log_raw(false, |id, log| {
+    tx.for_each_matter_log_raw(|id, log| {
         let (state, history) = match replay(stood, id, log) {
             Ok(replayed) => replayed,
             Err(why) => {
@@ -1355,36 +1548,69 @@ mod tests {
     }
 
     #[test]
-    fn two_replays_from_either_end_take_every_matter_once_however_they_interleave() {
-        let matters: Vec<String> = (1..=9).map(|n| format!("Q-2026-{n:04}")).collect();
-        // Each of a spread of interleavings: bit i of `pattern` says which replay moves at turn i.
-        for pattern in 0u32..512 {
-            let mut meeting = Meeting::default();
-            let (mut up, mut down) = (matters.iter(), matters.iter().rev());
-            let (mut taken_up, mut taken_down) = (Vec::new(), Vec::new());
-            let (mut up_done, mut down_done) = (false, false);
-            for turn in 0.. {
-                if up_done && down_done {
-                    break;
-                }
-                let going_up = (!up_done && pattern >> (turn % 32) & 1 == 1) || down_done;
-                let (next, way, taken, done) = if going_up {
-                    (up.next(), Way::Up, &mut taken_up, &mut up_done)
-                } else {
-                    (down.next(), Way::Down, &mut taken_down, &mut down_done)
-                };
-                match next {
-                    Some(matter) if meeting.claim(way, matter) => taken.push(matter.clone()),
-                    _ => *done = true,
-                }
-            }
-            let mut all: Vec<String> = taken_up.iter().chain(&taken_down).cloned().collect();
-            all.sort();
-            assert_eq!(
-                all, matters,
-                "interleaving {pattern:b}: up {taken_up:?}, down {taken_down:?}"
-            );
+    fn the_walk_hands_on_every_matter_once_with_all_its_steps_however_they_interleave() {
+        let details = |id: i64| format!("step {id}");
+        // 2,000 matters of one to six steps, their steps spread through the walk in a shuffled order:
+        // enough batches that the walk replays some itself and fills room given back.
+        let mut steps: Vec<String> = (0..2000)
+            .flat_map(|n| std::iter::repeat_n(format!("Q-2026-{n:04}"), 1 + n % 6))
+            .collect();
+        let mut seed = 7u64;
+        for i in (1..steps.len()).rev() {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            steps.swap(i, (seed >> 33) as usize % (i + 1));
         }
+        let walked: Vec<(i64, &str)> = (1..).zip(steps.iter().map(String::as_str)).collect();
+        let mut ends: BTreeMap<&str, i64> = BTreeMap::new();
+        for (id, matter) in &walked {
+            ends.insert(matter, *id);
+        }
+        let mut expected: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for (id, matter) in &walked {
+            expected.entry(matter.to_string()).or_default().push(*id);
+        }
+
+        let ready = Ready::default();
+        let mut got: BTreeMap<String, Vec<Vec<i64>>> = BTreeMap::new();
+        // Each batch replayed is read, and its room given back for the walk to fill again.
+        let mut replay = |batch: Vec<MatterLog>| {
+            for (matter, log) in &batch {
+                assert!(log.steps().iter().all(|s| s.details == details(s.id)));
+                got.entry(matter.clone())
+                    .or_default()
+                    .push(log.steps().iter().map(|s| s.id).collect());
+            }
+            ready.spare().push(batch);
+        };
+        let mut gathering = Gathering::new(&ready, ends.values().copied().collect::<Vec<_>>());
+        gathering.ends.sort_unstable();
+        for (id, matter) in &walked {
+            let text = details(*id);
+            let step = WalkedStep {
+                id: *id,
+                actor: "IRO-1",
+                effective_on: day("2026-11-26"),
+                recorded_on: Some(day("2026-11-26")),
+                details: &text,
+                policy_digest: None,
+            };
+            gathering.take(matter, Ok(step), &mut replay);
+        }
+        assert!(gathering.finish().is_none());
+        ready.close();
+        while let Some(batch) = ready.next() {
+            replay(batch);
+        }
+        let got: BTreeMap<String, Vec<i64>> = got
+            .into_iter()
+            .map(|(matter, mut logs)| {
+                assert_eq!(logs.len(), 1, "{matter} was handed on more than once");
+                (matter, logs.remove(0))
+            })
+            .collect();
+        assert_eq!(got, expected);
     }
 
     #[test]
