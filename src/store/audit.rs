@@ -359,10 +359,7 @@ impl Tx<'_> {
     /// The same, handing each step of a matter to `feed` as it is walked, with its matter: one read of
     /// the events for the chain and for the replay of every matter. A step whose effective date does
     /// not read comes as the error reading it would give.
-    pub fn walk_chain_feeding(
-        &self,
-        mut feed: Option<Feed<'_>>,
-    ) -> Result<ChainWalk, StoreError> {
+    pub fn walk_chain_feeding(&self, mut feed: Option<Feed<'_>>) -> Result<ChainWalk, StoreError> {
         let mut walk = ChainWalk {
             events: 0,
             head: GENESIS.to_string(),
