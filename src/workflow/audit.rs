@@ -277,51 +277,47 @@ fn directory_mismatch(tx: &Tx, stored: &StoredDirectory) -> Result<Option<String
     if unread.is_some() {
         return Ok(unread);
     }
-    let stored = stored.clone();
-    let staff: BTreeMap<String, _> = stored
-        .staff
-        .into_iter()
-        .map(|s| (s.id.clone(), s))
-        .collect();
-    let children: BTreeMap<String, _> = stored
+    // Both sides by reference: the stored rows go on to the replays, and are not copied for this.
+    let staff: BTreeMap<String, &Staff> = stored.staff.iter().map(|s| (s.id.clone(), s)).collect();
+    let children: BTreeMap<String, &Child> = stored
         .children
-        .into_iter()
+        .iter()
         .map(|c| (c.reference.clone(), c))
         .collect();
-    let mismatch = keyed_difference("staff", &staff, &replayed.staff)
-        .or_else(|| keyed_difference("child", &children, &replayed.children))
+    let mismatch = keyed_difference("staff", &staff, &by_reference(&replayed.staff))
+        .or_else(|| keyed_difference("child", &children, &by_reference(&replayed.children)))
         .or_else(|| {
             keyed_difference(
                 "staff version",
-                &versions(stored.staff_versions),
-                &versions(replayed.staff_versions),
+                &versions(&stored.staff_versions),
+                &versions(&replayed.staff_versions),
             )
         })
         .or_else(|| {
             keyed_difference(
                 "allocation",
-                &versions(stored.allocations),
-                &versions(replayed.allocations),
+                &versions(&stored.allocations),
+                &versions(&replayed.allocations),
             )
         })
         .or_else(|| {
-            let covers = |rows: Vec<(i64, _)>| -> BTreeMap<String, _> {
-                rows.into_iter()
+            fn covers(rows: &[(i64, Cover)]) -> BTreeMap<String, &Cover> {
+                rows.iter()
                     .map(|(event, cover)| (format!("set by event {event}"), cover))
                     .collect()
-            };
-            keyed_difference("cover", &covers(stored.covers), &covers(replayed.covers))
+            }
+            keyed_difference("cover", &covers(&stored.covers), &covers(&replayed.covers))
         })
         .or_else(|| {
-            let stored: BTreeMap<String, (String, Option<i64>)> = stored
+            let stored: BTreeMap<String, (&str, Option<i64>)> = stored
                 .closure_days
-                .into_iter()
-                .map(|(day, reason, event)| (day.to_string(), (reason, event)))
+                .iter()
+                .map(|(day, reason, event)| (day.to_string(), (reason.as_str(), *event)))
                 .collect();
-            let replayed: BTreeMap<String, (String, Option<i64>)> = replayed
+            let replayed: BTreeMap<String, (&str, Option<i64>)> = replayed
                 .closure_days
-                .into_iter()
-                .map(|(day, (reason, event))| (day.to_string(), (reason, Some(event))))
+                .iter()
+                .map(|(day, (reason, event))| (day.to_string(), (reason.as_str(), Some(*event))))
                 .collect();
             keyed_difference("closure day", &stored, &replayed)
         });
@@ -1435,13 +1431,18 @@ fn correction_of(event: &Event) -> Result<Correction, String> {
     })
 }
 
+/// The same rows, by reference.
+fn by_reference<T>(rows: &BTreeMap<String, T>) -> BTreeMap<String, &T> {
+    rows.iter().map(|(key, row)| (key.clone(), row)).collect()
+}
+
 /// Versions keyed by whose they are, from when, and the event that made them.
-fn versions<T>(rows: Vec<Version<T>>) -> BTreeMap<String, T> {
-    rows.into_iter()
+fn versions<T>(rows: &[Version<T>]) -> BTreeMap<String, &T> {
+    rows.iter()
         .map(|v| {
             (
                 format!("{} from {} (event {})", v.key, v.from_on, v.event),
-                v.record,
+                &v.record,
             )
         })
         .collect()
