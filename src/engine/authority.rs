@@ -279,10 +279,13 @@ pub fn may(act: Act, judge: &Judge) -> Result<(), Refusal> {
     let (Some(holder), false) = (holder, holder == Some(actor.id.as_str())) else {
         return Ok(());
     };
-    let cover_hint = format!(
-        "`iro cover {holder} --by {} --from DATE` lets them act for {holder}",
-        actor.id
-    );
+    // Made only for a refusal: re-judging a national record asks this millions of times.
+    let cover_hint = || {
+        format!(
+            "`iro cover {holder} --by {} --from DATE` lets them act for {holder}",
+            actor.id
+        )
+    };
     // The child's own social worker and practice supervisor record their supervision discussions of
     // the child's QAP and EPCP/DRP actions, as the guidance asks.
     if act == Act::SupervisionNote && matches!(actor.role, SocialWorker | PracticeSupervisor) {
@@ -305,25 +308,26 @@ pub fn may(act: Act, judge: &Judge) -> Result<(), Refusal> {
         Whose::ChildsIro if actor.role == Iro => refuse(
             Rule::WhoMayAct,
             format!(
-                "{} is not the IRO of {} (their IRO is {holder}): an IRO may {} only for the children allocated to them, an IRO team manager or the senior IRO manager for any; {cover_hint}",
-                actor.id, child.reference, entry.what
+                "{} is not the IRO of {} (their IRO is {holder}): an IRO may {} only for the children allocated to them, an IRO team manager or the senior IRO manager for any; {}",
+                actor.id, child.reference, entry.what, cover_hint()
             ),
         ),
         Whose::ChildsTeamManager => refuse(
             Rule::WhoMayAct,
             format!(
-                "only the social work team manager of {} ({holder}), or whoever covers for them, may {}; {} is {}; {cover_hint}",
+                "only the social work team manager of {} ({holder}), or whoever covers for them, may {}; {} is {}; {}",
                 child.reference,
                 entry.what,
                 actor.id,
-                actor.role.with_article()
+                actor.role.with_article(),
+                cover_hint()
             ),
         ),
         Whose::ChildsIroTeamManager if actor.role == IroTeamManager => refuse(
             Rule::WhoMayAct,
             format!(
-                "only the IRO team manager of {} ({holder}), whoever covers for them, or the senior IRO manager may {}; {cover_hint}",
-                child.reference, entry.what
+                "only the IRO team manager of {} ({holder}), whoever covers for them, or the senior IRO manager may {}; {}",
+                child.reference, entry.what, cover_hint()
             ),
         ),
         _ => Ok(()),

@@ -6,12 +6,13 @@
 //! touches no event shows in the replays; a chain recomputed after an edit shows where its steps break
 //! the rules, or against a witness kept elsewhere (`witnessed`).
 
+use rustc_hash::FxHashMap as HashMap;
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::ops::ControlFlow;
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::{ControlFlow, Range};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -67,6 +68,8 @@ pub fn verify_on_two(
         let key = RandomState::new();
         let ready = Ready::default();
         let replayed_events = AtomicU64::new(0);
+        // The directory as recorded, read by the first and handed to the second.
+        let (recorded_is_read, read_recorded) = mpsc::sync_channel::<Arc<Recorded>>(1);
         let waiting = std::thread::current();
         let (left, right) = std::thread::scope(|scope| {
             let left = scope.spawn(|| -> Result<_, StoreError> {
@@ -77,7 +80,11 @@ pub fn verify_on_two(
                 let tip = tx.head()?;
                 let stored_directory = tx.stored_directory()?;
                 let directory = directory_mismatch(&tx, &stored_directory)?;
-                let stood = AsItStood::read_with(&tx, stored_directory)?;
+                let recorded = Arc::new(Recorded::read_with(&tx, stored_directory)?);
+                // Should the second have failed already, its failure is the one told.
+                let _ = recorded_is_read.send(recorded.clone());
+                drop(recorded_is_read);
+                let stood = AsItStood::of(recorded);
                 let mut replayer = Replayer::new(stood, key.clone(), &replayed_events);
                 let mut gathering = Gathering::new(&ready, tx.matter_ends()?);
                 let walk = tx.walk_chain_feeding(Some(&mut |matter, step| {
@@ -93,6 +100,7 @@ pub fn verify_on_two(
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
                 let _done = Wake(waiting.clone());
+                let place = second.place();
                 let tx = second.read()?;
                 let tip = tx.head()?;
                 let mut stored = RowSum::with_key(key.clone());
@@ -100,8 +108,16 @@ pub fn verify_on_two(
                     stored.add(&row);
                     Ok(())
                 })?;
+                // Should the first fail before it has read the directory, its failure is the one told.
+                let read_recorded = read_recorded;
+                let Ok(recorded) = read_recorded.recv() else {
+                    return Err(StoreError::Database {
+                        place,
+                        cause: "the walk of the chain ended before it read the directory".into(),
+                    });
+                };
                 let mut replayer =
-                    Replayer::new(AsItStood::read(&tx)?, key.clone(), &replayed_events);
+                    Replayer::new(AsItStood::of(recorded), key.clone(), &replayed_events);
                 replayer.drain(&ready);
                 Ok((tip, stored, replayer.done()))
             });
@@ -505,7 +521,7 @@ impl<'a> Gathering<'a> {
         Gathering {
             ends,
             passed: 0,
-            begun: HashMap::new(),
+            begun: HashMap::default(),
             batch: Vec::with_capacity(BATCH),
             room: Vec::new(),
             ready,
@@ -658,7 +674,7 @@ fn replay(
                 recorded.id
             )
         })?;
-        if recorded.id >= stood.rejudge_from {
+        if recorded.id >= stood.recorded.rejudge_from {
             stood
                 .rejudge(state.as_ref(), id, recorded, &event, &steps)
                 .map_err(|why| format!("event {}: {why}", recorded.id))?;
@@ -876,26 +892,80 @@ fn due_rows_of(event: &Event, on: NaiveDate, id: i64) -> Vec<DueHistoryRow> {
 type PolicyRead = Result<(Rc<Policy>, Vec<NaiveDate>), String>;
 
 /// The directory, covers, closure days and policies as the record holds them, to judge each step by
-/// what stood when it was recorded: only what was recorded before it counts.
-struct AsItStood {
+/// what stood when it was recorded: only what was recorded before it counts. Read once, and shared by
+/// the halves of the audit.
+struct Recorded {
     staff: HashMap<String, Vec<Version<Staff>>>,
-    children: HashMap<String, Rc<[Version<Child>]>>,
-    /// The child of the matter being replayed, and their versions: every step of a matter is about one
-    /// child, whose versions need finding once.
-    matter_child: Option<(String, Rc<[Version<Child>]>)>,
+    /// Every version of every child, each child's together in the order they took effect, and where
+    /// in them each child's are.
+    allocations: Vec<Version<Child>>,
+    children: HashMap<String, Range<usize>>,
     current: HashMap<String, Staff>,
     covers: Vec<(i64, Cover)>,
     /// Closure days in the order they were added, with the event that added each.
     closures: Vec<(i64, NaiveDate)>,
     policies: HashMap<String, String>,
+    /// Steps from this event on are re-judged; earlier ones (recorded before the policy and who entered
+    /// them were kept) are replayed.
+    rejudge_from: i64,
+}
+
+/// What is recorded, and what one half of the audit has made of it so far.
+struct AsItStood {
+    recorded: Arc<Recorded>,
+    /// The child of the matter being replayed, and where their versions are: every step of a matter is
+    /// about one child, whose versions need finding once.
+    matter_child: Option<(String, Range<usize>)>,
     /// Policies read, by digest: the policy and the closure days its file adds.
     read: HashMap<String, PolicyRead>,
     calendars: HashMap<(usize, String), Rc<Calendar>>,
     /// The policy and calendar the last step was judged by: its digest and how many closure days.
     last: Option<(String, usize, Rc<Policy>, Rc<Calendar>)>,
-    /// Steps from this event on are re-judged; earlier ones (recorded before the policy and who entered
-    /// them were kept) are replayed.
-    rejudge_from: i64,
+}
+
+impl Recorded {
+    /// From the directory's rows already read.
+    fn read_with(tx: &Tx, stored: StoredDirectory) -> Result<Recorded, StoreError> {
+        let mut staff: HashMap<String, Vec<Version<Staff>>> = HashMap::default();
+        for v in stored.staff_versions {
+            staff.entry(v.key.clone()).or_default().push(v);
+        }
+        for versions in staff.values_mut() {
+            versions.sort_by_key(|v| (v.from_on, v.event));
+        }
+        // A national directory has a child for every twelve matters: a room of their own for each
+        // child's versions (some 300 bytes each, room made for four) was a tenth of a gigabyte.
+        let mut allocations = stored.allocations;
+        allocations.sort_by_cached_key(|v| (v.key.clone(), v.from_on, v.event));
+        let mut children: HashMap<String, Range<usize>> = HashMap::default();
+        let mut start = 0;
+        for (at, v) in allocations.iter().enumerate() {
+            if allocations.get(at + 1).is_none_or(|next| next.key != v.key) {
+                children.insert(v.key.clone(), start..at + 1);
+                start = at + 1;
+            }
+        }
+        let mut closures: Vec<(i64, NaiveDate)> = stored
+            .closure_days
+            .iter()
+            .map(|(day, _, event)| (event.unwrap_or(0), *day))
+            .collect();
+        closures.sort();
+        Ok(Recorded {
+            staff,
+            allocations,
+            children,
+            current: stored
+                .staff
+                .into_iter()
+                .map(|s| (s.id.clone(), s))
+                .collect(),
+            covers: stored.covers,
+            closures,
+            policies: tx.policies()?.into_iter().collect(),
+            rejudge_from: tx.entered_from_event()?.unwrap_or(i64::MAX),
+        })
+    }
 }
 
 impl AsItStood {
@@ -905,46 +975,17 @@ impl AsItStood {
 
     /// The same, from the directory's rows already read.
     fn read_with(tx: &Tx, stored: StoredDirectory) -> Result<AsItStood, StoreError> {
-        let mut staff: HashMap<String, Vec<Version<Staff>>> = HashMap::new();
-        for v in stored.staff_versions {
-            staff.entry(v.key.clone()).or_default().push(v);
-        }
-        let mut children: HashMap<String, Vec<Version<Child>>> = HashMap::new();
-        for v in stored.allocations {
-            children.entry(v.key.clone()).or_default().push(v);
-        }
-        for versions in staff.values_mut() {
-            versions.sort_by_key(|v| (v.from_on, v.event));
-        }
-        for versions in children.values_mut() {
-            versions.sort_by_key(|v| (v.from_on, v.event));
-        }
-        let mut closures: Vec<(i64, NaiveDate)> = stored
-            .closure_days
-            .iter()
-            .map(|(day, _, event)| (event.unwrap_or(0), *day))
-            .collect();
-        closures.sort();
-        Ok(AsItStood {
-            staff,
-            children: children
-                .into_iter()
-                .map(|(child, versions)| (child, versions.into()))
-                .collect(),
+        Ok(AsItStood::of(Arc::new(Recorded::read_with(tx, stored)?)))
+    }
+
+    fn of(recorded: Arc<Recorded>) -> AsItStood {
+        AsItStood {
+            recorded,
             matter_child: None,
-            current: stored
-                .staff
-                .into_iter()
-                .map(|s| (s.id.clone(), s))
-                .collect(),
-            covers: stored.covers,
-            closures,
-            policies: tx.policies()?.into_iter().collect(),
-            read: HashMap::new(),
-            calendars: HashMap::new(),
+            read: HashMap::default(),
+            calendars: HashMap::default(),
             last: None,
-            rejudge_from: tx.entered_from_event()?.unwrap_or(i64::MAX),
-        })
+        }
     }
 
     /// The version in force on `on` among those recorded before event `before`; for a day before the
@@ -960,19 +1001,19 @@ impl AsItStood {
     }
 
     fn staff_on(&self, id: &str, on: NaiveDate, before: i64) -> Result<&Staff, String> {
-        Self::as_of(self.staff.get(id).map(Vec::as_slice), on, before).ok_or_else(|| {
+        Self::as_of(self.recorded.staff.get(id).map(Vec::as_slice), on, before).ok_or_else(|| {
             format!("it names {id}, who was not in the directory when it was recorded")
         })
     }
 
-    /// The versions of a child, if the directory has them.
-    fn child_versions(&mut self, reference: &str) -> Option<Rc<[Version<Child>]>> {
+    /// Where the versions of a child are, if the directory has them.
+    fn child_versions(&mut self, reference: &str) -> Option<Range<usize>> {
         if let Some((known, versions)) = &self.matter_child {
             if known == reference {
                 return Some(versions.clone());
             }
         }
-        let versions = self.children.get(reference)?.clone();
+        let versions = self.recorded.children.get(reference)?.clone();
         self.matter_child = Some((reference.to_owned(), versions.clone()));
         Some(versions)
     }
@@ -980,11 +1021,13 @@ impl AsItStood {
     /// The covers in force on `on` that had been arranged before event `before`.
     fn covers_on(&self, on: NaiveDate, before: i64) -> Vec<Cover> {
         let in_post = |id: &str| {
-            self.current
+            self.recorded
+                .current
                 .get(id)
                 .is_none_or(|s| s.left_on.is_none_or(|left| left >= on))
         };
-        self.covers
+        self.recorded
+            .covers
             .iter()
             .filter(|(event, c)| {
                 *event < before && c.in_force_on(on) && in_post(&c.absent) && in_post(&c.by)
@@ -999,7 +1042,10 @@ impl AsItStood {
         digest: &str,
         before: i64,
     ) -> Result<(Rc<Policy>, Rc<Calendar>), String> {
-        let known = self.closures.partition_point(|(event, _)| *event < before);
+        let known = self
+            .recorded
+            .closures
+            .partition_point(|(event, _)| *event < before);
         // Nearly every step is under the policy and the closure days of the one before it.
         if let Some((last_digest, last_known, policy, calendar)) = &self.last {
             if *last_known == known && last_digest == digest {
@@ -1019,7 +1065,7 @@ impl AsItStood {
         known: usize,
     ) -> Result<(Rc<Policy>, Rc<Calendar>), String> {
         if !self.read.contains_key(digest) {
-            let text = self.policies.get(digest).ok_or_else(|| {
+            let text = self.recorded.policies.get(digest).ok_or_else(|| {
                 format!("it was taken under a policy the record does not hold ({digest})")
             })?;
             let read = crate::policy::parse_kept(text)
@@ -1037,7 +1083,10 @@ impl AsItStood {
         if let Some(calendar) = self.calendars.get(&key) {
             return Ok((policy, calendar.clone()));
         }
-        let days: Vec<NaiveDate> = self.closures[..known].iter().map(|(_, d)| *d).collect();
+        let days: Vec<NaiveDate> = self.recorded.closures[..known]
+            .iter()
+            .map(|(_, d)| *d)
+            .collect();
         let calendar = Rc::new(Calendar::with_closures(days.into_iter().chain(from_file)));
         self.calendars.insert(key, calendar.clone());
         Ok((policy, calendar))
@@ -1082,7 +1131,8 @@ impl AsItStood {
         let versions = child_ref.and_then(|child| self.child_versions(child));
         let actor = self.staff_on(&recorded.actor, on, id)?;
         let child_ref = child_ref.ok_or("the first step of a matter does not open it")?;
-        let child = Self::as_of(versions.as_deref(), on, id).ok_or_else(|| {
+        let versions = versions.map(|at| &self.recorded.allocations[at]);
+        let child = Self::as_of(versions, on, id).ok_or_else(|| {
             format!("its child {child_ref} was not in the directory when it was recorded")
         })?;
         let covers = self.covers_on(on, id);
@@ -1157,7 +1207,7 @@ impl AsItStood {
                 &judge,
             ),
             (Some(m), Event::ActionReassigned { seq, from, to, .. }) => {
-                return reassigned(m, *seq, from, to, on, &self.current)
+                return reassigned(m, *seq, from, to, on, &self.recorded.current)
             }
             (
                 Some(m),
