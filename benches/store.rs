@@ -6,6 +6,7 @@
 //! statistics facts, a child's chronology and a matter's load are index reads. Whole processes, and a
 //! database of 1,000,000 matters, are timed by `benches/commands.sh`.
 
+use std::borrow::Cow;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
@@ -80,7 +81,7 @@ fn benches(c: &mut Criterion) {
                         },
                         actions: vec![NewAction {
                             text: "Complete the viability assessment".into(),
-                            owner,
+                            owner: Cow::Owned(owner),
                             due: Timescale::Within(10),
                         }],
                     },

@@ -18,6 +18,7 @@
 //! a progress bar shows on a terminal. 1,000,000 matters (about 3.8 million steps) take about five
 //! minutes on two cores.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -644,7 +645,7 @@ impl<'d> Synth<'d> {
                 let owner = owners[k].unwrap_or(&child.social_worker);
                 NewAction {
                     text: self.rng.pick(&ACTIONS).to_string(),
-                    owner: directory.staff(owner).clone(),
+                    owner: Cow::Owned(directory.staff(owner).clone()),
                     due: Timescale::Within(self.rng.between(5, 20)),
                 }
             })
@@ -809,7 +810,7 @@ impl<'d> Synth<'d> {
                     ],
                     actions: vec![NewAction {
                         text: "Present a revised plan to the meeting's chair".to_string(),
-                        owner,
+                        owner: Cow::Owned(owner),
                         due: Timescale::Within(self.rng.between(5, 15)),
                     }],
                 };
@@ -919,18 +920,18 @@ fn first_open_due(run: &Run) -> Option<NaiveDate> {
 /// A request in a word, for the message of a step that failed.
 /// A step the generator takes: opening the matter, or a step on it.
 enum Ask {
-    Open(Opening),
-    On(Request),
+    Open(Opening<'static>),
+    On(Request<'static>),
 }
 
-impl From<Opening> for Ask {
-    fn from(opening: Opening) -> Ask {
+impl From<Opening<'static>> for Ask {
+    fn from(opening: Opening<'static>) -> Ask {
         Ask::Open(opening)
     }
 }
 
-impl From<Request> for Ask {
-    fn from(request: Request) -> Ask {
+impl From<Request<'static>> for Ask {
+    fn from(request: Request<'static>) -> Ask {
         Ask::On(request)
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use clap::{ArgMatches, Args};
+use std::borrow::Cow;
 
 use super::{find_staff, parse_text};
 use crate::dates::{parse_date, parse_within};
@@ -65,12 +66,14 @@ impl ActionArgs {
     }
 
     /// The actions with their owners resolved in the step's transaction.
-    pub fn resolve(&self, tx: &Tx) -> anyhow::Result<Vec<NewAction>> {
+    pub fn resolve(&self, tx: &Tx) -> anyhow::Result<Vec<NewAction<'static>>> {
         let mut actions = Vec::with_capacity(self.actions.len());
         for ((text, owner), due) in self.actions.iter().zip(&self.owners).zip(&self.timescales) {
             actions.push(NewAction {
                 text: text.clone(),
-                owner: find_staff(tx, owner).map_err(|e| e.context(format!("--owner {owner}")))?,
+                owner: Cow::Owned(
+                    find_staff(tx, owner).map_err(|e| e.context(format!("--owner {owner}")))?,
+                ),
                 due: *due,
             });
         }

@@ -4,6 +4,7 @@
 //! from today; so the demo shows matters in every state and stage, some overdue, whatever day it runs.
 //! Nothing is random: the same today gives the same database.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -340,8 +341,11 @@ struct Planned {
 
 /// A planned step: opening the matter in its slot, or a step on it.
 enum Plan {
-    Open { child: String, opening: Opening },
-    On(Request),
+    Open {
+        child: String,
+        opening: Opening<'static>,
+    },
+    On(Request<'static>),
 }
 
 struct Demo<'c, 'a> {
@@ -398,7 +402,7 @@ impl Demo<'_, '_> {
         self.staff[id].clone()
     }
 
-    fn open(&mut self, child: &Child, ago: u32, opening: Opening) -> Opened {
+    fn open(&mut self, child: &Child, ago: u32, opening: Opening<'static>) -> Opened {
         let slot = self.matters;
         self.matters += 1;
         self.plan.push(Planned {
@@ -429,7 +433,7 @@ impl Demo<'_, '_> {
             .iter()
             .map(|&(text, owner, within)| NewAction {
                 text: text.to_string(),
-                owner: self.staff(owner),
+                owner: Cow::Owned(self.staff(owner)),
                 due: Timescale::Within(within),
             })
             .collect();
@@ -458,7 +462,7 @@ impl Demo<'_, '_> {
         self.open(child, ago, opening)
     }
 
-    fn on(&mut self, m: &Opened, actor: &str, ago: u32, request: Request) {
+    fn on(&mut self, m: &Opened, actor: &str, ago: u32, request: Request<'static>) {
         self.plan.push(Planned {
             ago,
             actor: actor.to_string(),
@@ -876,7 +880,7 @@ impl Demo<'_, '_> {
                     let request = Request::RaiseQap {
                         actions: vec![NewAction {
                             text: "Start the pathway plan".to_string(),
-                            owner,
+                            owner: Cow::Owned(owner),
                             due: Timescale::Within(15),
                         }],
                     };

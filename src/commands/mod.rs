@@ -420,7 +420,7 @@ pub fn step(
     ctx: &mut Context,
     matter: &str,
     on: Option<NaiveDate>,
-    request: impl FnOnce(&Tx) -> anyhow::Result<Request>,
+    request: impl FnOnce(&Tx) -> anyhow::Result<Request<'static>>,
 ) -> anyhow::Result<Matter> {
     take(ctx, on, |tx| {
         Ok(Asked::On {
@@ -435,7 +435,7 @@ pub fn open(
     ctx: &mut Context,
     child: &str,
     on: Option<NaiveDate>,
-    opening: impl FnOnce(&Tx) -> anyhow::Result<Opening>,
+    opening: impl FnOnce(&Tx) -> anyhow::Result<Opening<'static>>,
 ) -> anyhow::Result<Matter> {
     take(ctx, on, |tx| {
         Ok(Asked::Open {

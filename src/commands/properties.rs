@@ -3,6 +3,7 @@
 
 use chrono::{Days, NaiveDate, TimeZone, Utc};
 use proptest::prelude::*;
+use std::borrow::Cow;
 
 use super::find_staff;
 use crate::engine::{Concern, NewAction, Opening, Request, Timescale};
@@ -72,7 +73,7 @@ fn stage(pick: usize) -> Stage {
 }
 
 /// The opening a command stands for, resolving the people it names in the transaction.
-fn opening(tx: &Tx, c: &Command) -> anyhow::Result<Opening> {
+fn opening(tx: &Tx, c: &Command) -> anyhow::Result<Opening<'static>> {
     let reason = c.coin.then(|| "because".to_string());
     Ok(match c.kind {
         0 => Opening::RaiseQap {
@@ -82,7 +83,7 @@ fn opening(tx: &Tx, c: &Command) -> anyhow::Result<Opening> {
             },
             actions: vec![NewAction {
                 text: "assess".into(),
-                owner: find_staff(tx, "bking")?,
+                owner: Cow::Owned(find_staff(tx, "bking")?),
                 due: Timescale::Within(1 + c.days as u32),
             }],
         },
@@ -98,7 +99,7 @@ fn opening(tx: &Tx, c: &Command) -> anyhow::Result<Opening> {
 }
 
 /// The request a command stands for, resolving the people it names in the transaction.
-fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request> {
+fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request<'static>> {
     let reason = c.coin.then(|| "because".to_string());
     Ok(match c.kind {
         2 => Request::Challenge {

@@ -1,6 +1,8 @@
 //! What someone may ask the engine to judge, with the people they name already resolved: an
 //! [`Opening`] of a new matter about a child, or a [`Request`] for a step on a matter that exists.
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use crate::model::{CafcassDecision, Staff, Stage};
@@ -12,11 +14,12 @@ pub enum Timescale {
     Within(u32),
 }
 
-/// An action to add, its owner already resolved to a member of staff.
+/// An action to add, its owner already resolved to a member of staff: borrowed where the asker holds
+/// the directory already (the audit re-judges a national record's actions).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewAction {
+pub struct NewAction<'s> {
     pub text: String,
-    pub owner: Staff,
+    pub owner: Cow<'s, Staff>,
     pub due: Timescale,
 }
 
@@ -31,13 +34,13 @@ pub struct Concern {
 
 /// A step that opens a new matter about a child.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Opening {
+pub enum Opening<'s> {
     /// Consult people before a review about a concern: the matter opens in `consultation`.
     Consult { concern: Concern, with: Vec<Staff> },
     /// Raise QAP actions: the matter opens in `qap`.
     RaiseQap {
         concern: Concern,
-        actions: Vec<NewAction>,
+        actions: Vec<NewAction<'s>>,
     },
     /// Enter EPCP/DRP straight away, at any stage (a reason above stage 1).
     EnterDrp {
@@ -47,7 +50,7 @@ pub enum Opening {
     },
 }
 
-impl Opening {
+impl Opening<'_> {
     pub fn concern(&self) -> &Concern {
         match self {
             Opening::Consult { concern, .. }
@@ -68,10 +71,10 @@ impl Opening {
 
 /// A step on a matter that exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
+pub enum Request<'s> {
     /// Raise QAP actions on a matter in consultation.
     RaiseQap {
-        actions: Vec<NewAction>,
+        actions: Vec<NewAction<'s>>,
     },
     Challenge {
         reason: String,
@@ -116,13 +119,13 @@ pub enum Request {
     },
     /// More actions on a QAP, or on the alert form at any stage.
     AddActions {
-        actions: Vec<NewAction>,
+        actions: Vec<NewAction<'s>>,
     },
     /// A formal meeting at stage 2 or 3, chaired by a senior IRO manager, with the actions it agreed.
     Meeting {
         chair: Staff,
         attendees: Vec<Staff>,
-        actions: Vec<NewAction>,
+        actions: Vec<NewAction<'s>>,
     },
     Note {
         text: String,
@@ -131,7 +134,7 @@ pub enum Request {
     },
 }
 
-impl Request {
+impl Request<'_> {
     /// Whether the step only adds to the record and changes nothing, so it may be recorded on a
     /// finished matter too: a note, and CAFCASS's decision on a referral made before the matter ended.
     pub fn records_only(&self) -> bool {

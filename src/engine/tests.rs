@@ -1,6 +1,7 @@
 //! Unit tests of the rule engine: every state against every request, then each rule at its edges.
 
 use chrono::NaiveDate;
+use std::borrow::Cow;
 
 use super::*;
 use crate::model::{CafcassDecision, Child, Matter, MatterState, ReferralKind, Role, Staff};
@@ -49,18 +50,18 @@ fn child() -> Child {
 /// What a test asks: to open a matter, or a step on one.
 #[derive(Debug, Clone)]
 enum Ask {
-    Open(Opening),
-    On(Request),
+    Open(Opening<'static>),
+    On(Request<'static>),
 }
 
-impl From<Opening> for Ask {
-    fn from(opening: Opening) -> Ask {
+impl From<Opening<'static>> for Ask {
+    fn from(opening: Opening<'static>) -> Ask {
         Ask::Open(opening)
     }
 }
 
-impl From<Request> for Ask {
-    fn from(request: Request) -> Ask {
+impl From<Request<'static>> for Ask {
+    fn from(request: Request<'static>) -> Ask {
         Ask::On(request)
     }
 }
@@ -137,7 +138,7 @@ fn step_covered(
 const RAISED: &str = "2026-11-02"; // a Monday
 const TODAY: &str = "2026-11-26";
 
-fn raise_request() -> Opening {
+fn raise_request() -> Opening<'static> {
     Opening::RaiseQap {
         concern: Concern {
             category: "permanence".into(),
@@ -146,12 +147,12 @@ fn raise_request() -> Opening {
         actions: vec![
             NewAction {
                 text: "Complete viability assessment".into(),
-                owner: social_worker(),
+                owner: Cow::Owned(social_worker()),
                 due: Timescale::Within(5),
             },
             NewAction {
                 text: "Book panel".into(),
-                owner: team_manager(),
+                owner: Cow::Owned(team_manager()),
                 due: Timescale::By(day("2026-12-18")),
             },
         ],
@@ -162,7 +163,7 @@ fn qap() -> Matter {
     step(None, raise_request(), &iro(), day(RAISED), day(TODAY)).expect("raise")
 }
 
-fn escalate(stage: Stage, reason: Option<&str>) -> Request {
+fn escalate(stage: Stage, reason: Option<&str>) -> Request<'static> {
     Request::Escalate {
         stage,
         reason: reason.map(String::from),
@@ -243,7 +244,7 @@ fn requests(matter: &Matter) -> Vec<(&'static str, Ask, Staff)> {
     all
 }
 
-fn step_requests(matter: &Matter) -> Vec<(&'static str, Request, Staff)> {
+fn step_requests(matter: &Matter) -> Vec<(&'static str, Request<'static>, Staff)> {
     // A QAP is resolved by its IRO or an IRO manager; EPCP/DRP names the stage's manager.
     let resolver = match matter.stage {
         Some(Stage::One) => team_manager(),
@@ -375,7 +376,7 @@ fn raising_a_qap_sets_due_dates_and_the_challenge_window_in_working_days() {
         },
         actions: vec![NewAction {
             text: "Reinstate contact".into(),
-            owner: social_worker(),
+            owner: Cow::Owned(social_worker()),
             due: Timescale::Within(5),
         }],
     };
@@ -437,7 +438,7 @@ fn due_dates_fall_after_the_step_and_timescales_are_at_least_a_day() {
             },
             actions: vec![NewAction {
                 text: "x".into(),
-                owner: social_worker(),
+                owner: Cow::Owned(social_worker()),
                 due,
             }],
         };
@@ -1251,13 +1252,13 @@ fn a_consultation_is_settled_informally_or_becomes_a_qap_or_epcp_keeping_its_his
     );
 }
 
-fn meeting(chair: Staff) -> Request {
+fn meeting(chair: Staff) -> Request<'static> {
     Request::Meeting {
         chair,
         attendees: vec![team_manager(), service_manager()],
         actions: vec![NewAction {
             text: "Present plan to panel".into(),
-            owner: service_manager(),
+            owner: Cow::Owned(service_manager()),
             due: Timescale::Within(10),
         }],
     }
@@ -1463,7 +1464,7 @@ fn an_action_is_given_only_to_someone_in_post_on_the_day() {
             },
             actions: vec![NewAction {
                 text: "x".into(),
-                owner: leaver.clone(),
+                owner: Cow::Owned(leaver.clone()),
                 due: Timescale::Within(5),
             }],
         };

@@ -7,6 +7,7 @@
 //! the rules, or against a witness kept elsewhere (`witnessed`).
 
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::{ControlFlow, Range};
@@ -1152,13 +1153,14 @@ impl AsItStood {
             told_on: None,
         };
         let person = |id: &str| self.staff_on(id, on, recorded.id).cloned();
+        // Each action's owner is borrowed from the directory: they are millions.
         let actions = |actions: &[crate::model::Action]| -> Result<Vec<NewAction>, String> {
             actions
                 .iter()
                 .map(|a| {
                     Ok(NewAction {
                         text: a.text.clone(),
-                        owner: person(&a.owner)?,
+                        owner: Cow::Borrowed(self.staff_on(&a.owner, on, recorded.id)?),
                         due: Timescale::By(a.due),
                     })
                 })
@@ -1364,15 +1366,15 @@ fn reassigned(
 }
 
 /// Recorded actions as the request that gave them would have named them.
-type ActionsOf<'a> = dyn Fn(&[crate::model::Action]) -> Result<Vec<NewAction>, String> + 'a;
+type ActionsOf<'a, 's> = dyn Fn(&[crate::model::Action]) -> Result<Vec<NewAction<'s>>, String> + 'a;
 
 /// The request a recorded step on a matter answered.
-fn request_of(
+fn request_of<'s>(
     event: &Event,
     actor: &Staff,
     person: &dyn Fn(&str) -> Result<Staff, String>,
-    actions: &ActionsOf<'_>,
-) -> Result<Request, String> {
+    actions: &ActionsOf<'_, 's>,
+) -> Result<Request<'s>, String> {
     Ok(match event {
         Event::QapRaised { actions: list, .. } => Request::RaiseQap {
             actions: actions(list)?,

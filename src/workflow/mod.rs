@@ -135,8 +135,14 @@ impl Setting {
 /// A step someone asks for: to open a matter about a child, or a step on a matter.
 #[derive(Debug, Clone)]
 pub enum Asked {
-    Open { child: String, opening: Opening },
-    On { matter: String, request: Request },
+    Open {
+        child: String,
+        opening: Opening<'static>,
+    },
+    On {
+        matter: String,
+        request: Request<'static>,
+    },
 }
 
 /// A step as recorded: the matter as it now stands, and what people should be told of it (a person the

@@ -13,6 +13,7 @@
 //! `source_id`, else a digest of its values) that every event it writes carries with the file's name and
 //! digest, so importing a row again adds nothing.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -580,7 +581,7 @@ struct StepRow {
 }
 
 enum PlannedStep {
-    Actions(Vec<NewAction>),
+    Actions(Vec<NewAction<'static>>),
     Challenge(String),
     Extension {
         seq: u32,
@@ -596,7 +597,7 @@ enum PlannedStep {
     Meeting {
         chair: Staff,
         attendees: Vec<Staff>,
-        actions: Vec<NewAction>,
+        actions: Vec<NewAction<'static>>,
     },
 }
 
@@ -681,7 +682,7 @@ fn read_step(cells: &mut Cells, tx: &Tx, people: &People, dates: DateOrder) -> O
         match (&action_text, &owner, due) {
             (Some(t), Some(o), Some(d)) => vec![NewAction {
                 text: t.clone(),
-                owner: o.clone(),
+                owner: Cow::Owned(o.clone()),
                 due: Timescale::By(d),
             }],
             (None, None, None) => Vec::new(),
@@ -820,7 +821,7 @@ fn import_matter(
             };
             actions.push(NewAction {
                 text: text.clone(),
-                owner,
+                owner: Cow::Owned(owner),
                 due: Timescale::By(*due),
             });
         }
@@ -940,7 +941,7 @@ fn open(
     iro: &str,
     child: &Child,
     on: NaiveDate,
-    opening: Opening,
+    opening: Opening<'static>,
 ) -> anyhow::Result<crate::model::Matter> {
     let asked = Asked::Open {
         child: child.reference.clone(),
