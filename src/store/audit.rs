@@ -198,8 +198,9 @@ struct Stored<'a> {
     effective_on: &'a str,
     recorded_at: &'a str,
     details: &'a str,
-    prev_hash: &'a str,
-    hash: &'a str,
+    /// The hashes, as their bytes: only compared, so not read as UTF-8.
+    prev_hash: &'a [u8],
+    hash: &'a [u8],
     entered_by: Option<&'a str>,
     policy_digest: Option<&'a str>,
     source: Option<&'a str>,
@@ -216,8 +217,8 @@ impl<'a> Stored<'a> {
             effective_on: r.text(5)?,
             recorded_at: r.text(6)?,
             details: r.text(7)?,
-            prev_hash: r.text(8)?,
-            hash: r.text(9)?,
+            prev_hash: r.bytes(8)?,
+            hash: r.bytes(9)?,
             entered_by: r.optional_text(10)?,
             policy_digest: r.optional_text(11)?,
             source: r.optional_text(12)?,
@@ -229,7 +230,7 @@ impl<'a> Stored<'a> {
 /// says of who entered it against the record's upgrade point (`entered_from`).
 fn chain_break(
     e: &Stored,
-    head: &str,
+    head: &[u8],
     entered_from: Option<i64>,
     room: &mut HashRoom,
 ) -> Option<ChainBreak> {
@@ -259,7 +260,7 @@ fn chain_break(
         encoded,
         hashed,
     );
-    if *hashed != e.hash {
+    if hashed.as_bytes() != e.hash {
         return broken(
             "its hash does not match its contents (it was changed after it was recorded)".into(),
         );
@@ -370,6 +371,7 @@ impl Tx<'_> {
         let entered_from: Option<i64> = self.row(&ENTERED_FROM, &[], |r| r.get(0))?;
         // All the work is done on the borrowed row, so nothing is copied but the mail's texts.
         let mut room = HashRoom::default();
+        let mut head = GENESIS.as_bytes().to_vec();
         self.stream(
             &WHOLE_CHAIN,
             &[],
@@ -377,7 +379,7 @@ impl Tx<'_> {
                 let e = Stored::read(r)?;
                 walk.events += 1;
                 if walk.first_break.is_none() {
-                    walk.first_break = chain_break(&e, &walk.head, entered_from, &mut room);
+                    walk.first_break = chain_break(&e, &head, entered_from, &mut room);
                 }
                 match (e.matter, &mut feed) {
                     (Some(matter), Some(feed)) => feed(matter, self.walked_step(&e)),
@@ -386,12 +388,14 @@ impl Tx<'_> {
                     }
                     _ => {}
                 }
-                walk.head.clear();
-                walk.head.push_str(e.hash);
+                head.clear();
+                head.extend_from_slice(e.hash);
                 Ok(())
             },
             |()| Ok::<(), StoreError>(()),
         )?;
+        // A hash that is not UTF-8 is not the hex computed for it: the walk has named it already.
+        walk.head = String::from_utf8_lossy(&head).into_owned();
         Ok(walk)
     }
 

@@ -82,6 +82,24 @@ pub trait Decode: Sized {
 /// One row of a query's result.
 pub trait Row {
     fn column(&self, index: usize) -> Result<ValueRef<'_>, BackendError>;
+
+    /// Column `index` as the bytes of the text it holds, or none, not read as UTF-8 where the backend
+    /// need not: for a text that is only compared, as the chain's hashes are with the hashes computed.
+    fn text_bytes(&self, index: usize) -> Result<Option<&[u8]>, BackendError> {
+        text_bytes_of(self.column(index)?, index)
+    }
+}
+
+/// The bytes of a text value, or none; anything else is the error reading it as text gives.
+pub fn text_bytes_of(value: ValueRef<'_>, index: usize) -> Result<Option<&[u8]>, BackendError> {
+    match value {
+        ValueRef::Null => Ok(None),
+        ValueRef::Text(text) => Ok(Some(text.as_bytes())),
+        other => Err(BackendError::Decode {
+            column: index,
+            why: format!("expected text, found {other:?}"),
+        }),
+    }
 }
 
 impl dyn Row + '_ {
@@ -101,6 +119,14 @@ impl dyn Row + '_ {
                 why: format!("expected text, found {other:?}"),
             }),
         }
+    }
+
+    /// Column `index` as the bytes of the text the row holds (see [`Row::text_bytes`]).
+    pub fn bytes(&self, index: usize) -> Result<&[u8], BackendError> {
+        self.text_bytes(index)?.ok_or(BackendError::Decode {
+            column: index,
+            why: "expected text, found Null".into(),
+        })
     }
 
     /// Column `index` as the text the row holds, borrowed rather than copied.

@@ -34,21 +34,22 @@ pub struct EventColumns<'a> {
 /// The chain hash of an event: hex SHA-256 of the previous hash, a newline, and its canonical encoding.
 pub fn chain_hash(prev_hash: &str, event: &EventColumns) -> String {
     let mut hashed = String::with_capacity(64);
-    chain_hash_into(prev_hash, event, &mut Vec::new(), &mut hashed);
+    chain_hash_into(prev_hash.as_bytes(), event, &mut Vec::new(), &mut hashed);
     hashed
 }
 
-/// The same, written into `hashed`, the encoding gathered first in `encoded`: room kept by a caller that
-/// hashes every event (the audit), where feeding the hash the few bytes at a time serde_json writes
-/// an escaped text, and a new text for every hash, were much of the walk's time.
+/// The same, of the previous hash's bytes (as the audit reads them), written into `hashed`, the
+/// encoding gathered first in `encoded`: room kept by a caller that hashes every event (the audit),
+/// where feeding the hash the few bytes at a time serde_json writes an escaped text, and a new text
+/// for every hash, were much of the walk's time.
 pub fn chain_hash_into(
-    prev_hash: &str,
+    prev_hash: &[u8],
     event: &EventColumns,
     encoded: &mut Vec<u8>,
     hashed: &mut String,
 ) {
     encoded.clear();
-    encoded.extend_from_slice(prev_hash.as_bytes());
+    encoded.extend_from_slice(prev_hash);
     encoded.push(b'\n');
     // A JSON array of the stored text: one unambiguous encoding, whatever the fields contain.
     let base = (

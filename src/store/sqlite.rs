@@ -276,4 +276,11 @@ impl Row for SqliteRow<'_, '_> {
             }),
         }
     }
+
+    fn text_bytes(&self, index: usize) -> Result<Option<&[u8]>, BackendError> {
+        match self.0.get_ref(index).map_err(failed)? {
+            SqliteValue::Text(bytes) => Ok(Some(bytes)),
+            _ => super::backend::text_bytes_of(self.column(index)?, index),
+        }
+    }
 }
