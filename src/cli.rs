@@ -12,18 +12,14 @@ use crate::engine::Policy;
 use crate::environment::{self, Environment};
 use crate::error;
 
-/// Whether these arguments ask for `audit verify`: the one command that frees and makes again the same
-/// room millions of times over, and is quicker when its allocator keeps what was freed a while.
-pub fn verifies_the_record(args: &[OsString]) -> bool {
-    let parsed = command()
-        .try_get_matches_from(args)
-        .ok()
-        .and_then(|matches| Cli::from_arg_matches(&matches).ok());
+/// Whether the command is `audit verify`: the one that frees and makes again the same room millions of
+/// times over, and is quicker when its allocator keeps what was freed a while.
+fn verifies_the_record(cli: &Cli) -> bool {
     matches!(
-        parsed.map(|cli| cli.command),
-        Some(commands::Command::Audit(commands::audit::AuditArgs {
+        cli.command,
+        commands::Command::Audit(commands::audit::AuditArgs {
             command: commands::audit::AuditCommand::Verify { .. }
-        }))
+        })
     )
 }
 
@@ -32,6 +28,17 @@ pub fn main(
     args: impl IntoIterator<Item = OsString>,
     out: &mut dyn Write,
     err: &mut dyn Write,
+) -> u8 {
+    main_with(args, out, err, &mut || {})
+}
+
+/// The same, calling `before_verifying` once the arguments are read, before the command runs, when
+/// they ask for `audit verify` (the binary tunes its allocator for it).
+pub fn main_with(
+    args: impl IntoIterator<Item = OsString>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    before_verifying: &mut dyn FnMut(),
 ) -> u8 {
     // Whatever a command writes, a terminal (or a file someone will `cat`) is never sent a control
     // sequence iro did not make itself.
@@ -49,6 +56,9 @@ pub fn main(
         }
         Err(e) => return usage_error(e, out, err),
     };
+    if verifies_the_record(&cli) {
+        before_verifying();
+    }
     // --quiet: messages for people go nowhere; errors are still written below.
     let mut quiet_sink = std::io::sink();
     let messages: &mut dyn Write = if cli.quiet {
@@ -163,21 +173,28 @@ fn usage_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 mod tests {
     use super::*;
 
-    fn args(line: &str) -> Vec<OsString> {
-        line.split(' ').map(OsString::from).collect()
+    /// Whether the command these arguments give is taken for `audit verify`; none when they do not
+    /// read.
+    fn verifies(line: &str) -> Option<bool> {
+        let matches = command().try_get_matches_from(line.split(' ')).ok()?;
+        Cli::from_arg_matches(&matches)
+            .ok()
+            .map(|cli| verifies_the_record(&cli))
     }
 
     #[test]
     fn only_audit_verify_is_taken_for_a_verification_of_the_record() {
-        assert!(verifies_the_record(&args("iro audit verify")));
-        assert!(verifies_the_record(&args(
-            "iro --db x.db audit verify --witness heads"
-        )));
-        assert!(!verifies_the_record(&args("iro audit head")));
-        assert!(!verifies_the_record(&args("iro report annual --year 2025")));
-        assert!(!verifies_the_record(&args(
-            "iro audit verify --no-such-flag"
-        )));
-        assert!(!verifies_the_record(&args("iro")));
+        assert_eq!(verifies("iro audit verify"), Some(true));
+        assert_eq!(
+            verifies("iro --db x.db audit verify --witness heads"),
+            Some(true)
+        );
+        assert_eq!(verifies("iro audit head"), Some(false));
+        assert_eq!(
+            verifies("iro report annual --from 2025-04-01 --to 2026-03-31 --out annual"),
+            Some(false)
+        );
+        assert_eq!(verifies("iro audit verify --no-such-flag"), None);
+        assert_eq!(verifies("iro"), None);
     }
 }

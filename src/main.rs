@@ -12,18 +12,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 fn main() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // Memory freed goes back at once, so a report's peak is what the system's allocator gave (with
-    // arenas committed as used: `.cargo/config.toml`). The audit keeps it for a second: it frees and
-    // makes again the same room for every matter, and room handed back is room the system must clear
-    // again before it is used.
-    let purge_delay_ms = if iro::cli::verifies_the_record(&args) {
-        1000
-    } else {
-        0
-    };
+    // arenas committed as used: `.cargo/config.toml`).
     // SAFETY: setting an option is allowed at any time, and nothing else runs yet.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, purge_delay_ms) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     // A bug must still end in one clear line, never a backtrace over someone's terminal.
     std::panic::set_hook(Box::new(|info| {
         let said = info
@@ -40,6 +32,17 @@ fn main() -> ExitCode {
     }));
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
-    let code = iro::cli::main(args, &mut stdout.lock(), &mut stderr.lock());
+    // The audit keeps freed memory for a second: it frees and makes again the same room for every
+    // matter, and room handed back is room the system must clear again before it is used.
+    let mut keep_freed_memory = || {
+        // SAFETY: as above; the command has not started, so no other thread runs.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
+    };
+    let code = iro::cli::main_with(
+        std::env::args_os(),
+        &mut stdout.lock(),
+        &mut stderr.lock(),
+        &mut keep_freed_memory,
+    );
     ExitCode::from(code)
 }

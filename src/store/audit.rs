@@ -363,7 +363,8 @@ impl Tx<'_> {
     pub fn walk_chain_feeding(&self, mut feed: Option<Feed<'_>>) -> Result<ChainWalk, StoreError> {
         let mut walk = ChainWalk {
             events: 0,
-            head: GENESIS.to_string(),
+            // Kept as bytes while walking (`head` below), and told once the walk is over.
+            head: String::new(),
             first_break: None,
             mail: Vec::new(),
         };

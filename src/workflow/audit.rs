@@ -74,6 +74,9 @@ pub fn verify_on_two(
         let waiting = std::thread::current();
         let (left, right) = std::thread::scope(|scope| {
             let left = scope.spawn(|| -> Result<_, StoreError> {
+                // Owned here, so a walk that fails before it has read the directory drops it, and the
+                // second is told rather than left waiting.
+                let recorded_is_read = recorded_is_read;
                 let _done = Wake(waiting.clone());
                 // However the walk ends, the replays waiting on it learn that nothing more will come.
                 let _walked = Walked(&ready);
@@ -84,7 +87,6 @@ pub fn verify_on_two(
                 let recorded = Arc::new(Recorded::read_with(&tx, stored_directory)?);
                 // Should the second have failed already, its failure is the one told.
                 let _ = recorded_is_read.send(recorded.clone());
-                drop(recorded_is_read);
                 let stood = AsItStood::of(recorded);
                 let mut replayer = Replayer::new(stood, key.clone(), &replayed_events);
                 let mut gathering = Gathering::new(&ready, tx.matter_ends()?);
@@ -100,6 +102,8 @@ pub fn verify_on_two(
                 Ok((tip, walk, checked, directory, unread, replayer.done()))
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
+                // Owned here: a receiver is not to be shared between threads.
+                let read_recorded = read_recorded;
                 let _done = Wake(waiting.clone());
                 let place = second.place();
                 let tx = second.read()?;
@@ -110,7 +114,6 @@ pub fn verify_on_two(
                     Ok(())
                 })?;
                 // Should the first fail before it has read the directory, its failure is the one told.
-                let read_recorded = read_recorded;
                 let Ok(recorded) = read_recorded.recv() else {
                     return Err(StoreError::Database {
                         place,

@@ -675,6 +675,30 @@ fn every_kind_of_tampering_is_caught() {
 }
 
 #[test]
+fn a_directory_that_does_not_read_is_named_and_nothing_waits_on_it() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    // The first connection reads the directory for both: when it cannot, the second, done with the
+    // stored tables, must hear of it rather than wait for ever.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("unreadable.db");
+    std::fs::copy(&original().db, &copy).expect("copy");
+    let conn = Connection::open(&copy).expect("open");
+    sql(
+        &conn,
+        "UPDATE staff SET left_on = 'garbage' WHERE id = 'tgreen';",
+    );
+    drop(conn);
+    let (code, said) = verify(&copy, None);
+    assert!(code.is_some_and(|c| c != 0), "exit {code:?}: {said}");
+    assert!(
+        said.contains("every member of staff") && said.contains("'garbage' is not a date"),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_witness_file_keeps_each_head_and_a_bad_one_is_named() {
     if crate::common::file_only("it swaps an older backup file in") {
         return;
