@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use chrono::NaiveDate;
 
-use super::backend::{BackendError, Decode, Row, Sql, ValueRef};
+use super::backend::{BackendError, Decode, Row, Sql, Unread, ValueRef};
 use super::chain::{chain_hash_into, EventColumns, GENESIS};
 use super::{StoreError, Tx};
 
@@ -402,8 +402,14 @@ impl Tx<'_> {
 
     /// A walked step as a matter's log holds it, its dates read.
     fn walked_step<'a>(&self, e: &Stored<'a>) -> Result<WalkedStep<'a>, StoreError> {
-        let effective_on = NaiveDate::decode(ValueRef::Text(e.effective_on))
-            .map_err(|why| self.err(&WHOLE_CHAIN, BackendError::Decode { column: 5, why }))?;
+        let effective_on = NaiveDate::decode(ValueRef::Text(e.effective_on)).map_err(|why| {
+            let unread = Unread {
+                row: Some(("id".to_string(), e.id.to_string())),
+                column: "effective_on".to_string(),
+                why,
+            };
+            self.err(&WHOLE_CHAIN, BackendError::Unread(Box::new(unread)))
+        })?;
         Ok(WalkedStep {
             id: e.id,
             actor: e.actor,

@@ -48,6 +48,9 @@ pub enum BackendError {
     /// A column held something its codec cannot read.
     #[error("column {column}: {why}")]
     Decode { column: usize, why: String },
+    /// The same, told by the column's name and the row's first column.
+    #[error("{0}")]
+    Unread(Box<Unread>),
     /// The caller's row handler stopped the query (its own error is kept by the caller).
     #[error("stopped by the reader")]
     Stopped,
@@ -79,9 +82,47 @@ pub trait Decode: Sized {
     fn decode(value: ValueRef<'_>) -> Result<Self, String>;
 }
 
+/// A value that did not read, told so that whoever looks into it can find it: the row by its first
+/// column (its key, in every table iro reads whole) and the column by its name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{column}: {why}", row.as_ref().map(|(name, key)| format!("the row whose {name} is {key}: ")).unwrap_or_default())]
+pub struct Unread {
+    pub row: Option<(String, String)>,
+    pub column: String,
+    pub why: String,
+}
+
+impl BackendError {
+    /// A column of `row` that did not read, told by the names of the column and the row: a backend
+    /// turns each such error of its rows into this.
+    pub fn in_row(self, row: &dyn Row) -> BackendError {
+        let BackendError::Decode { column, why } = self else {
+            return self;
+        };
+        let Some(name) = row.column_name(column) else {
+            return BackendError::Decode { column, why };
+        };
+        // A key is an id iro wrote; one put there by hand is told without what would move a terminal.
+        let key = match row.column(0) {
+            _ if column == 0 => None,
+            Ok(ValueRef::Text(text)) => Some(text.escape_debug().to_string()),
+            Ok(ValueRef::Int(n)) => Some(n.to_string()),
+            Ok(ValueRef::Null) | Err(_) => None,
+        };
+        BackendError::Unread(Box::new(Unread {
+            row: key.and_then(|key| Some((row.column_name(0)?.to_string(), key))),
+            column: name.to_string(),
+            why,
+        }))
+    }
+}
+
 /// One row of a query's result.
 pub trait Row {
     fn column(&self, index: usize) -> Result<ValueRef<'_>, BackendError>;
+
+    /// The name of column `index` in the query's result, where it has one.
+    fn column_name(&self, index: usize) -> Option<&str>;
 
     /// Column `index` as the bytes of the text it holds, or none, not read as UTF-8 where the backend
     /// need not: for a text that is only compared, as the chain's hashes are with the hashes computed.

@@ -645,6 +645,18 @@ pub(super) fn errors_name_the_query<B: Backend>() {
         ),
         "{err}"
     );
+    // A value that does not read is told by its column's name and its row's first column.
+    let err = tx
+        .rows(
+            &Sql::new(
+                "a row with a date that is not one",
+                "SELECT CAST('E-2026-0001' AS TEXT) AS id, CAST('someday' AS TEXT) AS due",
+            ),
+            &[],
+            |r| r.get::<NaiveDate>(1),
+        )
+        .expect_err("not a date");
+    assert_eq!(err.unread().as_deref(), Some("reading a row with a date that is not one: the row whose id is E-2026-0001: due: 'someday' is not a date"), "{err}");
 }
 
 /// Runs every check of the suite for one backend.

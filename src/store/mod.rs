@@ -119,6 +119,21 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// What a value that did not read says, if that is why this failed: iro never writes such a value,
+    /// so to an audit it is a record that does not check out, not a database that failed.
+    pub fn unread(&self) -> Option<String> {
+        match self {
+            StoreError::Query {
+                query,
+                cause: cause @ (BackendError::Decode { .. } | BackendError::Unread(_)),
+                ..
+            } => Some(format!("reading {query}: {cause}")),
+            _ => None,
+        }
+    }
+}
+
 /// Where a database is: a file, or a database on a PostgreSQL server (`postgres://…`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {

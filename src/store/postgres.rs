@@ -464,7 +464,8 @@ impl Session for PostgresSession<'_> {
             )
             .map_err(failed)?;
         while let Some(row) = rows.next().map_err(failed)? {
-            each(&PostgresRow(&row))?;
+            let row = PostgresRow(&row);
+            each(&row).map_err(|e| e.in_row(&row))?;
         }
         Ok(())
     }
@@ -770,6 +771,10 @@ impl Row for PostgresRow<'_> {
             Cell::Int(n) => ValueRef::Int(n),
             Cell::Text(text) => ValueRef::Text(text),
         })
+    }
+
+    fn column_name(&self, index: usize) -> Option<&str> {
+        self.0.columns().get(index).map(|c| c.name())
     }
 }
 

@@ -216,7 +216,8 @@ impl Session for SqliteSession<'_> {
         let mut stmt = self.prepared(sql, params)?;
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next().map_err(failed)? {
-            each(&SqliteRow(row))?;
+            let row = SqliteRow(row);
+            each(&row).map_err(|e| e.in_row(&row))?;
         }
         Ok(())
     }
@@ -275,6 +276,10 @@ impl Row for SqliteRow<'_, '_> {
                 why: format!("unexpected {:?} value", other.data_type()),
             }),
         }
+    }
+
+    fn column_name(&self, index: usize) -> Option<&str> {
+        self.0.as_ref().column_name(index).ok()
     }
 
     fn text_bytes(&self, index: usize) -> Result<Option<&[u8]>, BackendError> {

@@ -32,7 +32,8 @@ use crate::store::{Store, StoreError, Tx};
 /// The triggers that refuse any change to a recorded event.
 const APPEND_ONLY: [&str; 2] = ["events_no_delete", "events_no_update"];
 
-/// What verifying the record found: how many events, the head hash, and the first problem if any.
+/// What verifying the record found: how many events, the head hash, and the first problem if any
+/// (with none of the first two where a value that did not read stopped it before the walk was done).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
     pub events: u64,
@@ -40,27 +41,38 @@ pub struct Verdict {
     pub problem: Option<String>,
 }
 
-/// Verifies the whole record in `tx` (see the module's note), in one thread.
-pub fn verify(tx: &Tx) -> Result<Verdict, StoreError> {
-    let walk = tx.walk_chain()?;
-    let problem = match walked(tx, &walk)? {
-        Some(problem) => Some(problem),
-        None => replay_mismatch(tx)?,
-    };
-    Ok(Verdict {
-        events: walk.events,
-        head: walk.head,
-        problem,
-    })
+/// A value that did not read, anywhere the audit looked, as the problem it is: iro never writes one.
+/// Anything else that stopped it is told as it came.
+fn unread_breaks(verified: Result<Verdict, StoreError>) -> Result<Verdict, StoreError> {
+    match verified {
+        Err(e) => match e.unread() {
+            Some(problem) => Ok(Verdict {
+                events: 0,
+                head: String::new(),
+                problem: Some(problem),
+            }),
+            None => Err(e),
+        },
+        verdict => verdict,
+    }
 }
 
-/// The same, on two connections at once, with one read of the events. The first folds the directory,
-/// counts each matter's last event and walks the chain, gathering each matter's steps as it goes and
-/// handing them on once its last is walked; the second sums the stored tables. Both replay and re-judge
-/// the matters handed on, whichever is free taking the next, the first between its walking whenever
-/// too many wait. Both read the same record: if a step was recorded between their starts, they start
-/// again. `progress` is told, from the calling thread, how many events have been replayed so far.
+/// Verifies the whole record (see the module's note) on two connections at once, with one read of the
+/// events. The first folds the directory, counts each matter's last event and walks the chain,
+/// gathering each matter's steps as it goes and handing them on once its last is walked; the second
+/// sums the stored tables. Both replay and re-judge the matters handed on, whichever is free taking the
+/// next, the first between its walking whenever too many wait. Both read the same record: if a step was
+/// recorded between their starts, they start again. `progress` is told, from the calling thread, how
+/// many events have been replayed so far.
 pub fn verify_on_two(
+    first: &mut Store,
+    second: &mut Store,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Verdict, StoreError> {
+    unread_breaks(verify_both(first, second, progress))
+}
+
+fn verify_both(
     first: &mut Store,
     second: &mut Store,
     progress: &mut dyn FnMut(u64),

@@ -409,13 +409,14 @@ fn tampering_on_a_server_by_its_owner_is_caught() {
     ]);
     let edits = "ALTER TABLE events DISABLE TRIGGER ALL;";
     // (what, caught without the witness too, the tampering)
-    let kinds: [(&str, bool, String); 10] = [
+    let kinds: [(&str, bool, String); 11] = [
         ("an event's details edited", true, format!("{edits} UPDATE events SET details = jsonb_set(details::jsonb, '{{text}}', '\"changed\"')::text WHERE kind = 'noted'")),
         ("an event's actor edited", true, format!("{edits} UPDATE events SET actor = 'pother' WHERE kind = 'noted'")),
         ("a middle event deleted", true, format!("{edits} DELETE FROM events WHERE kind = 'action-extended'")),
         ("an event appended with a made-up hash", true, "INSERT INTO events (id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash) SELECT MAX(id) + 1, NULL, NULL, 'noted', 'asmith', '2026-11-26', '2026-11-26T10:00:00Z', '{}', (SELECT hash FROM events ORDER BY id DESC LIMIT 1), 'f' FROM events".into()),
         ("a matter's state edited", true, format!("UPDATE matters SET state = 'resolved' WHERE id = '{m}'")),
         ("a member of staff's role edited", true, "UPDATE staff SET role = 'admin' WHERE id = 'pother'".into()),
+        ("a member of staff's leaving day made one that is not a date", true, "UPDATE staff SET left_on = 'garbage' WHERE id = 'pother'".into()),
         ("a closure day added", true, "INSERT INTO closure_days (day, reason) VALUES ('2026-11-18', 'Shut')".into()),
         ("a message marked sent", true, "UPDATE outbox SET status = 'sent', sent_at = '2026-11-26T10:00:00Z' WHERE id = (SELECT MIN(id) FROM outbox)".into()),
         ("an append-only trigger dropped", true, "DROP TRIGGER events_no_update ON events".into()),

@@ -590,6 +590,31 @@ fn kinds() -> Vec<Kind> {
             },
         },
         Kind {
+            what: "a member of staff's role made one iro never writes",
+            alone: true,
+            tamper: |c| {
+                sql(c, "PRAGMA ignore_check_constraints = ON; UPDATE staff SET role = 'wizard' WHERE id = 'tgreen';")
+            },
+        },
+        Kind {
+            what: "an action's due date made one that is not a date",
+            alone: true,
+            tamper: |c| sql(c, "UPDATE actions SET due = 'soon';"),
+        },
+        Kind {
+            what: "a note's effective date made one that is not a date and the chain recomputed",
+            alone: true,
+            tamper: |c| {
+                sql(c, "DROP TRIGGER events_no_update; UPDATE events SET effective_on = 'someday' WHERE kind = 'noted';");
+                let id: i64 = c
+                    .query_row("SELECT id FROM events WHERE kind = 'noted'", [], |r| {
+                        r.get(0)
+                    })
+                    .expect("id");
+                rehash(c, id);
+            },
+        },
+        Kind {
             what: "the upgrade point moved so no step is re-judged",
             alone: true,
             tamper: |c| {
@@ -691,9 +716,38 @@ fn a_directory_that_does_not_read_is_named_and_nothing_waits_on_it() {
     );
     drop(conn);
     let (code, said) = verify(&copy, None);
-    assert!(code.is_some_and(|c| c != 0), "exit {code:?}: {said}");
+    // Not a database that failed: a value iro never writes, so a record that does not check out.
+    assert_eq!(code, Some(7), "{said}");
     assert!(
-        said.contains("every member of staff") && said.contains("'garbage' is not a date"),
+        said.contains("every member of staff")
+            && said.contains("the row whose id is tgreen: left_on: 'garbage' is not a date"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_step_whose_date_does_not_read_is_named_by_its_event() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("undated.db");
+    std::fs::copy(&original().db, &copy).expect("copy");
+    let conn = Connection::open(&copy).expect("open");
+    sql(&conn, "DROP TRIGGER events_no_update; UPDATE events SET effective_on = 'someday' WHERE kind = 'noted';");
+    let id: i64 = conn
+        .query_row("SELECT id FROM events WHERE kind = 'noted'", [], |r| {
+            r.get(0)
+        })
+        .expect("id");
+    rehash(&conn, id);
+    drop(conn);
+    let (code, said) = verify(&copy, None);
+    assert_eq!(code, Some(7), "{said}");
+    assert!(
+        said.contains(&format!(
+            "the row whose id is {id}: effective_on: 'someday' is not a date"
+        )),
         "{said}"
     );
 }
