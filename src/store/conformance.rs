@@ -645,7 +645,10 @@ pub(super) fn errors_name_the_query<B: Backend>() {
         ),
         "{err}"
     );
-    // A value that does not read is told by its column's name and its row's first column.
+    // A value that does not read is told by its column's name and its row's first column (in a
+    // transaction of its own: a server's is over once a statement in it has failed).
+    drop(tx);
+    let tx = store.read().expect("tx");
     let err = tx
         .rows(
             &Sql::new(
