@@ -172,7 +172,7 @@ fn verify_both(
         if directory.is_some() {
             return Ok(verdict(directory));
         }
-        // The first problem in the matters' order, whichever half found it.
+        // The first event that fails in the chain's order, whichever half found it.
         let problem = [left_problem, right_problem]
             .into_iter()
             .flatten()
@@ -392,7 +392,7 @@ fn replay_into(
             replayed.add_matter(state, &history);
             Ok(ControlFlow::Continue(()))
         }
-        Err(why) => {
+        Err((_, why)) => {
             problem = Some(why);
             Ok(ControlFlow::Break(()))
         }
@@ -617,12 +617,12 @@ impl<'a> Gathering<'a> {
     }
 }
 
-/// One half's replays: the directory as it stood, the sum of the rows replayed, and the first problem
-/// in the matters' order with its matter.
+/// One half's replays: the directory as it stood, the sum of the rows replayed, and the first event
+/// that does not stand, in the chain's order.
 struct Replayer<'a> {
     stood: AsItStood,
     sum: RowSum,
-    problem: Option<(String, String)>,
+    problem: Option<Failing>,
     counted: &'a AtomicU64,
 }
 
@@ -644,13 +644,15 @@ impl<'a> Replayer<'a> {
                 .fetch_add(steps.len() as u64, Ordering::Relaxed);
             match replay(&mut self.stood, matter, steps) {
                 Ok((state, history)) => self.sum.add_matter(state, &history),
-                Err(why) => {
+                // Matters are replayed in the order their last steps were walked: the first event
+                // that fails may be in any of them.
+                Err(failing) => {
                     if self
                         .problem
                         .as_ref()
-                        .is_none_or(|(first, _)| matter < first)
+                        .is_none_or(|(first, _)| failing.0 < *first)
                     {
-                        self.problem = Some((matter.clone(), why));
+                        self.problem = Some(failing);
                     }
                 }
             }
@@ -665,10 +667,13 @@ impl<'a> Replayer<'a> {
         }
     }
 
-    fn done(self) -> (Option<(String, String)>, RowSum) {
+    fn done(self) -> (Option<Failing>, RowSum) {
         (self.problem, self.sum)
     }
 }
+
+/// An event that does not stand, and why (naming it).
+type Failing = (i64, String);
 
 /// One matter's events replayed (and re-judged where they can be): the state they leave and the
 /// due-date history they write, or the first event that does not stand.
@@ -676,7 +681,7 @@ fn replay(
     stood: &mut AsItStood,
     id: &str,
     log: &[LoggedEvent],
-) -> Result<(Matter, Vec<DueHistoryRow>), String> {
+) -> Result<(Matter, Vec<DueHistoryRow>), Failing> {
     let mut state: Option<Matter> = None;
     let mut history: Vec<DueHistoryRow> = Vec::new();
     let mut steps: Vec<Logged> = Vec::with_capacity(log.len());
@@ -684,16 +689,13 @@ fn replay(
     // still count, as the store writes them (rule 15).
     let mut corrected = false;
     for recorded in log {
-        let event = serde_json::from_str::<Event>(&recorded.details).map_err(|e| {
-            format!(
-                "event {}: its details cannot be read as a step ({e})",
-                recorded.id
-            )
-        })?;
+        let failing = |why: String| (recorded.id, format!("event {}: {why}", recorded.id));
+        let event = serde_json::from_str::<Event>(&recorded.details)
+            .map_err(|e| failing(format!("its details cannot be read as a step ({e})")))?;
         if recorded.id >= stood.recorded.rejudge_from {
             stood
                 .rejudge(state.as_ref(), id, recorded, &event, &steps)
-                .map_err(|why| format!("event {}: {why}", recorded.id))?;
+                .map_err(failing)?;
         }
         if !corrected {
             history.extend(due_rows_of(&event, recorded.effective_on, recorded.id));
@@ -707,7 +709,7 @@ fn replay(
                 event,
             },
         });
-        let fail = |e: engine::Inconsistent| format!("event {}: {e}", recorded.id);
+        let fail = |e: engine::Inconsistent| failing(e.to_string());
         if is_correction {
             corrected = true;
             state = corrections::fold(id, &steps).map_err(fail)?;
@@ -722,9 +724,10 @@ fn replay(
             .flat_map(|l| due_rows_of(&l.step.event, l.step.on, l.id))
             .collect();
     }
-    state
-        .map(|s| (s, history))
-        .ok_or_else(|| format!("matter {id}: no recorded event explains it"))
+    state.map(|s| (s, history)).ok_or_else(|| {
+        let last = log.last().map_or(i64::MAX, |l| l.id);
+        (last, format!("matter {id}: no recorded event explains it"))
+    })
 }
 
 /// The slow way, once the sums say something differs: each matter replayed again and read back, then
@@ -734,7 +737,7 @@ fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>,
     tx.for_each_matter_log_raw(|id, log| {
         let (state, history) = match replay(stood, id, log) {
             Ok(replayed) => replayed,
-            Err(why) => {
+            Err((_, why)) => {
                 problem = Some(why);
                 return Ok(ControlFlow::Break(()));
             }

@@ -753,6 +753,51 @@ fn a_step_whose_date_does_not_read_is_named_by_its_event() {
 }
 
 #[test]
+fn of_two_steps_that_do_not_stand_the_first_recorded_is_named() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join("two.db");
+    std::fs::copy(&original().db, &copy).expect("copy");
+    let conn = Connection::open(&copy).expect("open");
+    let matter = |order: &str| -> String {
+        conn.query_row(
+            &format!("SELECT id FROM matters ORDER BY id {order} LIMIT 1"),
+            [],
+            |r| r.get(0),
+        )
+        .expect("matter")
+    };
+    // The first on the matter whose id sorts last, so an order by matter would name the other.
+    let (last, first) = (matter("DESC"), matter("ASC"));
+    assert_ne!(last, first);
+    for m in [&last, &first] {
+        append(
+            &conn,
+            Forged {
+                matter: m,
+                kind: "noted",
+                actor: "nobody",
+                on: "2026-11-26",
+                details: r#"{"kind":"noted","text":"forged"}"#,
+                entered: true,
+            },
+        );
+    }
+    let earlier: i64 = conn
+        .query_row("SELECT MAX(id) - 1 FROM events", [], |r| r.get(0))
+        .expect("id");
+    drop(conn);
+    let (code, said) = verify(&copy, None);
+    assert_eq!(code, Some(7), "{said}");
+    assert!(
+        said.contains(&format!("broken: event {earlier}: it names nobody")),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_witness_file_keeps_each_head_and_a_bad_one_is_named() {
     if crate::common::file_only("it swaps an older backup file in") {
         return;
