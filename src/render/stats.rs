@@ -691,6 +691,7 @@ pub fn stats(
             let header: Vec<&str> = ["breakdown", "group"]
                 .into_iter()
                 .chain(measures.iter().map(|(name, _, _)| *name))
+                .chain(PERIOD)
                 .collect();
             let mut sheet = super::xlsx::Sheet::new("stats", &header)?;
             let same = |_: Breakdown, group: &str| group.to_string();
@@ -698,6 +699,7 @@ pub fn stats(
                 let cells: Vec<Field> = [Field::value(breakdown), Field::text(group)]
                     .into_iter()
                     .chain(figures.measures().into_iter().map(|(_, _, f)| f))
+                    .chain([Field::value(stats.from), Field::value(stats.to)])
                     .collect();
                 sheet.row(&cells)?;
             }
@@ -736,6 +738,10 @@ pub fn stats(
     }
 }
 
+/// The last columns of every row of the figures as CSV or a spreadsheet: the period they are of, so a
+/// file kept apart from the command that made it still says.
+const PERIOD: [&str; 2] = ["from", "to"];
+
 /// The figures as CSV: `all`, then each group of the breakdowns `shown`, each group named by `name`
 /// (the annual report's letters for teams).
 pub fn stats_csv(
@@ -748,16 +754,11 @@ pub fn stats_csv(
     let mut writer = super::csv_writer(out)?;
     let header = ["breakdown", "group"]
         .into_iter()
-        .chain(measures.iter().map(|(column, _, _)| *column));
+        .chain(measures.iter().map(|(column, _, _)| *column))
+        .chain(PERIOD);
     writer.write_record(header).map_err(std::io::Error::from)?;
-    let groups =
-        std::iter::once(("all", String::new(), &stats.totals)).chain(shown.iter().flat_map(|by| {
-            stats
-                .groups(*by)
-                .into_iter()
-                .map(|(group, figures)| (by.word(), name(*by, group), figures))
-        }));
-    for (breakdown, group, figures) in groups {
+    let period = [stats.from.to_string(), stats.to.to_string()];
+    for (breakdown, group, figures) in named_groups(stats, shown, name) {
         let cells = [breakdown.to_string(), spreadsheet_safe(&group).into_owned()]
             .into_iter()
             .chain(
@@ -765,7 +766,8 @@ pub fn stats_csv(
                     .measures()
                     .into_iter()
                     .map(|(_, _, f)| f.as_str().to_string()),
-            );
+            )
+            .chain(period.iter().cloned());
         writer.write_record(cells).map_err(std::io::Error::from)?;
     }
     writer.flush()?;

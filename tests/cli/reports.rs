@@ -653,6 +653,12 @@ fn stats_breakdowns_sum_to_the_totals() {
             ],
         ));
         assert_eq!(header[..2], ["breakdown", "group"]);
+        // Every row says which period it is of, kept apart from the command that made it.
+        assert_eq!(header[header.len() - 2..], ["from", "to"]);
+        assert!(
+            rows.iter().all(|r| r[r.len() - 2..] == [from, to]),
+            "{rows:?}"
+        );
         // Categories in the policy's order, not the alphabet's.
         let policy = ok(db, &["policy", "show"]);
         let at: Vec<usize> = rows
@@ -672,6 +678,7 @@ fn stats_breakdowns_sum_to_the_totals() {
                 .any(|end| name.ends_with(end))
                 || name == "extensions_matters"
                 || name.starts_with("children_")
+                || ["from", "to"].contains(&name.as_str())
             {
                 continue;
             }

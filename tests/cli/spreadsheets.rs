@@ -182,4 +182,10 @@ fn the_figures_are_a_workbook_too_with_every_group() {
         .expect("a month row");
     // A month is a label, not a date or a sum.
     assert_eq!(month[1], Data::String("2026-11".into()));
+    // Every row says which period it is of, as dates.
+    let (from, to) = (column(&stats, "from"), column(&stats, "to"));
+    for row in &stats[1..] {
+        assert_eq!(row[from].as_date(), "2026-11-01".parse().ok(), "{row:?}");
+        assert_eq!(row[to].as_date(), "2026-11-30".parse().ok(), "{row:?}");
+    }
 }
