@@ -197,6 +197,9 @@ pub fn run(ctx: &mut Context, args: &StaffArgs) -> anyhow::Result<Status> {
                     successor.as_deref().unwrap_or_default()
                 )?;
             }
+            for warning in &left.warnings {
+                super::tell(ctx, format_args!("warning: {warning}"));
+            }
         }
         StaffCommand::List { format } => {
             let mut store = ctx.open()?;

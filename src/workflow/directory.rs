@@ -211,6 +211,8 @@ pub struct Left {
     pub actions: Vec<(String, u32)>,
     /// Children reallocated to the successor, with the slots they took.
     pub children: Vec<(String, Vec<Slot>)>,
+    /// Who could not be told of an action passed on, and why.
+    pub warnings: Vec<String>,
 }
 
 /// A member of staff leaves on `by.on`: refused while they hold open actions or children unless a
@@ -251,7 +253,17 @@ pub fn leave(
                 },
             };
             let after = evolve(Some(matter), matter_id, &step)?;
-            tx.record(&after, std::slice::from_ref(&step), &setting.entered(tx)?)?;
+            let steps = std::slice::from_ref(&step);
+            let events = tx.record(&after, steps, &setting.entered(tx)?)?;
+            // The successor owns a deadline now, and is told of it as any action's owner is (and the
+            // child's IRO, of a step someone else took on their matter).
+            if setting.notify {
+                let child = super::child_on(tx, &after.child, on)?;
+                let covers = tx.covers_on(on)?;
+                left.warnings.extend(super::outbox::queue(
+                    tx, setting, steps, &events, &after, &child, &covers,
+                )?);
+            }
             left.actions.push((matter_id.clone(), *seq));
         }
         let mut children: Vec<String> = held.allocations.iter().map(|(c, _)| c.clone()).collect();

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::common::Service;
 
 /// The autumn of the figures' test, and the steps it lacks: a CAFCASS referral and its decision, a
-/// note's amendment, an action added and one withdrawn, and the morning's reminders.
+/// note's amendment, an action added and one withdrawn, the morning's reminders, then a leaver's
+/// actions passed on and the CAFCASS pack provided.
 fn every_kind() -> Service {
     let service = crate::stats::autumn();
     let c = "Q-2026-0004";
@@ -85,6 +86,43 @@ fn every_kind() -> Service {
         .env("IRO_TODAY", "2026-11-27")
         .args(["outbox", "remind"]);
     assert!(remind.output().expect("run iro").status.success());
+    // After the reminders: the social worker leaving, her actions passed on, and the CAFCASS pack
+    // provided.
+    service.ok(&[
+        "staff",
+        "add",
+        "nworker",
+        "--name",
+        "Nat Worker",
+        "--role",
+        "social-worker",
+        "--email",
+        "nworker@example.gov.uk",
+        "--team",
+        "North",
+        "--on",
+        "2026-11-30",
+    ]);
+    service.ok(&[
+        "staff",
+        "leave",
+        "bking",
+        "--on",
+        "2026-11-30",
+        "--successor",
+        "nworker",
+    ]);
+    let pack = service.dir.path().join("pack");
+    service.ok(&[
+        "--as",
+        "pother",
+        "report",
+        "cafcass-pack",
+        c,
+        "--out",
+        pack.to_str().expect("a path"),
+        "--provided",
+    ]);
     service
 }
 
@@ -162,6 +200,8 @@ fn each_kind_of_message_as_it_is_received() {
         "action-withdrawn",
         "noted",
         "reminder",
+        "action-reassigned",
+        "cafcass-pack-provided",
     ] {
         let file = first
             .get(kind)
