@@ -257,6 +257,27 @@ fn append(conn: &Connection, forged: Forged) {
     rehash(conn, next);
 }
 
+/// The note's effective date made one that is not a date, and the chain recomputed; the note's id.
+fn undate_the_note(conn: &Connection) -> i64 {
+    sql(conn, "DROP TRIGGER events_no_update; UPDATE events SET effective_on = 'someday' WHERE kind = 'noted';");
+    let id: i64 = conn
+        .query_row("SELECT id FROM events WHERE kind = 'noted'", [], |r| {
+            r.get(0)
+        })
+        .expect("id");
+    rehash(conn, id);
+    id
+}
+
+/// A copy of the original to tamper with, open, in a directory of its own.
+fn copy_of_the_original(name: &str) -> (tempfile::TempDir, PathBuf, Connection) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = dir.path().join(name);
+    std::fs::copy(&original().db, &copy).expect("copy");
+    let conn = Connection::open(&copy).expect("open");
+    (dir, copy, conn)
+}
+
 struct Kind {
     what: &'static str,
     /// Caught without the witness too (false: only a head kept elsewhere can show it).
@@ -605,13 +626,7 @@ fn kinds() -> Vec<Kind> {
             what: "a note's effective date made one that is not a date and the chain recomputed",
             alone: true,
             tamper: |c| {
-                sql(c, "DROP TRIGGER events_no_update; UPDATE events SET effective_on = 'someday' WHERE kind = 'noted';");
-                let id: i64 = c
-                    .query_row("SELECT id FROM events WHERE kind = 'noted'", [], |r| {
-                        r.get(0)
-                    })
-                    .expect("id");
-                rehash(c, id);
+                undate_the_note(c);
             },
         },
         Kind {
@@ -706,10 +721,7 @@ fn a_directory_that_does_not_read_is_named_and_nothing_waits_on_it() {
     }
     // The first connection reads the directory for both: when it cannot, the second, done with the
     // stored tables, must hear of it rather than wait for ever.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let copy = dir.path().join("unreadable.db");
-    std::fs::copy(&original().db, &copy).expect("copy");
-    let conn = Connection::open(&copy).expect("open");
+    let (_dir, copy, conn) = copy_of_the_original("unreadable.db");
     sql(
         &conn,
         "UPDATE staff SET left_on = 'garbage' WHERE id = 'tgreen';",
@@ -730,17 +742,8 @@ fn a_step_whose_date_does_not_read_is_named_by_its_event() {
     if crate::common::file_only("it edits the file behind iro's back") {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let copy = dir.path().join("undated.db");
-    std::fs::copy(&original().db, &copy).expect("copy");
-    let conn = Connection::open(&copy).expect("open");
-    sql(&conn, "DROP TRIGGER events_no_update; UPDATE events SET effective_on = 'someday' WHERE kind = 'noted';");
-    let id: i64 = conn
-        .query_row("SELECT id FROM events WHERE kind = 'noted'", [], |r| {
-            r.get(0)
-        })
-        .expect("id");
-    rehash(&conn, id);
+    let (_dir, copy, conn) = copy_of_the_original("undated.db");
+    let id = undate_the_note(&conn);
     drop(conn);
     let (code, said) = verify(&copy, None);
     assert_eq!(code, Some(7), "{said}");
@@ -757,10 +760,7 @@ fn of_two_steps_that_do_not_stand_the_first_recorded_is_named() {
     if crate::common::file_only("it edits the file behind iro's back") {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let copy = dir.path().join("two.db");
-    std::fs::copy(&original().db, &copy).expect("copy");
-    let conn = Connection::open(&copy).expect("open");
+    let (_dir, copy, conn) = copy_of_the_original("two.db");
     let matter = |order: &str| -> String {
         conn.query_row(
             &format!("SELECT id FROM matters ORDER BY id {order} LIMIT 1"),
