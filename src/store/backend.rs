@@ -109,6 +109,11 @@ impl BackendError {
             Ok(ValueRef::Int(n)) => Some(n.to_string()),
             Ok(ValueRef::Null) | Err(_) => None,
         };
+        // What it says quotes the stored text: nothing in it may move a terminal or start a line.
+        let why = why
+            .chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect();
         BackendError::Unread(Box::new(Unread {
             row: key.and_then(|key| Some((row.column_name(0)?.to_string(), key))),
             column: name.to_string(),
