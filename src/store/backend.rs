@@ -102,18 +102,21 @@ impl BackendError {
         let Some(name) = row.column_name(column) else {
             return BackendError::Decode { column, why };
         };
-        // A key is an id iro wrote; one put there by hand is told without what would move a terminal.
+        // The key and what is said of the value quote stored text, perhaps put there by hand: written
+        // out as the terminal shows any text, on one line, so nothing in it moves a terminal or starts
+        // a line of its own.
+        let one_line = |text: &str| {
+            crate::text::shown(text)
+                .replace('\n', "\\n")
+                .replace('\t', "\\t")
+        };
         let key = match row.column(0) {
             _ if column == 0 => None,
-            Ok(ValueRef::Text(text)) => Some(text.escape_debug().to_string()),
+            Ok(ValueRef::Text(text)) => Some(one_line(text)),
             Ok(ValueRef::Int(n)) => Some(n.to_string()),
             Ok(ValueRef::Null) | Err(_) => None,
         };
-        // What it says quotes the stored text: nothing in it may move a terminal or start a line.
-        let why = why
-            .chars()
-            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-            .collect();
+        let why = one_line(&why);
         BackendError::Unread(Box::new(Unread {
             row: key.and_then(|key| Some((row.column_name(0)?.to_string(), key))),
             column: name.to_string(),

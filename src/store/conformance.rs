@@ -660,6 +660,19 @@ pub(super) fn errors_name_the_query<B: Backend>() {
         )
         .expect_err("not a date");
     assert_eq!(err.unread().as_deref(), Some("reading a row with a date that is not one: the row whose id is E-2026-0001: due: 'someday' is not a date"), "{err}");
+    // Text put there by hand is told on one line, moving no terminal.
+    let err = tx
+        .rows(
+            &Sql::each(
+                "a row with a line break and an escape",
+                "SELECT CAST('E-2026-0002' || char(27) AS TEXT) AS id, CAST('x' || char(10) || 'ok' AS TEXT) AS due",
+                "SELECT CAST('E-2026-0002' || chr(27) AS TEXT) AS id, CAST('x' || chr(10) || 'ok' AS TEXT) AS due",
+            ),
+            &[],
+            |r| r.get::<NaiveDate>(1),
+        )
+        .expect_err("not a date");
+    assert_eq!(err.unread().as_deref(), Some("reading a row with a line break and an escape: the row whose id is E-2026-0002\\u{1b}: due: 'x\\nok' is not a date"), "{err}");
 }
 
 /// Runs every check of the suite for one backend.
