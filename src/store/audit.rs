@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 
 use chrono::NaiveDate;
 
-use super::backend::{BackendError, Decode, Row, Sql, Unread, ValueRef};
+use super::backend::{one_line, BackendError, Decode, Row, Sql, ValueRef};
 use super::chain::{chain_hash_into, EventColumns, GENESIS};
 use super::{StoreError, Tx};
 
@@ -55,13 +55,16 @@ pub struct ChainBreak {
     pub why: String,
 }
 
-/// What walking the chain found: how many events, the head hash, the first break if any, and the
-/// outbox's entries (event id and details) for the audit to hold the outbox to.
+/// What walking the chain found: how many events, the head hash, the first break if any, the first
+/// event whose effective date does not read (chained or not: the hash alone cannot say the date is
+/// one iro wrote), and the outbox's entries (event id and details) for the audit to hold the outbox
+/// to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainWalk {
     pub events: u64,
     pub head: String,
     pub first_break: Option<ChainBreak>,
+    pub misdated: Option<ChainBreak>,
     pub mail: Vec<(i64, String)>,
 }
 
@@ -92,8 +95,9 @@ impl LoggedEvent {
     }
 }
 
-/// What the walk hands each step of a matter to, with the matter's id.
-pub type Feed<'f> = &'f mut dyn FnMut(&str, Result<WalkedStep, StoreError>);
+/// What the walk hands each step of a matter to, with the matter's id: every step whose columns and
+/// effective date read (one that does not is the walk's to name).
+pub type Feed<'f> = &'f mut dyn FnMut(&str, WalkedStep);
 
 /// One event of a matter's log as stored, undecoded: a malformed one is the audit's to name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -140,19 +144,23 @@ const EVERY_MATTER: Sql = Sql::new(
 const EVERY_ACTION: Sql = Sql::new(
     "every action as stored",
     "SELECT matter, seq, text, owner, due, status, completed_on FROM actions",
-);
+)
+.keyed_by(2);
 const EVERY_STAGE: Sql = Sql::new(
     "every stage as stored",
     "SELECT matter, stage, entered_on, reason, response_deadline FROM stages",
-);
+)
+.keyed_by(2);
 const EVERY_REFERRAL: Sql = Sql::new(
     "every CAFCASS referral as stored",
     "SELECT matter, seq, kind, referred_on, reason, decision, decided_on FROM cafcass_referrals",
-);
+)
+.keyed_by(2);
 const EVERY_DUE: Sql = Sql::new(
     "every due date as stored",
     "SELECT matter, seq, due, set_on, agreed_by, reason, event FROM action_due_history",
-);
+)
+.keyed_by(2);
 const DUE_OF_MATTER: Sql = Sql::new(
     "a matter's due-date history",
     "SELECT seq, due, set_on, agreed_by, reason, event FROM action_due_history WHERE matter = ?1",
@@ -290,6 +298,30 @@ fn recorded_day(recorded_at: &str) -> Option<NaiveDate> {
         .and_then(|day| NaiveDate::decode(ValueRef::Text(day)).ok())
 }
 
+/// A walked step as a matter's log holds it, its dates read.
+fn walked_step<'a>(e: &Stored<'a>, effective_on: NaiveDate) -> WalkedStep<'a> {
+    WalkedStep {
+        id: e.id,
+        actor: e.actor,
+        effective_on,
+        recorded_on: recorded_day(e.recorded_at),
+        details: e.details,
+        policy_digest: e.policy_digest,
+    }
+}
+
+/// Why an event's columns do not read, by the column's name.
+fn does_not_read(r: &dyn Row, unread: BackendError) -> String {
+    match unread {
+        BackendError::Decode { column, why } => format!(
+            "its {} does not read: {}",
+            r.column_name(column).unwrap_or("column"),
+            one_line(&why)
+        ),
+        other => format!("it does not read: {}", one_line(&other.to_string())),
+    }
+}
+
 /// The room the walk hashes each event in, kept from one event to the next.
 #[derive(Default)]
 struct HashRoom {
@@ -358,14 +390,15 @@ impl Tx<'_> {
     }
 
     /// The same, handing each step of a matter to `feed` as it is walked, with its matter: one read of
-    /// the events for the chain and for the replay of every matter. A step whose effective date does
-    /// not read comes as the error reading it would give.
+    /// the events for the chain and for the replay of every matter. An event whose columns are not
+    /// the texts iro writes breaks the chain where it is, since its hash cannot be one iro computed.
     pub fn walk_chain_feeding(&self, mut feed: Option<Feed<'_>>) -> Result<ChainWalk, StoreError> {
         let mut walk = ChainWalk {
             events: 0,
             // Kept as bytes while walking (`head` below), and told once the walk is over.
             head: String::new(),
             first_break: None,
+            misdated: None,
             mail: Vec::new(),
         };
         // Every event from here on must say who entered it and under which policy.
@@ -377,17 +410,41 @@ impl Tx<'_> {
             &WHOLE_CHAIN,
             &[],
             |r| {
-                let e = Stored::read(r)?;
                 walk.events += 1;
+                let e = match Stored::read(r) {
+                    Ok(e) => e,
+                    Err(unread) => {
+                        let event = r.get(0)?;
+                        if walk.first_break.is_none() {
+                            walk.first_break = Some(ChainBreak {
+                                event,
+                                why: does_not_read(r, unread),
+                            });
+                        }
+                        // The walk goes on past it, to count the rest, from the hash it holds.
+                        head.clear();
+                        if let Ok(Some(hash)) = r.text_bytes(9) {
+                            head.extend_from_slice(hash);
+                        }
+                        return Ok(());
+                    }
+                };
                 if walk.first_break.is_none() {
                     walk.first_break = chain_break(&e, &head, entered_from, &mut room);
                 }
-                match (e.matter, &mut feed) {
-                    (Some(matter), Some(feed)) => feed(matter, self.walked_step(&e)),
-                    (None, _) if crate::engine::MAIL_KINDS.contains(&e.kind) => {
+                let effective_on = NaiveDate::decode(ValueRef::Text(e.effective_on));
+                match (e.matter, &mut feed, &effective_on) {
+                    (Some(matter), Some(feed), Ok(on)) => feed(matter, walked_step(&e, *on)),
+                    (None, _, _) if crate::engine::MAIL_KINDS.contains(&e.kind) => {
                         walk.mail.push((e.id, e.details.to_string()));
                     }
                     _ => {}
+                }
+                if let Err(why) = effective_on {
+                    walk.misdated.get_or_insert_with(|| ChainBreak {
+                        event: e.id,
+                        why: format!("its effective_on does not read: {}", one_line(&why)),
+                    });
                 }
                 head.clear();
                 head.extend_from_slice(e.hash);
@@ -398,26 +455,6 @@ impl Tx<'_> {
         // A hash that is not UTF-8 is not the hex computed for it: the walk has named it already.
         walk.head = String::from_utf8_lossy(&head).into_owned();
         Ok(walk)
-    }
-
-    /// A walked step as a matter's log holds it, its dates read.
-    fn walked_step<'a>(&self, e: &Stored<'a>) -> Result<WalkedStep<'a>, StoreError> {
-        let effective_on = NaiveDate::decode(ValueRef::Text(e.effective_on)).map_err(|why| {
-            let unread = Unread {
-                row: Some(("id".to_string(), e.id.to_string())),
-                column: "effective_on".to_string(),
-                why,
-            };
-            self.err(&WHOLE_CHAIN, BackendError::Unread(Box::new(unread)))
-        })?;
-        Ok(WalkedStep {
-            id: e.id,
-            actor: e.actor,
-            effective_on,
-            recorded_on: recorded_day(e.recorded_at),
-            details: e.details,
-            policy_digest: e.policy_digest,
-        })
     }
 
     /// The id of each matter's last event, from the first to the last.

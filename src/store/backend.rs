@@ -17,6 +17,8 @@ pub struct Sql {
     pub name: &'static str,
     pub sqlite: &'static str,
     pub postgres: Option<&'static str>,
+    /// How many of its first columns name a row (its key), for a value that does not read.
+    pub key: usize,
 }
 
 impl Sql {
@@ -26,6 +28,7 @@ impl Sql {
             name,
             sqlite: sql,
             postgres: None,
+            key: 1,
         }
     }
 
@@ -35,6 +38,15 @@ impl Sql {
             name,
             sqlite,
             postgres: Some(postgres),
+            key: 1,
+        }
+    }
+
+    /// The same statement, whose rows are named by their first `columns` (a matter and a number).
+    pub const fn keyed_by(self, columns: usize) -> Sql {
+        Sql {
+            key: columns,
+            ..self
         }
     }
 }
@@ -82,47 +94,64 @@ pub trait Decode: Sized {
     fn decode(value: ValueRef<'_>) -> Result<Self, String>;
 }
 
-/// A value that did not read, told so that whoever looks into it can find it: the row by its first
-/// column (its key, in every table iro reads whole) and the column by its name.
+/// A value that did not read, told so that whoever looks into it can find it: the row by its key (the
+/// query's first columns, `Sql::key`) and the column by its name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{column}: {why}", row.as_ref().map(|(name, key)| format!("the row whose {name} is {key}: ")).unwrap_or_default())]
+#[error("{}{column}: {why}", whose(row))]
 pub struct Unread {
-    pub row: Option<(String, String)>,
+    /// Each column of the row's key that read, by name, with its value.
+    pub row: Vec<(String, String)>,
     pub column: String,
     pub why: String,
 }
 
+/// "the row whose matter is E-1 and seq is 2: ", or nothing for a row whose key did not read.
+fn whose(key: &[(String, String)]) -> String {
+    if key.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = key
+        .iter()
+        .map(|(name, value)| format!("{name} is {value}"))
+        .collect();
+    format!("the row whose {}: ", named.join(" and "))
+}
+
 impl BackendError {
-    /// A column of `row` that did not read, told by the names of the column and the row: a backend
-    /// turns each such error of its rows into this.
-    pub fn in_row(self, row: &dyn Row) -> BackendError {
+    /// A column of `row` that did not read, told by the names of the column and of the row's key (its
+    /// first `key` columns): a backend turns each such error of its rows into this.
+    pub fn in_row(self, row: &dyn Row, key: usize) -> BackendError {
         let BackendError::Decode { column, why } = self else {
             return self;
         };
         let Some(name) = row.column_name(column) else {
             return BackendError::Decode { column, why };
         };
-        // The key and what is said of the value quote stored text, perhaps put there by hand: written
-        // out as the terminal shows any text, on one line, so nothing in it moves a terminal or starts
-        // a line of its own.
-        let one_line = |text: &str| {
-            crate::text::shown(text)
-                .replace('\n', "\\n")
-                .replace('\t', "\\t")
-        };
-        let key = match row.column(0) {
-            _ if column == 0 => None,
-            Ok(ValueRef::Text(text)) => Some(one_line(text)),
-            Ok(ValueRef::Int(n)) => Some(n.to_string()),
-            Ok(ValueRef::Null) | Err(_) => None,
-        };
-        let why = one_line(&why);
+        let key = (0..key)
+            .filter(|at| *at != column)
+            .filter_map(|at| {
+                let value = match row.column(at) {
+                    Ok(ValueRef::Text(text)) => one_line(text),
+                    Ok(ValueRef::Int(n)) => n.to_string(),
+                    Ok(ValueRef::Null) | Err(_) => return None,
+                };
+                Some((row.column_name(at)?.to_string(), value))
+            })
+            .collect();
         BackendError::Unread(Box::new(Unread {
-            row: key.and_then(|key| Some((row.column_name(0)?.to_string(), key))),
+            row: key,
             column: name.to_string(),
-            why,
+            why: one_line(&why),
         }))
     }
+}
+
+/// Stored text quoted in what the store says of it, perhaps put there by hand: written out as the
+/// terminal shows any text, on one line, so nothing in it moves a terminal or starts a line of its own.
+pub fn one_line(text: &str) -> String {
+    crate::text::shown(text)
+        .replace('\n', "\\n")
+        .replace('\t', "\\t")
 }
 
 /// One row of a query's result.

@@ -673,6 +673,19 @@ pub(super) fn errors_name_the_query<B: Backend>() {
         )
         .expect_err("not a date");
     assert_eq!(err.unread().as_deref(), Some("reading a row with a line break and an escape: the row whose id is E-2026-0002\\u{1b}: due: 'x\\nok' is not a date"), "{err}");
+    // A row named by more than its first column is told by each column of its key.
+    let err = tx
+        .rows(
+            &Sql::new(
+                "an action with a date that is not one",
+                "SELECT CAST('E-2026-0003' AS TEXT) AS matter, 2 AS seq, CAST('soon' AS TEXT) AS due",
+            )
+            .keyed_by(2),
+            &[],
+            |r| r.get::<NaiveDate>(2),
+        )
+        .expect_err("not a date");
+    assert_eq!(err.unread().as_deref(), Some("reading an action with a date that is not one: the row whose matter is E-2026-0003 and seq is 2: due: 'soon' is not a date"), "{err}");
 }
 
 /// Runs every check of the suite for one backend.

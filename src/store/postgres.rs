@@ -465,7 +465,7 @@ impl Session for PostgresSession<'_> {
             .map_err(failed)?;
         while let Some(row) = rows.next().map_err(failed)? {
             let row = PostgresRow(&row);
-            each(&row).map_err(|e| e.in_row(&row))?;
+            each(&row).map_err(|e| e.in_row(&row, sql.key))?;
         }
         Ok(())
     }
@@ -762,9 +762,23 @@ struct PostgresRow<'r>(&'r postgres::Row);
 
 impl Row for PostgresRow<'_> {
     fn column(&self, index: usize) -> Result<ValueRef<'_>, BackendError> {
-        let cell: Cell<'_> = self.0.try_get(index).map_err(|e| BackendError::Decode {
-            column: index,
-            why: e.to_string(),
+        let cell: Cell<'_> = self.0.try_get(index).map_err(|e| {
+            // A column of a type iro never gives one (the schema changed under it), or none at
+            // that place, is the database's fault; a value its type holds that does not read is
+            // the row's.
+            let value = std::error::Error::source(&e)
+                .is_some_and(|cause| !cause.is::<postgres::types::WrongType>());
+            if value {
+                BackendError::Decode {
+                    column: index,
+                    why: e.to_string(),
+                }
+            } else {
+                let name = self.0.columns().get(index).map_or("", |c| c.name());
+                BackendError::Database(format!(
+                    "column {index} ({name}) is not as iro made it: {e}"
+                ))
+            }
         })?;
         Ok(match cell {
             Cell::Null => ValueRef::Null,

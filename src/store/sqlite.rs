@@ -217,7 +217,7 @@ impl Session for SqliteSession<'_> {
         let mut rows = stmt.raw_query();
         while let Some(row) = rows.next().map_err(failed)? {
             let row = SqliteRow(row);
-            each(&row).map_err(|e| e.in_row(&row))?;
+            each(&row).map_err(|e| e.in_row(&row, sql.key))?;
         }
         Ok(())
     }

@@ -42,19 +42,41 @@ pub struct Verdict {
 }
 
 /// A value that did not read, anywhere the audit looked, as the problem it is: iro never writes one.
-/// Anything else that stopped it is told as it came.
-fn unread_breaks(verified: Result<Verdict, StoreError>) -> Result<Verdict, StoreError> {
-    match verified {
+/// It may have been read before the walk came to an earlier break, so the chain is walked alone and
+/// its own fault, or the first event whose date does not read, told first. Anything else that stopped
+/// it is told as it came.
+fn unread_breaks(
+    first: &mut Store,
+    verified: Result<Verdict, StoreError>,
+) -> Result<Verdict, StoreError> {
+    let unread = match verified {
         Err(e) => match e.unread() {
-            Some(problem) => Ok(Verdict {
-                events: 0,
-                head: String::new(),
-                problem: Some(problem),
-            }),
-            None => Err(e),
+            Some(problem) => problem,
+            None => return Err(e),
         },
-        verdict => verdict,
-    }
+        verdict => return verdict,
+    };
+    // Should the walk alone not get so far, the value that did not read is the problem still.
+    Ok(chain_first(first).unwrap_or(None).unwrap_or(Verdict {
+        events: 0,
+        head: String::new(),
+        problem: Some(unread),
+    }))
+}
+
+/// The chain's own fault, walked alone, or the first event whose date does not read, if either.
+fn chain_first(first: &mut Store) -> Result<Option<Verdict>, StoreError> {
+    let tx = first.read()?;
+    let walk = tx.walk_chain()?;
+    let misdated = walk
+        .misdated
+        .as_ref()
+        .map(|m| format!("event {}: {}", m.event, m.why));
+    Ok(walked(&tx, &walk)?.or(misdated).map(|problem| Verdict {
+        events: walk.events,
+        head: walk.head.clone(),
+        problem: Some(problem),
+    }))
 }
 
 /// Verifies the whole record (see the module's note) on two connections at once, with one read of the
@@ -69,7 +91,8 @@ pub fn verify_on_two(
     second: &mut Store,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Verdict, StoreError> {
-    unread_breaks(verify_both(first, second, progress))
+    let verified = verify_both(first, second, progress);
+    unread_breaks(first, verified)
 }
 
 fn verify_both(
@@ -107,11 +130,11 @@ fn verify_both(
                         replayer.replay_all(batch, &ready)
                     })
                 }))?;
-                let unread = gathering.finish();
+                gathering.finish();
                 ready.close();
                 let checked = walked(&tx, &walk)?;
                 replayer.drain(&ready);
-                Ok((tip, walk, checked, directory, unread, replayer.done()))
+                Ok((tip, walk, checked, directory, replayer.done()))
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
                 // Owned here: a receiver is not to be shared between threads.
@@ -148,7 +171,7 @@ fn verify_both(
                 right.join().expect("the replay does not panic"),
             )
         });
-        let (left_tip, walk, checked, directory, unread, (left_problem, mut replayed)) = left?;
+        let (left_tip, walk, checked, directory, (left_problem, mut replayed)) = left?;
         if checked.is_some() {
             // The chain's own fault comes first, whatever the replay made of it.
             return Ok(Verdict {
@@ -161,9 +184,6 @@ fn verify_both(
         if left_tip != right_tip {
             continue;
         }
-        if let Some(unread) = unread {
-            return Err(unread);
-        }
         let verdict = |problem| Verdict {
             events: walk.events,
             head: walk.head.clone(),
@@ -172,8 +192,13 @@ fn verify_both(
         if directory.is_some() {
             return Ok(verdict(directory));
         }
-        // The first event that fails in the chain's order, whichever half found it.
-        let problem = [left_problem, right_problem]
+        // The first event that fails in the chain's order, whichever half found it, or whose date
+        // the walk could not read (and so handed no replay).
+        let misdated = walk
+            .misdated
+            .as_ref()
+            .map(|m| (m.event, format!("event {}: {}", m.event, m.why)));
+        let problem = [left_problem, right_problem, misdated]
             .into_iter()
             .flatten()
             .min_by(|(a, _), (b, _)| a.cmp(b));
@@ -528,8 +553,6 @@ struct Gathering<'a> {
     /// Room for matters to come.
     room: Vec<MatterLog>,
     ready: &'a Ready,
-    /// The first step whose columns could not be read, if any.
-    unread: Option<StoreError>,
 }
 
 impl<'a> Gathering<'a> {
@@ -541,27 +564,11 @@ impl<'a> Gathering<'a> {
             batch: Vec::with_capacity(BATCH),
             room: Vec::new(),
             ready,
-            unread: None,
         }
     }
 
     /// A step the walk has read, of `matter`; `replay` replays a batch here when too many wait.
-    fn take(
-        &mut self,
-        matter: &str,
-        step: Result<WalkedStep, StoreError>,
-        replay: &mut dyn FnMut(Vec<MatterLog>),
-    ) {
-        if self.unread.is_some() {
-            return;
-        }
-        let step = match step {
-            Ok(step) => step,
-            Err(e) => {
-                self.unread = Some(e);
-                return;
-            }
-        };
+    fn take(&mut self, matter: &str, step: WalkedStep, replay: &mut dyn FnMut(Vec<MatterLog>)) {
         // The walk goes up through the ids, so through the ends.
         while self.ends.get(self.passed).is_some_and(|end| *end < step.id) {
             self.passed += 1;
@@ -607,13 +614,12 @@ impl<'a> Gathering<'a> {
         }
     }
 
-    /// Hands on whatever is left, once the walk is over; the first step that could not be read, if any.
-    fn finish(mut self) -> Option<StoreError> {
+    /// Hands on whatever is left, once the walk is over.
+    fn finish(mut self) {
         self.batch.extend(self.begun.drain());
         if !self.batch.is_empty() {
             self.ready.push(self.batch);
         }
-        self.unread
     }
 }
 
@@ -1683,9 +1689,9 @@ mod tests {
                 details: &text,
                 policy_digest: None,
             };
-            gathering.take(matter, Ok(step), &mut replay);
+            gathering.take(matter, step, &mut replay);
         }
-        assert!(gathering.finish().is_none());
+        gathering.finish();
         ready.close();
         while let Some(batch) = ready.next() {
             replay(batch);

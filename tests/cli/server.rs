@@ -389,6 +389,27 @@ fn a_server_on_a_local_socket_is_reached_without_tls_whatever_the_url_asks_as_ps
     assert!(ok_on(&service, &url, &["audit", "verify"]).starts_with("ok "));
 }
 
+/// A column whose type was changed on the server is a database iro did not make (exit 5), named by
+/// the column, not a value of the record that does not read.
+#[test]
+fn a_column_retyped_on_the_server_is_the_databases_fault() {
+    if no_server_to_test() {
+        return;
+    }
+    let service = Service::new();
+    a_month_of_record(&service);
+    let copy = ServerDatabase::new();
+    let url = PathBuf::from(&copy.url);
+    ok_on(&service, &service.db, &["copy", "--to", &copy.url]);
+    copy.client()
+        .batch_execute("ALTER TABLE staff ALTER COLUMN left_on TYPE date USING left_on::date")
+        .expect("retype");
+    let verified = run_on(&service, &url, &["audit", "verify"]);
+    let said = String::from_utf8_lossy(&verified.stderr);
+    assert_eq!(verified.status.code(), Some(5), "{said}");
+    assert!(said.contains("(left_on) is not as iro made it"), "{said}");
+}
+
 /// Tampering on a server by someone with the owner's or a superuser's rights (who can switch the
 /// triggers off): each kind, on a copy of its own, is caught by `audit verify` (exit 7), with the
 /// witness kept of the record and, where the chain or the tables show it, without.

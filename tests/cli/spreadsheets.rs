@@ -185,6 +185,14 @@ fn the_figures_are_a_workbook_too_with_every_group() {
     // Every row says which period it is of, as dates.
     let (from, to) = (column(&stats, "from"), column(&stats, "to"));
     for row in &stats[1..] {
+        // A date cell, not a text that reads as one.
+        assert!(
+            matches!(
+                (&row[from], &row[to]),
+                (Data::DateTime(_), Data::DateTime(_))
+            ),
+            "{row:?}"
+        );
         assert_eq!(row[from].as_date(), "2026-11-01".parse().ok(), "{row:?}");
         assert_eq!(row[to].as_date(), "2026-11-30".parse().ok(), "{row:?}");
     }

@@ -259,14 +259,25 @@ fn append(conn: &Connection, forged: Forged) {
 
 /// The note's effective date made one that is not a date, and the chain recomputed; the note's id.
 fn undate_the_note(conn: &Connection) -> i64 {
-    sql(conn, "DROP TRIGGER events_no_update; UPDATE events SET effective_on = 'someday' WHERE kind = 'noted';");
-    let id: i64 = conn
-        .query_row("SELECT id FROM events WHERE kind = 'noted'", [], |r| {
-            r.get(0)
-        })
-        .expect("id");
+    let id = first_of_kind(conn, "noted");
+    sql(conn, "DROP TRIGGER events_no_update");
+    conn.execute(
+        "UPDATE events SET effective_on = 'someday' WHERE id = ?1",
+        [id],
+    )
+    .expect("undate");
     rehash(conn, id);
     id
+}
+
+/// The id of the first event of a matter of `kind`.
+fn first_of_kind(conn: &Connection, kind: &str) -> i64 {
+    conn.query_row(
+        "SELECT id FROM events WHERE kind = ?1 AND matter IS NOT NULL ORDER BY id LIMIT 1",
+        [kind],
+        |r| r.get(0),
+    )
+    .unwrap_or_else(|e| panic!("no {kind} event: {e}"))
 }
 
 /// A copy of the original to tamper with, open, in a directory of its own.
@@ -749,8 +760,117 @@ fn a_step_whose_date_does_not_read_is_named_by_its_event() {
     assert_eq!(code, Some(7), "{said}");
     assert!(
         said.contains(&format!(
-            "the row whose id is {id}: effective_on: 'someday' is not a date"
+            "event {id}: its effective_on does not read: 'someday' is not a date"
         )),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_step_that_does_not_stand_is_named_before_a_later_step_whose_date_does_not_read() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    let (_dir, copy, conn) = copy_of_the_original("two-faults.db");
+    // An earlier step made another's and the chain recomputed, then the later note undated.
+    let extended = first_of_kind(&conn, "action-extended");
+    sql(&conn, "DROP TRIGGER events_no_update");
+    conn.execute(
+        "UPDATE events SET actor = 'nobody' WHERE id = ?1",
+        [extended],
+    )
+    .expect("edit");
+    rehash(&conn, extended);
+    let undated = undate_the_note(&conn);
+    assert!(extended < undated);
+    drop(conn);
+    let (code, said) = verify(&copy, None);
+    assert_eq!(code, Some(7), "{said}");
+    assert!(said.contains(&format!("event {extended}: ")), "{said}");
+    assert!(!said.contains("someday"), "{said}");
+}
+
+#[test]
+fn a_value_that_does_not_read_is_told_after_an_earlier_break_in_the_chain() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    for (what, later) in [
+        (
+            "a directory value",
+            "UPDATE staff SET left_on = 'garbage' WHERE id = 'tgreen'",
+        ),
+        (
+            "a later event's actor not UTF-8",
+            "UPDATE events SET actor = CAST(CAST(actor AS BLOB) || X'FF' AS TEXT) WHERE id = (SELECT MAX(id) FROM events)",
+        ),
+    ] {
+        let (_dir, copy, conn) = copy_of_the_original("later-unread.db");
+        let edited = first_of_kind(&conn, "qap-raised");
+        sql(&conn, "DROP TRIGGER events_no_update");
+        conn.execute(
+            "UPDATE events SET details = json_set(details, '$.summary', 'changed') WHERE id = ?1",
+            [edited],
+        )
+        .expect("edit");
+        sql(&conn, later);
+        drop(conn);
+        let (code, said) = verify(&copy, None);
+        assert_eq!(code, Some(7), "{what}: {said}");
+        assert!(
+            said.contains(&format!("event {edited}: its hash does not match")),
+            "{what}: {said}"
+        );
+    }
+}
+
+#[test]
+fn an_event_whose_text_is_not_utf8_breaks_the_chain_where_it_is() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    let (_dir, copy, conn) = copy_of_the_original("blob.db");
+    let id = first_of_kind(&conn, "noted");
+    sql(&conn, "DROP TRIGGER events_no_update");
+    conn.execute(
+        "UPDATE events SET actor = CAST(CAST(actor AS BLOB) || X'FF' AS TEXT) WHERE id = ?1",
+        [id],
+    )
+    .expect("edit");
+    drop(conn);
+    let (code, said) = verify(&copy, None);
+    assert_eq!(code, Some(7), "{said}");
+    assert!(
+        said.contains(&format!("event {id}: its actor does not read")),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_message_mark_whose_date_does_not_read_is_named_by_its_event() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    let (_dir, copy, conn) = copy_of_the_original("undated-mail.db");
+    let id: i64 = conn
+        .query_row(
+            "SELECT id FROM events WHERE kind = 'message-marked' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a message marked written");
+    sql(&conn, "DROP TRIGGER events_no_update");
+    conn.execute(
+        "UPDATE events SET effective_on = '2026-13-01' WHERE id = ?1",
+        [id],
+    )
+    .expect("undate");
+    rehash(&conn, id);
+    drop(conn);
+    let (code, said) = verify(&copy, None);
+    assert_eq!(code, Some(7), "{said}");
+    assert!(
+        said.contains(&format!("event {id}: its effective_on does not read")),
         "{said}"
     );
 }
