@@ -3,6 +3,7 @@
 # matters: each figure is the median of several runs, printed against its target.
 #
 #   benches/commands.sh [--dir DIR] [--runs N] [--sizes "10000 1000000"] [--regenerate] [--no-hyperfine]
+#                       [--only audit]
 #   benches/commands.sh --db postgres://USER@HOST/DB [--runs N] [--no-hyperfine]
 #
 # With --db it times a database on a PostgreSQL server instead (one already holding a record, say the
@@ -25,6 +26,8 @@
 #     step for 20 working days, by calendar days) by hand-written SQL;
 #   - `outbox remind` at 1,000,000 matters, a new day each run: < 5 s;
 #   - `audit verify` at 1,000,000 matters (3 runs): < 8 s, beside the sqlite3 shell reading every event.
+# `--only audit` times `audit verify` and the sqlite3 shell's read alone (on a machine whose speed drifts
+# through the day, the two taken together in a few seconds).
 # Timing uses hyperfine when installed (unless --no-hyperfine), else a loop over bash's $EPOCHREALTIME
 # (or `date +%s%N`).
 # Each write run adds one matter to the database it times; reads are timed before writes.
@@ -37,6 +40,7 @@ RUNS=15
 SIZES="10000 1000000"
 REGENERATE=0
 NO_HYPERFINE=0
+ONLY=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --dir) DIR=$2; shift 2 ;;
@@ -45,7 +49,10 @@ while [ $# -gt 0 ]; do
     --regenerate) REGENERATE=1; shift ;;
     --no-hyperfine) NO_HYPERFINE=1; shift ;;
     --db) SERVER_DB=$2; shift 2 ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only)
+        [ "$2" = audit ] || { echo "--only takes: audit" >&2; exit 2; }
+        ONLY=$2; shift 2 ;;
+    -h | --help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -264,63 +271,87 @@ if [ -n "$SERVER_DB" ]; then
     exit 0
 fi
 
+# audit: `audit verify` on $db (of $size matters), beside the sqlite3 shell reading every event.
+audit() {
+    # A figure for a record the audit stopped early on would say nothing: it must check out first.
+    if ! "$IRO" audit verify > /dev/null 2>&1; then
+        echo "  warning: audit verify does not check out on $db: its time below is of a partial run"
+        FAILED=$((FAILED + 1))
+    fi
+    t_audit=$(RUNS=3 median_ms "$IRO" audit verify)
+    if [ "$size" -ge 1000000 ]; then
+        report "audit verify (3 runs)" "$t_audit" ms 8000
+    else
+        printf '  %-58s %10s ms\n' "audit verify (3 runs)" "$t_audit"
+    fi
+    if [ "$HAVE_SQLITE3" = 1 ]; then
+        printf '  %-58s %10s ms\n' "  sqlite3 reading every event (3 runs)" \
+            "$(RUNS=3 median_ms sqlite3 -readonly "$db" "SELECT COUNT(*), SUM(LENGTH(details)), SUM(LENGTH(hash)) FROM events;")"
+    fi
+}
+
 # The case-management extracts of a mid-sized service: 100 staff, 500 children allocated among them.
-STAFF_CSV=$WORK/staff.csv
-CHILDREN_CSV=$WORK/children.csv
-awk 'BEGIN {
-    print "id,name,role,email,team,login"
-    n = split("iro:12 iro-team-manager:2 senior-iro-manager:1 social-worker:55 practice-supervisor:10 team-manager:10 service-manager:6 assistant-director:4", roles, " ")
-    id = 0
-    for (r = 1; r <= n; r++) {
-        split(roles[r], kv, ":")
-        for (i = 0; i < kv[2]; i++) {
-            id++
-            printf "s%03d,Staff Member %d,%s,s%03d@example.gov.uk,Children in Care %d,\n", id, id, kv[1], id, i % 10 + 1
+directory_import() {
+    STAFF_CSV=$WORK/staff.csv
+    CHILDREN_CSV=$WORK/children.csv
+    awk 'BEGIN {
+        print "id,name,role,email,team,login"
+        n = split("iro:12 iro-team-manager:2 senior-iro-manager:1 social-worker:55 practice-supervisor:10 team-manager:10 service-manager:6 assistant-director:4", roles, " ")
+        id = 0
+        for (r = 1; r <= n; r++) {
+            split(roles[r], kv, ":")
+            for (i = 0; i < kv[2]; i++) {
+                id++
+                printf "s%03d,Staff Member %d,%s,s%03d@example.gov.uk,Children in Care %d,\n", id, id, kv[1], id, i % 10 + 1
+            }
         }
-    }
-}' > "$STAFF_CSV"
-# Staff ids by role, as the awk above numbers them.
-awk 'BEGIN {
-    print "ref,name,team,social_worker,practice_supervisor,team_manager,service_manager,iro,iro_team_manager"
-    for (c = 0; c < 500; c++) {
-        printf "LCS-%06d,Child %d,Children in Care %d,s%03d,s%03d,s%03d,s%03d,s%03d,s%03d\n", 500000 + c, c, c % 10 + 1,
-            16 + c % 55, 71 + c % 10, 81 + c % 10, 91 + c % 6, 1 + c % 12, 13 + c % 2
-    }
-}' > "$CHILDREN_CSV"
-echo "== directory import: $(($(wc -l < "$STAFF_CSV") - 1)) staff, $(($(wc -l < "$CHILDREN_CSV") - 1)) children"
-import_times=()
-for ((i = 0; i < RUNS; i++)); do
-    rm -f "$WORK/dir.db" "$WORK/dir.db-wal" "$WORK/dir.db-shm"
-    IRO_DB=$WORK/dir.db "$IRO" init > /dev/null 2>&1
-    now_ns s
-    IRO_DB=$WORK/dir.db "$IRO" directory import --staff "$STAFF_CSV" --children "$CHILDREN_CSV" > /dev/null 2>&1
-    now_ns e
-    import_times+=($((e - s)))
-done
-t_import=$(median_of "${import_times[@]}")
-report "directory import into a new database (600 rows)" "$t_import" ms 2000
-if [ "$HAVE_SQLITE3" = 1 ]; then
-    load_times=()
+    }' > "$STAFF_CSV"
+    # Staff ids by role, as the awk above numbers them.
+    awk 'BEGIN {
+        print "ref,name,team,social_worker,practice_supervisor,team_manager,service_manager,iro,iro_team_manager"
+        for (c = 0; c < 500; c++) {
+            printf "LCS-%06d,Child %d,Children in Care %d,s%03d,s%03d,s%03d,s%03d,s%03d,s%03d\n", 500000 + c, c, c % 10 + 1,
+                16 + c % 55, 71 + c % 10, 81 + c % 10, 91 + c % 6, 1 + c % 12, 13 + c % 2
+        }
+    }' > "$CHILDREN_CSV"
+    echo "== directory import: $(($(wc -l < "$STAFF_CSV") - 1)) staff, $(($(wc -l < "$CHILDREN_CSV") - 1)) children"
+    import_times=()
     for ((i = 0; i < RUNS; i++)); do
-        rm -f "$WORK/plain.db"
+        rm -f "$WORK/dir.db" "$WORK/dir.db-wal" "$WORK/dir.db-shm"
+        IRO_DB=$WORK/dir.db "$IRO" init > /dev/null 2>&1
         now_ns s
-        sqlite3 "$WORK/plain.db" ".import --csv $STAFF_CSV staff" ".import --csv $CHILDREN_CSV children" > /dev/null 2>&1
+        IRO_DB=$WORK/dir.db "$IRO" directory import --staff "$STAFF_CSV" --children "$CHILDREN_CSV" > /dev/null 2>&1
         now_ns e
-        load_times+=($((e - s)))
+        import_times+=($((e - s)))
     done
-    t_load=$(median_of "${load_times[@]}")
-    printf '  %-58s %10s ms\n' "  the same rows loaded by sqlite3 .import (no checks, no history)" "$t_load"
-fi
-sed -e 's/^s020,Staff Member 20,/s020,Staff Member Twenty,/' -e 's/^s021,\(.*\)@example/s021,\1@council.example/' "$STAFF_CSV" > "$WORK/staff2.csv"
-sed -e 's/^LCS-500007,Child 7,Children in Care 8,/LCS-500007,Child 7,Children in Care 9,/' "$CHILDREN_CSV" > "$WORK/children2.csv"
-now_ns s
-# Once set up, a change to the directory is an IRO team manager's (s013, as the extract numbers them).
-changes=$(IRO_DB=$WORK/dir.db "$IRO" --as s013 directory import --staff "$WORK/staff2.csv" --children "$WORK/children2.csv" 2> /dev/null | wc -l)
-now_ns e
-printf '  %-58s %10s ms\n' "directory import again, three rows changed ($changes changes)" "$(awk -v ns=$((e - s)) 'BEGIN {printf "%.1f", ns / 1e6}')"
-if [ "$changes" != 3 ]; then
-    echo "  warning: three changed rows recorded $changes changes"
-    FAILED=$((FAILED + 1))
+    t_import=$(median_of "${import_times[@]}")
+    report "directory import into a new database (600 rows)" "$t_import" ms 2000
+    if [ "$HAVE_SQLITE3" = 1 ]; then
+        load_times=()
+        for ((i = 0; i < RUNS; i++)); do
+            rm -f "$WORK/plain.db"
+            now_ns s
+            sqlite3 "$WORK/plain.db" ".import --csv $STAFF_CSV staff" ".import --csv $CHILDREN_CSV children" > /dev/null 2>&1
+            now_ns e
+            load_times+=($((e - s)))
+        done
+        t_load=$(median_of "${load_times[@]}")
+        printf '  %-58s %10s ms\n' "  the same rows loaded by sqlite3 .import (no checks, no history)" "$t_load"
+    fi
+    sed -e 's/^s020,Staff Member 20,/s020,Staff Member Twenty,/' -e 's/^s021,\(.*\)@example/s021,\1@council.example/' "$STAFF_CSV" > "$WORK/staff2.csv"
+    sed -e 's/^LCS-500007,Child 7,Children in Care 8,/LCS-500007,Child 7,Children in Care 9,/' "$CHILDREN_CSV" > "$WORK/children2.csv"
+    now_ns s
+    # Once set up, a change to the directory is an IRO team manager's (s013, as the extract numbers them).
+    changes=$(IRO_DB=$WORK/dir.db "$IRO" --as s013 directory import --staff "$WORK/staff2.csv" --children "$WORK/children2.csv" 2> /dev/null | wc -l)
+    now_ns e
+    printf '  %-58s %10s ms\n' "directory import again, three rows changed ($changes changes)" "$(awk -v ns=$((e - s)) 'BEGIN {printf "%.1f", ns / 1e6}')"
+    if [ "$changes" != 3 ]; then
+        echo "  warning: three changed rows recorded $changes changes"
+        FAILED=$((FAILED + 1))
+    fi
+}
+if [ -z "$ONLY" ]; then
+    directory_import
 fi
 
 for size in $SIZES; do
@@ -340,6 +371,10 @@ for size in $SIZES; do
     fi
     export IRO_DB=$db
     echo "== $name matters ($db, $(du -h "$db" | cut -f1))"
+    if [ "$ONLY" = audit ]; then
+        audit
+        continue
+    fi
     child=LCS-204233
     drp=E-2020-0001
 
@@ -427,21 +462,7 @@ for size in $SIZES; do
     else
         printf '  %-58s %10s ms\n' "outbox remind (a new day each run)" "$t_remind"
     fi
-    # A figure for a record the audit stopped early on would say nothing: it must check out first.
-    if ! "$IRO" audit verify > /dev/null 2>&1; then
-        echo "  warning: audit verify does not check out on $db: its time below is of a partial run"
-        FAILED=$((FAILED + 1))
-    fi
-    t_audit=$(RUNS=3 median_ms "$IRO" audit verify)
-    if [ "$size" -ge 1000000 ]; then
-        report "audit verify (3 runs)" "$t_audit" ms 8000
-    else
-        printf '  %-58s %10s ms\n' "audit verify (3 runs)" "$t_audit"
-    fi
-    if [ "$HAVE_SQLITE3" = 1 ]; then
-        printf '  %-58s %10s ms\n' "  sqlite3 reading every event (3 runs)" \
-            "$(RUNS=3 median_ms sqlite3 -readonly "$db" "SELECT COUNT(*), SUM(LENGTH(details)), SUM(LENGTH(hash)) FROM events;")"
-    fi
+    audit
 
     for cmd in "report overdue --format csv" "report overdue" "report open --format csv" \
         "report stats --from 2025-04-01 --to 2026-03-31" "report chronology --child $child" \
