@@ -926,13 +926,56 @@ struct Recorded {
     allocations: Vec<Version<Child>>,
     children: HashMap<String, Range<usize>>,
     current: HashMap<String, Staff>,
-    covers: Vec<(i64, Cover)>,
+    covers: CoversByDay,
     /// Closure days in the order they were added, with the event that added each.
     closures: Vec<(i64, NaiveDate)>,
     policies: HashMap<String, String>,
     /// Steps from this event on are re-judged; earlier ones (recorded before the policy and who entered
     /// them were kept) are replayed.
     rejudge_from: i64,
+}
+
+/// Every cover recorded (with the event that arranged it), found by the days it is in force: each of
+/// millions of steps asks for those of its own day, and a service's years of covers are not all
+/// looked through for each.
+#[derive(Debug)]
+struct CoversByDay {
+    /// The covers with a last day, in the order of their first.
+    dated: Vec<(i64, Cover)>,
+    /// The most days after its first that any of them lasts.
+    longest: chrono::Days,
+    /// The open-ended covers.
+    open: Vec<(i64, Cover)>,
+}
+
+impl CoversByDay {
+    fn new(covers: Vec<(i64, Cover)>) -> CoversByDay {
+        let (mut dated, open): (Vec<_>, Vec<_>) =
+            covers.into_iter().partition(|(_, c)| c.to.is_some());
+        dated.sort_by_key(|(_, c)| c.from);
+        let longest = dated
+            .iter()
+            .filter_map(|(_, c)| Some((c.to? - c.from).num_days().max(0) as u64))
+            .max()
+            .unwrap_or(0);
+        CoversByDay {
+            dated,
+            longest: chrono::Days::new(longest),
+            open,
+        }
+    }
+
+    /// The covers in force on `on`.
+    fn in_force_on(&self, on: NaiveDate) -> impl Iterator<Item = &(i64, Cover)> {
+        // A dated cover in force on `on` began on it or at most `longest` days before.
+        let earliest = on.checked_sub_days(self.longest).unwrap_or(NaiveDate::MIN);
+        let first = self.dated.partition_point(|(_, c)| c.from < earliest);
+        let after = self.dated.partition_point(|(_, c)| c.from <= on);
+        self.dated[first..after.max(first)]
+            .iter()
+            .chain(&self.open)
+            .filter(move |(_, c)| c.in_force_on(on))
+    }
 }
 
 /// What is recorded, and what one half of the audit has made of it so far.
@@ -985,7 +1028,7 @@ impl Recorded {
                 .into_iter()
                 .map(|s| (s.id.clone(), s))
                 .collect(),
-            covers: stored.covers,
+            covers: CoversByDay::new(stored.covers),
             closures,
             policies: tx.policies()?.into_iter().collect(),
             rejudge_from: tx.entered_from_event()?.unwrap_or(i64::MAX),
@@ -1053,10 +1096,8 @@ impl AsItStood {
         };
         self.recorded
             .covers
-            .iter()
-            .filter(|(event, c)| {
-                *event < before && c.in_force_on(on) && in_post(&c.absent) && in_post(&c.by)
-            })
+            .in_force_on(on)
+            .filter(|(event, c)| *event < before && in_post(&c.absent) && in_post(&c.by))
             .map(|(_, c)| c.clone())
             .collect()
     }
@@ -1638,6 +1679,51 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().expect("a date")
+    }
+
+    #[test]
+    fn the_covers_of_a_day_are_every_cover_in_force_that_day() {
+        // Covers of a day to a year, some open-ended, over three years: each day's are found among
+        // those that began near it and the open-ended, and none is missed or added.
+        let mut seed = 11u64;
+        let mut next = |below: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % below
+        };
+        let start = day("2024-01-01");
+        let covers: Vec<(i64, Cover)> = (0..400)
+            .map(|n| {
+                let from = start + chrono::Days::new(next(1100));
+                let lasts = if n % 50 == 0 { 365 } else { next(20) };
+                let to = (n % 37 != 0).then(|| from + chrono::Days::new(lasts));
+                let cover = Cover {
+                    absent: format!("iro{}", n % 9),
+                    by: format!("iro{}", (n + 1) % 9),
+                    from,
+                    to,
+                    reason: None,
+                };
+                (n as i64, cover)
+            })
+            .collect();
+        let by_day = CoversByDay::new(covers.clone());
+        for offset in 0..1200 {
+            let on = start + chrono::Days::new(offset);
+            let mut found: Vec<i64> = by_day.in_force_on(on).map(|(e, _)| *e).collect();
+            found.sort_unstable();
+            let wanted: Vec<i64> = covers
+                .iter()
+                .filter(|(_, c)| c.in_force_on(on))
+                .map(|(e, _)| *e)
+                .collect();
+            assert_eq!(found, wanted, "on {on}");
+        }
+        assert!(CoversByDay::new(Vec::new())
+            .in_force_on(NaiveDate::MIN)
+            .next()
+            .is_none());
     }
 
     #[test]
