@@ -260,14 +260,24 @@ fn append(conn: &Connection, forged: Forged) {
 /// The note's effective date made one that is not a date, and the chain recomputed; the note's id.
 fn undate_the_note(conn: &Connection) -> i64 {
     let id = first_of_kind(conn, "noted");
-    sql(conn, "DROP TRIGGER events_no_update");
-    conn.execute(
-        "UPDATE events SET effective_on = 'someday' WHERE id = ?1",
-        [id],
-    )
-    .expect("undate");
+    edit_event(conn, id, "effective_on = 'someday'");
     rehash(conn, id);
     id
+}
+
+/// One event edited as an attacker would, the trigger that refuses it dropped first: `set` is the
+/// assignment (`actor = 'nobody'`).
+fn edit_event(conn: &Connection, id: i64, set: &str) {
+    sql(conn, "DROP TRIGGER IF EXISTS events_no_update");
+    conn.execute(&format!("UPDATE events SET {set} WHERE id = ?1"), [id])
+        .unwrap_or_else(|e| panic!("{set}: {e}"));
+}
+
+/// `audit verify` of `copy`, without the witness, exits 7 and says `wanted`.
+fn caught_saying(copy: &Path, wanted: &str) {
+    let (code, said) = verify(copy, None);
+    assert_eq!(code, Some(7), "{said}");
+    assert!(said.contains(wanted), "wanted {wanted:?}: {said}");
 }
 
 /// The id of the first event of a matter of `kind`.
@@ -756,13 +766,9 @@ fn a_step_whose_date_does_not_read_is_named_by_its_event() {
     let (_dir, copy, conn) = copy_of_the_original("undated.db");
     let id = undate_the_note(&conn);
     drop(conn);
-    let (code, said) = verify(&copy, None);
-    assert_eq!(code, Some(7), "{said}");
-    assert!(
-        said.contains(&format!(
-            "event {id}: its effective_on does not read: 'someday' is not a date"
-        )),
-        "{said}"
+    caught_saying(
+        &copy,
+        &format!("event {id}: its effective_on does not read: 'someday' is not a date"),
     );
 }
 
@@ -774,12 +780,7 @@ fn a_step_that_does_not_stand_is_named_before_a_later_step_whose_date_does_not_r
     let (_dir, copy, conn) = copy_of_the_original("two-faults.db");
     // An earlier step made another's and the chain recomputed, then the later note undated.
     let extended = first_of_kind(&conn, "action-extended");
-    sql(&conn, "DROP TRIGGER events_no_update");
-    conn.execute(
-        "UPDATE events SET actor = 'nobody' WHERE id = ?1",
-        [extended],
-    )
-    .expect("edit");
+    edit_event(&conn, extended, "actor = 'nobody'");
     rehash(&conn, extended);
     let undated = undate_the_note(&conn);
     assert!(extended < undated);
@@ -807,12 +808,7 @@ fn a_value_that_does_not_read_is_told_after_an_earlier_break_in_the_chain() {
     ] {
         let (_dir, copy, conn) = copy_of_the_original("later-unread.db");
         let edited = first_of_kind(&conn, "qap-raised");
-        sql(&conn, "DROP TRIGGER events_no_update");
-        conn.execute(
-            "UPDATE events SET details = json_set(details, '$.summary', 'changed') WHERE id = ?1",
-            [edited],
-        )
-        .expect("edit");
+        edit_event(&conn, edited, "details = json_set(details, '$.summary', 'changed')");
         sql(&conn, later);
         drop(conn);
         let (code, said) = verify(&copy, None);
@@ -829,21 +825,15 @@ fn an_event_whose_text_is_not_utf8_breaks_the_chain_where_it_is() {
     if crate::common::file_only("it edits the file behind iro's back") {
         return;
     }
-    let (_dir, copy, conn) = copy_of_the_original("blob.db");
+    let (_dir, copy, conn) = copy_of_the_original("not-utf8.db");
     let id = first_of_kind(&conn, "noted");
-    sql(&conn, "DROP TRIGGER events_no_update");
-    conn.execute(
-        "UPDATE events SET actor = CAST(CAST(actor AS BLOB) || X'FF' AS TEXT) WHERE id = ?1",
-        [id],
-    )
-    .expect("edit");
-    drop(conn);
-    let (code, said) = verify(&copy, None);
-    assert_eq!(code, Some(7), "{said}");
-    assert!(
-        said.contains(&format!("event {id}: its actor does not read")),
-        "{said}"
+    edit_event(
+        &conn,
+        id,
+        "actor = CAST(CAST(actor AS BLOB) || X'FF' AS TEXT)",
     );
+    drop(conn);
+    caught_saying(&copy, &format!("event {id}: its actor does not read"));
 }
 
 #[test]
@@ -859,19 +849,12 @@ fn a_message_mark_whose_date_does_not_read_is_named_by_its_event() {
             |r| r.get(0),
         )
         .expect("a message marked written");
-    sql(&conn, "DROP TRIGGER events_no_update");
-    conn.execute(
-        "UPDATE events SET effective_on = '2026-13-01' WHERE id = ?1",
-        [id],
-    )
-    .expect("undate");
+    edit_event(&conn, id, "effective_on = '2026-13-01'");
     rehash(&conn, id);
     drop(conn);
-    let (code, said) = verify(&copy, None);
-    assert_eq!(code, Some(7), "{said}");
-    assert!(
-        said.contains(&format!("event {id}: its effective_on does not read")),
-        "{said}"
+    caught_saying(
+        &copy,
+        &format!("event {id}: its effective_on does not read"),
     );
 }
 
@@ -909,12 +892,7 @@ fn of_two_steps_that_do_not_stand_the_first_recorded_is_named() {
         .query_row("SELECT MAX(id) - 1 FROM events", [], |r| r.get(0))
         .expect("id");
     drop(conn);
-    let (code, said) = verify(&copy, None);
-    assert_eq!(code, Some(7), "{said}");
-    assert!(
-        said.contains(&format!("broken: event {earlier}: it names nobody")),
-        "{said}"
-    );
+    caught_saying(&copy, &format!("broken: event {earlier}: it names nobody"));
 }
 
 #[test]
