@@ -84,7 +84,7 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
                 Some(file) => read_witness(file)?,
                 None => Vec::new(),
             };
-            // The tip's number is the count of events, near enough for a bar of those replayed.
+            // The tip's number is the count of events, each counted once checked.
             // Only the bar's length: a tip that does not read is the audit's to name (exit 7), not this.
             let events = tx.head().map_or(0, |(events, _)| events);
             drop(tx);

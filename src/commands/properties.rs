@@ -149,6 +149,62 @@ fn request(tx: &Tx, c: &Command) -> anyhow::Result<Request<'static>> {
     })
 }
 
+#[test]
+fn the_audits_count_comes_to_every_event_walked() {
+    // The count the audit's progress bar is drawn from: every event checked, those of the directory
+    // and the outbox as well as each step replayed, so the bar ends full.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("iro.db");
+    let (mut store, _) = Store::create(&path, false, crate::fixture::now()).expect("create");
+    let tx = store.write().expect("tx");
+    directory(&tx);
+    let today = NaiveDate::from_ymd_opt(2026, 11, 30).expect("date");
+    let clock = Clock {
+        today,
+        now: Utc
+            .with_ymd_and_hms(2026, 11, 30, 12, 0, 0)
+            .single()
+            .expect("time"),
+        real_today: today,
+    };
+    let setting = Setting::new(
+        &crate::policy::Loaded::defaults(crate::policy::Source::Defaults(None)),
+        clock,
+        "tester",
+    );
+    for (n, child) in ["LCS-1", "LCS-2"].into_iter().enumerate() {
+        let c = Command {
+            kind: 0,
+            matter: 0,
+            pick: 0,
+            coin: n == 0,
+            days: 0,
+        };
+        step_in(&tx, &setting, "asmith", Some(today), |tx| {
+            Ok(Asked::Open {
+                child: child.into(),
+                opening: opening(tx, &c)?,
+            })
+        })
+        .expect("a QAP raised");
+    }
+    tx.commit().expect("commit");
+    let mut second = store.another().expect("second");
+    let mut counted = Vec::new();
+    let verdict =
+        crate::workflow::audit::verify_on_two(&mut store, &mut second, &mut |n| counted.push(n))
+            .expect("verify");
+    assert_eq!(verdict.problem, None);
+    let walked = store.read().expect("tx").walk_chain().expect("walk").events;
+    assert!(
+        walked > 2,
+        "the directory's events and the two QAPs: {walked}"
+    );
+    assert_eq!(verdict.events, walked);
+    assert_eq!(counted.last(), Some(&walked), "{counted:?}");
+    assert!(counted.windows(2).all(|w| w[0] <= w[1]), "{counted:?}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

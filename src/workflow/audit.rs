@@ -85,7 +85,7 @@ fn chain_first(first: &mut Store) -> Result<Option<Verdict>, StoreError> {
 /// sums the stored tables. Both replay and re-judge the matters handed on, whichever is free taking the
 /// next, the first between its walking whenever too many wait. Both read the same record: if a step was
 /// recorded between their starts, they start again. `progress` is told, from the calling thread, how
-/// many events have been replayed so far.
+/// many events have been checked so far: each step once replayed, any other event once walked.
 pub fn verify_on_two(
     first: &mut Store,
     second: &mut Store,
@@ -130,7 +130,10 @@ fn verify_both(
                         replayer.replay_all(batch, &ready)
                     })
                 }))?;
-                gathering.finish();
+                // Every event not handed to a replay is checked once walked: counted now, so the
+                // count comes to the events walked when the last replay is done.
+                let handed = gathering.finish();
+                replayed_events.fetch_add(walk.events.saturating_sub(handed), Ordering::Relaxed);
                 ready.close();
                 let checked = walked(&tx, &walk)?;
                 replayer.drain(&ready);
@@ -553,6 +556,8 @@ struct Gathering<'a> {
     /// Room for matters to come.
     room: Vec<MatterLog>,
     ready: &'a Ready,
+    /// How many steps the walk has handed it.
+    taken: u64,
 }
 
 impl<'a> Gathering<'a> {
@@ -564,11 +569,13 @@ impl<'a> Gathering<'a> {
             batch: Vec::with_capacity(BATCH),
             room: Vec::new(),
             ready,
+            taken: 0,
         }
     }
 
     /// A step the walk has read, of `matter`; `replay` replays a batch here when too many wait.
     fn take(&mut self, matter: &str, step: WalkedStep, replay: &mut dyn FnMut(Vec<MatterLog>)) {
+        self.taken += 1;
         // The walk goes up through the ids, so through the ends.
         while self.ends.get(self.passed).is_some_and(|end| *end < step.id) {
             self.passed += 1;
@@ -614,12 +621,13 @@ impl<'a> Gathering<'a> {
         }
     }
 
-    /// Hands on whatever is left, once the walk is over.
-    fn finish(mut self) {
+    /// Hands on whatever is left, once the walk is over; how many steps it took.
+    fn finish(mut self) -> u64 {
         self.batch.extend(self.begun.drain());
         if !self.batch.is_empty() {
             self.ready.push(self.batch);
         }
+        self.taken
     }
 }
 
@@ -1777,7 +1785,7 @@ mod tests {
             };
             gathering.take(matter, step, &mut replay);
         }
-        gathering.finish();
+        assert_eq!(gathering.finish(), walked.len() as u64);
         ready.close();
         while let Some(batch) = ready.next() {
             replay(batch);
