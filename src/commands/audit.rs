@@ -91,7 +91,7 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
             let mut second = store.another()?;
             store.tune_for_reading_through()?;
             second.tune_for_reading_through()?;
-            let bar = super::progress(ctx, usize::try_from(events).unwrap_or(0), "replaying");
+            let bar = super::progress(ctx, usize::try_from(events).unwrap_or(0), "checking");
             let verdict = audit::verify_on_two(&mut store, &mut second, &mut |done| {
                 if let Some(bar) = &bar {
                     bar.set_position(done);

@@ -145,26 +145,27 @@ const EVERY_ACTION: Sql = Sql::new(
     "every action as stored",
     "SELECT matter, seq, text, owner, due, status, completed_on FROM actions",
 )
-.keyed_by(2);
+.keyed_by(&[0, 1]);
 const EVERY_STAGE: Sql = Sql::new(
     "every stage as stored",
     "SELECT matter, stage, entered_on, reason, response_deadline FROM stages",
 )
-.keyed_by(2);
+.keyed_by(&[0, 1]);
 const EVERY_REFERRAL: Sql = Sql::new(
     "every CAFCASS referral as stored",
     "SELECT matter, seq, kind, referred_on, reason, decision, decided_on FROM cafcass_referrals",
 )
-.keyed_by(2);
+.keyed_by(&[0, 1]);
 const EVERY_DUE: Sql = Sql::new(
     "every due date as stored",
     "SELECT matter, seq, due, set_on, agreed_by, reason, event FROM action_due_history",
 )
-.keyed_by(2);
+.keyed_by(&[0, 1, 6]);
 const DUE_OF_MATTER: Sql = Sql::new(
     "a matter's due-date history",
     "SELECT seq, due, set_on, agreed_by, reason, event FROM action_due_history WHERE matter = ?1",
-);
+)
+.keyed_by(&[0, 5]);
 const ENTERED_FROM: Sql = Sql::new(
     "the first event that says who entered it",
     "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'entered_from_event'",
@@ -310,18 +311,6 @@ fn walked_step<'a>(e: &Stored<'a>, effective_on: NaiveDate) -> WalkedStep<'a> {
     }
 }
 
-/// Why an event's columns do not read, by the column's name.
-fn does_not_read(r: &dyn Row, unread: BackendError) -> String {
-    match unread {
-        BackendError::Decode { column, why } => format!(
-            "its {} does not read: {}",
-            r.column_name(column).unwrap_or("column"),
-            one_line(&why)
-        ),
-        other => format!("it does not read: {}", one_line(&other.to_string())),
-    }
-}
-
 /// The room the walk hashes each event in, kept from one event to the next.
 #[derive(Default)]
 struct HashRoom {
@@ -413,12 +402,18 @@ impl Tx<'_> {
                 walk.events += 1;
                 let e = match Stored::read(r) {
                     Ok(e) => e,
-                    Err(unread) => {
+                    // A value in a column of iro's own type that iro never writes (not UTF-8);
+                    // a column not of iro's type is the database's fault, and told as it is.
+                    Err(BackendError::Decode { column, why }) => {
                         let event = r.get(0)?;
                         if walk.first_break.is_none() {
                             walk.first_break = Some(ChainBreak {
                                 event,
-                                why: does_not_read(r, unread),
+                                why: format!(
+                                    "its {} column does not read: {}",
+                                    r.column_name(column).unwrap_or("?"),
+                                    one_line(&why)
+                                ),
                             });
                         }
                         // The walk goes on past it, to count the rest, from the hash it holds.
@@ -428,6 +423,7 @@ impl Tx<'_> {
                         }
                         return Ok(());
                     }
+                    Err(other) => return Err(other),
                 };
                 if walk.first_break.is_none() {
                     walk.first_break = chain_break(&e, &head, entered_from, &mut room);
@@ -443,7 +439,7 @@ impl Tx<'_> {
                 if let Err(why) = effective_on {
                     walk.misdated.get_or_insert_with(|| ChainBreak {
                         event: e.id,
-                        why: format!("its effective_on does not read: {}", one_line(&why)),
+                        why: format!("its effective_on column does not read: {}", one_line(&why)),
                     });
                 }
                 head.clear();

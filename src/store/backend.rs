@@ -17,8 +17,9 @@ pub struct Sql {
     pub name: &'static str,
     pub sqlite: &'static str,
     pub postgres: Option<&'static str>,
-    /// How many of its first columns name a row (its key), for a value that does not read.
-    pub key: usize,
+    /// The columns that name a row (its key), for a value that does not read: the first, unless
+    /// said otherwise.
+    pub key: &'static [usize],
 }
 
 impl Sql {
@@ -28,7 +29,7 @@ impl Sql {
             name,
             sqlite: sql,
             postgres: None,
-            key: 1,
+            key: &[0],
         }
     }
 
@@ -38,12 +39,12 @@ impl Sql {
             name,
             sqlite,
             postgres: Some(postgres),
-            key: 1,
+            key: &[0],
         }
     }
 
-    /// The same statement, whose rows are named by their first `columns` (a matter and a number).
-    pub const fn keyed_by(self, columns: usize) -> Sql {
+    /// The same statement, whose rows are named by `columns` (a matter and a number, say).
+    pub const fn keyed_by(self, columns: &'static [usize]) -> Sql {
         Sql {
             key: columns,
             ..self
@@ -60,7 +61,7 @@ pub enum BackendError {
     /// A column held something its codec cannot read.
     #[error("column {column}: {why}")]
     Decode { column: usize, why: String },
-    /// The same, told by the column's name and the row's first column.
+    /// The same, told by the column's name and the row's key.
     #[error("{0}")]
     Unread(Box<Unread>),
     /// The caller's row handler stopped the query (its own error is kept by the caller).
@@ -95,7 +96,7 @@ pub trait Decode: Sized {
 }
 
 /// A value that did not read, told so that whoever looks into it can find it: the row by its key (the
-/// query's first columns, `Sql::key`) and the column by its name.
+/// query's columns `Sql::key`) and the column by its name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}{column}: {why}", whose(row))]
 pub struct Unread {
@@ -118,16 +119,18 @@ fn whose(key: &[(String, String)]) -> String {
 }
 
 impl BackendError {
-    /// A column of `row` that did not read, told by the names of the column and of the row's key (its
-    /// first `key` columns): a backend turns each such error of its rows into this.
-    pub fn in_row(self, row: &dyn Row, key: usize) -> BackendError {
+    /// A column of `row` that did not read, told by the names of the column and of the row's key (the
+    /// columns `key`): a backend turns each such error of its rows into this.
+    pub fn in_row(self, row: &dyn Row, key: &[usize]) -> BackendError {
         let BackendError::Decode { column, why } = self else {
             return self;
         };
         let Some(name) = row.column_name(column) else {
             return BackendError::Decode { column, why };
         };
-        let key = (0..key)
+        let key = key
+            .iter()
+            .copied()
             .filter(|at| *at != column)
             .filter_map(|at| {
                 let value = match row.column(at) {

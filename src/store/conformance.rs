@@ -680,7 +680,7 @@ pub(super) fn errors_name_the_query<B: Backend>() {
                 "an action with a date that is not one",
                 "SELECT CAST('E-2026-0003' AS TEXT) AS matter, 2 AS seq, CAST('soon' AS TEXT) AS due",
             )
-            .keyed_by(2),
+            .keyed_by(&[0, 1]),
             &[],
             |r| r.get::<NaiveDate>(2),
         )

@@ -259,17 +259,20 @@ const EVERY_STAFF_VERSION: Sql = Sql::new(
     "every version of every member of staff, as stored",
     "SELECT id, name, role, email, team, login, left_on, from_on, event FROM staff_versions
       ORDER BY event, id",
-);
+)
+.keyed_by(&[0, 8]);
 const EVERY_ALLOCATION: Sql = Sql::new(
     "every allocation of every child, as stored",
     "SELECT child, name, team, social_worker, practice_supervisor, team_manager, service_manager,
             assistant_director, iro, iro_team_manager, ceased_on, cease_reason, from_on, event
        FROM allocations ORDER BY event, child",
-);
+)
+.keyed_by(&[0, 13]);
 const EVERY_COVER: Sql = Sql::new(
     "every cover, as stored",
     "SELECT absent, by, from_on, to_on, reason, event FROM covers ORDER BY event",
-);
+)
+.keyed_by(&[5]);
 const DIRECTORY_CHANGES: Sql = Sql::new(
     "every directory change, in the order recorded",
     "SELECT id, effective_on, details FROM events

@@ -774,10 +774,14 @@ impl Row for PostgresRow<'_> {
                     why: e.to_string(),
                 }
             } else {
-                let name = self.0.columns().get(index).map_or("", |c| c.name());
-                BackendError::Database(format!(
-                    "column {index} ({name}) is not as iro made it: {e}"
-                ))
+                BackendError::Database(match self.0.columns().get(index) {
+                    Some(c) => format!(
+                        "the column {} is of type {} on the server, not the type iro made it with",
+                        c.name(),
+                        c.type_()
+                    ),
+                    None => format!("the result has no column {index}"),
+                })
             }
         })?;
         Ok(match cell {

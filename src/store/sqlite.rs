@@ -268,7 +268,7 @@ impl Row for SqliteRow<'_, '_> {
                     .map(ValueRef::Text)
                     .map_err(|e| BackendError::Decode {
                         column: index,
-                        why: e.to_string(),
+                        why: format!("it is not UTF-8 text ({e})"),
                     })
             }
             other => Err(BackendError::Decode {

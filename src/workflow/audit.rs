@@ -42,9 +42,9 @@ pub struct Verdict {
 }
 
 /// A value that did not read, anywhere the audit looked, as the problem it is: iro never writes one.
-/// It may have been read before the walk came to an earlier break, so the chain is walked alone and
-/// its own fault, or the first event whose date does not read, told first. Anything else that stopped
-/// it is told as it came.
+/// It may have been read before the walk came to an earlier break (the directory is read first), so
+/// the chain is walked alone and its own fault, or the first event whose date does not read, told
+/// first. Anything else that stopped it is told as it came.
 fn unread_breaks(
     first: &mut Store,
     verified: Result<Verdict, StoreError>,
@@ -56,12 +56,19 @@ fn unread_breaks(
         },
         verdict => return verdict,
     };
-    // Should the walk alone not get so far, the value that did not read is the problem still.
-    Ok(chain_first(first).unwrap_or(None).unwrap_or(Verdict {
+    let unread_alone = || Verdict {
         events: 0,
         head: String::new(),
-        problem: Some(unread),
-    }))
+        problem: Some(unread.clone()),
+    };
+    match chain_first(first) {
+        Ok(Some(verdict)) => Ok(verdict),
+        Ok(None) => Ok(unread_alone()),
+        // Should the walk alone not get so far for a value that does not read, that value is the
+        // problem still; a database that failed is told as it is.
+        Err(e) if e.unread().is_some() => Ok(unread_alone()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The chain's own fault, walked alone, or the first event whose date does not read, if either.
@@ -183,29 +190,37 @@ fn verify_both(
                 problem: checked,
             });
         }
-        let (right_tip, stored, (right_problem, right_replayed)) = right?;
-        if left_tip != right_tip {
-            continue;
-        }
         let verdict = |problem| Verdict {
             events: walk.events,
             head: walk.head.clone(),
             problem,
         };
-        if directory.is_some() {
-            return Ok(verdict(directory));
-        }
-        // The first event that fails in the chain's order, whichever half found it, or whose date
-        // the walk could not read (and so handed no replay).
+        // A step whose date the walk could not read (and so handed to no replay), by its event.
         let misdated = walk
             .misdated
             .as_ref()
             .map(|m| (m.event, format!("event {}: {}", m.event, m.why)));
-        let problem = [left_problem, right_problem, misdated]
-            .into_iter()
-            .flatten()
-            .min_by(|(a, _), (b, _)| a.cmp(b));
-        if let Some((_, why)) = problem {
+        let (right_tip, stored, (right_problem, right_replayed)) = match right {
+            Ok(right) => right,
+            // A stored table that does not read is told after what the steps say: the first half
+            // replayed every matter itself, the second having stopped before it took any.
+            Err(e) if e.unread().is_some() => {
+                return match directory.or_else(|| first_failing([left_problem, misdated])) {
+                    Some(problem) => Ok(verdict(Some(problem))),
+                    None => Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        if left_tip != right_tip {
+            continue;
+        }
+        if directory.is_some() {
+            return Ok(verdict(directory));
+        }
+        // The first event that fails in the chain's order, whichever half found it, or whose date
+        // the walk could not read.
+        if let Some(why) = first_failing([left_problem, right_problem, misdated]) {
             return Ok(verdict(Some(why)));
         }
         replayed.merge(right_replayed);
@@ -221,6 +236,15 @@ fn verify_both(
         cause: "steps kept being recorded while the record was verified: verify it again when it is quiet"
             .into(),
     })
+}
+
+/// Of events that do not stand, the one first in the chain's order, told.
+fn first_failing<const N: usize>(failing: [Option<Failing>; N]) -> Option<String> {
+    failing
+        .into_iter()
+        .flatten()
+        .min_by_key(|(event, _)| *event)
+        .map(|(_, why)| why)
 }
 
 /// What the walk and the tables beside the chain say: a break, a missing trigger, a policy whose text
@@ -948,18 +972,23 @@ struct Recorded {
 /// looked through for each.
 #[derive(Debug)]
 struct CoversByDay {
-    /// The covers with a last day, in the order of their first.
+    /// The covers of a last day within `LONG` days of their first, in the order of their first.
     dated: Vec<(i64, Cover)>,
     /// The most days after its first that any of them lasts.
     longest: chrono::Days,
-    /// The open-ended covers.
+    /// The open-ended covers, and those longer (one given a far-off last day for "until further
+    /// notice" would otherwise widen every day's search to the whole record).
     open: Vec<(i64, Cover)>,
 }
 
 impl CoversByDay {
+    /// The most days a cover lasts to be found by its first day.
+    const LONG: i64 = 92;
+
     fn new(covers: Vec<(i64, Cover)>) -> CoversByDay {
-        let (mut dated, open): (Vec<_>, Vec<_>) =
-            covers.into_iter().partition(|(_, c)| c.to.is_some());
+        let (mut dated, open): (Vec<_>, Vec<_>) = covers.into_iter().partition(|(_, c)| {
+            c.to.is_some_and(|to| (to - c.from).num_days() <= Self::LONG)
+        });
         dated.sort_by_key(|(_, c)| c.from);
         let longest = dated
             .iter()
