@@ -49,7 +49,8 @@ pub enum StateRow {
 }
 
 /// Where the chain first fails to check out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event {event}: {why}")]
 pub struct ChainBreak {
     pub event: i64,
     pub why: String,
@@ -311,6 +312,11 @@ fn walked_step<'a>(e: &Stored<'a>, effective_on: NaiveDate) -> WalkedStep<'a> {
     }
 }
 
+/// Why an event's `column` does not read, quoting what was stored on one line.
+fn does_not_read(column: &str, why: &str) -> String {
+    format!("its {column} column does not read: {}", one_line(why))
+}
+
 /// The room the walk hashes each event in, kept from one event to the next.
 #[derive(Default)]
 struct HashRoom {
@@ -409,11 +415,7 @@ impl Tx<'_> {
                         if walk.first_break.is_none() {
                             walk.first_break = Some(ChainBreak {
                                 event,
-                                why: format!(
-                                    "its {} column does not read: {}",
-                                    r.column_name(column).unwrap_or("?"),
-                                    one_line(&why)
-                                ),
+                                why: does_not_read(r.column_name(column).unwrap_or("?"), &why),
                             });
                         }
                         // The walk goes on past it, to count the rest, from the hash it holds.
@@ -439,7 +441,7 @@ impl Tx<'_> {
                 if let Err(why) = effective_on {
                     walk.misdated.get_or_insert_with(|| ChainBreak {
                         event: e.id,
-                        why: format!("its effective_on column does not read: {}", one_line(&why)),
+                        why: does_not_read("effective_on", &why),
                     });
                 }
                 head.clear();

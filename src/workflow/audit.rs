@@ -75,10 +75,7 @@ fn unread_breaks(
 fn chain_first(first: &mut Store) -> Result<Option<Verdict>, StoreError> {
     let tx = first.read()?;
     let walk = tx.walk_chain()?;
-    let misdated = walk
-        .misdated
-        .as_ref()
-        .map(|m| format!("event {}: {}", m.event, m.why));
+    let misdated = walk.misdated.as_ref().map(ToString::to_string);
     Ok(walked(&tx, &walk)?.or(misdated).map(|problem| Verdict {
         events: walk.events,
         head: walk.head.clone(),
@@ -196,10 +193,7 @@ fn verify_both(
             problem,
         };
         // A step whose date the walk could not read (and so handed to no replay), by its event.
-        let misdated = walk
-            .misdated
-            .as_ref()
-            .map(|m| (m.event, format!("event {}: {}", m.event, m.why)));
+        let misdated = walk.misdated.as_ref().map(|m| (m.event, m.to_string()));
         let (right_tip, stored, (right_problem, right_replayed)) = match right {
             Ok(right) => right,
             // A stored table that does not read is told after what the steps say: the first half
@@ -251,7 +245,7 @@ fn first_failing<const N: usize>(failing: [Option<Failing>; N]) -> Option<String
 /// is not its digest's, a message that is not what its events say.
 fn walked(tx: &Tx, walk: &crate::store::audit::ChainWalk) -> Result<Option<String>, StoreError> {
     if let Some(broken) = &walk.first_break {
-        return Ok(Some(format!("event {}: {}", broken.event, broken.why)));
+        return Ok(Some(broken.to_string()));
     }
     let triggers = tx.event_triggers()?;
     if let Some(missing) = APPEND_ONLY

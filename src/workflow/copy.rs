@@ -27,7 +27,7 @@ pub fn copy(
         return Err(StoreError::Database {
             place: source_place,
             cause: format!(
-                "the record does not check out ({problem:?}): run `iro audit verify`; a broken record is not copied"
+                "the record does not check out ({problem}): run `iro audit verify`; a broken record is not copied"
             ),
         });
     }

@@ -837,6 +837,35 @@ fn a_due_date_that_does_not_read_is_named_by_its_whole_key() {
 }
 
 #[test]
+fn a_broken_record_is_not_copied_and_its_break_is_told_in_words() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    let (dir, copy, conn) = copy_of_the_original("broken-to-copy.db");
+    let edited = first_of_kind(&conn, "noted");
+    edit_event(&conn, edited, "actor = 'pother'");
+    drop(conn);
+    let target = dir.path().join("target.db");
+    let output = process(&copy, crate::common::TODAY)
+        .args(["copy", "--to"])
+        .arg(&target)
+        .output()
+        .expect("run");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{said}");
+    assert!(
+        said.contains(&format!(
+            "the record does not check out (event {edited}: its hash does not match"
+        )),
+        "{said}"
+    );
+    assert!(
+        !target.exists(),
+        "nothing is left where the copy would have gone"
+    );
+}
+
+#[test]
 fn a_value_that_does_not_read_is_told_after_an_earlier_break_in_the_chain() {
     if crate::common::file_only("it edits the file behind iro's back") {
         return;
