@@ -649,43 +649,43 @@ pub(super) fn errors_name_the_query<B: Backend>() {
     // transaction of its own: a server's is over once a statement in it has failed).
     drop(tx);
     let tx = store.read().expect("tx");
-    let err = tx
-        .rows(
-            &Sql::new(
+    // (the query, its date's column, what is said of it)
+    let cases = [
+        (
+            Sql::new(
                 "a row with a date that is not one",
                 "SELECT CAST('E-2026-0001' AS TEXT) AS id, CAST('someday' AS TEXT) AS due",
             ),
-            &[],
-            |r| r.get::<NaiveDate>(1),
-        )
-        .expect_err("not a date");
-    assert_eq!(err.unread().as_deref(), Some("reading a row with a date that is not one: the row whose id is E-2026-0001: due: 'someday' is not a date"), "{err}");
-    // Text put there by hand is told on one line, moving no terminal.
-    let err = tx
-        .rows(
-            &Sql::each(
+            1,
+            "reading a row with a date that is not one: the row whose id is E-2026-0001: due: 'someday' is not a date",
+        ),
+        // Text put there by hand is told on one line, moving no terminal.
+        (
+            Sql::each(
                 "a row with a line break and an escape",
                 "SELECT CAST('E-2026-0002' || char(27) AS TEXT) AS id, CAST('x' || char(10) || 'ok' AS TEXT) AS due",
                 "SELECT CAST('E-2026-0002' || chr(27) AS TEXT) AS id, CAST('x' || chr(10) || 'ok' AS TEXT) AS due",
             ),
-            &[],
-            |r| r.get::<NaiveDate>(1),
-        )
-        .expect_err("not a date");
-    assert_eq!(err.unread().as_deref(), Some("reading a row with a line break and an escape: the row whose id is E-2026-0002\\u{1b}: due: 'x\\nok' is not a date"), "{err}");
-    // A row named by more than its first column is told by each column of its key.
-    let err = tx
-        .rows(
-            &Sql::new(
+            1,
+            "reading a row with a line break and an escape: the row whose id is E-2026-0002\\u{1b}: due: 'x\\nok' is not a date",
+        ),
+        // A row named by more than its first column is told by each column of its key.
+        (
+            Sql::new(
                 "an action with a date that is not one",
                 "SELECT CAST('E-2026-0003' AS TEXT) AS matter, 2 AS seq, CAST('soon' AS TEXT) AS due",
             )
             .keyed_by(&[0, 1]),
-            &[],
-            |r| r.get::<NaiveDate>(2),
-        )
-        .expect_err("not a date");
-    assert_eq!(err.unread().as_deref(), Some("reading an action with a date that is not one: the row whose matter is E-2026-0003 and seq is 2: due: 'soon' is not a date"), "{err}");
+            2,
+            "reading an action with a date that is not one: the row whose matter is E-2026-0003 and seq is 2: due: 'soon' is not a date",
+        ),
+    ];
+    for (sql, due, said) in cases {
+        let err = tx
+            .rows(&sql, &[], |r| r.get::<NaiveDate>(due))
+            .expect_err("not a date");
+        assert_eq!(err.unread().as_deref(), Some(said), "{err}");
+    }
 }
 
 /// Runs every check of the suite for one backend.
