@@ -5,7 +5,9 @@ use std::ops::ControlFlow;
 
 use chrono::NaiveDate;
 
-use super::backend::{one_line, BackendError, Decode, Row, Sql, ValueRef};
+use super::backend::{
+    as_stored, one_line, BackendError, Bind, Decode, Row, Sql, StoredValue, Value, ValueRef,
+};
 use super::chain::{chain_hash_into, EventColumns, GENESIS};
 use super::{StoreError, Tx};
 
@@ -36,8 +38,9 @@ pub struct EnteredForAnother {
     pub entered_as_role: Option<crate::model::Role>,
 }
 
-/// One row of a matter's state tables, as stored: what the audit sums to compare with the replay.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// One row of a matter's state tables, as stored and read: what the audit names a row that differs
+/// by (its sum is of `RowImage`s).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateRow {
     /// The matter's own row (its lists left empty).
     Matter(Box<crate::model::Matter>),
@@ -46,6 +49,154 @@ pub enum StateRow {
     /// A referral with its number on the matter.
     Referral(String, u32, crate::model::Referral),
     Due(String, DueHistoryRow),
+}
+
+/// The state tables, each row's image beginning with its table's mark so that no row of one can be
+/// taken for a row of another.
+#[derive(Debug, Clone, Copy)]
+enum StateTable {
+    Matters = 1,
+    Actions,
+    Stages,
+    Referrals,
+    Due,
+}
+
+/// One row of the state tables as its columns' values, each tagged and each text led by its length so
+/// that no two rows have one image: what the audit sums, from the columns as stored on one side and
+/// from the values the store would bind for a replayed matter on the other. Reading the stored side
+/// this way, rather than decoding each row into the model, was most of the audit's second half.
+#[derive(Debug, Default)]
+pub struct RowImage {
+    bytes: Vec<u8>,
+}
+
+impl RowImage {
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn begin(&mut self, table: StateTable) {
+        self.bytes.clear();
+        self.bytes.push(table as u8);
+    }
+
+    fn stored(&mut self, value: StoredValue) {
+        match value {
+            StoredValue::Null => self.bytes.push(0),
+            StoredValue::Int(n) => {
+                self.bytes.push(1);
+                self.bytes.extend_from_slice(&n.to_le_bytes());
+            }
+            StoredValue::Text(text) => {
+                self.text_length(text.len());
+                self.bytes.extend_from_slice(text);
+            }
+            StoredValue::Other => self.bytes.push(3),
+        }
+    }
+
+    fn text_length(&mut self, length: usize) {
+        self.bytes.push(2);
+        self.bytes.extend_from_slice(&(length as u64).to_le_bytes());
+    }
+
+    /// A value as the store binds it.
+    fn bound(&mut self, value: &dyn Bind) {
+        match value.value() {
+            Value::Null => self.stored(StoredValue::Null),
+            Value::Int(n) => self.stored(StoredValue::Int(n)),
+            Value::Text(text) => self.stored(StoredValue::Text(text.as_bytes())),
+        }
+    }
+
+    /// A day as the store binds it, written in place: a replayed matter has many.
+    fn day(&mut self, day: Option<NaiveDate>) {
+        use std::io::Write;
+        let Some(day) = day else {
+            return self.stored(StoredValue::Null);
+        };
+        self.text_length(0);
+        let length_at = self.bytes.len() - 8;
+        write!(self.bytes, "{}", as_stored(&day)).expect("a day writes into memory");
+        let length = (self.bytes.len() - length_at - 8) as u64;
+        self.bytes[length_at..length_at + 8].copy_from_slice(&length.to_le_bytes());
+    }
+
+    /// The image of each row a replayed matter would be stored as, in the columns the stored rows are
+    /// read by (`for_each_state_image`): its own row, its actions, stages and referrals, and the
+    /// due-date history its steps wrote.
+    pub fn of_matter(
+        &mut self,
+        m: &crate::model::Matter,
+        history: &[DueHistoryRow],
+        each: &mut dyn FnMut(&RowImage),
+    ) {
+        self.begin(StateTable::Matters);
+        for text in [&m.id, &m.child, &m.iro, &m.team, &m.category, &m.summary] {
+            self.bound(text);
+        }
+        self.bound(&m.state);
+        self.bound(&m.stage);
+        self.day(Some(m.raised_on));
+        self.bound(&m.raised_by);
+        for day in [
+            m.challenge_deadline,
+            m.challenged_on,
+            m.drp_entered_on,
+            m.drp_deadline,
+            m.resolved_on,
+        ] {
+            self.day(day);
+        }
+        self.bound(&m.resolved_by);
+        self.bound(&m.outcome);
+        self.day(Some(m.last_step_on));
+        self.day(m.qap_raised_on);
+        each(self);
+        for a in &m.actions {
+            self.begin(StateTable::Actions);
+            self.bound(&m.id);
+            self.bound(&a.seq);
+            self.bound(&a.text);
+            self.bound(&a.owner);
+            self.day(Some(a.due));
+            self.bound(&a.status);
+            self.day(a.completed_on);
+            each(self);
+        }
+        for stage in &m.stages {
+            self.begin(StateTable::Stages);
+            self.bound(&m.id);
+            self.bound(&stage.stage);
+            self.day(Some(stage.entered_on));
+            self.bound(&stage.reason);
+            self.day(stage.response_deadline);
+            each(self);
+        }
+        for (seq, referral) in (1u32..).zip(&m.referrals) {
+            self.begin(StateTable::Referrals);
+            self.bound(&m.id);
+            self.bound(&seq);
+            self.bound(&referral.kind);
+            self.day(Some(referral.referred_on));
+            self.bound(&referral.reason);
+            self.bound(&referral.decision);
+            self.day(referral.decided_on);
+            each(self);
+        }
+        for due in history {
+            self.begin(StateTable::Due);
+            self.bound(&m.id);
+            self.bound(&due.seq);
+            self.day(Some(due.due));
+            self.day(Some(due.set_on));
+            self.bound(&due.agreed_by);
+            self.bound(&due.reason);
+            self.bound(&due.event);
+            each(self);
+        }
+    }
 }
 
 /// Where the chain first fails to check out.
@@ -508,6 +659,30 @@ impl Tx<'_> {
             Ok(()) | Err(Halt::Stopped) => Ok(()),
             Err(Halt::Failed(e)) => Err(e),
         }
+    }
+
+    /// The image of every row of the matters' state tables, in no order: matters, actions, stages,
+    /// referrals and due-date history, each read as stored (a value that would not decode is in its
+    /// image as it is, for `for_each_state_row` to name).
+    pub fn for_each_state_image(&self, mut each: impl FnMut(&RowImage)) -> Result<(), StoreError> {
+        let mut image = RowImage::default();
+        for (table, sql, columns) in [
+            (StateTable::Matters, &EVERY_MATTER, 19),
+            (StateTable::Actions, &EVERY_ACTION, 7),
+            (StateTable::Stages, &EVERY_STAGE, 5),
+            (StateTable::Referrals, &EVERY_REFERRAL, 7),
+            (StateTable::Due, &EVERY_DUE, 7),
+        ] {
+            self.each_row(sql, &[], |r| {
+                image.begin(table);
+                for column in 0..columns {
+                    image.stored(r.stored(column)?);
+                }
+                each(&image);
+                Ok(Ok::<(), StoreError>(()))
+            })?;
+        }
+        Ok(())
     }
 
     /// Every row of the matters' state tables, in no order: matters, actions, stages, referrals and

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use chrono::format::{Item, Numeric, Pad};
 use chrono::NaiveDate;
 
 /// One statement, named so an error says which query failed, in the SQLite dialect (parameters `?1`,
@@ -169,6 +170,28 @@ pub trait Row {
     fn text_bytes(&self, index: usize) -> Result<Option<&[u8]>, BackendError> {
         text_bytes_of(self.column(index)?, index)
     }
+
+    /// Column `index` as it is stored, its text not read as UTF-8 where the backend need not: for a
+    /// reader that only hashes what it reads (the audit's sum of the state tables). A value iro
+    /// never writes is `Other`, which no row iro writes can equal.
+    fn stored(&self, index: usize) -> Result<StoredValue<'_>, BackendError> {
+        Ok(match self.column(index) {
+            Ok(ValueRef::Null) => StoredValue::Null,
+            Ok(ValueRef::Int(n)) => StoredValue::Int(n),
+            Ok(ValueRef::Text(text)) => StoredValue::Text(text.as_bytes()),
+            Err(BackendError::Decode { .. }) => StoredValue::Other,
+            Err(e) => return Err(e),
+        })
+    }
+}
+
+/// A column's value as stored, unread (see `Row::stored`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredValue<'a> {
+    Null,
+    Int(i64),
+    Text(&'a [u8]),
+    Other,
 }
 
 /// The bytes of a text value, or none; anything else is the error reading it as text gives.
@@ -307,8 +330,22 @@ impl Bind for usize {
 /// Dates are stored as ISO `YYYY-MM-DD` text, so they sort and compare as strings in either dialect.
 impl Bind for NaiveDate {
     fn value(&self) -> Value<'_> {
-        Value::Text(Cow::Owned(self.format("%Y-%m-%d").to_string()))
+        Value::Text(Cow::Owned(as_stored(self).to_string()))
     }
+}
+
+/// `%Y-%m-%d`, its items parsed once rather than at every day written.
+const STORED_DAY: &[Item<'static>] = &[
+    Item::Numeric(Numeric::Year, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Month, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Day, Pad::Zero),
+];
+
+/// A day as it is stored: what it binds as, and what the audit's image of a row holds.
+pub fn as_stored(day: &NaiveDate) -> impl std::fmt::Display + '_ {
+    day.format_with_items(STORED_DAY.iter())
 }
 
 impl Decode for String {
@@ -438,6 +475,30 @@ impl Decode for crate::model::Stage {
 mod tests {
     use super::*;
     use crate::model::{MatterState, Stage};
+
+    #[test]
+    fn a_day_is_stored_as_its_iso_text_at_every_year() {
+        let days = [
+            NaiveDate::MIN,
+            NaiveDate::from_ymd_opt(-1, 12, 31).expect("date"),
+            NaiveDate::from_ymd_opt(0, 1, 1).expect("date"),
+            NaiveDate::from_ymd_opt(7, 3, 9).expect("date"),
+            NaiveDate::from_ymd_opt(2026, 2, 28).expect("date"),
+            NaiveDate::from_ymd_opt(9999, 12, 31).expect("date"),
+            NaiveDate::from_ymd_opt(10000, 1, 1).expect("date"),
+            NaiveDate::MAX,
+        ];
+        for day in days {
+            assert_eq!(
+                as_stored(&day).to_string(),
+                day.format("%Y-%m-%d").to_string()
+            );
+        }
+        assert_eq!(
+            as_stored(&NaiveDate::from_ymd_opt(7, 3, 9).expect("date")).to_string(),
+            "0007-03-09"
+        );
+    }
 
     #[test]
     fn values_come_back_through_their_codecs() {

@@ -7,7 +7,9 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef as SqliteValue};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::backend::{BackendError, Bind, Dialect, Row, Session, Sql, Value, ValueRef};
+use super::backend::{
+    BackendError, Bind, Dialect, Row, Session, Sql, StoredValue, Value, ValueRef,
+};
 use super::StoreError;
 
 /// How long a command waits for another writer before giving up: long enough for any single command.
@@ -287,5 +289,14 @@ impl Row for SqliteRow<'_, '_> {
             SqliteValue::Text(bytes) => Ok(Some(bytes)),
             _ => super::backend::text_bytes_of(self.column(index)?, index),
         }
+    }
+
+    fn stored(&self, index: usize) -> Result<StoredValue<'_>, BackendError> {
+        Ok(match self.0.get_ref(index).map_err(failed)? {
+            SqliteValue::Null => StoredValue::Null,
+            SqliteValue::Integer(n) => StoredValue::Int(n),
+            SqliteValue::Text(bytes) => StoredValue::Text(bytes),
+            SqliteValue::Real(_) | SqliteValue::Blob(_) => StoredValue::Other,
+        })
     }
 }

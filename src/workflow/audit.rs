@@ -25,7 +25,7 @@ use crate::engine::{
     NewAction, Opening, Policy, Request, Step, Timescale,
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
-use crate::store::audit::{DueHistoryRow, LoggedEvent, StateRow, WalkedStep};
+use crate::store::audit::{DueHistoryRow, LoggedEvent, RowImage, StateRow, WalkedStep};
 use crate::store::StoredDirectory;
 use crate::store::{Store, StoreError, Tx};
 
@@ -151,10 +151,7 @@ fn verify_both(
                 let tx = second.read()?;
                 let tip = tx.head()?;
                 let mut stored = RowSum::with_key(key.clone());
-                tx.for_each_state_row(|row| {
-                    stored.add(&row);
-                    Ok(())
-                })?;
+                tx.for_each_state_image(|row| stored.add(row))?;
                 // Should the first fail before it has read the directory, its failure is the one told.
                 let Ok(recorded) = read_recorded.recv() else {
                     return Err(StoreError::Database {
@@ -415,10 +412,7 @@ fn matter_mismatch(tx: &Tx, mut stood: AsItStood) -> Result<Option<String>, Stor
         return Ok(Some(problem));
     }
     let mut stored = replayed.empty_like();
-    tx.for_each_state_row(|row| {
-        stored.add(&row);
-        Ok(())
-    })?;
+    tx.for_each_state_image(|row| stored.add(row))?;
     if stored == replayed {
         return Ok(None);
     }
@@ -435,7 +429,7 @@ fn replay_into(
     let mut problem: Option<String> = None;
     tx.for_each_matter_log_raw(|id, log| match replay(stood, id, log) {
         Ok((state, history)) => {
-            replayed.add_matter(state, &history);
+            replayed.add_matter(&state, &history);
             Ok(ControlFlow::Continue(()))
         }
         Err((_, why)) => {
@@ -675,7 +669,7 @@ impl<'a> Replayer<'a> {
             self.counted
                 .fetch_add(steps.len() as u64, Ordering::Relaxed);
             match replay(&mut self.stood, matter, steps) {
-                Ok((state, history)) => self.sum.add_matter(state, &history),
+                Ok((state, history)) => self.sum.add_matter(&state, &history),
                 // Matters are replayed in the order their last steps were walked: the first event
                 // that fails may be in any of them.
                 Err(failing) => {
@@ -765,6 +759,8 @@ fn replay(
 /// The slow way, once the sums say something differs: each matter replayed again and read back, then
 /// whatever no event explains.
 fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>, StoreError> {
+    // The sums are of the values as stored: one that does not read is named as reading it names it.
+    tx.for_each_state_row(|_| Ok(()))?;
     let mut problem: Option<String> = None;
     tx.for_each_matter_log_raw(|id, log| {
         let (state, history) = match replay(stood, id, log) {
@@ -820,29 +816,15 @@ fn name_the_difference(tx: &Tx, stood: &mut AsItStood) -> Result<Option<String>,
         .or_else(|| Some("the matters' tables hold rows their events do not explain".to_string())))
 }
 
-/// An order-free sum of a set of rows: each row's hash under a key drawn fresh for this run, added up,
-/// with the count. Two sets with the same sum and count hold the same rows, but for a chance no one can
-/// steer without the key.
-#[derive(Clone)]
+/// An order-free sum of a set of rows: each row's image hashed under a key drawn fresh for this run,
+/// added up, with the count. Two sets with the same sum and count hold the same rows, but for a chance
+/// no one can steer without the key.
 struct RowSum {
     key: RandomState,
     sum: u64,
     rows: u64,
-    /// Room for one row's encoding.
-    encoded: Vec<u8>,
-}
-
-/// What a row's `Hash` feeds a hasher, gathered: the same prefix-free encoding, hashed once.
-struct Encoding<'a>(&'a mut Vec<u8>);
-
-impl std::hash::Hasher for Encoding<'_> {
-    fn write(&mut self, bytes: &[u8]) {
-        self.0.extend_from_slice(bytes);
-    }
-
-    fn finish(&self) -> u64 {
-        unreachable!("an encoding is hashed by the row sum's keyed hash, never finished itself")
-    }
+    /// Room for one row's image.
+    image: RowImage,
 }
 
 impl PartialEq for RowSum {
@@ -861,7 +843,7 @@ impl RowSum {
             key,
             sum: 0,
             rows: 0,
-            encoded: Vec::new(),
+            image: RowImage::default(),
         }
     }
 
@@ -870,13 +852,9 @@ impl RowSum {
         RowSum::with_key(self.key.clone())
     }
 
-    fn add(&mut self, row: &StateRow) {
-        use std::hash::{BuildHasher, Hash};
-        // The row's encoding gathered first and hashed at once: the keyed hash takes many small
-        // pieces (every field, every text's end) much more slowly than one run of them.
-        self.encoded.clear();
-        row.hash(&mut Encoding(&mut self.encoded));
-        self.sum = self.sum.wrapping_add(self.key.hash_one(&self.encoded[..]));
+    fn add(&mut self, image: &RowImage) {
+        use std::hash::BuildHasher;
+        self.sum = self.sum.wrapping_add(self.key.hash_one(image.as_bytes()));
         self.rows += 1;
     }
 
@@ -887,21 +865,10 @@ impl RowSum {
     }
 
     /// A replayed matter, as the rows its tables would hold.
-    fn add_matter(&mut self, mut matter: Matter, history: &[DueHistoryRow]) {
-        let id = matter.id.clone();
-        for action in std::mem::take(&mut matter.actions) {
-            self.add(&StateRow::Action(id.clone(), action));
-        }
-        for stage in std::mem::take(&mut matter.stages) {
-            self.add(&StateRow::Stage(id.clone(), stage));
-        }
-        for (seq, referral) in (1u32..).zip(std::mem::take(&mut matter.referrals)) {
-            self.add(&StateRow::Referral(id.clone(), seq, referral));
-        }
-        for due in history {
-            self.add(&StateRow::Due(id.clone(), due.clone()));
-        }
-        self.add(&StateRow::Matter(Box::new(matter)));
+    fn add_matter(&mut self, matter: &Matter, history: &[DueHistoryRow]) {
+        let mut image = std::mem::take(&mut self.image);
+        image.of_matter(matter, history, &mut |row| self.add(row));
+        self.image = image;
     }
 }
 
