@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use chrono::NaiveDate;
 
 use super::backend::{
-    as_stored, one_line, BackendError, Bind, Decode, Row, Sql, StoredValue, Value, ValueRef,
+    append_stored, one_line, BackendError, Bind, Decode, Row, Sql, StoredValue, Value, ValueRef,
 };
 use super::chain::{chain_hash_into, EventColumns, GENESIS};
 use super::{StoreError, Tx};
@@ -112,13 +112,12 @@ impl RowImage {
 
     /// A day as the store binds it, written in place: a replayed matter has many.
     fn day(&mut self, day: Option<NaiveDate>) {
-        use std::io::Write;
         let Some(day) = day else {
             return self.stored(StoredValue::Null);
         };
         self.text_length(0);
         let length_at = self.bytes.len() - 8;
-        write!(self.bytes, "{}", as_stored(&day)).expect("a day writes into memory");
+        append_stored(&day, &mut self.bytes);
         let length = (self.bytes.len() - length_at - 8) as u64;
         self.bytes[length_at..length_at + 8].copy_from_slice(&length.to_le_bytes());
     }
