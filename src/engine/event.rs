@@ -21,8 +21,44 @@ pub struct Opened {
     pub summary: String,
 }
 
+/// `Event` is written once, here, and with it `ByKind`: the same steps tagged from outside. serde reads
+/// that form straight from the text, where it gathers an internally tagged object whole before reading
+/// it; `Event`'s own reading hands the fields to `ByKind` once it has read the kind (see `kind_first`).
+/// A new step needs nothing more than its variant here.
+macro_rules! protocol_steps {
+    (
+        $(#[$meta:meta])*
+        pub enum Event {
+            $(
+                $(#[$variant_meta:meta])*
+                $variant:ident { $( $(#[$field_meta:meta])* $field:ident : $ty:ty ),* $(,)? }
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum Event {
+            $( $(#[$variant_meta])* $variant { $( $(#[$field_meta])* $field: $ty ),* } ),*
+        }
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        enum ByKind {
+            $( $variant { $( $(#[$field_meta])* $field: $ty ),* } ),*
+        }
+
+        impl From<ByKind> for Event {
+            fn from(step: ByKind) -> Event {
+                match step {
+                    $( ByKind::$variant { $($field),* } => Event::$variant { $($field),* } ),*
+                }
+            }
+        }
+    };
+}
+
+protocol_steps! {
 /// One step of the protocol as recorded: what happened, in the words the chronology prints.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Event {
     /// Before a review the IRO consulted people to try to settle a concern; opens the matter.
@@ -126,6 +162,14 @@ pub enum Event {
         text: String,
         reason: String,
     },
+}
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Event, D::Error> {
+        super::kind_first::deserialize::<D, ByKind>(deserializer, "internally tagged enum Event")
+            .map(Event::from)
+    }
 }
 
 impl Event {

@@ -2,8 +2,9 @@
 //!
 //! Pure: it takes the matter as it stands, the request, who is asking, the effective date, today, the
 //! policy and the calendar, and returns the events to record or a `Refusal` naming the rule. It never
-//! reads the clock, the database or the terminal, and imports nothing but the model and the calendar:
-//! the operations layer resolves names to records before calling it and hands its events to the store.
+//! reads the clock, the database or the terminal, and imports nothing but the model and the calendar
+//! (and serde_json, to read back a step whose kind is not first): the operations layer resolves names
+//! to records before calling it and hands its events to the store.
 //!
 //! [`open`] judges the steps that open a matter ([`Opening`]); [`decide`] the steps on a matter that
 //! exists ([`Request`]), one function per request in [`steps`]. Who may take each step is the one table
@@ -14,6 +15,7 @@ pub mod corrections;
 pub mod directory;
 pub mod drift;
 mod event;
+mod kind_first;
 mod policy;
 mod refusal;
 mod request;

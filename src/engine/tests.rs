@@ -1658,3 +1658,172 @@ fn a_login_acts_only_for_its_own_member_of_staff_unless_a_manager_enters_it() {
     // Someone with no login bound can be acted as by anyone.
     assert!(may_enter_for(&iro(), "anyone", None).is_ok());
 }
+
+/// One step of every kind, each field given a value that is not its default.
+fn one_step_of_each_kind() -> Vec<Event> {
+    let opening = Opened {
+        child: "LC-0001".into(),
+        iro: "jbloggs".into(),
+        team: "Team \"North\"".into(),
+        category: "care-planning".into(),
+        summary: "Plan drifting: no \\ permanence\nsince May".into(),
+    };
+    let action = crate::model::Action {
+        seq: 1,
+        text: "Update the plan".into(),
+        owner: "asmith".into(),
+        due: day("2026-03-02"),
+        status: ActionStatus::Open,
+        completed_on: None,
+    };
+    vec![
+        Event::ConsultationOpened {
+            opening: opening.clone(),
+            with: vec!["asmith".into()],
+        },
+        Event::QapRaised {
+            opening: Some(opening.clone()),
+            challenge_deadline: day("2026-02-27"),
+            actions: vec![action.clone()],
+        },
+        Event::ActionsAdded {
+            actions: vec![action.clone()],
+        },
+        Event::Challenged {
+            reason: "Already in hand".into(),
+        },
+        Event::ActionExtended {
+            seq: 1,
+            from: day("2026-03-02"),
+            to: day("2026-03-09"),
+            agreed_by: "tmiro".into(),
+            reason: "Sickness".into(),
+        },
+        Event::ActionCompleted {
+            seq: 1,
+            note: Some("Done".into()),
+        },
+        Event::ActionReassigned {
+            seq: 1,
+            from: "asmith".into(),
+            to: "bjones".into(),
+            reason: "Left the service".into(),
+        },
+        Event::DrpEntered {
+            opening: Some(opening),
+            stage: Stage::Two,
+            deadline: day("2026-03-20"),
+            reason: Some("No response".into()),
+            response_deadline: Some(day("2026-03-06")),
+        },
+        Event::StageRaised {
+            from: Stage::Two,
+            to: Stage::Three,
+            reason: Some("Still no plan".into()),
+            response_deadline: Some(day("2026-03-13")),
+        },
+        Event::MeetingHeld {
+            chair: "smiro".into(),
+            attendees: vec!["asmith".into(), "bjones".into()],
+            actions: vec![action],
+        },
+        Event::Resolved {
+            outcome: "Plan agreed".into(),
+            resolved_by: "smiro".into(),
+        },
+        Event::ReferredToCafcass {
+            referral: ReferralKind::Formal,
+            reason: "Rights breached".into(),
+        },
+        Event::CafcassDecided {
+            decision: CafcassDecision::CriteriaNotMet,
+            note: Some("Not taken".into()),
+            back_in_drp: true,
+        },
+        Event::CafcassPackProvided {
+            manifest: "ab".repeat(32),
+        },
+        Event::LegalAdviceSought {
+            note: "Asked".into(),
+        },
+        Event::SeniorManagerBriefed {
+            note: "Briefed".into(),
+        },
+        Event::Noted {
+            text: "Discussed".into(),
+            supervision: true,
+        },
+        Event::ActionWithdrawn {
+            seq: 1,
+            reason: "Entered twice".into(),
+        },
+        Event::Voided {
+            event: 12,
+            reason: "Wrong child".into(),
+        },
+        Event::Amended {
+            event: 12,
+            text: "Plan drifting".into(),
+            reason: "Typo".into(),
+        },
+    ]
+}
+
+#[test]
+fn every_kind_of_step_reads_back_as_written_wherever_its_kind_comes() {
+    let steps = one_step_of_each_kind();
+    let kinds: std::collections::BTreeSet<_> = steps.iter().map(Event::kind).collect();
+    assert_eq!(kinds.len(), 20, "one step of each of the twenty kinds");
+    for step in &steps {
+        let written = serde_json::to_string(step).expect("serialise");
+        let kind = format!("{{\"kind\":\"{}\"", step.kind());
+        assert!(written.starts_with(&kind), "written kind first: {written}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&written).expect("read"),
+            *step
+        );
+        // The kind last, as a store that orders keys its own way might give it back.
+        let mut object: Vec<(String, serde_json::Value)> =
+            match serde_json::from_str::<serde_json::Value>(&written).expect("value") {
+                serde_json::Value::Object(object) => object.into_iter().collect(),
+                other => panic!("not an object: {other}"),
+            };
+        object.sort_by_key(|(key, _)| key == "kind");
+        let mut reordered = String::from("{");
+        for (at, (key, value)) in object.iter().enumerate() {
+            if at > 0 {
+                reordered.push(',');
+            }
+            reordered.push_str(&format!(
+                "{}:{value}",
+                serde_json::Value::from(key.as_str())
+            ));
+        }
+        reordered.push('}');
+        assert!(!reordered.starts_with(&kind), "{reordered}");
+        assert_eq!(
+            serde_json::from_str::<Event>(&reordered).expect("read"),
+            *step
+        );
+        assert_eq!(
+            serde_json::from_str::<Entry>(&written).expect("entry"),
+            Entry::Step(step.clone())
+        );
+    }
+}
+
+#[test]
+fn a_step_that_is_not_one_is_refused_naming_what_is_wrong() {
+    let refused = |text: &str| {
+        serde_json::from_str::<Event>(text)
+            .expect_err(text)
+            .to_string()
+    };
+    assert!(refused(r#"{"kind":"promoted","seq":1}"#).contains("unknown variant `promoted`"));
+    assert!(refused(r#"{"seq":1,"kind":"promoted"}"#).contains("unknown variant `promoted`"));
+    assert!(refused(r#"{"seq":1,"note":null}"#).contains("missing field `kind`"));
+    assert!(refused(r#"{"kind":"action-completed","note":null}"#).contains("missing field `seq`"));
+    assert!(refused(r#"{"kind":"action-completed","seq":"one"}"#).contains("invalid type"));
+    assert!(refused(r#"{"kind":7,"seq":1}"#).contains("invalid type"));
+    assert!(refused(r#"["action-completed",1]"#).contains("internally tagged enum Event"));
+}
