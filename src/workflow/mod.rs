@@ -306,6 +306,16 @@ pub fn child_on(tx: &Tx, reference: &str, on: NaiveDate) -> anyhow::Result<Child
 }
 
 pub fn find_matter(tx: &Tx, id: &str) -> anyhow::Result<Matter> {
-    tx.matter(&id.to_ascii_uppercase())?
-        .ok_or_else(|| Problem::NotFound(format!("no matter '{id}' (see `iro list`)")).into())
+    if let Some(matter) = tx.matter(&id.to_ascii_uppercase())? {
+        return Ok(matter);
+    }
+    // A child's reference where a matter's id was wanted is an easy slip: say where their matters are.
+    let why = match tx.child(id)? {
+        Some(child) => format!(
+            "'{id}' is a child, not a matter: `iro list --child {}` lists their matters",
+            child.reference
+        ),
+        None => format!("no matter '{id}' (see `iro list`)"),
+    };
+    Err(Problem::NotFound(why).into())
 }

@@ -302,3 +302,36 @@ fn nothing_changes_a_finished_matter() {
         s.refusal(&["--as", "asmith", "escalate", &qap, "--stage", "1"])
     );
 }
+
+#[test]
+fn a_childs_reference_where_a_matter_was_wanted_says_where_their_matters_are() {
+    let (s, qap, _) = service();
+    let before = s.dump();
+    let told = s.fails(4, &["show", "LCS-104233"]);
+    assert!(
+        told.contains("'LCS-104233' is a child, not a matter: `iro list --child LCS-104233`"),
+        "{told}"
+    );
+    let told = s.fails(
+        4,
+        &[
+            "--as",
+            "asmith",
+            "resolve",
+            "LCS-104233",
+            "--outcome",
+            "Done",
+        ],
+    );
+    assert!(told.contains("is a child, not a matter"), "{told}");
+    assert_eq!(s.dump(), before, "nothing changed");
+    // The matters it points to are the child's.
+    let listed = s.ok(&["list", "--child", "LCS-104233", "--format", "csv"]);
+    assert!(listed.contains(&qap), "{listed}");
+    // Neither a matter nor a child: as before.
+    let told = s.fails(4, &["show", "LCS-999999"]);
+    assert!(
+        told.contains("no matter 'LCS-999999' (see `iro list`)"),
+        "{told}"
+    );
+}
