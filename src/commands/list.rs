@@ -41,7 +41,7 @@ pub struct ListArgs {
 pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
     let mut store = ctx.open()?;
     let tx = store.read()?;
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     if let Some(known_on) = super::report::as_stood(as_of, args.as_known_on, ctx.today) {
         let filter = ctx.due_filter(args.iro.clone(), args.team.clone(), as_of);
         let matters: Vec<_> = crate::workflow::as_of::listed_as_of(&tx, as_of, known_on, &filter)?

@@ -257,6 +257,21 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The day a report or listing shows the record as it stood at the end of: `--as-of`, else today.
+    /// A day after today is refused: the record cannot say yet how it will stand, and a report for a
+    /// mistyped year would call every running deadline before it overdue.
+    pub fn as_of(&self, given: Option<NaiveDate>) -> anyhow::Result<NaiveDate> {
+        match given {
+            Some(day) if day > self.today => Err(Problem::Usage(format!(
+                "--as-of {day} is after today ({}): the record is shown as it stood at the end of a day that has come",
+                self.today
+            ))
+            .into()),
+            Some(day) => Ok(day),
+            None => Ok(self.today),
+        }
+    }
+
     /// Where the database is: `--db`, else `IRO_DB`, else `iro.db` in the user's data directory.
     pub fn db_location(&self) -> anyhow::Result<Location> {
         if let Some(path) = &self.db {

@@ -115,7 +115,7 @@ pub fn run(ctx: &mut Context, args: &OutboxArgs) -> anyhow::Result<Status> {
 }
 
 fn remind(ctx: &mut Context, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<Status> {
-    let as_of = as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(as_of)?;
     let mut store = ctx.open()?;
     let done = super::with_setting(ctx, |setting| -> anyhow::Result<_> {
         let tx = store.write()?;

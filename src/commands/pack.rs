@@ -30,7 +30,7 @@ pub struct PackArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &PackArgs) -> anyhow::Result<Status> {
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;

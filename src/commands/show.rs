@@ -21,6 +21,9 @@ pub struct ShowArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
+    if args.as_of.is_some() {
+        ctx.as_of(args.as_of)?;
+    }
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let mut matter = find_matter(&tx, &args.matter)?;

@@ -73,7 +73,7 @@ pub struct Deadline {
 }
 
 pub fn run(ctx: &mut Context, args: &SupervisionArgs) -> anyhow::Result<Status> {
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let iro = find_staff(&tx, &args.iro)?;

@@ -288,3 +288,46 @@ fn the_alert_form_as_of_a_day_gone_is_the_revision_that_stood_then() {
     let err = service.fails(2, &["report", "alert-form", &m, "--as-of", "2026-10-27"]);
     assert!(err.contains("had no alert form yet on 2026-10-27"), "{err}");
 }
+
+#[test]
+fn a_day_after_today_is_refused_wherever_the_record_is_shown_as_it_stood() {
+    let service = Service::new();
+    let qap = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    let before = service.dump();
+    let outbox_before = service.ok(&["outbox", "list", "--format", "json"]);
+    let tomorrow = "2026-11-27";
+    assert_eq!(service.today, "2026-11-26", "the service's today");
+    let pack = service.dir.path().join("pack");
+    let pack = pack.to_str().expect("a path");
+    let commands: [&[&str]; 10] = [
+        &["report", "overdue"],
+        &["report", "open"],
+        &["report", "drift"],
+        &["report", "alert-form", &qap],
+        &["report", "supervision", "--iro", "asmith"],
+        &["report", "cafcass-pack", &qap, "--out", pack],
+        &["list"],
+        &["show", &qap],
+        &["--as", "asmith", "outbox", "remind"],
+        &["report", "overdue", "--format", "csv"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.extend(["--as-of", tomorrow]);
+        let told = service.fails(2, &args);
+        assert!(
+            told.contains("--as-of 2026-11-27 is after today (2026-11-26)"),
+            "{args:?}: {told}"
+        );
+    }
+    assert_eq!(service.dump(), before, "nothing changed");
+    assert_eq!(
+        service.ok(&["outbox", "list", "--format", "json"]),
+        outbox_before,
+        "no digest queued"
+    );
+    assert!(!service.dir.path().join("pack").exists(), "no pack written");
+    // Today itself is the record as it stands.
+    service.ok(&["report", "overdue", "--as-of", "2026-11-26"]);
+    service.ok(&["show", &qap, "--as-of", "2026-11-26"]);
+}

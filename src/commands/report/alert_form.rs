@@ -7,7 +7,7 @@ use crate::render;
 use crate::workflow::alert_form;
 
 pub(super) fn alert_form(ctx: &mut Context, args: &AlertFormArgs) -> anyhow::Result<Status> {
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;

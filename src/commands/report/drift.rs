@@ -135,7 +135,7 @@ fn what(row: &DriftRow, days: i64, max_extensions: u32) -> String {
 }
 
 pub fn drift(ctx: &mut Context, args: &DriftArgs) -> anyhow::Result<Status> {
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     let policy = ctx.policy.clone();
     let mut store = ctx.open()?;
     let tx = store.read()?;

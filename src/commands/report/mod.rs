@@ -386,7 +386,7 @@ pub fn write_overdue(
 }
 
 fn overdue(ctx: &mut Context, args: &OverdueArgs) -> anyhow::Result<Status> {
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
@@ -523,7 +523,7 @@ struct StageTotal {
 }
 
 fn open(ctx: &mut Context, args: &OpenArgs) -> anyhow::Result<Status> {
-    let as_of = args.as_of.unwrap_or(ctx.today);
+    let as_of = ctx.as_of(args.as_of)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let calendar = service_calendar(ctx, &tx)?;
