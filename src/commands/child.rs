@@ -269,6 +269,7 @@ pub fn run(ctx: &mut Context, args: &ChildArgs) -> anyhow::Result<Status> {
                 &child,
                 &matters,
                 changes.as_deref(),
+                ctx.today,
                 *format,
                 ctx.colour,
                 ctx.out,

@@ -53,7 +53,7 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
                     && args.child.as_deref().is_none_or(|c| c == m.child)
             })
             .collect();
-        render::matters(&matters, args.format, ctx.colour, ctx.out)?;
+        render::matters(&matters, as_of, args.format, ctx.colour, ctx.out)?;
         return Ok(Status::Done);
     }
     let matters = tx.matters(&MatterFilter {
@@ -64,6 +64,6 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
         team: args.team.clone(),
         on: Some(ctx.today),
     })?;
-    render::matters(&matters, args.format, ctx.colour, ctx.out)?;
+    render::matters(&matters, ctx.today, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }

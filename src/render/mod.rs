@@ -300,10 +300,12 @@ pub fn children(
     }
 }
 
+/// A child and their matters, those whose next deadline `today` is after marked overdue.
 pub fn child(
     child: &Child,
     matters: &[Listed],
     history: Option<&[Dated]>,
+    today: NaiveDate,
     format: Format,
     colour: bool,
     out: &mut dyn Write,
@@ -327,7 +329,7 @@ pub fn child(
         ),
         Format::Csv | Format::Xlsx => match history {
             Some(history) => self::history(history, format, colour, out),
-            None => self::matters(matters, format, colour, out),
+            None => self::matters(matters, today, format, colour, out),
         },
         Format::Table => {
             writeln!(
@@ -363,7 +365,7 @@ pub fn child(
             if let Some(history) = history {
                 self::history(history, format, colour, out)?;
             }
-            self::matters(matters, format, colour, out)
+            self::matters(matters, today, format, colour, out)
         }
     }
 }
@@ -448,8 +450,10 @@ fn matter_row(m: &Matter, next: Option<crate::model::Deadline>) -> Vec<String> {
 }
 
 /// Matters one a row; JSON carries the same fields as `show` (actions may be empty when not loaded).
+/// A table marks each matter whose next deadline `as_of` is after: it is overdue.
 pub fn matters(
     matters: &[Listed],
+    as_of: NaiveDate,
     format: Format,
     colour: bool,
     out: &mut dyn Write,
@@ -483,22 +487,41 @@ pub fn matters(
                 ],
                 colour,
             );
+            let mut overdue = 0;
             for listed in matters {
                 let m = &listed.matter;
-                t.add_row(terminal_cells(vec![
-                    m.id.clone(),
-                    m.child.clone(),
-                    m.iro.clone(),
-                    m.team.clone(),
-                    m.category.clone(),
-                    m.state.to_string(),
-                    m.stage.map(|s| s.to_string()).unwrap_or_default(),
-                    m.raised_on.to_string(),
-                    date(listed.next_deadline().map(|d| d.due)),
-                ]));
+                let next = listed.next_deadline().map(|d| d.due);
+                let passed = next.is_some_and(|due| as_of > due);
+                overdue += usize::from(passed);
+                let next = match next {
+                    Some(due) if passed => format!("{due} overdue"),
+                    next => date(next),
+                };
+                t.add_row(table_row(
+                    vec![
+                        m.id.clone(),
+                        m.child.clone(),
+                        m.iro.clone(),
+                        m.team.clone(),
+                        m.category.clone(),
+                        m.state.to_string(),
+                        m.stage.map(|s| s.to_string()).unwrap_or_default(),
+                        m.raised_on.to_string(),
+                        next,
+                    ],
+                    passed,
+                    colour,
+                ));
             }
             writeln!(out, "{t}")?;
-            writeln!(out, "{} matter(s)", matters.len())?;
+            match overdue {
+                0 => writeln!(out, "{} matter(s)", matters.len())?,
+                _ => writeln!(
+                    out,
+                    "{} matter(s), {overdue} with its next deadline passed",
+                    matters.len()
+                )?,
+            }
             Ok(())
         }
     }

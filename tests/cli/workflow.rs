@@ -965,3 +965,41 @@ fn the_demo_can_be_run_again_and_never_touches_a_database_it_did_not_make() {
         .code(2);
     assert_eq!(std::fs::read(&named).expect("demo file"), before);
 }
+
+#[test]
+fn the_listing_marks_a_matter_whose_next_deadline_has_passed() {
+    let mut service = Service::new();
+    // Due 9 November (five working days from the 2nd), and 2 December (from the 25th).
+    let late = service.raise_qap("asmith", "LCS-104233", Some("2026-11-02"));
+    let running = service.raise_qap("asmith", "LCS-200001", Some("2026-11-25"));
+    let row = |listing: &str, id: &str| -> String {
+        listing
+            .lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("{id} listed: {listing}"))
+            .to_string()
+    };
+    let listing = service.ok(&["list"]);
+    assert!(
+        row(&listing, &late).contains("2026-11-09 overdue"),
+        "{listing}"
+    );
+    assert!(row(&listing, &running).contains("2026-12-02"), "{listing}");
+    assert!(!row(&listing, &running).contains("overdue"), "{listing}");
+    assert!(
+        listing.contains("2 matter(s), 1 with its next deadline passed"),
+        "{listing}"
+    );
+    // As it stood on the day it fell due, it had not passed yet.
+    let then = service.ok(&["list", "--as-of", "2026-11-09"]);
+    assert!(!then.contains("overdue"), "{then}");
+    assert!(then.contains("1 matter(s)\n"), "{then}");
+    // Scripts read the same fields as before.
+    let csv = service.ok(&["list", "--format", "csv"]);
+    assert!(!csv.contains("overdue"), "{csv}");
+    // Once it is done, nothing is running late.
+    service.ok(&["--as", "asmith", "complete-action", &late, "--action", "1"]);
+    service.today = "2026-11-27".into();
+    let listing = service.ok(&["list"]);
+    assert!(!row(&listing, &late).contains("overdue"), "{listing}");
+}
