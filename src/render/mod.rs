@@ -431,7 +431,8 @@ impl<'a> MatterView<'a> {
     }
 }
 
-fn matter_row(m: &Matter, next: Option<crate::model::Deadline>) -> Vec<String> {
+/// What every row of matters begins with: who and what it is, where it stands, when it was raised.
+fn matter_facts(m: &Matter) -> Vec<String> {
     vec![
         m.id.clone(),
         m.child.clone(),
@@ -441,12 +442,19 @@ fn matter_row(m: &Matter, next: Option<crate::model::Deadline>) -> Vec<String> {
         m.state.to_string(),
         m.stage.map(|s| s.to_string()).unwrap_or_default(),
         m.raised_on.to_string(),
+    ]
+}
+
+fn matter_row(m: &Matter, next: Option<crate::model::Deadline>) -> Vec<String> {
+    let mut row = matter_facts(m);
+    row.extend([
         date(m.challenge_deadline),
         date(m.drp_entered_on),
         date(m.drp_deadline),
         date(next.map(|d| d.due)),
         date(m.resolved_on),
-    ]
+    ]);
+    row
 }
 
 /// Matters one a row; JSON carries the same fields as `show` (actions may be empty when not loaded).
@@ -497,21 +505,9 @@ pub fn matters(
                     Some(due) if passed => format!("{due} overdue"),
                     next => date(next),
                 };
-                t.add_row(table_row(
-                    vec![
-                        m.id.clone(),
-                        m.child.clone(),
-                        m.iro.clone(),
-                        m.team.clone(),
-                        m.category.clone(),
-                        m.state.to_string(),
-                        m.stage.map(|s| s.to_string()).unwrap_or_default(),
-                        m.raised_on.to_string(),
-                        next,
-                    ],
-                    passed,
-                    colour,
-                ));
+                let mut cells = matter_facts(m);
+                cells.push(next);
+                t.add_row(table_row(cells, passed, colour));
             }
             writeln!(out, "{t}")?;
             match overdue {
