@@ -62,7 +62,13 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for KindFirst<T> {
         }
         let kind = match object.remove("kind") {
             Some(serde_json::Value::String(kind)) => kind,
-            Some(_) => return Err(de::Error::invalid_type(Unexpected::Map, &"a string kind")),
+            Some(other) => {
+                let other = other.to_string();
+                return Err(de::Error::invalid_type(
+                    Unexpected::Other(&other),
+                    &"a string kind",
+                ));
+            }
             None => return Err(de::Error::missing_field("kind")),
         };
         let tagged = serde_json::Value::Object([(kind, object.into())].into_iter().collect());

@@ -1825,5 +1825,6 @@ fn a_step_that_is_not_one_is_refused_naming_what_is_wrong() {
     assert!(refused(r#"{"kind":"action-completed","note":null}"#).contains("missing field `seq`"));
     assert!(refused(r#"{"kind":"action-completed","seq":"one"}"#).contains("invalid type"));
     assert!(refused(r#"{"kind":7,"seq":1}"#).contains("invalid type"));
+    assert!(refused(r#"{"seq":1,"kind":7}"#).contains("invalid type: 7, expected a string kind"));
     assert!(refused(r#"["action-completed",1]"#).contains("internally tagged enum Event"));
 }
