@@ -64,6 +64,6 @@ pub fn run(ctx: &mut Context, args: &ListArgs) -> anyhow::Result<Status> {
         team: args.team.clone(),
         on: Some(ctx.today),
     })?;
-    render::matters(&matters, ctx.today, args.format, ctx.colour, ctx.out)?;
+    render::matters(&matters, as_of, args.format, ctx.colour, ctx.out)?;
     Ok(Status::Done)
 }

@@ -21,9 +21,8 @@ pub struct ShowArgs {
 }
 
 pub fn run(ctx: &mut Context, args: &ShowArgs) -> anyhow::Result<Status> {
-    if args.as_of.is_some() {
-        ctx.as_of(args.as_of)?;
-    }
+    // Refused before anything is read when it is after today.
+    ctx.as_of(args.as_of)?;
     let mut store = ctx.open()?;
     let tx = store.read()?;
     let mut matter = find_matter(&tx, &args.matter)?;

@@ -12,8 +12,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use serde::de::{
-    self, DeserializeSeed, Deserializer, EnumAccess, IgnoredAny, MapAccess, Unexpected,
-    VariantAccess, Visitor,
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, Unexpected, VariantAccess, Visitor,
 };
 use serde::Deserialize;
 
@@ -133,19 +132,21 @@ impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Tagged<'de, A> {
     }
 }
 
-/// The rest of the object, as the fields of its variant.
+/// The rest of the object, as the fields of its variant: every step's variant has fields.
 struct Fields<A>(A);
 
 impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Fields<A> {
     type Error = A::Error;
 
-    fn unit_variant(mut self) -> Result<(), A::Error> {
-        while self.0.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
+    fn unit_variant(self) -> Result<(), A::Error> {
+        Err(de::Error::invalid_type(Unexpected::Map, &"a unit variant"))
     }
 
-    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
-        seed.deserialize(de::value::MapAccessDeserializer::new(self.0))
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, _seed: S) -> Result<S::Value, A::Error> {
+        Err(de::Error::invalid_type(
+            Unexpected::Map,
+            &"a newtype variant",
+        ))
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, A::Error> {

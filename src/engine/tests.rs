@@ -1789,17 +1789,13 @@ fn every_kind_of_step_reads_back_as_written_wherever_its_kind_comes() {
                 other => panic!("not an object: {other}"),
             };
         object.sort_by_key(|(key, _)| key == "kind");
-        let mut reordered = String::from("{");
-        for (at, (key, value)) in object.iter().enumerate() {
-            if at > 0 {
-                reordered.push(',');
-            }
-            reordered.push_str(&format!(
-                "{}:{value}",
-                serde_json::Value::from(key.as_str())
-            ));
-        }
-        reordered.push('}');
+        let mut reordered = Vec::new();
+        serde::Serializer::collect_map(
+            &mut serde_json::Serializer::new(&mut reordered),
+            object.iter().map(|(key, value)| (key, value)),
+        )
+        .expect("serialise");
+        let reordered = String::from_utf8(reordered).expect("utf-8");
         assert!(!reordered.starts_with(&kind), "{reordered}");
         assert_eq!(
             serde_json::from_str::<Event>(&reordered).expect("read"),
