@@ -219,6 +219,72 @@ pub struct ChainWalk {
     pub mail: Vec<(i64, String)>,
 }
 
+/// Which events a walk reads: those from `from` through `through`, in order. The first of a span
+/// that does not begin the chain links to an event another walk read: its `prev_hash` is taken as the
+/// head it follows, and held to that walk's head when the two are joined (`ChainWalk::then`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainSpan {
+    pub from: i64,
+    pub through: i64,
+    pub begins_chain: bool,
+}
+
+impl ChainSpan {
+    pub const WHOLE: ChainSpan = ChainSpan {
+        from: i64::MIN,
+        through: i64::MAX,
+        begins_chain: true,
+    };
+
+    /// The chain in two: the events through `through`, from its beginning, and the rest.
+    pub fn halves_at(through: i64) -> [ChainSpan; 2] {
+        [
+            ChainSpan {
+                through,
+                ..ChainSpan::WHOLE
+            },
+            ChainSpan {
+                from: through.saturating_add(1),
+                through: i64::MAX,
+                begins_chain: false,
+            },
+        ]
+    }
+}
+
+/// A walk of a span: what it found, and, for a span that does not begin the chain, its first event's
+/// id and the hash that event says comes before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpanWalk {
+    pub walk: ChainWalk,
+    pub first_link: Option<(i64, Vec<u8>)>,
+}
+
+impl ChainWalk {
+    /// This walk followed by the walk of the span after it: one walk of both, as if walked at once,
+    /// the later's first event held to this one's head.
+    pub fn then(mut self, later: SpanWalk) -> ChainWalk {
+        let SpanWalk { walk, first_link } = later;
+        let unlinked = first_link
+            .filter(|(_, prev_hash)| *prev_hash != self.head.as_bytes())
+            .map(|(event, _)| ChainBreak {
+                event,
+                why: UNLINKED.into(),
+            });
+        self.first_break = self.first_break.or(unlinked).or(walk.first_break);
+        self.misdated = self.misdated.or(walk.misdated);
+        self.mail.extend(walk.mail);
+        if walk.events > 0 {
+            self.head = walk.head;
+        }
+        self.events += walk.events;
+        self
+    }
+}
+
+const UNLINKED: &str =
+    "its prev_hash is not the hash of the event before it (an event was removed or inserted)";
+
 /// A step of a matter as the walk reads it, borrowed from the row: the texts a log keeps are copied
 /// into room it already has (`LoggedEvent::fill`).
 #[derive(Debug, Clone, Copy)]
@@ -273,20 +339,24 @@ pub struct DueHistoryRow {
     pub event: i64,
 }
 
-const WHOLE_CHAIN: Sql = Sql::new(
-    "the whole chain",
+const CHAIN_SPAN: Sql = Sql::new(
+    "the chain's events from one id through another",
     "SELECT id, matter, child, kind, actor, effective_on, recorded_at, details, prev_hash, hash,
             entered_by, policy_digest, source
-       FROM events ORDER BY id",
+       FROM events WHERE id BETWEEN ?1 AND ?2 ORDER BY id",
+);
+const EVENT_IDS: Sql = Sql::new(
+    "the first and last event",
+    "SELECT min(id), max(id) FROM events",
 );
 const MATTER_LOGS_RAW: Sql = Sql::new(
     "every matter's events, undecoded",
     "SELECT matter, id, actor, effective_on, recorded_at, details, policy_digest FROM events
       WHERE matter IS NOT NULL ORDER BY matter, id",
 );
-const MATTER_ENDS: Sql = Sql::new(
-    "each matter's last event",
-    "SELECT max(id) FROM events WHERE matter IS NOT NULL GROUP BY matter",
+const MATTER_SPANS: Sql = Sql::new(
+    "each matter's first and last event",
+    "SELECT min(id), max(id) FROM events WHERE matter IS NOT NULL GROUP BY matter",
 );
 const EVERY_MATTER: Sql = Sql::new(
     "every matter as stored",
@@ -396,10 +466,7 @@ fn chain_break(
 ) -> Option<ChainBreak> {
     let broken = |why: String| Some(ChainBreak { event: e.id, why });
     if e.prev_hash != head {
-        return broken(
-            "its prev_hash is not the hash of the event before it (an event was removed or inserted)"
-                .into(),
-        );
+        return broken(UNLINKED.into());
     }
     let HashRoom { encoded, hashed } = room;
     chain_hash_into(
@@ -531,13 +598,26 @@ impl Tx<'_> {
 
     /// Recomputes every hash in order, streaming the events.
     pub fn walk_chain(&self) -> Result<ChainWalk, StoreError> {
-        self.walk_chain_feeding(None)
+        Ok(self.walk_span(ChainSpan::WHOLE, None)?.walk)
     }
 
-    /// The same, handing each step of a matter to `feed` as it is walked, with its matter: one read of
-    /// the events for the chain and for the replay of every matter. An event whose columns are not
-    /// the texts iro writes breaks the chain where it is, since its hash cannot be one iro computed.
-    pub fn walk_chain_feeding(&self, mut feed: Option<Feed<'_>>) -> Result<ChainWalk, StoreError> {
+    /// The first and last event's ids, if there are events.
+    pub fn event_ids(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        let ids: (Option<i64>, Option<i64>) =
+            self.one(&EVENT_IDS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(ids.0.zip(ids.1))
+    }
+
+    /// The same of the events in `span`, handing each step of a matter to `feed` as it is walked, with
+    /// its matter: one read of the events for the chain and for the replay of every matter. An event
+    /// whose columns are not the texts iro writes breaks the chain where it is, since its hash cannot
+    /// be one iro computed.
+    pub fn walk_span(
+        &self,
+        span: ChainSpan,
+        mut feed: Option<Feed<'_>>,
+    ) -> Result<SpanWalk, StoreError> {
+        let mut first_link = None;
         let mut walk = ChainWalk {
             events: 0,
             // Kept as bytes while walking (`head` below), and told once the walk is over.
@@ -552,8 +632,8 @@ impl Tx<'_> {
         let mut room = HashRoom::default();
         let mut head = GENESIS.as_bytes().to_vec();
         self.stream(
-            &WHOLE_CHAIN,
-            &[],
+            &CHAIN_SPAN,
+            &[&span.from, &span.through],
             |r| {
                 walk.events += 1;
                 let e = match Stored::read(r) {
@@ -577,6 +657,11 @@ impl Tx<'_> {
                     }
                     Err(other) => return Err(other),
                 };
+                if walk.events == 1 && !span.begins_chain {
+                    head.clear();
+                    head.extend_from_slice(e.prev_hash);
+                    first_link = Some((e.id, e.prev_hash.to_vec()));
+                }
                 if walk.first_break.is_none() {
                     walk.first_break = chain_break(&e, &head, entered_from, &mut room);
                 }
@@ -602,14 +687,17 @@ impl Tx<'_> {
         )?;
         // A hash that is not UTF-8 is not the hex computed for it: the walk has named it already.
         walk.head = String::from_utf8_lossy(&head).into_owned();
-        Ok(walk)
+        Ok(SpanWalk { walk, first_link })
     }
 
-    /// The id of each matter's last event, from the first to the last.
-    pub fn matter_ends(&self) -> Result<Vec<i64>, StoreError> {
-        let mut ends = self.rows(&MATTER_ENDS, &[], |r| r.get(0))?;
+    /// The ids of each matter's first events and of their last, each from the least to the greatest.
+    pub fn matter_spans(&self) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+        let spans: Vec<(i64, i64)> =
+            self.rows(&MATTER_SPANS, &[], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let (mut starts, mut ends): (Vec<i64>, Vec<i64>) = spans.into_iter().unzip();
+        starts.sort_unstable();
         ends.sort_unstable();
-        Ok(ends)
+        Ok((starts, ends))
     }
 
     /// Every matter's events in order, undecoded, one matter at a time, so a replay never holds the

@@ -415,6 +415,90 @@ pub(super) fn events_cannot_be_changed_or_deleted<B: Backend>() {
     }
 }
 
+/// The chain walked in two spans and joined is the chain walked whole, wherever it is divided: whole,
+/// with an event changed, and with one removed (at every divide, so at the changed or removed event).
+pub(super) fn a_chain_walked_in_halves_is_the_chain_walked_whole<B: Backend>() {
+    use super::audit::ChainSpan;
+    let db = B::fresh();
+    let mut store = db.connect();
+    directory(&mut store);
+    for n in 1..=3 {
+        let (matter, steps) = raised(&format!("Q-2026-{n:04}"));
+        let tx = store.write().expect("tx");
+        tx.record(&matter, &steps, &entered()).expect("record");
+        tx.commit().expect("commit");
+    }
+    let every_divide = |store: &mut Store, what: &str| {
+        let tx = store.read().expect("tx");
+        let whole = tx.walk_chain().expect("walk");
+        let (first, last) = tx.event_ids().expect("ids").expect("events");
+        for through in first - 1..=last {
+            let [earlier, later] = ChainSpan::halves_at(through);
+            let joined = tx
+                .walk_span(earlier, None)
+                .expect("earlier")
+                .walk
+                .then(tx.walk_span(later, None).expect("later"));
+            assert_eq!(joined, whole, "{what}, divided after event {through}");
+        }
+        whole
+    };
+    let whole = every_divide(&mut store, "whole");
+    assert!(whole.first_break.is_none(), "{:?}", whole.first_break);
+    let tamper = |store: &mut Store, sqlite: &'static str, postgres: &'static str| {
+        let tx = store.write().expect("tx");
+        tx.exec(&Sql::each("tamper", sqlite, postgres), &[])
+            .expect("tampered");
+        tx.commit().expect("commit");
+    };
+    let event_of = |store: &mut Store, matter: &str, kind: &str| -> i64 {
+        let tx = store.read().expect("tx");
+        let sql = Sql::new(
+            "an event",
+            "SELECT id FROM events WHERE matter = ?1 AND kind = ?2",
+        );
+        tx.one(&sql, &[&matter, &kind], |r| r.get(0))
+            .expect("event")
+    };
+    // The second matter's first step changed; the first matter's last removed, with its stage.
+    let changed = event_of(&mut store, "Q-2026-0002", "qap-raised");
+    let gone = event_of(&mut store, "Q-2026-0001", "drp-entered");
+    tamper(
+        &mut store,
+        "DROP TRIGGER events_no_update",
+        "DROP TRIGGER events_no_update ON events",
+    );
+    let tx = store.write().expect("tx");
+    tx.exec(
+        &Sql::new(
+            "change",
+            "UPDATE events SET actor = 'someone' WHERE id = ?1",
+        ),
+        &[&changed],
+    )
+    .expect("changed");
+    tx.commit().expect("commit");
+    let walk = every_divide(&mut store, "changed");
+    assert_eq!(walk.first_break.map(|b| b.event), Some(changed));
+    tamper(
+        &mut store,
+        "DROP TRIGGER events_no_delete",
+        "DROP TRIGGER events_no_delete ON events",
+    );
+    let tx = store.write().expect("tx");
+    for sql in [
+        "DELETE FROM stages WHERE event = ?1",
+        "DELETE FROM events WHERE id = ?1",
+    ] {
+        tx.exec(&Sql::new("remove", sql), &[&gone])
+            .expect("removed");
+    }
+    tx.commit().expect("commit");
+    let removed = every_divide(&mut store, "removed");
+    assert_eq!(removed.first_break.map(|b| b.event), Some(gone + 1));
+    assert_eq!(removed.events, whole.events - 1);
+}
+
 /// Writers on separate connections at once: every event lands, numbered without gaps, on one chain.
 pub(super) fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number<B: Backend>() {
     let db = Arc::new(B::fresh());
@@ -742,6 +826,16 @@ macro_rules! conformance {
                     return;
                 }
                 super::events_cannot_be_changed_or_deleted::<$ty>()
+            }
+            #[test]
+            fn a_chain_walked_in_halves_is_the_chain_walked_whole() {
+                if !<$ty as Backend>::available() {
+                    eprintln!(
+                        "skipped: set IRO_TEST_POSTGRES to a server to run this backend\'s suite"
+                    );
+                    return;
+                }
+                super::a_chain_walked_in_halves_is_the_chain_walked_whole::<$ty>()
             }
             #[test]
             fn concurrent_writers_never_fork_the_chain_or_share_a_matter_number() {

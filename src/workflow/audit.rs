@@ -25,7 +25,9 @@ use crate::engine::{
     NewAction, Opening, Policy, Request, Step, Timescale,
 };
 use crate::model::{Child, Cover, Matter, ReferralKind, Staff};
-use crate::store::audit::{DueHistoryRow, LoggedEvent, RowImage, StateRow, WalkedStep};
+use crate::store::audit::{
+    ChainSpan, DueHistoryRow, LoggedEvent, RowImage, SpanWalk, StateRow, WalkedStep,
+};
 use crate::store::StoredDirectory;
 use crate::store::{Store, StoreError, Tx};
 
@@ -84,10 +86,12 @@ fn chain_first(first: &mut Store) -> Result<Option<Verdict>, StoreError> {
 }
 
 /// Verifies the whole record (see the module's note) on two connections at once, with one read of the
-/// events. The first folds the directory, counts each matter's last event and walks the chain,
-/// gathering each matter's steps as it goes and handing them on once its last is walked; the second
-/// sums the stored tables. Both replay and re-judge the matters handed on, whichever is free taking the
-/// next, the first between its walking whenever too many wait. Both read the same record: if a step was
+/// events between them. The first folds the directory, finds each matter's first and last event and
+/// walks the first half of the chain; the second sums the stored tables and walks the rest. Each
+/// walk gathers each matter's steps as it goes and hands them on once its last is walked, the second
+/// joining the matters the first began to their later steps; both replay and re-judge the matters
+/// handed on, whichever is free taking the next, a walk between its steps whenever too many wait.
+/// The two halves of the chain are joined where they meet. Both read the same record: if a step was
 /// recorded between their starts, they start again. `progress` is told, from the calling thread, how
 /// many events have been checked so far: each step once replayed, any other event once walked.
 pub fn verify_on_two(
@@ -99,6 +103,24 @@ pub fn verify_on_two(
     unread_breaks(first, verified)
 }
 
+/// What the first half reads for both: the directory as recorded, the ids of each matter's first
+/// events and of their last (`Tx::matter_spans`), and the span of the chain the second walks.
+struct Plan {
+    recorded: Arc<Recorded>,
+    starts: Vec<i64>,
+    ends: Vec<i64>,
+    later: ChainSpan,
+}
+
+/// The chain in halves of about as many events each, by their ids.
+fn halves(ids: Option<(i64, i64)>) -> [ChainSpan; 2] {
+    let through = ids.map_or(0, |(first, last)| {
+        // Halved as wider numbers, so no id a record could hold overflows.
+        ((i128::from(first) + i128::from(last)) / 2) as i64
+    });
+    ChainSpan::halves_at(through)
+}
+
 fn verify_both(
     first: &mut Store,
     second: &mut Store,
@@ -106,61 +128,106 @@ fn verify_both(
 ) -> Result<Verdict, StoreError> {
     for _ in 0..3 {
         let key = RandomState::new();
-        let ready = Ready::default();
+        let ready = Ready::new(2);
         let replayed_events = AtomicU64::new(0);
-        // The directory as recorded, read by the first and handed to the second.
-        let (recorded_is_read, read_recorded) = mpsc::sync_channel::<Arc<Recorded>>(1);
+        let (plan_is_read, read_plan) = mpsc::sync_channel::<Arc<Plan>>(1);
+        // The matters the first half began and did not end, for the second to join to their later
+        // steps; and the second half's walk, for the first to join to its own.
+        let (earlier_is_walked, walked_earlier) = mpsc::sync_channel::<HashMap<String, Log>>(1);
+        let (later_is_walked, walked_later) = mpsc::sync_channel::<SpanWalk>(1);
         let waiting = std::thread::current();
         let (left, right) = std::thread::scope(|scope| {
             let left = scope.spawn(|| -> Result<_, StoreError> {
-                // Owned here, so a walk that fails before it has read the directory drops it, and the
+                // Owned here, so a walk that fails before it has sent them drops them, and the
                 // second is told rather than left waiting.
-                let recorded_is_read = recorded_is_read;
+                let (plan_is_read, earlier_is_walked) = (plan_is_read, earlier_is_walked);
+                // Owned here: a receiver is not to be shared between threads.
+                let walked_later = walked_later;
                 let _done = Wake(waiting.clone());
-                // However the walk ends, the replays waiting on it learn that nothing more will come.
-                let _walked = Walked(&ready);
+                // However the walk ends, the replays waiting on it learn that it is over.
+                let walking = Walking(&ready);
                 let tx = first.read()?;
                 let tip = tx.head()?;
                 let stored_directory = tx.stored_directory()?;
                 let directory = directory_mismatch(&tx, &stored_directory)?;
                 let recorded = Arc::new(Recorded::read_with(&tx, stored_directory)?);
+                let (starts, ends) = tx.matter_spans()?;
+                let [earlier, later] = halves(tx.event_ids()?);
+                let plan = Arc::new(Plan {
+                    recorded: recorded.clone(),
+                    starts,
+                    ends,
+                    later,
+                });
                 // Should the second have failed already, its failure is the one told.
-                let _ = recorded_is_read.send(recorded.clone());
+                let _ = plan_is_read.send(plan.clone());
                 let stood = AsItStood::of(recorded);
                 let mut replayer = Replayer::new(stood, key.clone(), &replayed_events);
-                let mut gathering = Gathering::new(&ready, tx.matter_ends()?);
-                let walk = tx.walk_chain_feeding(Some(&mut |matter, step| {
-                    gathering.take(matter, step, &mut |batch| {
-                        replayer.replay_all(batch, &ready)
-                    })
-                }))?;
+                let mut gathering = Gathering::new(&ready, &plan.ends, None);
+                let walk = tx
+                    .walk_span(
+                        earlier,
+                        Some(&mut |matter, step| {
+                            gathering.take(matter, step, &mut |batch| {
+                                replayer.replay_all(batch, &ready)
+                            })
+                        }),
+                    )?
+                    .walk;
+                let (begun, handed) = gathering.hand_over();
+                let _ = earlier_is_walked.send(begun);
                 // Every event not handed to a replay is checked once walked: counted now, so the
                 // count comes to the events walked when the last replay is done.
-                let handed = gathering.finish();
                 replayed_events.fetch_add(walk.events.saturating_sub(handed), Ordering::Relaxed);
-                ready.close();
-                let checked = walked(&tx, &walk)?;
+                drop(walking);
                 replayer.drain(&ready);
+                // The whole chain, once the second has walked the rest: none if it stopped first.
+                let walk = walked_later.recv().ok().map(|later| walk.then(later));
+                let checked = match &walk {
+                    Some(walk) => walked(&tx, walk)?,
+                    None => None,
+                };
                 Ok((tip, walk, checked, directory, replayer.done()))
             });
             let right = scope.spawn(|| -> Result<_, StoreError> {
-                // Owned here: a receiver is not to be shared between threads.
-                let read_recorded = read_recorded;
+                // Owned here: a receiver is not to be shared between threads; the sender dropped by
+                // a walk that fails, so the first is told rather than left waiting.
+                let (read_plan, walked_earlier) = (read_plan, walked_earlier);
+                let later_is_walked = later_is_walked;
                 let _done = Wake(waiting.clone());
+                let walking = Walking(&ready);
                 let place = second.place();
+                let stopped = || StoreError::Database {
+                    place: place.clone(),
+                    cause: "the walk of the chain's first half stopped before it was done".into(),
+                };
                 let tx = second.read()?;
                 let tip = tx.head()?;
                 let mut stored = RowSum::with_key(key.clone());
                 tx.for_each_state_image(|row| stored.add(row))?;
-                // Should the first fail before it has read the directory, its failure is the one told.
-                let Ok(recorded) = read_recorded.recv() else {
-                    return Err(StoreError::Database {
-                        place,
-                        cause: "the walk of the chain ended before it read the directory".into(),
-                    });
+                // Should the first fail before it is ready, its failure is the one told.
+                let Ok(plan) = read_plan.recv() else {
+                    return Err(stopped());
                 };
-                let mut replayer =
-                    Replayer::new(AsItStood::of(recorded), key.clone(), &replayed_events);
+                let stood = AsItStood::of(plan.recorded.clone());
+                let mut replayer = Replayer::new(stood, key.clone(), &replayed_events);
+                let mut gathering = Gathering::new(&ready, &plan.ends, Some(&plan.starts));
+                let walk = tx.walk_span(
+                    plan.later,
+                    Some(&mut |matter, step| {
+                        gathering.take(matter, step, &mut |batch| {
+                            replayer.replay_all(batch, &ready)
+                        })
+                    }),
+                )?;
+                let Ok(begun) = walked_earlier.recv() else {
+                    return Err(stopped());
+                };
+                let handed = gathering.join(begun, &mut |batch| replayer.replay_all(batch, &ready));
+                replayed_events
+                    .fetch_add(walk.walk.events.saturating_sub(handed), Ordering::Relaxed);
+                let _ = later_is_walked.send(walk);
+                drop(walking);
                 replayer.drain(&ready);
                 Ok((tip, stored, replayer.done()))
             });
@@ -176,6 +243,22 @@ fn verify_both(
             )
         });
         let (left_tip, walk, checked, directory, (left_problem, mut replayed)) = left?;
+        let (right_tip, stored, (right_problem, right_replayed)) = match right {
+            Ok(right) => right,
+            // A stored table that does not read is told after what the chain and the steps say,
+            // walked and replayed again by the first alone.
+            Err(e) if e.unread().is_some() => return steps_before_unread(first, directory, e),
+            Err(e) => return Err(e),
+        };
+        if left_tip != right_tip {
+            continue;
+        }
+        let Some(walk) = walk else {
+            return Err(StoreError::Database {
+                place: second.place(),
+                cause: "the walk of the chain's second half ended without a word".into(),
+            });
+        };
         if checked.is_some() {
             // The chain's own fault comes first, whatever the replay made of it.
             return Ok(Verdict {
@@ -189,26 +272,11 @@ fn verify_both(
             head: walk.head.clone(),
             problem,
         };
-        // A step whose date the walk could not read (and so handed to no replay), by its event.
-        let misdated = walk.misdated.as_ref().map(|m| (m.event, m.to_string()));
-        let (right_tip, stored, (right_problem, right_replayed)) = match right {
-            Ok(right) => right,
-            // A stored table that does not read is told after what the steps say: the first half
-            // replayed every matter itself, the second having stopped before it took any.
-            Err(e) if e.unread().is_some() => {
-                return match directory.or_else(|| first_failing([left_problem, misdated])) {
-                    Some(problem) => Ok(verdict(Some(problem))),
-                    None => Err(e),
-                }
-            }
-            Err(e) => return Err(e),
-        };
-        if left_tip != right_tip {
-            continue;
-        }
         if directory.is_some() {
             return Ok(verdict(directory));
         }
+        // A step whose date the walk could not read (and so handed to no replay), by its event.
+        let misdated = walk.misdated.as_ref().map(|m| (m.event, m.to_string()));
         // The first event that fails in the chain's order, whichever half found it, or whose date
         // the walk could not read.
         if let Some(why) = first_failing([left_problem, right_problem, misdated]) {
@@ -226,6 +294,51 @@ fn verify_both(
         place: first.place(),
         cause: "steps kept being recorded while the record was verified: verify it again when it is quiet"
             .into(),
+    })
+}
+
+/// Where the second stopped at a stored table that does not read (`unread`): the chain walked and
+/// every matter replayed on the first alone, and the chain's fault, the directory's, or the first
+/// step that does not stand told before it.
+fn steps_before_unread(
+    first: &mut Store,
+    directory: Option<String>,
+    unread: StoreError,
+) -> Result<Verdict, StoreError> {
+    let tx = first.read()?;
+    let ready = Ready::new(1);
+    let counted = AtomicU64::new(0);
+    let mut replayer = Replayer::new(AsItStood::read(&tx)?, RandomState::new(), &counted);
+    let (_, ends) = tx.matter_spans()?;
+    let mut gathering = Gathering::new(&ready, &ends, None);
+    let walking = Walking(&ready);
+    let walk = tx
+        .walk_span(
+            ChainSpan::WHOLE,
+            Some(&mut |matter, step| {
+                gathering.take(matter, step, &mut |batch| {
+                    replayer.replay_all(batch, &ready)
+                })
+            }),
+        )?
+        .walk;
+    gathering.join(HashMap::default(), &mut |batch| {
+        replayer.replay_all(batch, &ready)
+    });
+    drop(walking);
+    replayer.drain(&ready);
+    let misdated = walk.misdated.as_ref().map(|m| (m.event, m.to_string()));
+    let problem = match walked(&tx, &walk)? {
+        Some(fault) => fault,
+        None => match directory.or_else(|| first_failing([replayer.done().0, misdated])) {
+            Some(problem) => problem,
+            None => return Err(unread),
+        },
+    };
+    Ok(Verdict {
+        events: walk.events,
+        head: walk.head,
+        problem: Some(problem),
     })
 }
 
@@ -456,19 +569,32 @@ type MatterLog = (String, Log);
 /// matter's room goes back to the walk once replayed, so the walk copies each step's texts into room
 /// it made before, where making every step's texts afresh on one thread and freeing them on the other
 /// took more than reading the events a second time.
+/// `continued` marks the steps of a matter begun in the span before the one walked.
 #[derive(Default)]
 struct Log {
     used: usize,
     slots: Vec<LoggedEvent>,
+    continued: bool,
 }
 
 impl Log {
     fn push(&mut self, step: &WalkedStep) {
+        self.slot().fill(step);
+    }
+
+    /// The steps of `later` after these.
+    fn extend_from(&mut self, later: &Log) {
+        for step in later.steps() {
+            self.slot().clone_from(step);
+        }
+    }
+
+    fn slot(&mut self) -> &mut LoggedEvent {
         if self.used == self.slots.len() {
             self.slots.push(LoggedEvent::default());
         }
-        self.slots[self.used].fill(step);
         self.used += 1;
+        &mut self.slots[self.used - 1]
     }
 
     fn steps(&self) -> &[LoggedEvent] {
@@ -482,21 +608,32 @@ impl Log {
 const BATCH: usize = 64;
 const MOST_WAITING: usize = 8;
 
-/// The matters the walk has gathered whole, waiting for a replay, and the room of those replayed.
-#[derive(Default)]
+/// The matters the walks have gathered whole, waiting for a replay, and the room of those replayed.
 struct Ready {
     waiting: Mutex<Waiting>,
     arrived: Condvar,
     spare: Mutex<Vec<Vec<MatterLog>>>,
 }
 
-#[derive(Default)]
 struct Waiting {
     batches: VecDeque<Vec<MatterLog>>,
-    walked: bool,
+    /// The walks not yet over.
+    walking: usize,
 }
 
 impl Ready {
+    /// Matters to come from `walks` walks.
+    fn new(walks: usize) -> Ready {
+        Ready {
+            waiting: Mutex::new(Waiting {
+                batches: VecDeque::new(),
+                walking: walks,
+            }),
+            arrived: Condvar::new(),
+            spare: Mutex::default(),
+        }
+    }
+
     fn waiting(&self) -> std::sync::MutexGuard<'_, Waiting> {
         self.waiting
             .lock()
@@ -525,7 +662,7 @@ impl Ready {
             if let Some(batch) = waiting.batches.pop_front() {
                 return Some(batch);
             }
-            if waiting.walked {
+            if waiting.walking == 0 {
                 return None;
             }
             waiting = self
@@ -535,10 +672,14 @@ impl Ready {
         }
     }
 
-    /// Nothing more will come.
-    fn close(&self) {
-        self.waiting().walked = true;
-        self.arrived.notify_all();
+    /// One walk is over: once all are, nothing more will come.
+    fn walk_over(&self) {
+        let mut waiting = self.waiting();
+        waiting.walking = waiting.walking.saturating_sub(1);
+        if waiting.walking == 0 {
+            drop(waiting);
+            self.arrived.notify_all();
+        }
     }
 
     fn spare(&self) -> std::sync::MutexGuard<'_, Vec<Vec<MatterLog>>> {
@@ -548,22 +689,31 @@ impl Ready {
     }
 }
 
-/// Closes the matters waiting when the walk ends, however it ends, so no replay waits for ever.
-struct Walked<'a>(&'a Ready);
+/// Tells the matters waiting that a walk is over when it ends, however it ends, so no replay waits
+/// for ever.
+struct Walking<'a>(&'a Ready);
 
-impl Drop for Walked<'_> {
+impl Drop for Walking<'_> {
     fn drop(&mut self) {
-        self.0.close();
+        self.0.walk_over();
     }
 }
 
-/// The walk's steps gathered by matter until each matter's last, then handed on in batches.
+/// A walk's steps gathered by matter until each matter's last, then handed on in batches. The walk of
+/// a span after the first also holds back the matters begun before it, for the steps the walk before
+/// gathered of them to be joined to (`join`).
 struct Gathering<'a> {
     /// The id of each matter's last event, in order, and how far the walk has passed through them.
-    ends: Vec<i64>,
+    ends: &'a [i64],
     passed: usize,
+    /// For a walk of a later span, the id of each matter's first event, in order, and how far the walk
+    /// has passed through them: a matter first seen at any other event was begun before.
+    starts: Option<(&'a [i64], usize)>,
     /// The matters begun and not yet handed on, with their steps so far.
     begun: HashMap<String, Log>,
+    /// The matters walked to their last step that were begun before this walk, with the rest of
+    /// their steps.
+    held: Vec<MatterLog>,
     batch: Vec<MatterLog>,
     /// Room for matters to come.
     room: Vec<MatterLog>,
@@ -573,11 +723,13 @@ struct Gathering<'a> {
 }
 
 impl<'a> Gathering<'a> {
-    fn new(ready: &'a Ready, ends: Vec<i64>) -> Gathering<'a> {
+    fn new(ready: &'a Ready, ends: &'a [i64], starts: Option<&'a [i64]>) -> Gathering<'a> {
         Gathering {
             ends,
             passed: 0,
+            starts: starts.map(|starts| (starts, 0)),
             begun: HashMap::default(),
+            held: Vec::new(),
             batch: Vec::with_capacity(BATCH),
             room: Vec::new(),
             ready,
@@ -596,18 +748,35 @@ impl<'a> Gathering<'a> {
         match self.begun.get_mut(matter) {
             Some(log) => log.push(&step),
             None => {
+                let continued = self.begun_before(step.id);
                 let (mut id, mut log) = self.room().unwrap_or_default();
                 matter.clone_into(&mut id);
                 log.used = 0;
+                log.continued = continued;
                 log.push(&step);
                 self.begun.insert(id, log);
             }
         }
         if last {
             if let Some(whole) = self.begun.remove_entry(matter) {
-                self.hand_on(whole, replay);
+                if whole.1.continued {
+                    self.held.push(whole);
+                } else {
+                    self.hand_on(whole, replay);
+                }
             }
         }
+    }
+
+    /// Whether a matter first seen at event `id` was begun before the span walked.
+    fn begun_before(&mut self, id: i64) -> bool {
+        let Some((starts, passed)) = &mut self.starts else {
+            return false;
+        };
+        while starts.get(*passed).is_some_and(|start| *start < id) {
+            *passed += 1;
+        }
+        starts.get(*passed) != Some(&id)
     }
 
     /// Room for a matter, from what the replays gave back.
@@ -633,11 +802,39 @@ impl<'a> Gathering<'a> {
         }
     }
 
-    /// Hands on whatever is left, once the walk is over; how many steps it took.
-    fn finish(mut self) -> u64 {
-        self.batch.extend(self.begun.drain());
+    /// Once the walk of a span before another's is over: the matters it began and did not end, for
+    /// the later walk to join (every matter ended is handed on); and how many steps it took.
+    fn hand_over(mut self) -> (HashMap<String, Log>, u64) {
         if !self.batch.is_empty() {
-            self.ready.push(self.batch);
+            self.ready.push(std::mem::take(&mut self.batch));
+        }
+        (std::mem::take(&mut self.begun), self.taken)
+    }
+
+    /// Once the walk is over: hands on every matter held, its steps after those the walk before
+    /// began it with (`earlier`), and whatever else is left; how many steps it took.
+    fn join(
+        mut self,
+        mut earlier: HashMap<String, Log>,
+        replay: &mut dyn FnMut(Vec<MatterLog>),
+    ) -> u64 {
+        for (matter, later) in std::mem::take(&mut self.held) {
+            match earlier.remove(&matter) {
+                Some(mut log) => {
+                    log.extend_from(&later);
+                    self.hand_on((matter, log), replay);
+                }
+                // Its first steps did not read, and the walk before has named the first of them.
+                None => self.hand_on((matter, later), replay),
+            }
+        }
+        // Matters whose last step neither walk came to (none, on a record read whole) go as they are.
+        let unended: Vec<MatterLog> = earlier.into_iter().chain(self.begun.drain()).collect();
+        for whole in unended {
+            self.hand_on(whole, replay);
+        }
+        if !self.batch.is_empty() {
+            self.ready.push(std::mem::take(&mut self.batch));
         }
         self.taken
     }
@@ -1725,7 +1922,7 @@ mod tests {
     }
 
     #[test]
-    fn the_walk_hands_on_every_matter_once_with_all_its_steps_however_they_interleave() {
+    fn the_walks_hand_on_every_matter_once_with_all_its_steps_however_they_interleave_or_divide() {
         let details = |id: i64| format!("step {id}");
         // 2,000 matters of one to six steps, their steps spread through the walk in a shuffled order:
         // enough batches that the walk replays some itself and fills room given back.
@@ -1740,54 +1937,79 @@ mod tests {
             steps.swap(i, (seed >> 33) as usize % (i + 1));
         }
         let walked: Vec<(i64, &str)> = (1..).zip(steps.iter().map(String::as_str)).collect();
-        let mut ends: BTreeMap<&str, i64> = BTreeMap::new();
-        for (id, matter) in &walked {
-            ends.insert(matter, *id);
-        }
         let mut expected: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for (id, matter) in &walked {
             expected.entry(matter.to_string()).or_default().push(*id);
         }
-
-        let ready = Ready::default();
-        let mut got: BTreeMap<String, Vec<Vec<i64>>> = BTreeMap::new();
-        // Each batch replayed is read, and its room given back for the walk to fill again.
-        let mut replay = |batch: Vec<MatterLog>| {
-            for (matter, log) in &batch {
-                assert!(log.steps().iter().all(|s| s.details == details(s.id)));
-                got.entry(matter.clone())
-                    .or_default()
-                    .push(log.steps().iter().map(|s| s.id).collect());
-            }
-            ready.spare().push(batch);
+        let spans = |at: usize| -> (Vec<i64>, Vec<i64>) {
+            let mut starts: Vec<i64> = expected.values().map(|ids| ids[0]).collect();
+            let mut ends: Vec<i64> = expected.values().map(|ids| ids[ids.len() - 1]).collect();
+            starts.sort_unstable();
+            ends.sort_unstable();
+            assert!(
+                at == walked.len()
+                    || expected
+                        .values()
+                        .filter(|ids| ids[0] <= at as i64 && ids[ids.len() - 1] > at as i64)
+                        .count()
+                        > 100,
+                "many matters have steps on both sides of the divide"
+            );
+            (starts, ends)
         };
-        let mut gathering = Gathering::new(&ready, ends.values().copied().collect::<Vec<_>>());
-        gathering.ends.sort_unstable();
-        for (id, matter) in &walked {
-            let text = details(*id);
-            let step = WalkedStep {
-                id: *id,
+        fn step(id: i64, text: &str) -> WalkedStep<'_> {
+            WalkedStep {
+                id,
                 actor: "IRO-1",
                 effective_on: day("2026-11-26"),
                 recorded_on: Some(day("2026-11-26")),
-                details: &text,
+                details: text,
                 policy_digest: None,
+            }
+        }
+        let texts: Vec<String> = walked.iter().map(|(id, _)| details(*id)).collect();
+
+        // The walk whole, and the walk in two at a divide.
+        for at in [walked.len(), walked.len() / 2] {
+            let (starts, ends) = spans(at);
+            let ready = Ready::new(1);
+            let walking = Walking(&ready);
+            let mut got: BTreeMap<String, Vec<Vec<i64>>> = BTreeMap::new();
+            // Each batch replayed is read, and its room given back for the walk to fill again.
+            let mut replay = |batch: Vec<MatterLog>| {
+                for (matter, log) in &batch {
+                    assert!(log.steps().iter().all(|s| s.details == details(s.id)));
+                    got.entry(matter.clone())
+                        .or_default()
+                        .push(log.steps().iter().map(|s| s.id).collect());
+                }
+                ready.spare().push(batch);
             };
-            gathering.take(matter, step, &mut replay);
+            let (before, after) = walked.split_at(at);
+            let mut earlier = Gathering::new(&ready, &ends, None);
+            for ((id, matter), text) in before.iter().zip(&texts) {
+                earlier.take(matter, step(*id, text), &mut replay);
+            }
+            let (begun, earlier_took) = earlier.hand_over();
+            let mut later = Gathering::new(&ready, &ends, Some(&starts));
+            for ((id, matter), text) in after.iter().zip(&texts[at..]) {
+                later.take(matter, step(*id, text), &mut replay);
+            }
+            let later_took = later.join(begun, &mut replay);
+            assert_eq!(earlier_took + later_took, walked.len() as u64);
+            drop(walking);
+            while let Some(batch) = ready.next() {
+                replay(batch);
+            }
+            let got: BTreeMap<String, Vec<i64>> = got
+                .into_iter()
+                .map(|(matter, mut logs)| {
+                    assert_eq!(logs.len(), 1, "{matter} was handed on more than once");
+                    (matter, logs.remove(0))
+                })
+                .collect();
+            assert_eq!(got, expected, "divided at {at}");
         }
-        assert_eq!(gathering.finish(), walked.len() as u64);
-        ready.close();
-        while let Some(batch) = ready.next() {
-            replay(batch);
-        }
-        let got: BTreeMap<String, Vec<i64>> = got
-            .into_iter()
-            .map(|(matter, mut logs)| {
-                assert_eq!(logs.len(), 1, "{matter} was handed on more than once");
-                (matter, logs.remove(0))
-            })
-            .collect();
-        assert_eq!(got, expected);
     }
 
     #[test]
