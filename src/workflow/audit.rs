@@ -243,13 +243,9 @@ fn verify_both(
             )
         });
         let (left_tip, walk, checked, directory, (left_problem, mut replayed)) = left?;
-        let (right_tip, stored, (right_problem, right_replayed)) = match right {
-            Ok(right) => right,
-            // A stored table that does not read is told after what the chain and the steps say,
-            // walked and replayed again by the first alone.
-            Err(e) if e.unread().is_some() => return steps_before_unread(first, directory, e),
-            Err(e) => return Err(e),
-        };
+        // A value the second could not read (its tables' values are summed as stored, so only what
+        // the walk of its half stopped at) is told after the chain's fault by `unread_breaks`.
+        let (right_tip, stored, (right_problem, right_replayed)) = right?;
         if left_tip != right_tip {
             continue;
         }
@@ -294,51 +290,6 @@ fn verify_both(
         place: first.place(),
         cause: "steps kept being recorded while the record was verified: verify it again when it is quiet"
             .into(),
-    })
-}
-
-/// Where the second stopped at a stored table that does not read (`unread`): the chain walked and
-/// every matter replayed on the first alone, and the chain's fault, the directory's, or the first
-/// step that does not stand told before it.
-fn steps_before_unread(
-    first: &mut Store,
-    directory: Option<String>,
-    unread: StoreError,
-) -> Result<Verdict, StoreError> {
-    let tx = first.read()?;
-    let ready = Ready::new(1);
-    let counted = AtomicU64::new(0);
-    let mut replayer = Replayer::new(AsItStood::read(&tx)?, RandomState::new(), &counted);
-    let (_, ends) = tx.matter_spans()?;
-    let mut gathering = Gathering::new(&ready, &ends, None);
-    let walking = Walking(&ready);
-    let walk = tx
-        .walk_span(
-            ChainSpan::WHOLE,
-            Some(&mut |matter, step| {
-                gathering.take(matter, step, &mut |batch| {
-                    replayer.replay_all(batch, &ready)
-                })
-            }),
-        )?
-        .walk;
-    gathering.join(HashMap::default(), &mut |batch| {
-        replayer.replay_all(batch, &ready)
-    });
-    drop(walking);
-    replayer.drain(&ready);
-    let misdated = walk.misdated.as_ref().map(|m| (m.event, m.to_string()));
-    let problem = match walked(&tx, &walk)? {
-        Some(fault) => fault,
-        None => match directory.or_else(|| first_failing([replayer.done().0, misdated])) {
-            Some(problem) => problem,
-            None => return Err(unread),
-        },
-    };
-    Ok(Verdict {
-        events: walk.events,
-        head: walk.head,
-        problem: Some(problem),
     })
 }
 

@@ -973,6 +973,41 @@ fn of_two_steps_that_do_not_stand_the_first_recorded_is_named() {
 }
 
 #[test]
+fn a_step_that_does_not_stand_is_told_before_a_stored_value_that_does_not_read() {
+    if crate::common::file_only("it edits the file behind iro's back") {
+        return;
+    }
+    // The stored value makes the tables' sums differ; the forged step, correctly chained, comes
+    // first and is the one named.
+    let (_dir, copy, conn) = copy_of_the_original("step-then-unread.db");
+    let matter: String = conn
+        .query_row("SELECT id FROM matters ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .expect("matter");
+    append(
+        &conn,
+        Forged {
+            matter: &matter,
+            kind: "noted",
+            actor: "nobody",
+            on: "2026-11-26",
+            details: r#"{"kind":"noted","text":"forged"}"#,
+            entered: true,
+        },
+    );
+    let forged: i64 = conn
+        .query_row("SELECT MAX(id) FROM events", [], |r| r.get(0))
+        .expect("id");
+    sql(
+        &conn,
+        "UPDATE matters SET summary = CAST(CAST(summary AS BLOB) || X'FF' AS TEXT)",
+    );
+    drop(conn);
+    caught_saying(&copy, &format!("event {forged}: it names nobody"));
+}
+
+#[test]
 fn a_witness_file_keeps_each_head_and_a_bad_one_is_named() {
     if crate::common::file_only("it swaps an older backup file in") {
         return;
