@@ -243,10 +243,18 @@ impl ChainSpan {
                 through,
                 ..ChainSpan::WHOLE
             },
-            ChainSpan {
-                from: through.saturating_add(1),
-                through: i64::MAX,
-                begins_chain: false,
+            match through.checked_add(1) {
+                Some(from) => ChainSpan {
+                    from,
+                    through: i64::MAX,
+                    begins_chain: false,
+                },
+                // Nothing is after the greatest id.
+                None => ChainSpan {
+                    from: i64::MAX,
+                    through: i64::MIN,
+                    begins_chain: false,
+                },
             },
         ]
     }
@@ -895,7 +903,33 @@ impl Tx<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::dated_after_recorded;
+    use super::{dated_after_recorded, ChainSpan};
+
+    #[test]
+    fn the_halves_of_a_chain_cover_every_id_once() {
+        for through in [i64::MIN, -1, 0, 1, 41, i64::MAX - 1, i64::MAX] {
+            let [earlier, later] = ChainSpan::halves_at(through);
+            let holds = |span: ChainSpan, id: i64| span.from <= id && id <= span.through;
+            for id in [
+                i64::MIN,
+                through.saturating_sub(1),
+                through,
+                through.saturating_add(1),
+                i64::MAX,
+            ] {
+                assert!(
+                    holds(earlier, id) != holds(later, id),
+                    "divided after {through}, {id} is in exactly one half"
+                );
+                assert_eq!(
+                    holds(earlier, id),
+                    id <= through,
+                    "divided after {through}: {id}"
+                );
+            }
+            assert!(earlier.begins_chain && !later.begins_chain);
+        }
+    }
 
     #[test]
     fn a_step_is_dated_after_its_recording_only_beyond_the_next_day() {

@@ -112,7 +112,8 @@ struct Plan {
     later: ChainSpan,
 }
 
-/// The chain in halves of about as many events each, by their ids.
+/// The chain in halves by its ids: of about as many events each, where the ids run without gaps as
+/// iro numbers them.
 fn halves(ids: Option<(i64, i64)>) -> [ChainSpan; 2] {
     let through = ids.map_or(0, |(first, last)| {
         // Halved as wider numbers, so no id a record could hold overflows.
@@ -199,7 +200,7 @@ fn verify_both(
                 let place = second.place();
                 let stopped = || StoreError::Database {
                     place: place.clone(),
-                    cause: "the walk of the chain's first half stopped before it was done".into(),
+                    cause: "the first connection stopped before it handed on what it read".into(),
                 };
                 let tx = second.read()?;
                 let tip = tx.head()?;
@@ -769,19 +770,25 @@ impl<'a> Gathering<'a> {
         mut earlier: HashMap<String, Log>,
         replay: &mut dyn FnMut(Vec<MatterLog>),
     ) -> u64 {
-        for (matter, later) in std::mem::take(&mut self.held) {
-            match earlier.remove(&matter) {
-                Some(mut log) => {
-                    log.extend_from(&later);
-                    self.hand_on((matter, log), replay);
+        // Held, or never ended here: a matter whose last event was not walked (its date, say, did
+        // not read) is gathered as far as the walk went, as one walk of the whole chain would.
+        let later: Vec<MatterLog> = std::mem::take(&mut self.held)
+            .into_iter()
+            .chain(self.begun.drain())
+            .collect();
+        for (matter, log) in later {
+            let whole = match earlier.remove(&matter) {
+                Some(mut first) => {
+                    first.extend_from(&log);
+                    first
                 }
-                // Its first steps did not read, and the walk before has named the first of them.
-                None => self.hand_on((matter, later), replay),
-            }
+                // Begun here, or its earlier steps were not walked, as one walk would not have them.
+                None => log,
+            };
+            self.hand_on((matter, whole), replay);
         }
-        // Matters whose last step neither walk came to (none, on a record read whole) go as they are.
-        let unended: Vec<MatterLog> = earlier.into_iter().chain(self.begun.drain()).collect();
-        for whole in unended {
+        // Begun before and not walked here at all (its later events did not read) likewise.
+        for whole in earlier {
             self.hand_on(whole, replay);
         }
         if !self.batch.is_empty() {
@@ -1961,6 +1968,41 @@ mod tests {
                 .collect();
             assert_eq!(got, expected, "divided at {at}");
         }
+    }
+
+    #[test]
+    fn a_matter_across_the_divide_whose_last_event_is_not_walked_is_replayed_once_as_far_as_walked()
+    {
+        // Q's events are 1, 2 and 3; the divide is after 1, and 3 (say, its date unread) is never
+        // handed to the gathering, so neither walk sees Q end.
+        let (starts, ends) = (vec![1], vec![3]);
+        let step = |id: i64| WalkedStep {
+            id,
+            actor: "IRO-1",
+            effective_on: day("2026-11-26"),
+            recorded_on: Some(day("2026-11-26")),
+            details: "step",
+            policy_digest: None,
+        };
+        let ready = Ready::new(1);
+        let walking = Walking(&ready);
+        let mut got: Vec<(String, Vec<i64>)> = Vec::new();
+        let mut replay = |batch: Vec<MatterLog>| {
+            for (matter, log) in &batch {
+                got.push((matter.clone(), log.steps().iter().map(|s| s.id).collect()));
+            }
+        };
+        let mut earlier = Gathering::new(&ready, &ends, None);
+        earlier.take("Q", step(1), &mut replay);
+        let (begun, _) = earlier.hand_over();
+        let mut later = Gathering::new(&ready, &ends, Some(&starts));
+        later.take("Q", step(2), &mut replay);
+        assert_eq!(later.join(begun, &mut replay), 1);
+        drop(walking);
+        while let Some(batch) = ready.next() {
+            replay(batch);
+        }
+        assert_eq!(got, vec![("Q".to_string(), vec![1, 2])]);
     }
 
     #[test]
