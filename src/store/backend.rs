@@ -227,7 +227,7 @@ impl dyn Row + '_ {
 
     /// Column `index` as the bytes of the text the row holds (see [`Row::text_bytes`]).
     pub fn bytes(&self, index: usize) -> Result<&[u8], BackendError> {
-        self.text_bytes(index)?.ok_or(BackendError::Decode {
+        self.text_bytes(index)?.ok_or_else(|| BackendError::Decode {
             column: index,
             why: "expected text, found Null".into(),
         })
@@ -235,7 +235,7 @@ impl dyn Row + '_ {
 
     /// Column `index` as the text the row holds, borrowed rather than copied.
     pub fn text(&self, index: usize) -> Result<&str, BackendError> {
-        self.optional_text(index)?.ok_or(BackendError::Decode {
+        self.optional_text(index)?.ok_or_else(|| BackendError::Decode {
             column: index,
             why: "expected text, found Null".into(),
         })
