@@ -12,6 +12,7 @@ use super::Context;
 use crate::error::{Problem, Status};
 use crate::render::{Field, Format, RowWriter, Tabular};
 use crate::store::audit::EnteredForAnother;
+use crate::store::Store;
 use crate::workflow::audit::{self, Witnessed};
 
 /// Check the record (hash chain and state against its events), or print the head hash
@@ -106,6 +107,8 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
                 Some(problem) => Some(problem.clone()),
                 None => audit::witnessed(&tx, &verdict, &heads)?,
             };
+            drop(tx);
+            close_together(store, second);
             match problem {
                 Some(what) => {
                     writeln!(ctx.out, "broken: {what}")?;
@@ -127,6 +130,15 @@ pub fn run(ctx: &mut Context, args: &AuditArgs) -> anyhow::Result<Status> {
             }
         }
     }
+}
+
+/// Closes two connections at once: each close unmaps the file its connection mapped, a tenth of a
+/// second on a national record, which one after the other the command waited for twice.
+fn close_together(first: Store, second: Store) {
+    std::thread::scope(|scope| {
+        scope.spawn(move || drop(second));
+        drop(first);
+    });
 }
 
 /// The heads a witness file kept, each line checked.

@@ -235,10 +235,11 @@ impl dyn Row + '_ {
 
     /// Column `index` as the text the row holds, borrowed rather than copied.
     pub fn text(&self, index: usize) -> Result<&str, BackendError> {
-        self.optional_text(index)?.ok_or_else(|| BackendError::Decode {
-            column: index,
-            why: "expected text, found Null".into(),
-        })
+        self.optional_text(index)?
+            .ok_or_else(|| BackendError::Decode {
+                column: index,
+                why: "expected text, found Null".into(),
+            })
     }
 }
 
