@@ -233,6 +233,21 @@ struct Forged<'a> {
     entered: bool,
 }
 
+/// Appends to `matter`, as iro would, a note by someone not in the directory.
+fn append_noted_by_nobody(conn: &Connection, matter: &str) {
+    append(
+        conn,
+        Forged {
+            matter,
+            kind: "noted",
+            actor: "nobody",
+            on: "2026-11-26",
+            details: r#"{"kind":"noted","text":"forged"}"#,
+            entered: true,
+        },
+    );
+}
+
 /// Appends an event as if iro had, chained correctly, and folds nothing.
 fn append(conn: &Connection, forged: Forged) {
     let next: i64 = conn
@@ -953,17 +968,7 @@ fn of_two_steps_that_do_not_stand_the_first_recorded_is_named() {
     let (last, first) = (matter("DESC"), matter("ASC"));
     assert_ne!(last, first);
     for m in [&last, &first] {
-        append(
-            &conn,
-            Forged {
-                matter: m,
-                kind: "noted",
-                actor: "nobody",
-                on: "2026-11-26",
-                details: r#"{"kind":"noted","text":"forged"}"#,
-                entered: true,
-            },
-        );
+        append_noted_by_nobody(&conn, m);
     }
     let earlier: i64 = conn
         .query_row("SELECT MAX(id) - 1 FROM events", [], |r| r.get(0))
@@ -985,17 +990,7 @@ fn a_step_that_does_not_stand_is_told_before_a_stored_value_that_does_not_read()
             r.get(0)
         })
         .expect("matter");
-    append(
-        &conn,
-        Forged {
-            matter: &matter,
-            kind: "noted",
-            actor: "nobody",
-            on: "2026-11-26",
-            details: r#"{"kind":"noted","text":"forged"}"#,
-            entered: true,
-        },
-    );
+    append_noted_by_nobody(&conn, &matter);
     let forged: i64 = conn
         .query_row("SELECT MAX(id) FROM events", [], |r| r.get(0))
         .expect("id");
