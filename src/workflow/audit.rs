@@ -652,8 +652,8 @@ impl Drop for Walking<'_> {
 }
 
 /// A walk's steps gathered by matter until each matter's last, then handed on in batches. The walk of
-/// a span after the first also holds back the matters begun before it, for the steps the walk before
-/// gathered of them to be joined to (`join`).
+/// a span after the first keeps the matters begun before it past their last, for the steps the walk
+/// before gathered of them to be joined to (`join`).
 struct Gathering<'a> {
     /// The id of each matter's last event, in order, and how far the walk has passed through them.
     ends: &'a [i64],
@@ -661,11 +661,9 @@ struct Gathering<'a> {
     /// For a walk of a later span, the id of each matter's first event, in order, and how far the walk
     /// has passed through them: a matter first seen at any other event was begun before.
     starts: Option<(&'a [i64], usize)>,
-    /// The matters begun and not yet handed on, with their steps so far.
+    /// The matters begun and not yet handed on, with their steps so far: those begun before this
+    /// walk (`Log::continued`) stay, to be joined, even once their last is walked.
     begun: HashMap<String, Log>,
-    /// The matters walked to their last step that were begun before this walk, with the rest of
-    /// their steps.
-    held: Vec<MatterLog>,
     batch: Vec<MatterLog>,
     /// Room for matters to come.
     room: Vec<MatterLog>,
@@ -681,7 +679,6 @@ impl<'a> Gathering<'a> {
             passed: 0,
             starts: starts.map(|starts| (starts, 0)),
             begun: HashMap::default(),
-            held: Vec::new(),
             batch: Vec::with_capacity(BATCH),
             room: Vec::new(),
             ready,
@@ -709,13 +706,9 @@ impl<'a> Gathering<'a> {
                 self.begun.insert(id, log);
             }
         }
-        if last {
+        if last && self.begun.get(matter).is_some_and(|log| !log.continued) {
             if let Some(whole) = self.begun.remove_entry(matter) {
-                if whole.1.continued {
-                    self.held.push(whole);
-                } else {
-                    self.hand_on(whole, replay);
-                }
+                self.hand_on(whole, replay);
             }
         }
     }
@@ -757,26 +750,27 @@ impl<'a> Gathering<'a> {
     /// Once the walk of a span before another's is over: the matters it began and did not end, for
     /// the later walk to join (every matter ended is handed on); and how many steps it took.
     fn hand_over(mut self) -> (HashMap<String, Log>, u64) {
-        if !self.batch.is_empty() {
-            self.ready.push(std::mem::take(&mut self.batch));
-        }
+        self.flush();
         (std::mem::take(&mut self.begun), self.taken)
     }
 
-    /// Once the walk is over: hands on every matter held, its steps after those the walk before
-    /// began it with (`earlier`), and whatever else is left; how many steps it took.
+    /// Hands on the batch begun, however few it holds.
+    fn flush(&mut self) {
+        if !self.batch.is_empty() {
+            self.ready.push(std::mem::take(&mut self.batch));
+        }
+    }
+
+    /// Once the walk is over: hands on every matter still gathered, its steps after those the walk
+    /// before began it with (`earlier`), and whatever else is left; how many steps it took.
     fn join(
         mut self,
         mut earlier: HashMap<String, Log>,
         replay: &mut dyn FnMut(Vec<MatterLog>),
     ) -> u64 {
-        // Held, or never ended here: a matter whose last event was not walked (its date, say, did
-        // not read) is gathered as far as the walk went, as one walk of the whole chain would.
-        let later: Vec<MatterLog> = std::mem::take(&mut self.held)
-            .into_iter()
-            .chain(self.begun.drain())
-            .collect();
-        for (matter, log) in later {
+        // Begun before, or never ended here: a matter whose last event was not walked (its date, say,
+        // did not read) is gathered as far as the walk went, as one walk of the whole chain would.
+        for (matter, log) in std::mem::take(&mut self.begun) {
             let whole = match earlier.remove(&matter) {
                 Some(mut first) => {
                     first.extend_from(&log);
@@ -791,9 +785,7 @@ impl<'a> Gathering<'a> {
         for whole in earlier {
             self.hand_on(whole, replay);
         }
-        if !self.batch.is_empty() {
-            self.ready.push(std::mem::take(&mut self.batch));
-        }
+        self.flush();
         self.taken
     }
 }
