@@ -694,8 +694,11 @@ impl<'a> Gathering<'a> {
             self.passed += 1;
         }
         let last = self.ends.get(self.passed) == Some(&step.id);
-        match self.begun.get_mut(matter) {
-            Some(log) => log.push(&step),
+        let continued = match self.begun.get_mut(matter) {
+            Some(log) => {
+                log.push(&step);
+                log.continued
+            }
             None => {
                 let continued = self.begun_before(step.id);
                 let (mut id, mut log) = self.room().unwrap_or_default();
@@ -704,9 +707,10 @@ impl<'a> Gathering<'a> {
                 log.continued = continued;
                 log.push(&step);
                 self.begun.insert(id, log);
+                continued
             }
-        }
-        if last && self.begun.get(matter).is_some_and(|log| !log.continued) {
+        };
+        if last && !continued {
             if let Some(whole) = self.begun.remove_entry(matter) {
                 self.hand_on(whole, replay);
             }
